@@ -1,0 +1,437 @@
+//! Config documents and the raw-config flattening wazo-provd users rely on.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::Map;
+
+/// A config document: a raw config plus the configs it inherits from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    #[serde(default)]
+    pub id: String,
+    pub parent_ids: Vec<String>,
+    pub raw_config: Map,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transient: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletable: Option<bool>,
+    #[serde(flatten)]
+    pub extra: Map,
+}
+
+impl Config {
+    pub fn is_transient(&self) -> bool {
+        self.transient == Some(true)
+    }
+
+    pub fn is_deletable(&self) -> bool {
+        self.deletable != Some(false)
+    }
+
+    /// wazo-provd strips `None` values recursively from configs whose
+    /// `X_type` is `device` before storing them (templates test keys with `in`).
+    pub fn strip_none_if_device(&mut self) {
+        if self.extra.get("X_type").and_then(Value::as_str) == Some("device") {
+            strip_none(&mut self.raw_config);
+            self.extra.retain(|_, v| !v.is_null());
+            for v in self.extra.values_mut() {
+                strip_none_value(v);
+            }
+        }
+    }
+}
+
+fn strip_none(map: &mut Map) {
+    map.retain(|_, v| !v.is_null());
+    for v in map.values_mut() {
+        strip_none_value(v);
+    }
+}
+
+fn strip_none_value(v: &mut Value) {
+    match v {
+        Value::Object(m) => strip_none(m),
+        // Lists keep their None items, as in wazo-provd.
+        Value::Array(items) => items.iter_mut().for_each(strip_none_value),
+        _ => {}
+    }
+}
+
+/// Overlays `overlay` on `base`: dicts merge key by key, everything else
+/// (scalars, lists, null) replaces.
+pub fn merge_into(base: &mut Map, overlay: &Map) {
+    for (k, v) in overlay {
+        match v {
+            Value::Object(o) => match base.get_mut(k) {
+                Some(Value::Object(b)) => merge_into(b, o),
+                _ => {
+                    let mut fresh = Map::new();
+                    merge_into(&mut fresh, o);
+                    base.insert(k.clone(), Value::Object(fresh));
+                }
+            },
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FlattenError {
+    #[error("config cycle in parent_ids: {}", .0.join(" -> "))]
+    Cycle(Vec<String>),
+}
+
+/// Every config, indexed by id, with the flattened raw config of each
+/// distinct parent list memoised: thousands of devices share
+/// `[base, defaultconfigdevice]`, so their ancestry is merged once.
+pub struct ConfigTree {
+    configs: HashMap<String, Config>,
+    base_raw_config: Map,
+    by_parents: Mutex<HashMap<Vec<String>, Arc<Map>>>,
+}
+
+impl ConfigTree {
+    pub fn new(base_raw_config: Map, configs: impl IntoIterator<Item = Config>) -> Self {
+        ConfigTree {
+            configs: configs.into_iter().map(|c| (c.id.clone(), c)).collect(),
+            base_raw_config,
+            by_parents: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Config> {
+        self.configs.get(id)
+    }
+
+    pub fn configs(&self) -> impl Iterator<Item = &Config> {
+        self.configs.values()
+    }
+
+    pub fn base_raw_config(&self) -> &Map {
+        &self.base_raw_config
+    }
+
+    /// The flattened raw config of `id`: `base_raw_config` < parents, depth
+    /// first in `parent_ids` order, each config visited once < own raw config.
+    /// `Ok(None)` when `id` is unknown; unknown parents are skipped (deleting
+    /// a config leaves its children's references dangling, as in wazo-provd).
+    pub fn flatten(&self, id: &str) -> Result<Option<Map>, FlattenError> {
+        let Some(config) = self.configs.get(id) else {
+            return Ok(None);
+        };
+        let mut out = Map::clone(&*self.ancestry(config)?);
+        merge_into(&mut out, &config.raw_config);
+        Ok(Some(out))
+    }
+
+    /// The flattened raw config of everything `config` inherits, without
+    /// its own raw config. Memoised by parent list: the depth-first walk
+    /// depends only on it (a walk that reaches `config` again is a cycle).
+    fn ancestry(&self, config: &Config) -> Result<Arc<Map>, FlattenError> {
+        if let Some(hit) = self.by_parents.lock().unwrap().get(&config.parent_ids) {
+            // A cached walk never met this config, or it would be a cycle:
+            // re-check only configs that are their own ancestor.
+            if !self.reaches(&config.parent_ids, &config.id) {
+                return Ok(hit.clone());
+            }
+        }
+        let mut out = self.base_raw_config.clone();
+        let mut visited = HashSet::from([config.id.as_str()]);
+        let mut stack = vec![config.id.as_str()];
+        for parent in &config.parent_ids {
+            self.walk(parent, &mut visited, &mut stack, &mut out)?;
+        }
+        let out = Arc::new(out);
+        self.by_parents.lock().unwrap().insert(config.parent_ids.clone(), out.clone());
+        Ok(out)
+    }
+
+    fn walk<'a>(
+        &'a self,
+        id: &'a str,
+        visited: &mut HashSet<&'a str>,
+        stack: &mut Vec<&'a str>,
+        out: &mut Map,
+    ) -> Result<(), FlattenError> {
+        if stack.contains(&id) {
+            let start = stack.iter().position(|s| *s == id).unwrap();
+            let mut cycle: Vec<String> = stack[start..].iter().map(|s| s.to_string()).collect();
+            cycle.push(id.to_string());
+            return Err(FlattenError::Cycle(cycle));
+        }
+        if !visited.insert(id) {
+            return Ok(());
+        }
+        let Some(config) = self.configs.get(id) else {
+            return Ok(());
+        };
+        stack.push(id);
+        for parent in &config.parent_ids {
+            self.walk(parent, visited, stack, out)?;
+        }
+        stack.pop();
+        merge_into(out, &config.raw_config);
+        Ok(())
+    }
+
+    fn reaches(&self, from: &[String], target: &str) -> bool {
+        let mut seen = HashSet::new();
+        let mut todo: Vec<&str> = from.iter().map(String::as_str).collect();
+        while let Some(id) = todo.pop() {
+            if id == target {
+                return true;
+            }
+            if seen.insert(id)
+                && let Some(c) = self.configs.get(id)
+            {
+                todo.extend(c.parent_ids.iter().map(String::as_str));
+            }
+        }
+        false
+    }
+
+    /// Every config that inherits from `id`, directly or not.
+    pub fn descendants(&self, id: &str) -> HashSet<String> {
+        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+        for c in self.configs.values() {
+            for p in &c.parent_ids {
+                children.entry(p.as_str()).or_default().push(c.id.as_str());
+            }
+        }
+        let mut out = HashSet::new();
+        let mut todo = vec![id];
+        while let Some(cur) = todo.pop() {
+            for &child in children.get(cur).into_iter().flatten() {
+                if out.insert(child.to_string()) {
+                    todo.push(child);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The defaults wazo-provd sets on a flattened raw config just before a
+/// plugin renders it (`_set_defaults_raw_config`).
+pub fn apply_defaults(raw: &mut Map) {
+    if raw.get("syslog_enabled").is_some_and(truthy) {
+        raw.entry("syslog_port").or_insert(Value::from(514));
+        raw.entry("syslog_level").or_insert(Value::from("warning"));
+    }
+    if let Some(proxy) = raw.get("sip_proxy_ip").cloned() {
+        raw.entry("sip_registrar_ip").or_insert(proxy);
+    }
+    raw.entry("sip_srtp_mode").or_insert(Value::from("disabled"));
+    raw.entry("sip_transport").or_insert(Value::from("udp"));
+    match raw.get_mut("sip_lines") {
+        Some(Value::Object(lines)) => {
+            for line in lines.values_mut() {
+                if let Value::Object(line) = line {
+                    if let Some(proxy) = line.get("proxy_ip").cloned() {
+                        line.entry("registrar_ip").or_insert(proxy);
+                    }
+                    if let Some(user) = line.get("username").cloned() {
+                        line.entry("auth_username").or_insert(user);
+                    }
+                }
+            }
+        }
+        Some(Value::Null) | None => {
+            raw.insert("sip_lines".into(), Value::Object(Map::new()));
+        }
+        Some(_) => {}
+    }
+    raw.entry("sccp_call_managers").or_insert(Value::Object(Map::new()));
+    raw.entry("funckeys").or_insert(Value::Object(Map::new()));
+}
+
+/// Python truthiness of a JSON value.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cfg(id: &str, parents: &[&str], raw: Value) -> Config {
+        Config {
+            id: id.into(),
+            parent_ids: parents.iter().map(|s| s.to_string()).collect(),
+            raw_config: raw.as_object().unwrap().clone(),
+            ..Default::default()
+        }
+    }
+
+    fn map(v: Value) -> Map {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn precedence_base_then_parents_in_order_then_own() {
+        let tree = ConfigTree::new(
+            map(json!({"a": "base_raw", "b": "base_raw", "c": "base_raw", "d": "base_raw"})),
+            [
+                cfg("base", &[], json!({"b": "base", "c": "base", "d": "base"})),
+                cfg("defaultconfigdevice", &[], json!({"c": "dcd", "d": "dcd"})),
+                cfg("dev", &["base", "defaultconfigdevice"], json!({"d": "dev"})),
+            ],
+        );
+        let flat = tree.flatten("dev").unwrap().unwrap();
+        assert_eq!(Value::Object(flat), json!({"a": "base_raw", "b": "base", "c": "dcd", "d": "dev"}));
+        assert_eq!(tree.flatten("nope").unwrap(), None);
+    }
+
+    #[test]
+    fn dicts_merge_lists_and_nulls_replace() {
+        let tree = ConfigTree::new(
+            Map::new(),
+            [
+                cfg("p", &[], json!({"sip_lines": {"1": {"username": "u", "password": "p"}}, "l": [1, 2, 3], "n": 5})),
+                cfg(
+                    "c",
+                    &["p"],
+                    json!({"sip_lines": {"1": {"password": "q"}, "2": {"username": "v"}}, "l": [9], "n": null}),
+                ),
+            ],
+        );
+        let flat = tree.flatten("c").unwrap().unwrap();
+        assert_eq!(
+            Value::Object(flat),
+            json!({"sip_lines": {"1": {"username": "u", "password": "q"}, "2": {"username": "v"}}, "l": [9], "n": null})
+        );
+    }
+
+    #[test]
+    fn diamond_visits_shared_ancestor_once() {
+        // c -> [l, r]; l -> [top]; r -> [top]. top applies once, before l;
+        // r does not re-apply top over l's values.
+        let tree = ConfigTree::new(
+            Map::new(),
+            [
+                cfg("top", &[], json!({"x": "top", "y": "top"})),
+                cfg("l", &["top"], json!({"x": "l"})),
+                cfg("r", &["top"], json!({"z": "r"})),
+                cfg("c", &["l", "r"], json!({})),
+            ],
+        );
+        let flat = tree.flatten("c").unwrap().unwrap();
+        assert_eq!(Value::Object(flat), json!({"x": "l", "y": "top", "z": "r"}));
+    }
+
+    #[test]
+    fn memoised_ancestry_matches_fresh_walk() {
+        let configs = [
+            cfg("base", &[], json!({"a": 1})),
+            cfg("d1", &["base"], json!({"b": 1})),
+            cfg("d2", &["base"], json!({"b": 2})),
+        ];
+        let tree = ConfigTree::new(Map::new(), configs);
+        assert_eq!(tree.flatten("d1").unwrap().unwrap()["b"], 1);
+        assert_eq!(tree.flatten("d2").unwrap().unwrap()["b"], 2);
+        assert_eq!(tree.flatten("d2").unwrap().unwrap()["a"], 1);
+    }
+
+    #[test]
+    fn cycles_are_errors_naming_the_path() {
+        let tree = ConfigTree::new(
+            Map::new(),
+            [
+                cfg("a", &["b"], json!({})),
+                cfg("b", &["c"], json!({})),
+                cfg("c", &["a"], json!({})),
+                cfg("self", &["self"], json!({})),
+                cfg("x", &["a"], json!({})),
+            ],
+        );
+        assert_eq!(tree.flatten("a").unwrap_err().to_string(), "config cycle in parent_ids: a -> b -> c -> a");
+        assert_eq!(tree.flatten("self").unwrap_err().to_string(), "config cycle in parent_ids: self -> self");
+        assert_eq!(tree.flatten("x").unwrap_err().to_string(), "config cycle in parent_ids: a -> b -> c -> a");
+    }
+
+    #[test]
+    fn cached_parent_list_still_detects_self_reference() {
+        let tree = ConfigTree::new(
+            Map::new(),
+            [cfg("p", &[], json!({})), cfg("ok", &["p"], json!({})), cfg("q", &["p"], json!({}))],
+        );
+        tree.flatten("ok").unwrap();
+        assert!(tree.flatten("q").is_ok());
+    }
+
+    #[test]
+    fn descendants_follow_every_path() {
+        let tree = ConfigTree::new(
+            Map::new(),
+            [
+                cfg("base", &[], json!({})),
+                cfg("t", &["base"], json!({})),
+                cfg("d1", &["base", "t"], json!({})),
+                cfg("d2", &["t"], json!({})),
+                cfg("other", &[], json!({})),
+            ],
+        );
+        let mut d: Vec<_> = tree.descendants("base").into_iter().collect();
+        d.sort();
+        assert_eq!(d, ["d1", "d2", "t"]);
+    }
+
+    #[test]
+    fn defaults_as_wazo_sets_them() {
+        let mut raw = map(json!({
+            "syslog_enabled": true,
+            "sip_proxy_ip": "10.0.0.1",
+            "sip_lines": {"1": {"proxy_ip": "10.0.0.2", "username": "u"}, "2": {"number": "2"}}
+        }));
+        apply_defaults(&mut raw);
+        assert_eq!(
+            Value::Object(raw),
+            json!({
+                "syslog_enabled": true,
+                "sip_proxy_ip": "10.0.0.1",
+                "sip_lines": {"1": {"proxy_ip": "10.0.0.2", "username": "u", "registrar_ip": "10.0.0.2", "auth_username": "u"}, "2": {"number": "2"}},
+                "syslog_port": 514,
+                "syslog_level": "warning",
+                "sip_registrar_ip": "10.0.0.1",
+                "sip_srtp_mode": "disabled",
+                "sip_transport": "udp",
+                "sccp_call_managers": {},
+                "funckeys": {}
+            })
+        );
+        let mut empty = Map::new();
+        apply_defaults(&mut empty);
+        assert_eq!(empty["sip_lines"], json!({}));
+        assert!(!empty.contains_key("syslog_port"));
+    }
+
+    #[test]
+    fn device_configs_lose_nulls() {
+        let mut c: Config = serde_json::from_value(json!({
+            "id": "d", "parent_ids": [], "X_type": "device", "label": null,
+            "raw_config": {"a": null, "b": {"c": null, "d": 1}, "l": [null, 1]}
+        }))
+        .unwrap();
+        c.strip_none_if_device();
+        assert_eq!(Value::Object(c.raw_config.clone()), json!({"b": {"d": 1}, "l": [null, 1]}));
+        assert!(!c.extra.contains_key("label"));
+        let e = serde_json::from_value::<Config>(json!({"id": "x", "raw_config": {}})).unwrap_err();
+        assert!(e.to_string().contains("missing field `parent_ids`"), "{e}");
+    }
+}

@@ -1,0 +1,243 @@
+//! The data directory: the LMDB store and the installed plugins.
+//!
+//! ```text
+//! <data>/store/        LMDB environment (devices, configs, routes, blobs, meta)
+//! <data>/plugins/<id>/ installed plugins (bundled ones are installed on first use)
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::Map;
+use crate::config::Config;
+use crate::store::{Store, StoreError};
+
+mod bundled {
+    include!(concat!(env!("OUT_DIR"), "/bundled_plugins.rs"));
+}
+
+/// The advertised URL phones use when nothing else was configured.
+pub const DEFAULT_ADVERTISED_URL: &str = "http://127.0.0.1:8667";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("advertised URL {0:?} is not of the form http[s]://host[:port][/path]")]
+    BadUrl(String),
+}
+
+pub struct DataDir {
+    root: PathBuf,
+    store: Store,
+}
+
+/// What opening a data directory had to create.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Bootstrap {
+    pub plugins_installed: Vec<String>,
+    pub configs_created: Vec<String>,
+    pub base_raw_config_created: bool,
+}
+
+impl Bootstrap {
+    pub fn is_empty(&self) -> bool {
+        *self == Bootstrap::default()
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DataError + '_ {
+    move |source| DataError::Io { path: path.to_owned(), source }
+}
+
+impl DataDir {
+    /// Opens `root`, bootstrapping what is missing: the store, the bundled
+    /// plugins, the well-known configs (`base`, `defaultconfigdevice`,
+    /// `autoprov`) and the base raw config, so that an unknown phone is
+    /// auto-provisioned at once. Never overwrites what exists.
+    pub fn open(root: &Path) -> Result<(DataDir, Bootstrap), DataError> {
+        std::fs::create_dir_all(root).map_err(io(root))?;
+        let store = Store::open(&root.join("store"))?;
+        let data = DataDir { root: root.to_owned(), store };
+        let mut boot = Bootstrap { plugins_installed: data.install_bundled_plugins()?, ..Default::default() };
+        let mut w = data.store.write_txn()?;
+        let base = match data.store.base_raw_config(&w)? {
+            Some(b) => b,
+            None => {
+                let b = base_raw_config_for(DEFAULT_ADVERTISED_URL, 69)?;
+                data.store.set_base_raw_config(&mut w, &b)?;
+                boot.base_raw_config_created = true;
+                b
+            }
+        };
+        for config in well_known_configs(&base) {
+            if data.store.config(&w, &config.id)?.is_none() {
+                data.store.put_config(&mut w, &config)?;
+                boot.configs_created.push(config.id);
+            }
+        }
+        if boot.is_empty() {
+            w.abort();
+        } else {
+            w.commit().map_err(StoreError::from)?;
+        }
+        Ok((data, boot))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn plugins_dir(&self) -> PathBuf {
+        self.root.join("plugins")
+    }
+
+    /// Installs every bundled plugin whose directory is missing. An existing
+    /// directory is left alone: its `var/templates` are the administrator's.
+    fn install_bundled_plugins(&self) -> Result<Vec<String>, DataError> {
+        let dir = self.plugins_dir();
+        let mut installed = Vec::new();
+        for id in bundled_plugin_ids() {
+            if dir.join(id).exists() {
+                continue;
+            }
+            // Written under a temporary name and renamed, so a killed
+            // bootstrap never leaves a half plugin that would be kept.
+            let tmp = dir.join(format!(".{id}.installing"));
+            let _ = std::fs::remove_dir_all(&tmp);
+            for (rel, bytes) in bundled::BUNDLED_PLUGIN_FILES
+                .iter()
+                .filter(|(rel, _)| rel.split_once('/').is_some_and(|(p, _)| p == id))
+            {
+                let path = tmp.join(&rel[id.len() + 1..]);
+                let parent = path.parent().unwrap();
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+                if path.file_name().is_some_and(|n| n != ".gitkeep") {
+                    std::fs::write(&path, bytes).map_err(io(&path))?;
+                }
+            }
+            let target = dir.join(id);
+            std::fs::rename(&tmp, &target).map_err(io(&target))?;
+            installed.push(id.to_owned());
+        }
+        Ok(installed)
+    }
+}
+
+/// The ids of the plugins compiled into this binary.
+pub fn bundled_plugin_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&str> =
+        bundled::BUNDLED_PLUGIN_FILES.iter().filter_map(|(rel, _)| rel.split_once('/').map(|(id, _)| id)).collect();
+    ids.dedup();
+    ids
+}
+
+/// The base raw config derived from the URL phones reach us at
+/// (wazo-provd: `ip`, `http_port`, `tftp_port`, `http_base_url`).
+pub fn base_raw_config_for(advertised_url: &str, tftp_port: u16) -> Result<Map, DataError> {
+    let bad = || DataError::BadUrl(advertised_url.to_owned());
+    let (scheme, rest) = advertised_url.split_once("://").ok_or_else(bad)?;
+    let default_port = match scheme {
+        "http" => 80,
+        "https" => 443,
+        _ => return Err(bad()),
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => (h, p.parse::<u16>().map_err(|_| bad())?),
+        _ => (authority, default_port),
+    };
+    if host.is_empty() {
+        return Err(bad());
+    }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let mut m = Map::new();
+    m.insert("ip".into(), Value::from(host));
+    m.insert("http_port".into(), Value::from(port));
+    m.insert("tftp_port".into(), Value::from(tftp_port));
+    m.insert("http_base_url".into(), Value::from(advertised_url.trim_end_matches('/')));
+    Ok(m)
+}
+
+/// `base`, `defaultconfigdevice` and `autoprov`, as a Wazo install has them.
+fn well_known_configs(base_raw: &Map) -> Vec<Config> {
+    let host = base_raw.get("ip").cloned().unwrap_or(Value::from("127.0.0.1"));
+    let http_port = base_raw.get("http_port").cloned().unwrap_or(Value::from(8667));
+    // A fresh install must not hand phones a guessable admin password.
+    let admin_password = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+    // Autoprov lines are `ap` + 8 characters: synchronize relies on the shape.
+    let autoprov_user = format!("ap{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let docs = [
+        json!({
+            "id": "base", "X_type": "internal", "deletable": false, "parent_ids": [],
+            "raw_config": {"ntp_enabled": true, "ntp_ip": host, "X_xivo_phonebook_ip": host}
+        }),
+        json!({
+            "id": "defaultconfigdevice", "X_type": "device", "label": "Default config device",
+            "deletable": false, "parent_ids": [],
+            "raw_config": {
+                "ntp_enabled": true, "ntp_ip": host, "sip_dtmf_mode": "RTP-out-of-band",
+                "admin_username": "admin", "admin_password": admin_password
+            }
+        }),
+        json!({
+            "id": "autoprov", "X_type": "internal", "role": "autocreate", "deletable": false,
+            "parent_ids": ["base", "defaultconfigdevice"],
+            "raw_config": {
+                "ip": host, "http_port": http_port,
+                "sip_lines": {"1": {
+                    "display_name": "Autoprov", "number": "autoprov", "username": autoprov_user,
+                    "auth_username": autoprov_user, "password": "autoprov",
+                    "proxy_ip": host, "registrar_ip": host
+                }},
+                "sccp_call_managers": {"1": {"ip": host}}
+            }
+        }),
+    ];
+    docs.into_iter().map(|d| serde_json::from_value(d).expect("well-known config")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_raw_config_from_url() {
+        let b = base_raw_config_for("http://10.0.0.1:8667", 69).unwrap();
+        assert_eq!(
+            Value::Object(b),
+            json!({"ip": "10.0.0.1", "http_port": 8667, "tftp_port": 69, "http_base_url": "http://10.0.0.1:8667"})
+        );
+        let b = base_raw_config_for("https://prov.example/device/provisioning/", 69).unwrap();
+        assert_eq!(b["http_port"], 443);
+        assert_eq!(b["http_base_url"], "https://prov.example/device/provisioning");
+        assert!(base_raw_config_for("ftp://x", 69).is_err());
+        assert!(base_raw_config_for("http://:80", 69).is_err());
+        assert!(base_raw_config_for("http://h:notaport", 69).is_err());
+    }
+
+    #[test]
+    fn bootstrap_creates_once_and_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, boot) = DataDir::open(dir.path()).unwrap();
+        assert_eq!(boot.configs_created, ["base", "defaultconfigdevice", "autoprov"]);
+        assert!(boot.base_raw_config_created);
+        assert_eq!(boot.plugins_installed, bundled_plugin_ids());
+        let r = data.store().read_txn().unwrap();
+        let autoprov = data.store().config(&r, "autoprov").unwrap().unwrap();
+        assert_eq!(autoprov.role.as_deref(), Some("autocreate"));
+        let user = autoprov.raw_config["sip_lines"]["1"]["username"].as_str().unwrap().to_owned();
+        assert!(user.starts_with("ap") && user.len() == 10);
+        drop(r);
+        drop(data);
+        let (_data, again) = DataDir::open(dir.path()).unwrap();
+        assert!(again.is_empty(), "{again:?}");
+    }
+}

@@ -1,0 +1,181 @@
+//! Vendor families: the vendor logic wazo-provd keeps in per-plugin Python,
+//! one file per vendor. Several plugin versions of one family share this code
+//! and differ by data (`plugin-info` models, templates, static files).
+
+use std::borrow::Cow;
+
+use crate::Map;
+use crate::device::Device;
+use crate::mac::Mac;
+use crate::plugin::Plugin;
+
+pub mod aastra;
+pub mod helpers;
+pub mod yealink;
+
+/// What one request tells about the phone that sent it. Borrowed from the
+/// request where possible: identification runs on the request path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceInfo<'a> {
+    pub vendor: Option<Cow<'a, str>>,
+    pub model: Option<Cow<'a, str>>,
+    pub version: Option<Cow<'a, str>>,
+    pub mac: Option<Mac>,
+    pub sn: Option<Cow<'a, str>>,
+    pub uuid: Option<Cow<'a, str>>,
+}
+
+impl DeviceInfo<'_> {
+    pub fn is_empty(&self) -> bool {
+        *self == DeviceInfo::default()
+    }
+
+    pub fn into_owned(self) -> DeviceInfo<'static> {
+        fn own(c: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
+            c.map(|c| Cow::Owned(c.into_owned()))
+        }
+        DeviceInfo {
+            vendor: own(self.vendor),
+            model: own(self.model),
+            version: own(self.version),
+            mac: self.mac,
+            sn: own(self.sn),
+            uuid: own(self.uuid),
+        }
+    }
+}
+
+/// A phone request as identification sees it. Bytes, not strings: phones
+/// send what they like.
+#[derive(Debug, Clone, Copy)]
+pub enum Request<'a> {
+    /// An HTTP request: its path (query string included) and User-Agent.
+    Http { path: &'a [u8], user_agent: Option<&'a [u8]> },
+    /// A TFTP read request: the file name exactly as received.
+    Tftp { filename: &'a [u8] },
+    /// A DHCP request: option 60 (vendor class identifier), raw bytes.
+    Dhcp { vendor_class: &'a [u8] },
+}
+
+/// How well a plugin supports a device (wazo-provd's `DeviceSupport`).
+/// Plugins may return values in between (e.g. Cisco SCCP's 310).
+pub type Score = i32;
+pub const NONE: Score = 0;
+pub const IMPROBABLE: Score = 100;
+pub const UNKNOWN: Score = 200;
+pub const PROBABLE: Score = 300;
+pub const INCOMPLETE: Score = 400;
+pub const COMPLETE: Score = 500;
+pub const EXACT: Score = 600;
+
+/// Where the bytes of a served file come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileSource {
+    /// The device template chain: `<file basename>.tpl`, `<model>.tpl`, `base.tpl`.
+    DeviceTemplate,
+    /// A named template, after `<file basename>.tpl` (e.g. Snom's `.htm`).
+    Template(String),
+    /// Literal bytes (e.g. a certificate bundle copied from the raw config).
+    Bytes(Vec<u8>),
+}
+
+/// A file a plugin serves for one device, at `path` relative to the
+/// plugin's root (`Aastra/00085D237429.cfg`, `805ec0d57d72.cfg`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceFile {
+    pub path: String,
+    pub source: FileSource,
+}
+
+impl DeviceFile {
+    pub fn template(path: impl Into<String>) -> Self {
+        DeviceFile { path: path.into(), source: FileSource::DeviceTemplate }
+    }
+
+    /// The file name alone, as used for device-specific templates and the
+    /// sensitive-file rule.
+    pub fn basename(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
+/// A file rendered once per plugin from the base raw config (wazo-provd's
+/// `configure_common`), e.g. Snom's per-model files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommonFile {
+    pub path: String,
+    pub template: String,
+    pub context: Map,
+}
+
+/// The SIP NOTIFY that makes a phone of this family reload its configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncNotify {
+    pub event: &'static str,
+    /// `(content type, body lines)` for events that carry a body.
+    pub body: Option<(&'static str, Vec<String>)>,
+}
+
+impl SyncNotify {
+    pub const CHECK_SYNC: SyncNotify = SyncNotify { event: "check-sync", body: None };
+}
+
+/// Why a device cannot be configured. The message names what is missing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigureError {
+    #[error("raw config parameter {0} is required by this plugin")]
+    MissingParameter(&'static str),
+    #[error("device field {0} is required by this plugin")]
+    MissingDeviceField(&'static str),
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+}
+
+/// One vendor's logic. Implementations are stateless unit structs; per
+/// plugin data comes from [`Plugin::info`].
+pub trait Family: Send + Sync + 'static {
+    /// The name plugins give in `plugin-info` (`"yealink"`).
+    fn id(&self) -> &'static str;
+
+    /// What this vendor's phones reveal in `request`; `None` when the request
+    /// is not recognisably theirs. Never fails: malformed fields are dropped.
+    fn extract<'a>(&self, request: &Request<'a>) -> Option<DeviceInfo<'a>>;
+
+    /// How well `plugin` (of this family) supports the device described by
+    /// `info`, the current request's extracted info.
+    fn associate(&self, plugin: &Plugin, info: &DeviceInfo<'_>) -> Score;
+
+    /// Completes the flattened raw config (defaults already applied) with the
+    /// values this family's templates use (`XX_*`) and returns the files the
+    /// device is served.
+    fn configure(&self, plugin: &Plugin, device: &Device, raw: &mut Map) -> Result<Vec<DeviceFile>, ConfigureError>;
+
+    /// Files shared by every device of the plugin, from the base raw config.
+    fn common_files(&self, _plugin: &Plugin, _base_raw_config: &Map) -> Result<Vec<CommonFile>, ConfigureError> {
+        Ok(Vec::new())
+    }
+
+    /// Whether a requested file name (basename) can hold credentials; such
+    /// requests are written to the security log.
+    fn is_sensitive(&self, basename: &[u8]) -> bool;
+
+    /// The file whose download proves the phone took its configuration.
+    fn remote_state_trigger(&self, device: &Device) -> Option<String>;
+
+    /// The NOTIFY to send, or `None` when the family cannot be synchronized.
+    fn sync_notify(&self, _device: &Device) -> Option<SyncNotify> {
+        Some(SyncNotify::CHECK_SYNC)
+    }
+}
+
+static FAMILIES: &[&dyn Family] = &[&aastra::Aastra, &yealink::Yealink];
+
+/// Every family compiled into provd, in a fixed order (ties in the
+/// identification vote go to the first).
+pub fn all() -> &'static [&'static dyn Family] {
+    FAMILIES
+}
+
+pub fn by_id(id: &str) -> Option<&'static dyn Family> {
+    FAMILIES.iter().copied().find(|f| f.id() == id)
+}

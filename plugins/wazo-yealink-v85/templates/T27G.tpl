@@ -1,0 +1,7 @@
+{% extends 'base.tpl' %}
+{% block model_specific_parameters %}
+## Yealink T27G: 21 line keys, up to 6 EXP40 modules of 40 keys, 6 SIP accounts
+{% if XX_fw_filename -%}
+static.firmware.url = {{ XX_server_url }}/firmware/{{ XX_fw_filename }}
+{% endif -%}
+{% endblock %}

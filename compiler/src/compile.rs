@@ -1,0 +1,495 @@
+//! A compile: choose the devices in scope, render them on every core while
+//! one writer thread stores the results in a single LMDB write transaction,
+//! then publish (commit) or, on any failure, publish nothing.
+
+use std::collections::HashSet;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use provd_shared::data::DataDir;
+use provd_shared::plugin;
+use provd_shared::store::{FileWriter, Index, Owner, RouteChange, Store, StoreError};
+use provd_shared::{ConfigTree, Device, Mac};
+use rayon::prelude::*;
+
+use crate::render::{DeviceRender, RenderedFile, Renderer, Unconfigured};
+
+/// Which devices a compile renders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every device, every plugin's shared files, and clean-up of files
+    /// whose owner is gone.
+    All,
+    /// The devices of one plugin, and its shared files.
+    Plugin(String),
+    Device(String),
+    Mac(Mac),
+    /// The devices whose config is this one or inherits from it.
+    Config(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub scope: Scope,
+    /// Compute everything, publish nothing.
+    pub dry_run: bool,
+    /// Publish what rendered even if some devices failed.
+    pub keep_going: bool,
+    /// With `dry_run`: a unified diff per changed file.
+    pub diff: bool,
+    /// Show a progress bar (the caller checks for a terminal).
+    pub progress: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { scope: Scope::All, dry_run: false, keep_going: false, diff: false, progress: false }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Created,
+    Updated,
+    Removed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub key: String,
+    pub kind: ChangeKind,
+    pub diff: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The device, or `None` for a plugin's shared files.
+    pub device: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.device {
+            Some(d) => write!(f, "device {d}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The generation published, `None` when nothing was (dry run or failure).
+    pub generation: Option<u64>,
+    pub devices: usize,
+    pub configured: usize,
+    pub unconfigured: Vec<(String, Unconfigured)>,
+    pub files_rendered: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub removed: usize,
+    /// The changes themselves, kept for dry runs.
+    pub changes: Vec<Change>,
+    pub blobs_written: u64,
+    pub failures: Vec<Failure>,
+    pub elapsed: Duration,
+}
+
+impl Report {
+    pub fn files_changed(&self) -> usize {
+        self.created + self.updated + self.removed
+    }
+
+    /// `devices, files rendered, files changed, blobs written, time` on one line.
+    pub fn summary(&self) -> String {
+        let what = match (self.generation, self.failures.is_empty()) {
+            (Some(g), _) => format!("published generation {g}"),
+            (None, true) => "dry run, nothing published".to_owned(),
+            (None, false) => "FAILED, nothing published".to_owned(),
+        };
+        format!(
+            "{what}: {} devices ({} configured), {} files rendered, {} changed ({} new, {} updated, {} removed), {} blobs written, {} errors, {:.3}s",
+            self.devices,
+            self.configured,
+            self.files_rendered,
+            self.files_changed(),
+            self.created,
+            self.updated,
+            self.removed,
+            self.blobs_written,
+            self.failures.len(),
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("unknown plugin {0:?} (installed: {1})")]
+    UnknownPlugin(String, String),
+    #[error("unknown device {0:?}")]
+    UnknownDevice(String),
+    #[error("no device has MAC {0}")]
+    UnknownMac(Mac),
+    #[error("unknown config {0:?}")]
+    UnknownConfig(String),
+    #[error("cannot read plugins: {0}")]
+    Plugins(std::io::Error),
+}
+
+/// Loads plugins and configs: what rendering needs. Plugins that fail to
+/// load are reported, not fatal (their devices stay unconfigured). Configs
+/// are loaded for the whole store, except for a device or MAC scope, which
+/// loads only the inheritance chains it needs (a one-device reconfigure
+/// must not read a hundred thousand configs).
+pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>), CompileError> {
+    let (plugins, broken) = plugin::scan(&data.plugins_dir()).map_err(CompileError::Plugins)?;
+    let store = data.store();
+    let r = store.read_txn()?;
+    let base = store.base_raw_config(&r)?.unwrap_or_default();
+    let configs = match scope {
+        Scope::Device(_) | Scope::Mac(_) => {
+            let mut todo: Vec<String> = match scope {
+                Scope::Device(id) => store.device(&r, id)?.and_then(|d| d.config).into_iter().collect(),
+                Scope::Mac(mac) => {
+                    let mut ids = Vec::new();
+                    for id in store.device_ids_by(&r, Index::Mac, &mac.to_string())? {
+                        ids.extend(store.device(&r, &id)?.and_then(|d| d.config));
+                    }
+                    ids
+                }
+                _ => unreachable!(),
+            };
+            let mut seen = HashSet::new();
+            let mut out = Vec::new();
+            while let Some(id) = todo.pop() {
+                if seen.insert(id.clone())
+                    && let Some(c) = store.config(&r, &id)?
+                {
+                    todo.extend(c.parent_ids.iter().cloned());
+                    out.push(c);
+                }
+            }
+            out
+        }
+        _ => store.configs(&r)?.collect::<Result<Vec<_>, _>>()?,
+    };
+    let warnings = broken.iter().map(ToString::to_string).collect();
+    Ok((Renderer::new(plugins, ConfigTree::new(base, configs)), warnings))
+}
+
+fn devices_in_scope(store: &Store, renderer: &Renderer, scope: &Scope) -> Result<Vec<Device>, CompileError> {
+    let r = store.read_txn()?;
+    let by_ids = |ids: Vec<String>| -> Result<Vec<Device>, CompileError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(store.device(&r, &id)?);
+        }
+        Ok(out)
+    };
+    match scope {
+        Scope::All => Ok(store.devices(&r)?.collect::<Result<Vec<_>, _>>()?),
+        Scope::Plugin(p) => {
+            if renderer.plugin(p).is_none() {
+                let mut known: Vec<&str> = renderer.plugins().map(|lp| lp.plugin.id.as_str()).collect();
+                known.sort();
+                return Err(CompileError::UnknownPlugin(p.clone(), known.join(", ")));
+            }
+            by_ids(store.device_ids_by(&r, Index::Plugin, p)?)
+        }
+        Scope::Device(id) => by_ids(vec![id.clone()])
+            .and_then(|d| if d.is_empty() { Err(CompileError::UnknownDevice(id.clone())) } else { Ok(d) }),
+        Scope::Mac(mac) => {
+            let d = by_ids(store.device_ids_by(&r, Index::Mac, &mac.to_string())?)?;
+            if d.is_empty() { Err(CompileError::UnknownMac(*mac)) } else { Ok(d) }
+        }
+        Scope::Config(c) => {
+            if renderer.configs().get(c).is_none() {
+                return Err(CompileError::UnknownConfig(c.clone()));
+            }
+            let mut ids = Vec::new();
+            let mut configs = renderer.configs().descendants(c);
+            configs.insert(c.clone());
+            for cfg in configs {
+                ids.extend(store.device_ids_by(&r, Index::Config, &cfg)?);
+            }
+            ids.sort();
+            ids.dedup();
+            by_ids(ids)
+        }
+    }
+}
+
+/// Runs a compile. `Err` is for problems before any rendering (unknown
+/// scope, unreadable store); render failures are in the report, and then
+/// nothing is published unless `keep_going`.
+pub fn compile(data: &DataDir, renderer: &Renderer, opts: &Options) -> Result<Report, CompileError> {
+    let started = Instant::now();
+    let store = data.store();
+    let devices = devices_in_scope(store, renderer, &opts.scope)?;
+    let plugin_ids: Vec<String> = match &opts.scope {
+        Scope::All => {
+            let mut ids: Vec<String> = renderer.plugins().map(|lp| lp.plugin.id.clone()).collect();
+            ids.sort();
+            ids
+        }
+        Scope::Plugin(p) => vec![p.clone()],
+        _ => Vec::new(),
+    };
+
+    let bar = opts.progress.then(|| {
+        let bar = indicatif::ProgressBar::new(devices.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} devices [{bar:40}] {per_sec} eta {eta}")
+                .unwrap()
+                .progress_chars("=> "),
+        );
+        bar
+    });
+
+    // Bounded: rendering runs ahead of the writer by at most this many devices.
+    let (tx, rx) = mpsc::sync_channel::<(usize, DeviceRender)>(4096);
+    let report = std::thread::scope(|s| {
+        let writer = s.spawn(|| write_generation(store, renderer, &devices, &plugin_ids, opts, rx, bar.as_ref()));
+        devices.par_iter().enumerate().for_each_with(tx, |tx, (i, d)| {
+            // The writer only stops early on a store error, reported below.
+            let _ = tx.send((i, renderer.render_device(d)));
+        });
+        writer.join().expect("writer thread panicked")
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let mut report = report?;
+    report.devices = devices.len();
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Applies renders to the write transaction, counting what changed.
+struct Writer<'s, 'w, 'e> {
+    fw: FileWriter<'s, 'w, 'e>,
+    store: &'s Store,
+    opts: &'s Options,
+    /// Keep old bytes for diffs.
+    want_old: bool,
+    report: Report,
+}
+
+impl Writer<'_, '_, '_> {
+    fn record(&mut self, key: &str, kind: ChangeKind, old: Option<Vec<u8>>, new: Option<&[u8]>) {
+        match kind {
+            ChangeKind::Created => self.report.created += 1,
+            ChangeKind::Updated => self.report.updated += 1,
+            ChangeKind::Removed => self.report.removed += 1,
+        }
+        if self.opts.dry_run {
+            let diff =
+                self.opts.diff.then(|| unified_diff(key, old.as_deref().unwrap_or_default(), new.unwrap_or_default()));
+            self.report.changes.push(Change { key: key.to_owned(), kind, diff });
+        }
+    }
+
+    fn owner_of(&mut self, key: &str) -> Result<Option<Owner>, CompileError> {
+        Ok(self.fw.current(key)?.and_then(|r| r.owner()))
+    }
+
+    fn old_bytes(&mut self, key: &str) -> Result<Option<Vec<u8>>, CompileError> {
+        if !self.want_old {
+            return Ok(None);
+        }
+        let store = self.store;
+        let txn = self.fw.txn();
+        Ok(match store.route(txn, key)? {
+            Some(r) => Some(store.content(txn, &r)?.to_vec()),
+            None => None,
+        })
+    }
+
+    /// Serves exactly `files` for `owner`: puts each, removes the owner's
+    /// other files. Paths held by another device go to `conflicts`.
+    fn apply_files(
+        &mut self,
+        owner: &Owner,
+        files: &[RenderedFile],
+        conflicts: &mut Vec<RenderedFile>,
+    ) -> Result<(), CompileError> {
+        let old_keys = self.store.owned_routes(self.fw.txn(), owner)?;
+        for f in files {
+            self.put_file(owner, f, conflicts)?;
+        }
+        for key in old_keys {
+            if !files.iter().any(|f| f.key == key) {
+                self.remove(&key)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn put_file(
+        &mut self,
+        owner: &Owner,
+        f: &RenderedFile,
+        conflicts: &mut Vec<RenderedFile>,
+    ) -> Result<(), CompileError> {
+        match (owner, self.owner_of(&f.key)?) {
+            (Owner::Device(me), Some(Owner::Device(other))) if *me != other => {
+                conflicts.push(f.clone());
+                return Ok(());
+            }
+            // A device's own file shadows a plugin's static file of that name.
+            (Owner::Plugin(_), Some(Owner::Device(_))) => return Ok(()),
+            _ => {}
+        }
+        let old = self.old_bytes(&f.key)?;
+        match self.fw.put_hashed(&f.key, owner, &f.bytes, &f.hash)? {
+            RouteChange::Unchanged => {}
+            RouteChange::Created => self.record(&f.key, ChangeKind::Created, None, Some(&f.bytes)),
+            RouteChange::Updated => self.record(&f.key, ChangeKind::Updated, old, Some(&f.bytes)),
+        }
+        Ok(())
+    }
+
+    fn remove(&mut self, key: &str) -> Result<(), CompileError> {
+        let old = self.old_bytes(key)?;
+        if self.fw.remove(key)? {
+            self.record(key, ChangeKind::Removed, old, None);
+        }
+        Ok(())
+    }
+
+    /// Files whose owner is gone: devices deleted behind our back, plugins
+    /// uninstalled.
+    fn remove_orphans(&mut self, renderer: &Renderer, devices: &[Device]) -> Result<(), CompileError> {
+        let known: HashSet<&str> = devices.iter().map(|d| d.id.as_str()).collect();
+        let mut orphans = Vec::new();
+        for entry in self.store.routes(self.fw.txn(), "")? {
+            let (key, route) = entry?;
+            let gone = match route.owner() {
+                Some(Owner::Device(id)) => !known.contains(id.as_str()),
+                Some(Owner::Plugin(id)) => renderer.plugin(&id).is_none(),
+                None => true,
+            };
+            if gone {
+                orphans.push(key.to_owned());
+            }
+        }
+        for key in orphans {
+            self.remove(&key)?;
+        }
+        Ok(())
+    }
+}
+
+fn unified_diff(key: &str, old: &[u8], new: &[u8]) -> String {
+    let old = String::from_utf8_lossy(old);
+    let new = String::from_utf8_lossy(new);
+    similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
+        .unified_diff()
+        .header(&format!("a/{key}"), &format!("b/{key}"))
+        .to_string()
+}
+
+fn describe(d: &Device) -> String {
+    match d.mac {
+        Some(m) => format!("{} ({m})", d.id),
+        None => d.id.clone(),
+    }
+}
+
+/// The writer thread: owns the write transaction (LMDB binds it to its
+/// thread) and applies renders as they arrive.
+fn write_generation(
+    store: &Store,
+    renderer: &Renderer,
+    devices: &[Device],
+    plugin_ids: &[String],
+    opts: &Options,
+    rx: mpsc::Receiver<(usize, DeviceRender)>,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<Report, CompileError> {
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let mut w = store.write_txn()?;
+    let mut out = Writer {
+        fw: store.file_writer(&mut w, now)?,
+        store,
+        opts,
+        want_old: opts.dry_run && opts.diff,
+        report: Report::default(),
+    };
+
+    // Plugin files first: a device file at the same path takes precedence.
+    for id in plugin_ids {
+        match renderer.plugin_files(id) {
+            Ok(files) => {
+                out.report.files_rendered += files.len();
+                out.apply_files(&Owner::Plugin(id.clone()), &files, &mut Vec::new())?;
+            }
+            Err(message) => out.report.failures.push(Failure { device: None, message }),
+        }
+    }
+
+    let mut deferred: Vec<(usize, RenderedFile)> = Vec::new();
+    for (i, render) in rx {
+        let device = &devices[i];
+        let owner = Owner::Device(device.id.clone());
+        let configured = match render {
+            DeviceRender::Configured { files, .. } => {
+                out.report.files_rendered += files.len();
+                let mut conflicts = Vec::new();
+                out.apply_files(&owner, &files, &mut conflicts)?;
+                deferred.extend(conflicts.into_iter().map(|f| (i, f)));
+                out.report.configured += 1;
+                Some(true)
+            }
+            DeviceRender::Unconfigured(why) => {
+                out.apply_files(&owner, &[], &mut Vec::new())?;
+                out.report.unconfigured.push((device.id.clone(), why));
+                Some(false)
+            }
+            DeviceRender::Failed(message) => {
+                // Its previous files stay served: a phone keeps its last good config.
+                out.report.failures.push(Failure { device: Some(describe(device)), message });
+                None
+            }
+        };
+        if let Some(c) = configured.filter(|c| *c != device.configured) {
+            let mut d = device.clone();
+            d.configured = c;
+            store.put_device_unindexed(out.fw.txn(), &d)?;
+        }
+        if let Some(bar) = bar {
+            bar.inc(1);
+        }
+    }
+
+    // A path claimed by another device may have been released meanwhile
+    // (a MAC moved from one device to another in this compile).
+    for (i, file) in deferred {
+        let device = &devices[i];
+        match out.owner_of(&file.key)? {
+            Some(Owner::Device(other)) if other != device.id => out.report.failures.push(Failure {
+                device: Some(describe(device)),
+                message: format!("{} is already served for device {other} (same MAC?)", file.key),
+            }),
+            _ => out.put_file(&Owner::Device(device.id.clone()), &file, &mut Vec::new())?,
+        }
+    }
+
+    if opts.scope == Scope::All {
+        out.remove_orphans(renderer, devices)?;
+    }
+
+    let Writer { fw, mut report, .. } = out;
+    report.blobs_written = fw.finish()?;
+    if opts.dry_run || (!report.failures.is_empty() && !opts.keep_going) {
+        w.abort();
+    } else {
+        report.generation = Some(store.bump_generation(&mut w)?);
+        w.commit().map_err(StoreError::from)?;
+    }
+    Ok(report)
+}

@@ -1,0 +1,7 @@
+//! provd's compile stage: renders the files of every affected device in
+//! parallel and publishes them as one atomic generation of the store.
+
+pub mod compile;
+pub mod import;
+pub mod render;
+pub mod templates;

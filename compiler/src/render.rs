@@ -1,0 +1,244 @@
+//! Rendering one device, or one plugin's shared files: pure work with no
+//! store access, so the compiler runs it on every core and the server can
+//! run it for a phone seen for the first time.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use minijinja::Value;
+use provd_shared::config::apply_defaults;
+use provd_shared::family::FileSource;
+use provd_shared::store::route_key;
+use provd_shared::{ConfigTree, Device, Map, Plugin, raw_config};
+
+use crate::templates::Templates;
+
+/// A plugin with its template environment.
+pub struct LoadedPlugin {
+    pub plugin: Plugin,
+    pub templates: Templates,
+}
+
+/// A served file and its bytes, ready to store.
+#[derive(Debug, Clone)]
+pub struct RenderedFile {
+    /// The store key: `<plugin>/<path>`.
+    pub key: String,
+    pub bytes: Vec<u8>,
+    pub hash: [u8; 32],
+}
+
+impl RenderedFile {
+    pub fn new(plugin: &str, path: &str, bytes: Vec<u8>) -> RenderedFile {
+        let hash = *blake3::hash(&bytes).as_bytes();
+        RenderedFile { key: route_key(plugin, path), bytes, hash }
+    }
+}
+
+/// Why a device has no files, when that is not an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unconfigured {
+    NoPlugin,
+    NoConfig,
+    PluginNotInstalled(String),
+    ConfigNotFound(String),
+}
+
+impl std::fmt::Display for Unconfigured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unconfigured::NoPlugin => f.write_str("no plugin associated"),
+            Unconfigured::NoConfig => f.write_str("no config"),
+            Unconfigured::PluginNotInstalled(p) => write!(f, "plugin {p} is not installed"),
+            Unconfigured::ConfigNotFound(c) => write!(f, "config {c} does not exist"),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum DeviceRender {
+    Configured {
+        plugin: String,
+        files: Vec<RenderedFile>,
+    },
+    Unconfigured(Unconfigured),
+    /// Validation, plugin or template error; the message says where.
+    Failed(String),
+}
+
+/// A device ready to render.
+pub struct Prepared<'r> {
+    pub plugin: &'r LoadedPlugin,
+    /// The template context: flattened raw config, defaults, family values.
+    pub context: Map,
+    pub files: Vec<PreparedFile>,
+}
+
+pub struct PreparedFile {
+    /// Relative to the plugin's root.
+    pub path: String,
+    pub source: PreparedSource,
+}
+
+pub enum PreparedSource {
+    /// The template name that resolved (custom or shipped).
+    Template(String),
+    Bytes(Vec<u8>),
+}
+
+/// Everything needed to render: plugins with their templates and every
+/// config.
+pub struct Renderer {
+    plugins: HashMap<String, LoadedPlugin>,
+    configs: ConfigTree,
+}
+
+impl Renderer {
+    pub fn new(plugins: Vec<Plugin>, configs: ConfigTree) -> Renderer {
+        let plugins = plugins
+            .into_iter()
+            .map(|p| (p.id.clone(), LoadedPlugin { templates: Templates::for_plugin(&p), plugin: p }))
+            .collect();
+        Renderer { plugins, configs }
+    }
+
+    pub fn plugin(&self, id: &str) -> Option<&LoadedPlugin> {
+        self.plugins.get(id)
+    }
+
+    pub fn plugins(&self) -> impl Iterator<Item = &LoadedPlugin> {
+        self.plugins.values()
+    }
+
+    pub fn configs(&self) -> &ConfigTree {
+        &self.configs
+    }
+
+    /// The flattened raw config a device's files are rendered from, with
+    /// wazo-provd's defaults applied and validated.
+    pub fn raw_config(&self, config_id: &str) -> Result<Option<Map>, String> {
+        let Some(mut raw) = self.configs.flatten(config_id).map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        raw_config::validate(&raw).map_err(|e| format!("raw config of {config_id}: {e}"))?;
+        apply_defaults(&mut raw);
+        Ok(Some(raw))
+    }
+
+    /// Everything short of rendering: the flattened raw config completed by
+    /// the plugin's family (the template context) and, for each file, the
+    /// template it renders from (first of `<file>.tpl`, `<model>.tpl`,
+    /// `base.tpl`) or its literal bytes.
+    pub fn prepare_device(&self, device: &Device) -> Result<Prepared<'_>, DeviceRender> {
+        let Some(plugin_id) = device.plugin.as_deref() else {
+            return Err(DeviceRender::Unconfigured(Unconfigured::NoPlugin));
+        };
+        let Some(config_id) = device.config.as_deref() else {
+            return Err(DeviceRender::Unconfigured(Unconfigured::NoConfig));
+        };
+        let Some(lp) = self.plugins.get(plugin_id) else {
+            return Err(DeviceRender::Unconfigured(Unconfigured::PluginNotInstalled(plugin_id.to_owned())));
+        };
+        let mut raw = match self.raw_config(config_id) {
+            Ok(Some(raw)) => raw,
+            Ok(None) => return Err(DeviceRender::Unconfigured(Unconfigured::ConfigNotFound(config_id.to_owned()))),
+            Err(e) => return Err(DeviceRender::Failed(e)),
+        };
+        let files = lp
+            .plugin
+            .family
+            .configure(&lp.plugin, device, &mut raw)
+            .map_err(|e| DeviceRender::Failed(format!("plugin {plugin_id}: {e}")))?;
+        let mut prepared = Vec::with_capacity(files.len());
+        for file in files {
+            let source = match file.source {
+                FileSource::Bytes(b) => PreparedSource::Bytes(b),
+                ref source => {
+                    let device_tpl = format!("{}.tpl", file.basename());
+                    let model_tpl = device.model.as_deref().map(|m| format!("{m}.tpl"));
+                    let candidates: Vec<&str> = match source {
+                        FileSource::Template(name) => vec![&device_tpl, name],
+                        _ => [Some(device_tpl.as_str()), model_tpl.as_deref(), Some("base.tpl")]
+                            .into_iter()
+                            .flatten()
+                            .collect(),
+                    };
+                    match lp.templates.first_existing(&candidates) {
+                        Some(name) => PreparedSource::Template(name.to_owned()),
+                        None => {
+                            return Err(DeviceRender::Failed(format!(
+                                "plugin {plugin_id}: no template for {} (looked for {})",
+                                file.path,
+                                candidates.join(", ")
+                            )));
+                        }
+                    }
+                }
+            };
+            prepared.push(PreparedFile { path: file.path, source });
+        }
+        Ok(Prepared { plugin: lp, context: raw, files: prepared })
+    }
+
+    pub fn render_device(&self, device: &Device) -> DeviceRender {
+        let prepared = match self.prepare_device(device) {
+            Ok(p) => p,
+            Err(outcome) => return outcome,
+        };
+        let plugin_id = prepared.plugin.plugin.id.as_str();
+        let ctx = Value::from(minijinja::value::Serde(&prepared.context));
+        let mut out = Vec::with_capacity(prepared.files.len());
+        for file in prepared.files {
+            let bytes = match file.source {
+                PreparedSource::Bytes(b) => b,
+                PreparedSource::Template(name) => match prepared.plugin.templates.render(&name, &ctx) {
+                    Ok(s) => s.into_bytes(),
+                    Err(e) => return DeviceRender::Failed(format!("template {e}")),
+                },
+            };
+            out.push(RenderedFile::new(plugin_id, &file.path, bytes));
+        }
+        DeviceRender::Configured { plugin: plugin_id.to_owned(), files: out }
+    }
+
+    /// A plugin's shared files: its static `var/tftpboot` tree and the
+    /// common files its family renders from the base raw config.
+    pub fn plugin_files(&self, plugin_id: &str) -> Result<Vec<RenderedFile>, String> {
+        let lp = self.plugins.get(plugin_id).ok_or_else(|| format!("plugin {plugin_id} is not installed"))?;
+        let mut out = Vec::new();
+        let root = lp.plugin.tftpboot_dir();
+        static_files(&root, &root, plugin_id, &mut out).map_err(|e| format!("plugin {plugin_id}: {e}"))?;
+        let commons = lp
+            .plugin
+            .family
+            .common_files(&lp.plugin, self.configs.base_raw_config())
+            .map_err(|e| format!("plugin {plugin_id}: {e}"))?;
+        for c in commons {
+            let ctx = Value::from(minijinja::value::Serde(&c.context));
+            let s = lp.templates.render(&c.template, &ctx).map_err(|e| format!("template {e}"))?;
+            out.retain(|f: &RenderedFile| f.key != route_key(plugin_id, &c.path));
+            out.push(RenderedFile::new(plugin_id, &c.path, s.into_bytes()));
+        }
+        Ok(out)
+    }
+}
+
+fn static_files(root: &Path, dir: &Path, plugin: &str, out: &mut Vec<RenderedFile>) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(std::io::Error::new(e.kind(), format!("{}: {e}", dir.display()))),
+    };
+    let mut paths: Vec<_> = entries.collect::<Result<Vec<_>, _>>()?.into_iter().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            static_files(root, &path, plugin, out)?;
+        } else if let Some(rel) = path.strip_prefix(root).ok().and_then(|p| p.to_str()) {
+            let bytes =
+                std::fs::read(&path).map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            out.push(RenderedFile::new(plugin, &rel.replace('\\', "/"), bytes));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! The compiler against a real store in a temporary data directory, with a
+//! small plugin of the yealink family whose templates the tests write.
+
+use std::path::Path;
+
+use provd_compiler::compile::{self, ChangeKind, Options, Scope};
+use provd_shared::data::DataDir;
+use provd_shared::store::Owner;
+use provd_shared::{Config, Device, Mac};
+use serde_json::json;
+
+const PLUGIN: &str = "test-yealink-1";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    data: DataDir,
+}
+
+fn write(path: &Path, body: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, _) = DataDir::open(dir.path()).unwrap();
+        let p = data.plugins_dir().join(PLUGIN);
+        write(
+            &p.join("plugin-info"),
+            &json!({
+                "version": "1.0", "description": "test", "family": "yealink",
+                "capabilities": {}, "models": {"T46S": {"version": "66.86.0.15", "lines": 16}}
+            })
+            .to_string(),
+        );
+        write(&p.join("templates/base.tpl"), "base user={{ sip_lines['1'].username }}\n");
+        write(&p.join("templates/T46S.tpl"), "{% extends 'base.tpl' %}");
+        write(&p.join("var/tftpboot/static.xml"), "<static/>");
+        Fixture { _dir: dir, data }
+    }
+
+    fn plugin_dir(&self) -> std::path::PathBuf {
+        self.data.plugins_dir().join(PLUGIN)
+    }
+
+    fn put_config(&self, id: &str, parents: &[&str], raw: serde_json::Value) {
+        let c = Config {
+            id: id.into(),
+            parent_ids: parents.iter().map(|s| s.to_string()).collect(),
+            raw_config: raw.as_object().unwrap().clone(),
+            ..Default::default()
+        };
+        let s = self.data.store();
+        let mut w = s.write_txn().unwrap();
+        s.put_config(&mut w, &c).unwrap();
+        w.commit().unwrap();
+    }
+
+    fn put_device(&self, id: &str, mac: &str, model: Option<&str>, config: &str) {
+        let d = Device {
+            id: id.into(),
+            mac: Some(Mac::parse(mac).unwrap()),
+            model: model.map(Into::into),
+            plugin: Some(PLUGIN.into()),
+            config: Some(config.into()),
+            ..Default::default()
+        };
+        let s = self.data.store();
+        let mut w = s.write_txn().unwrap();
+        s.put_device(&mut w, &d).unwrap();
+        w.commit().unwrap();
+    }
+
+    fn line_config(&self, id: &str, user: &str) {
+        self.put_config(id, &["base"], json!({"sip_lines": {"1": {"username": user, "password": "p"}}}));
+    }
+
+    fn compile(&self, opts: Options) -> compile::Report {
+        let (renderer, warnings) = compile::renderer(&self.data, &opts.scope).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        compile::compile(&self.data, &renderer, &opts).unwrap()
+    }
+
+    fn all(&self) -> compile::Report {
+        self.compile(Options::default())
+    }
+
+    /// The bytes served at `path` of the test plugin in the current generation.
+    fn served(&self, path: &str) -> Option<String> {
+        let s = self.data.store();
+        let r = s.read_txn().unwrap();
+        let route = s.route(&r, &format!("{PLUGIN}/{path}")).unwrap()?;
+        Some(String::from_utf8(s.content(&r, &route).unwrap().to_vec()).unwrap())
+    }
+
+    fn generation(&self) -> u64 {
+        let s = self.data.store();
+        s.generation(&s.read_txn().unwrap()).unwrap()
+    }
+}
+
+#[test]
+fn renders_publishes_and_marks_devices_configured() {
+    let f = Fixture::new();
+    f.line_config("c1", "alice");
+    f.put_device("d1", "80:5e:c0:00:00:01", Some("T46S"), "c1");
+    let report = f.all();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(report.generation, Some(1));
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "base user=alice");
+    assert_eq!(f.served("static.xml").unwrap(), "<static/>");
+    let s = f.data.store();
+    assert!(s.device(&s.read_txn().unwrap(), "d1").unwrap().unwrap().configured);
+    assert!(report.summary().starts_with("published generation 1: 1 devices (1 configured)"), "{}", report.summary());
+}
+
+#[test]
+fn template_precedence_device_file_then_model_then_base_custom_first() {
+    let f = Fixture::new();
+    f.line_config("c1", "alice");
+    f.line_config("c2", "bob");
+    f.line_config("c3", "carol");
+    f.put_device("d1", "80:5e:c0:00:00:01", Some("T46S"), "c1");
+    f.put_device("d2", "80:5e:c0:00:00:02", Some("T99"), "c2");
+    f.put_device("d3", "80:5e:c0:00:00:03", Some("T46S"), "c3");
+    let p = f.plugin_dir();
+    write(&p.join("templates/T46S.tpl"), "{% extends 'base.tpl' %}"); // shipped model template
+    write(&p.join("var/templates/T46S.tpl"), "custom model {{ sip_lines['1'].username }}");
+    write(&p.join("var/templates/805ec0000003.cfg.tpl"), "{% include 'part.inc' %} device-specific");
+    write(&p.join("templates/part.inc"), "shipped part");
+    write(&p.join("var/templates/part.inc"), "custom part");
+    assert!(f.all().failures.is_empty());
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "custom model alice");
+    // Unknown model: base.tpl.
+    assert_eq!(f.served("805ec0000002.cfg").unwrap(), "base user=bob");
+    assert_eq!(f.served("805ec0000003.cfg").unwrap(), "custom part device-specific");
+}
+
+#[test]
+fn a_failing_render_publishes_nothing_and_names_file_and_line() {
+    let f = Fixture::new();
+    f.line_config("c1", "alice");
+    f.line_config("c2", "bob");
+    f.put_device("d1", "80:5e:c0:00:00:01", Some("T46S"), "c1");
+    f.put_device("d2", "80:5e:c0:00:00:02", Some("T46S"), "c2");
+    assert_eq!(f.all().generation, Some(1));
+
+    // Break the template for one device only; change the other's config.
+    write(&f.plugin_dir().join("var/templates/805ec0000002.cfg.tpl"), "ok\n{% for x in %}\n");
+    f.line_config("c1", "alice2");
+    let report = f.all();
+    assert_eq!(report.generation, None);
+    assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+    let msg = report.failures[0].to_string();
+    assert!(msg.starts_with("device d2 (80:5e:c0:00:00:02): template "), "{msg}");
+    assert!(msg.contains("var/templates/805ec0000002.cfg.tpl:2: syntax error"), "{msg}");
+    assert_eq!(f.generation(), 1);
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "base user=alice", "old generation still served");
+
+    // --keep-going publishes what rendered; the failing device keeps its old file.
+    let report = f.compile(Options { keep_going: true, ..Default::default() });
+    assert_eq!(report.generation, Some(2));
+    assert_eq!(report.failures.len(), 1);
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "base user=alice2");
+    assert_eq!(f.served("805ec0000002.cfg").unwrap(), "base user=bob");
+}
+
+#[test]
+fn invalid_raw_config_and_cycles_are_precise_errors() {
+    let f = Fixture::new();
+    f.put_config("bad", &["base"], json!({"vlan_enabled": true, "vlan_id": 9999}));
+    f.put_config("a", &["b"], json!({}));
+    f.put_config("b", &["a"], json!({}));
+    f.put_device("d1", "80:5e:c0:00:00:01", None, "bad");
+    f.put_device("d2", "80:5e:c0:00:00:02", None, "a");
+    let report = f.all();
+    assert_eq!(report.generation, None);
+    let msgs: Vec<String> = report.failures.iter().map(ToString::to_string).collect();
+    assert!(msgs.iter().any(|m| m.contains("raw config of bad: vlan_id: 9999 is out of range 0..=4094")), "{msgs:?}");
+    assert!(msgs.iter().any(|m| m.contains("config cycle in parent_ids: a -> b -> a")), "{msgs:?}");
+    assert_eq!(f.generation(), 0);
+    assert!(f.served("static.xml").is_none(), "nothing was published");
+}
+
+#[test]
+fn identical_outputs_are_one_blob_and_unchanged_files_keep_their_etag() {
+    let f = Fixture::new();
+    for i in 0..20 {
+        f.put_device(&format!("d{i}"), &format!("80:5e:c0:00:00:{i:02x}"), None, "autoprov");
+    }
+    let first = f.all();
+    assert!(first.failures.is_empty(), "{:?}", first.failures);
+    let s = f.data.store();
+    let r = s.read_txn().unwrap();
+    let ours: Vec<_> = s.routes(&r, &format!("{PLUGIN}/")).unwrap().map(|e| e.unwrap().1.blob_id()).collect();
+    assert_eq!(ours.len(), 21, "20 device files and 1 static file");
+    let mut blobs = ours.clone();
+    blobs.sort();
+    blobs.dedup();
+    assert_eq!(blobs.len(), 2, "autoprov files are identical: one blob");
+    drop(r);
+    let etag = |key: &str| s.route(&s.read_txn().unwrap(), key).unwrap().unwrap().etag();
+    let before = etag(&format!("{PLUGIN}/805ec0000001.cfg"));
+
+    let again = f.all();
+    assert_eq!(again.generation, Some(2));
+    assert_eq!((again.files_changed(), again.blobs_written), (0, 0));
+    assert_eq!(etag(&format!("{PLUGIN}/805ec0000001.cfg")), before);
+}
+
+#[test]
+fn scopes_render_only_what_they_name() {
+    let f = Fixture::new();
+    f.line_config("c1", "alice");
+    f.line_config("c2", "bob");
+    f.put_device("d1", "80:5e:c0:00:00:01", None, "c1");
+    f.put_device("d2", "80:5e:c0:00:00:02", None, "c2");
+    f.all();
+    write(&f.plugin_dir().join("var/templates/base.tpl"), "v2 {{ sip_lines['1'].username }}");
+    let r = f.compile(Options { scope: Scope::Mac(Mac::parse("80-5E-C0-00-00-02").unwrap()), ..Default::default() });
+    assert_eq!(r.devices, 1);
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "base user=alice");
+    assert_eq!(f.served("805ec0000002.cfg").unwrap(), "v2 bob");
+    let r = f.compile(Options { scope: Scope::Device("d1".into()), ..Default::default() });
+    assert_eq!(r.updated, 1);
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "v2 alice");
+
+    f.line_config("c1", "alice3");
+    let r = f.compile(Options { scope: Scope::Config("base".into()), ..Default::default() });
+    assert_eq!(r.devices, 2, "both configs inherit from base");
+
+    let (renderer, _) = compile::renderer(&f.data, &Scope::All).unwrap();
+    let e =
+        compile::compile(&f.data, &renderer, &Options { scope: Scope::Plugin("nope".into()), ..Default::default() })
+            .unwrap_err();
+    assert!(e.to_string().starts_with("unknown plugin \"nope\" (installed: "), "{e}");
+    assert!(e.to_string().contains(PLUGIN), "{e}");
+}
+
+#[test]
+fn dry_run_lists_and_diffs_without_publishing() {
+    let f = Fixture::new();
+    f.line_config("c1", "alice");
+    f.put_device("d1", "80:5e:c0:00:00:01", None, "c1");
+    f.all();
+    f.line_config("c1", "bob");
+    let r = f.compile(Options { dry_run: true, diff: true, ..Default::default() });
+    assert_eq!(r.generation, None);
+    assert_eq!(r.changes.len(), 1);
+    let c = &r.changes[0];
+    assert_eq!((c.key.as_str(), c.kind), (format!("{PLUGIN}/805ec0000001.cfg").as_str(), ChangeKind::Updated));
+    let diff = c.diff.as_deref().unwrap();
+    assert!(diff.contains("-base user=alice") && diff.contains("+base user=bob"), "{diff}");
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "base user=alice");
+    assert_eq!(f.generation(), 1);
+}
+
+#[test]
+fn files_follow_their_device() {
+    let f = Fixture::new();
+    f.line_config("c1", "alice");
+    f.put_device("d1", "80:5e:c0:00:00:01", None, "c1");
+    f.all();
+    // The MAC moves to a new device; the old one loses its config.
+    let s = f.data.store();
+    let mut w = s.write_txn().unwrap();
+    let mut d1 = s.device(&w, "d1").unwrap().unwrap();
+    d1.mac = Some(Mac::parse("80:5e:c0:00:00:09").unwrap());
+    d1.config = None;
+    s.put_device(&mut w, &d1).unwrap();
+    w.commit().unwrap();
+    f.put_device("d2", "80:5e:c0:00:00:01", None, "c1");
+    let r = f.all();
+    assert!(r.failures.is_empty(), "{:?}", r.failures);
+    let route_owner = s.route(&s.read_txn().unwrap(), &format!("{PLUGIN}/805ec0000001.cfg")).unwrap().unwrap().owner();
+    assert_eq!(route_owner, Some(Owner::Device("d2".into())));
+    assert!(!s.device(&s.read_txn().unwrap(), "d1").unwrap().unwrap().configured);
+
+    // A device deleted behind the compiler's back loses its files.
+    let mut w = s.write_txn().unwrap();
+    s.delete_device(&mut w, "d2").unwrap();
+    w.commit().unwrap();
+    let r = f.all();
+    assert_eq!(r.removed, 1);
+    assert!(f.served("805ec0000001.cfg").is_none());
+}

@@ -1,0 +1,50 @@
+//! `provd identify` on the real phone requests of `tests/data/ident-vectors.tsv`.
+
+use provd_e2e::{ident_vectors, run, stderr, stdout};
+
+fn check_vendor_rows(vendor: &str) {
+    let rows: Vec<_> = ident_vectors().into_iter().filter(|r| r.vendor == vendor).collect();
+    assert!(!rows.is_empty());
+    let mut failures = Vec::new();
+    for row in &rows {
+        let flag = match row.protocol.as_str() {
+            "http-ua" => "--ua",
+            "http-path" => "--http-path",
+            "tftp-path" => "--tftp-path",
+            "dhcp-vendor" => "--dhcp-vendor",
+            other => panic!("unknown protocol {other}"),
+        };
+        let out = run("provd", &["identify", flag, &row.input]);
+        assert!(out.status.success(), "{}: {}", row.input, stderr(&out));
+        let got: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let field = |k: &str| got[k].as_str().unwrap_or("").to_owned();
+        let want = [&row.vendor, &row.model, &row.version, &row.mac];
+        let have = [field("vendor"), field("model"), field("version"), field("mac")];
+        if want.iter().zip(&have).any(|(w, h)| *w != h) {
+            failures.push(format!("{} {:?}: want {want:?}, got {have:?}", row.protocol, row.input));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} rows wrong:\n{}", failures.len(), rows.len(), failures.join("\n"));
+}
+
+#[test]
+fn yealink_rows() {
+    check_vendor_rows("Yealink");
+}
+
+#[test]
+fn aastra_rows() {
+    check_vendor_rows("Aastra");
+}
+
+#[test]
+fn escapes_and_bad_input() {
+    // A raw 0xff byte in a User-Agent: extraction still answers.
+    let out = run("provd", &["identify", "--ua", r"Aastra6731i\xff MAC:00-08-5D-23-74-29 V:3.2.0.70-SIP"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run("provd", &["identify", "--ua", r"bad \xZZ escape"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bad \\x escape at byte 4"), "{}", stderr(&out));
+    let out = run("provd", &["identify", "--ua", "nothing we know"]);
+    assert_eq!(stdout(&out).trim(), r#"{"vendor":null,"model":null,"version":null,"mac":null}"#);
+}

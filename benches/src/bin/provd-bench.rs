@@ -1,0 +1,278 @@
+//! Compile benchmark harness: generates a fleet, imports it, and measures in
+//! one run, on the same data: a full compile and publish, a no-op recompile,
+//! the raw store-write time of the same bytes (the ceiling), one-device
+//! reconfigures, and Python Jinja2 rendering the same templates with the same
+//! contexts and writing one file per device (wazo-provd's cost).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use provd_benches::fleet;
+use provd_compiler::compile::{self, Options, Scope};
+use provd_compiler::import::import_wazo_jsondb;
+use provd_compiler::render::{DeviceRender, PreparedSource};
+use provd_shared::data::DataDir;
+use provd_shared::store::Owner;
+
+#[derive(Parser)]
+#[command(name = "provd-bench")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Write a wazo-provd jsondb fleet (devices/ and configs/).
+    Fleet {
+        #[arg(long)]
+        devices: usize,
+        #[arg(long)]
+        out: PathBuf,
+        /// Plugins whose models the fleet uses (default: the bundled ones).
+        #[arg(long)]
+        plugins: Option<PathBuf>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// The compile benchmark (see the crate docs). Prints a table and a JSON line.
+    Compile {
+        #[arg(long)]
+        devices: usize,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[arg(long, default_value = "/tmp/provd-bench")]
+        workdir: PathBuf,
+        /// One-device reconfigures to time.
+        #[arg(long, default_value_t = 50)]
+        reconfigures: usize,
+        /// Skip the Python Jinja2 side.
+        #[arg(long)]
+        no_python: bool,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().cmd {
+        Cmd::Fleet { devices, out, plugins, seed } => {
+            let plugins = match plugins {
+                Some(p) => p,
+                None => bundled_plugins_dir()?,
+            };
+            let n = fleet::write_jsondb(&out, devices, &plugins, seed)?;
+            println!("wrote {n} devices to {}", out.display());
+            Ok(())
+        }
+        Cmd::Compile { devices, runs, workdir, reconfigures, no_python } => {
+            bench_compile(devices, runs, &workdir, reconfigures, !no_python)
+        }
+    }
+}
+
+/// A scratch data directory bootstraps the bundled plugins: use those.
+fn bundled_plugins_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("provd-bench-plugins-{}", std::process::id()));
+    let (data, _) = DataDir::open(&dir)?;
+    Ok(data.plugins_dir())
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let status = Command::new("cp").arg("-a").arg(from).arg(to).status()?;
+    anyhow::ensure!(status.success(), "cp -a {} {}", from.display(), to.display());
+    Ok(())
+}
+
+fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python: bool) -> anyhow::Result<()> {
+    let _ = std::fs::remove_dir_all(work);
+    std::fs::create_dir_all(work)?;
+    let base = work.join("base");
+    let (data, _) = DataDir::open(&base)?;
+    let jsondb = work.join("jsondb");
+    fleet::write_jsondb(&jsondb, n, &data.plugins_dir(), 1)?;
+    let t = Instant::now();
+    let imported = import_wazo_jsondb(data.store(), &jsondb)?;
+    let import_time = t.elapsed();
+    anyhow::ensure!(imported.refused.is_empty(), "refused: {:?}", &imported.refused[..imported.refused.len().min(3)]);
+    drop(data);
+    eprintln!("fleet of {n} devices imported in {import_time:.2?}");
+
+    // Full compile and publish, from a store that has devices but no files.
+    let mut full = Vec::new();
+    let mut noop = Vec::new();
+    let mut last_report = None;
+    for run in 0..runs {
+        let dir = work.join(format!("run{run}"));
+        copy_dir(&base, &dir)?;
+        let (data, _) = DataDir::open(&dir)?;
+        let t = Instant::now();
+        let (renderer, _) = compile::renderer(&data, &Scope::All)?;
+        let report = compile::compile(&data, &renderer, &Options::default())?;
+        full.push(t.elapsed());
+        anyhow::ensure!(report.failures.is_empty(), "{}", report.failures[0]);
+        let t = Instant::now();
+        let (renderer, _) = compile::renderer(&data, &Scope::All)?;
+        let again = compile::compile(&data, &renderer, &Options::default())?;
+        noop.push(t.elapsed());
+        anyhow::ensure!(again.files_changed() == 0);
+        eprintln!("run {run}: full {:.2?}, no-op {:.2?}", full[run], noop[run]);
+        last_report = Some(report);
+        if run + 1 < runs {
+            drop(data);
+            std::fs::remove_dir_all(&dir)?;
+        }
+    }
+    let report = last_report.unwrap();
+
+    // The ceiling: the same bytes, rendered beforehand, written to a fresh store.
+    let (data, _) = DataDir::open(&work.join(format!("run{}", runs - 1)))?;
+    let (renderer, _) = compile::renderer(&data, &Scope::All)?;
+    let r = data.store().read_txn()?;
+    let devices: Vec<_> = data.store().devices(&r)?.collect::<Result<_, _>>()?;
+    drop(r);
+    let mut rendered = Vec::with_capacity(devices.len());
+    for d in &devices {
+        if let DeviceRender::Configured { files, .. } = renderer.render_device(d) {
+            rendered.push((Owner::Device(d.id.clone()), files));
+        }
+    }
+    let bytes: usize = rendered.iter().flat_map(|(_, f)| f).map(|f| f.bytes.len()).sum();
+    let files: usize = rendered.iter().map(|(_, f)| f.len()).sum();
+    let mut ceiling = Vec::new();
+    for run in 0..runs {
+        let dir = work.join(format!("ceiling{run}"));
+        copy_dir(&base, &dir)?;
+        let (cdata, _) = DataDir::open(&dir)?;
+        let store = cdata.store();
+        let t = Instant::now();
+        let mut w = store.write_txn()?;
+        let mut fw = store.file_writer(&mut w, 1)?;
+        for (owner, files) in &rendered {
+            for f in files {
+                fw.put_hashed(&f.key, owner, &f.bytes, &f.hash)?;
+            }
+        }
+        fw.finish()?;
+        store.bump_generation(&mut w)?;
+        w.commit()?;
+        ceiling.push(t.elapsed());
+        drop(cdata);
+        std::fs::remove_dir_all(&dir)?;
+    }
+    drop(rendered);
+
+    // One-device reconfigure: config edited, then compile --device until committed.
+    let store = data.store();
+    let mut reconf = Vec::new();
+    for i in 0..reconfigures.min(devices.len()) {
+        let d = &devices[i * devices.len() / reconfigures.max(1)];
+        let cid = d.config.clone().context("device without config")?;
+        let mut w = store.write_txn()?;
+        let mut c = store.config(&w, &cid)?.context("config")?;
+        c.raw_config.insert("X_bench_revision".into(), serde_json::Value::from(i));
+        if let Some(line) = c.raw_config.get_mut("sip_lines").and_then(|l| l.get_mut("1")) {
+            line["display_name"] = serde_json::Value::from(format!("Reconfigured {i}"));
+        }
+        store.put_config(&mut w, &c)?;
+        w.commit()?;
+        let scope = Scope::Device(d.id.clone());
+        let t = Instant::now();
+        let (renderer, _) = compile::renderer(&data, &scope)?;
+        let r = compile::compile(&data, &renderer, &Options { scope, ..Default::default() })?;
+        reconf.push(t.elapsed());
+        anyhow::ensure!(r.generation.is_some() && r.updated >= 1, "reconfigure changed nothing: {}", r.summary());
+    }
+
+    // Python Jinja2: same templates, same contexts.
+    let mut py = Vec::new();
+    if python {
+        let jobs = work.join("contexts.jsonl");
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&jobs)?);
+        for d in &devices {
+            let Ok(prep) = renderer.prepare_device(d) else { continue };
+            for f in &prep.files {
+                if let PreparedSource::Template(name) = &f.source {
+                    let job = serde_json::json!({
+                        "plugin_dir": prep.plugin.plugin.dir,
+                        "template": name,
+                        "out": format!("{}/{}", prep.plugin.plugin.id, f.path),
+                        "ctx": prep.context,
+                    });
+                    serde_json::to_writer(&mut out, &job)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+        }
+        out.flush()?;
+        drop(out);
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/compare/jinja_pipeline.py");
+        for run in 0..runs {
+            let outdir = work.join(format!("python{run}"));
+            let o = Command::new("python3").arg(script).arg(&jobs).arg(&outdir).output()?;
+            anyhow::ensure!(o.status.success(), "python: {}", String::from_utf8_lossy(&o.stderr));
+            let v: serde_json::Value = serde_json::from_slice(&o.stdout)?;
+            py.push(Duration::from_secs_f64(v["seconds"].as_f64().unwrap_or(0.0)));
+            std::fs::remove_dir_all(&outdir)?;
+            eprintln!("python run {run}: {:.2?}", py[run]);
+        }
+    }
+
+    let full_m = median(full.clone());
+    let ceil_m = median(ceiling.clone());
+    let fps = |d: Duration| files as f64 / d.as_secs_f64();
+    println!(
+        "compile benchmark: {n} devices, {files} files, {:.1} MiB, {} blobs, median of {runs} runs",
+        bytes as f64 / (1 << 20) as f64,
+        report.blobs_written
+    );
+    println!("| measure | median | files/s | ratio |");
+    println!("|---|---|---|---|");
+    println!(
+        "| full compile + publish (provd) | {:.3}s | {:.0} | {:.2}x ceiling |",
+        full_m.as_secs_f64(),
+        fps(full_m),
+        full_m.as_secs_f64() / ceil_m.as_secs_f64()
+    );
+    println!(
+        "| raw store write of the same bytes (ceiling) | {:.3}s | {:.0} | 1.00x |",
+        ceil_m.as_secs_f64(),
+        fps(ceil_m)
+    );
+    println!(
+        "| no-op recompile (nothing changed) | {:.3}s | {:.0} | |",
+        median(noop.clone()).as_secs_f64(),
+        fps(median(noop.clone()))
+    );
+    if !py.is_empty() {
+        let py_m = median(py.clone());
+        println!(
+            "| Python Jinja2 render + atomic file write | {:.3}s | {:.0} | provd {:.1}x faster |",
+            py_m.as_secs_f64(),
+            fps(py_m),
+            py_m.as_secs_f64() / full_m.as_secs_f64()
+        );
+    }
+    if !reconf.is_empty() {
+        println!(
+            "| one-device reconfigure until published (p50 / p95 of {}) | {:.2}ms / {:.2}ms | | |",
+            reconf.len(),
+            median(reconf.clone()).as_secs_f64() * 1e3,
+            percentile(reconf.clone(), 0.95).as_secs_f64() * 1e3
+        );
+    }
+    println!("| import of the jsondb (once) | {:.3}s | | |", import_time.as_secs_f64());
+    Ok(())
+}

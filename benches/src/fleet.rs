@@ -1,0 +1,121 @@
+//! A synthetic fleet in wazo-provd's jsondb layout: every model of the given
+//! plugins, one config per device as wazo-confd creates them (parents
+//! `base` and `defaultconfigdevice`), 1–3 lines, 0–12 function keys.
+
+use std::path::Path;
+
+use provd_shared::plugin;
+use serde_json::{Value, json};
+
+/// xorshift64*: deterministic, dependency-free.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545F4914F6CDD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn oui(family: &str) -> [u8; 3] {
+    match family {
+        "aastra" => [0x00, 0x08, 0x5d],
+        "yealink" => [0x80, 0x5e, 0xc0],
+        _ => [0x02, 0x00, 0x00],
+    }
+}
+
+/// Writes `devices/` and `configs/` under `out`; returns the device count.
+pub fn write_jsondb(out: &Path, n: usize, plugins_dir: &Path, seed: u64) -> anyhow::Result<usize> {
+    let (plugins, _) = plugin::scan(plugins_dir)?;
+    let choices: Vec<(String, String, String, Option<String>)> = plugins
+        .iter()
+        .flat_map(|p| {
+            p.info
+                .models
+                .iter()
+                .map(move |(m, info)| (p.id.clone(), p.info.family.clone(), m.clone(), info.version.clone()))
+        })
+        .collect();
+    anyhow::ensure!(!choices.is_empty(), "no plugin models in {}", plugins_dir.display());
+    std::fs::create_dir_all(out.join("devices"))?;
+    std::fs::create_dir_all(out.join("configs"))?;
+    let mut rng = Rng(seed.wrapping_mul(0x9E3779B97F4A7C15) | 1);
+    let zones = ["America/Montreal", "Europe/Paris", "Europe/Bucharest", "America/Regina", "Asia/Kolkata"];
+    let locales = ["fr_FR", "en_US", "de_DE", "fr_CA", "es_ES"];
+    let types = ["speeddial", "blf", "park"];
+    let dtmf = ["RTP-in-band", "RTP-out-of-band", "SIP-INFO"];
+    for i in 0..n {
+        let (plugin, family, model, version) = &choices[rng.below(choices.len())];
+        let o = oui(family);
+        let mac = format!(
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            o[0],
+            o[1],
+            o[2],
+            (i >> 16) as u8,
+            (i >> 8) as u8,
+            i as u8
+        );
+        let id = format!("{:032x}", (seed as u128) << 64 | i as u128);
+        let mut lines = serde_json::Map::new();
+        for l in 1..=1 + rng.below(3) * (rng.below(3) / 2) {
+            let ext = 1000 + i * 4 + l;
+            lines.insert(
+                l.to_string(),
+                json!({
+                    "username": format!("u{ext:06}x{:04x}", rng.below(65536)),
+                    "auth_username": format!("u{ext:06}"),
+                    "password": format!("{:016x}", rng.next()),
+                    "display_name": format!("User {ext} Line {l}"),
+                    "number": ext.to_string(),
+                    "proxy_ip": "10.0.0.10",
+                    "registrar_ip": "10.0.0.10",
+                    "proxy_port": 5060,
+                    "backup_proxy_ip": "10.0.0.11",
+                }),
+            );
+        }
+        let mut keys = serde_json::Map::new();
+        for k in 1..=rng.below(13) {
+            let t = types[rng.below(3)];
+            keys.insert(
+                k.to_string(),
+                json!({"type": t, "value": (2000 + rng.below(5000)).to_string(), "label": format!("Key {k}"), "line": "1"}),
+            );
+        }
+        let config = json!({
+            "id": id, "parent_ids": ["base", "defaultconfigdevice"], "deletable": true,
+            "X_type": "device", "configdevice": "defaultconfigdevice",
+            "raw_config": {
+                "X_key": "", "config_version": 1, "protocol": "SIP",
+                "sip_lines": lines, "funckeys": keys,
+                "exten_voicemail": "*98", "exten_pickup_call": "*8", "exten_dnd": "*25",
+                "exten_fwd_unconditional": "*21", "exten_fwd_no_answer": "*22", "exten_fwd_busy": "*23",
+                "exten_fwd_disable_all": "*20", "exten_park": "700",
+                "timezone": zones[rng.below(zones.len())], "locale": locales[rng.below(locales.len())],
+                "X_xivo_user_uuid": format!("{:08x}-0000-4000-8000-{:012x}", i, rng.next() & 0xffff_ffff_ffff),
+                "X_xivo_phonebook_profile": "default",
+                "sip_dtmf_mode": dtmf[rng.below(3)]
+            }
+        });
+        let mut device = json!({
+            "id": id, "mac": mac, "ip": format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, (i & 255).max(1)),
+            "vendor": if family == "aastra" { "Aastra" } else { "Yealink" },
+            "model": model, "plugin": plugin, "config": id, "configured": true,
+            "tenant_uuid": "00000000-0000-4000-8000-000000000001", "is_new": false,
+            "options": {"switchboard": false}
+        });
+        if let Some(v) = version {
+            device["version"] = Value::from(v.as_str());
+        }
+        std::fs::write(out.join("configs").join(&id), serde_json::to_vec(&config)?)?;
+        std::fs::write(out.join("devices").join(&id), serde_json::to_vec(&device)?)?;
+    }
+    Ok(n)
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use provd_shared::data::DataDir;
 use provd_shared::plugin;
-use provd_shared::store::{FileWriter, Index, Owner, RouteChange, Store, StoreError};
+use provd_shared::store::{FileWriter, Index, Owner, OwnerRef, RouteChange, Store, StoreError};
 use provd_shared::{ConfigTree, Device, Mac};
 use rayon::prelude::*;
 
@@ -93,6 +93,9 @@ pub struct Report {
     pub blobs_written: u64,
     pub failures: Vec<Failure>,
     pub elapsed: Duration,
+    /// Where the time went: reading the devices, rendering and writing
+    /// (overlapped), committing.
+    pub phases: Vec<(&'static str, Duration)>,
 }
 
 impl Report {
@@ -174,7 +177,15 @@ pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>)
             }
             out
         }
-        _ => store.configs(&r)?.collect::<Result<Vec<_>, _>>()?,
+        _ => {
+            // Decoded where used, on the rendering threads.
+            let docs = store
+                .config_documents(&r)?
+                .map(|d| d.map(|(id, bytes)| (id.to_owned(), bytes.to_vec())))
+                .collect::<Result<Vec<_>, _>>()?;
+            let warnings = broken.iter().map(ToString::to_string).collect();
+            return Ok((Renderer::new(plugins, ConfigTree::from_documents(base, docs)), warnings));
+        }
     };
     let warnings = broken.iter().map(ToString::to_string).collect();
     Ok((Renderer::new(plugins, ConfigTree::new(base, configs)), warnings))
@@ -190,7 +201,10 @@ fn devices_in_scope(store: &Store, renderer: &Renderer, scope: &Scope) -> Result
         Ok(out)
     };
     match scope {
-        Scope::All => Ok(store.devices(&r)?.collect::<Result<Vec<_>, _>>()?),
+        Scope::All => {
+            let docs = store.device_documents(&r)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(docs.into_par_iter().map(|(id, bytes)| Store::decode_device(id, bytes)).collect::<Result<Vec<_>, _>>()?)
+        }
         Scope::Plugin(p) => {
             if renderer.plugin(p).is_none() {
                 let mut known: Vec<&str> = renderer.plugins().map(|lp| lp.plugin.id.as_str()).collect();
@@ -206,7 +220,7 @@ fn devices_in_scope(store: &Store, renderer: &Renderer, scope: &Scope) -> Result
             if d.is_empty() { Err(CompileError::UnknownMac(*mac)) } else { Ok(d) }
         }
         Scope::Config(c) => {
-            if renderer.configs().get(c).is_none() {
+            if !renderer.configs().contains(c) {
                 return Err(CompileError::UnknownConfig(c.clone()));
             }
             let mut ids = Vec::new();
@@ -229,6 +243,7 @@ pub fn compile(data: &DataDir, renderer: &Renderer, opts: &Options) -> Result<Re
     let started = Instant::now();
     let store = data.store();
     let devices = devices_in_scope(store, renderer, &opts.scope)?;
+    let loaded = started.elapsed();
     let plugin_ids: Vec<String> = match &opts.scope {
         Scope::All => {
             let mut ids: Vec<String> = renderer.plugins().map(|lp| lp.plugin.id.clone()).collect();
@@ -265,6 +280,9 @@ pub fn compile(data: &DataDir, renderer: &Renderer, opts: &Options) -> Result<Re
     let mut report = report?;
     report.devices = devices.len();
     report.elapsed = started.elapsed();
+    let commit = report.phases.iter().map(|p| p.1).sum::<Duration>();
+    report.phases.insert(0, ("read devices", loaded));
+    report.phases.insert(1, ("render and write", report.elapsed - loaded - commit));
     Ok(report)
 }
 
@@ -293,7 +311,7 @@ impl Writer<'_, '_, '_> {
     }
 
     fn owner_of(&mut self, key: &str) -> Result<Option<Owner>, CompileError> {
-        Ok(self.fw.current(key)?.and_then(|r| r.owner()))
+        Ok(self.fw.current(key)?.and_then(|r| r.owner()).map(OwnerRef::to_owned))
     }
 
     fn old_bytes(&mut self, key: &str) -> Result<Option<Vec<u8>>, CompileError> {
@@ -334,14 +352,22 @@ impl Writer<'_, '_, '_> {
         f: &RenderedFile,
         conflicts: &mut Vec<RenderedFile>,
     ) -> Result<(), CompileError> {
-        match (owner, self.owner_of(&f.key)?) {
-            (Owner::Device(me), Some(Owner::Device(other))) if *me != other => {
-                conflicts.push(f.clone());
-                return Ok(());
+        if let Some(current) = self.fw.current(&f.key)? {
+            if current.owner_key() == owner.key() {
+                if current.hash() == &f.hash {
+                    return Ok(());
+                }
+            } else {
+                match (owner.get(), current.owner()) {
+                    (OwnerRef::Device(_), Some(OwnerRef::Device(_))) => {
+                        conflicts.push(f.clone());
+                        return Ok(());
+                    }
+                    // A device's own file shadows a plugin's static file of that name.
+                    (OwnerRef::Plugin(_), Some(OwnerRef::Device(_))) => return Ok(()),
+                    _ => {}
+                }
             }
-            // A device's own file shadows a plugin's static file of that name.
-            (Owner::Plugin(_), Some(Owner::Device(_))) => return Ok(()),
-            _ => {}
         }
         let old = self.old_bytes(&f.key)?;
         match self.fw.put_hashed(&f.key, owner, &f.bytes, &f.hash)? {
@@ -368,8 +394,8 @@ impl Writer<'_, '_, '_> {
         for entry in self.store.routes(self.fw.txn(), "")? {
             let (key, route) = entry?;
             let gone = match route.owner() {
-                Some(Owner::Device(id)) => !known.contains(id.as_str()),
-                Some(Owner::Plugin(id)) => renderer.plugin(&id).is_none(),
+                Some(OwnerRef::Device(id)) => !known.contains(id),
+                Some(OwnerRef::Plugin(id)) => renderer.plugin(id).is_none(),
                 None => true,
             };
             if gone {
@@ -426,7 +452,7 @@ fn write_generation(
         match renderer.plugin_files(id) {
             Ok(files) => {
                 out.report.files_rendered += files.len();
-                out.apply_files(&Owner::Plugin(id.clone()), &files, &mut Vec::new())?;
+                out.apply_files(&Owner::plugin(id), &files, &mut Vec::new())?;
             }
             Err(message) => out.report.failures.push(Failure { device: None, message }),
         }
@@ -435,7 +461,7 @@ fn write_generation(
     let mut deferred: Vec<(usize, RenderedFile)> = Vec::new();
     for (i, render) in rx {
         let device = &devices[i];
-        let owner = Owner::Device(device.id.clone());
+        let owner = Owner::device(&device.id);
         let configured = match render {
             DeviceRender::Configured { files, .. } => {
                 out.report.files_rendered += files.len();
@@ -470,12 +496,16 @@ fn write_generation(
     // (a MAC moved from one device to another in this compile).
     for (i, file) in deferred {
         let device = &devices[i];
+        let owner = Owner::device(&device.id);
         match out.owner_of(&file.key)? {
-            Some(Owner::Device(other)) if other != device.id => out.report.failures.push(Failure {
-                device: Some(describe(device)),
-                message: format!("{} is already served for device {other} (same MAC?)", file.key),
-            }),
-            _ => out.put_file(&Owner::Device(device.id.clone()), &file, &mut Vec::new())?,
+            Some(other) if other != owner && matches!(other.get(), OwnerRef::Device(_)) => {
+                let OwnerRef::Device(other) = other.get() else { unreachable!() };
+                out.report.failures.push(Failure {
+                    device: Some(describe(device)),
+                    message: format!("{} is already served for device {other} (same MAC?)", file.key),
+                })
+            }
+            _ => out.put_file(&owner, &file, &mut Vec::new())?,
         }
     }
 
@@ -485,11 +515,13 @@ fn write_generation(
 
     let Writer { fw, mut report, .. } = out;
     report.blobs_written = fw.finish()?;
+    let t = Instant::now();
     if opts.dry_run || (!report.failures.is_empty() && !opts.keep_going) {
         w.abort();
     } else {
         report.generation = Some(store.bump_generation(&mut w)?);
         w.commit().map_err(StoreError::from)?;
     }
+    report.phases.push(("commit", t.elapsed()));
     Ok(report)
 }

@@ -2,6 +2,7 @@
 //! parallel and publishes them as one atomic generation of the store.
 
 pub mod compile;
+pub mod context;
 pub mod import;
 pub mod render;
 pub mod templates;

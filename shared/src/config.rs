@@ -1,7 +1,7 @@
 //! Config documents and the raw-config flattening wazo-provd users rely on.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -83,17 +83,43 @@ pub fn merge_into(base: &mut Map, overlay: &Map) {
     }
 }
 
+/// [`merge_into`] consuming the overlay: values move instead of being copied.
+pub fn merge_owned(base: &mut Map, overlay: Map) {
+    for (k, v) in overlay {
+        match (base.get_mut(&k), v) {
+            (Some(Value::Object(b)), Value::Object(o)) => merge_owned(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FlattenError {
     #[error("config cycle in parent_ids: {}", .0.join(" -> "))]
     Cycle(Vec<String>),
+    #[error("config {0}: corrupt document: {1}")]
+    Corrupt(String, String),
+}
+
+/// A config as the tree holds it: decoded, or the stored JSON, decoded on
+/// first use. Compiles hand the tree raw documents so decoding happens on
+/// the rendering threads, not before them.
+enum Entry {
+    Decoded(Config),
+    Raw { bytes: Vec<u8>, decoded: OnceLock<Result<Config, String>> },
+}
+
+fn decode_config(bytes: &[u8]) -> Result<Config, String> {
+    serde_json::from_slice(bytes).map_err(|e| e.to_string())
 }
 
 /// Every config, indexed by id, with the flattened raw config of each
 /// distinct parent list memoised: thousands of devices share
 /// `[base, defaultconfigdevice]`, so their ancestry is merged once.
 pub struct ConfigTree {
-    configs: HashMap<String, Config>,
+    entries: HashMap<String, Entry>,
     base_raw_config: Map,
     by_parents: Mutex<HashMap<Vec<String>, Arc<Map>>>,
 }
@@ -101,18 +127,41 @@ pub struct ConfigTree {
 impl ConfigTree {
     pub fn new(base_raw_config: Map, configs: impl IntoIterator<Item = Config>) -> Self {
         ConfigTree {
-            configs: configs.into_iter().map(|c| (c.id.clone(), c)).collect(),
+            entries: configs.into_iter().map(|c| (c.id.clone(), Entry::Decoded(c))).collect(),
             base_raw_config,
             by_parents: Mutex::new(HashMap::new()),
         }
     }
 
-    pub fn get(&self, id: &str) -> Option<&Config> {
-        self.configs.get(id)
+    /// A tree over stored JSON documents `(id, bytes)`, decoded when needed.
+    pub fn from_documents(base_raw_config: Map, docs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
+        ConfigTree {
+            entries: docs.into_iter().map(|(id, bytes)| (id, Entry::Raw { bytes, decoded: OnceLock::new() })).collect(),
+            base_raw_config,
+            by_parents: Mutex::new(HashMap::new()),
+        }
     }
 
-    pub fn configs(&self) -> impl Iterator<Item = &Config> {
-        self.configs.values()
+    fn entry(&self, id: &str) -> Option<Result<&Config, FlattenError>> {
+        Some(match self.entries.get(id)? {
+            Entry::Decoded(c) => Ok(c),
+            Entry::Raw { bytes, decoded } => {
+                decoded.get_or_init(|| decode_config(bytes)).as_ref().map_err(|e| FlattenError::Corrupt(id.into(), e.clone()))
+            }
+        })
+    }
+
+    /// The config `id`; `None` if unknown or undecodable.
+    pub fn get(&self, id: &str) -> Option<&Config> {
+        self.entry(id)?.ok()
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.entries.contains_key(id)
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
     }
 
     pub fn base_raw_config(&self) -> &Map {
@@ -124,12 +173,26 @@ impl ConfigTree {
     /// `Ok(None)` when `id` is unknown; unknown parents are skipped (deleting
     /// a config leaves its children's references dangling, as in wazo-provd).
     pub fn flatten(&self, id: &str) -> Result<Option<Map>, FlattenError> {
-        let Some(config) = self.configs.get(id) else {
-            return Ok(None);
-        };
-        let mut out = Map::clone(&*self.ancestry(config)?);
-        merge_into(&mut out, &config.raw_config);
-        Ok(Some(out))
+        match self.entries.get(id) {
+            None => Ok(None),
+            Some(Entry::Decoded(config)) => {
+                let mut out = Map::clone(&*self.ancestry(config)?);
+                merge_into(&mut out, &config.raw_config);
+                Ok(Some(out))
+            }
+            // Usually read by this device only: decode a private copy and
+            // move its values into place.
+            Some(Entry::Raw { bytes, decoded }) => {
+                let config = match decoded.get() {
+                    Some(c) => c.clone(),
+                    None => decode_config(bytes),
+                }
+                .map_err(|e| FlattenError::Corrupt(id.into(), e))?;
+                let mut out = Map::clone(&*self.ancestry(&config)?);
+                merge_owned(&mut out, config.raw_config);
+                Ok(Some(out))
+            }
+        }
     }
 
     /// The flattened raw config of everything `config` inherits, without
@@ -170,7 +233,7 @@ impl ConfigTree {
         if !visited.insert(id) {
             return Ok(());
         }
-        let Some(config) = self.configs.get(id) else {
+        let Some(config) = self.entry(id).transpose()? else {
             return Ok(());
         };
         stack.push(id);
@@ -190,7 +253,7 @@ impl ConfigTree {
                 return true;
             }
             if seen.insert(id)
-                && let Some(c) = self.configs.get(id)
+                && let Some(c) = self.get(id)
             {
                 todo.extend(c.parent_ids.iter().map(String::as_str));
             }
@@ -201,9 +264,11 @@ impl ConfigTree {
     /// Every config that inherits from `id`, directly or not.
     pub fn descendants(&self, id: &str) -> HashSet<String> {
         let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
-        for c in self.configs.values() {
-            for p in &c.parent_ids {
-                children.entry(p.as_str()).or_default().push(c.id.as_str());
+        for cid in self.entries.keys() {
+            if let Some(c) = self.get(cid) {
+                for p in &c.parent_ids {
+                    children.entry(p.as_str()).or_default().push(cid.as_str());
+                }
             }
         }
         let mut out = HashSet::new();

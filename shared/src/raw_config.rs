@@ -59,84 +59,90 @@ const SRTP: &[&str] = &["disabled", "preferred", "required"];
 const TRANSPORT: &[&str] = &["udp", "tcp", "tls"];
 const SYSLOG_LEVEL: &[&str] = &["critical", "error", "warning", "info", "debug"];
 
-/// (key, kind, null allowed)
-const TOP: &[(&str, Kind, bool)] = &[
-    ("ip", Kind::Str, true),
-    ("http_port", Kind::Int, true),
-    ("http_base_url", Kind::Str, false),
-    ("tftp_port", Kind::Int, true),
-    ("dns_enabled", Kind::Bool, true),
-    ("dns_ip", Kind::Str, true),
-    ("ntp_enabled", Kind::Bool, true),
-    ("ntp_ip", Kind::Str, true),
-    ("vlan_enabled", Kind::Bool, true),
-    ("vlan_id", Kind::Range(0, 4094), true),
-    ("vlan_priority", Kind::Range(0, 7), true),
-    ("vlan_pc_port_id", Kind::Range(0, 4094), true),
-    ("syslog_enabled", Kind::Bool, true),
-    ("syslog_ip", Kind::Str, true),
-    ("syslog_port", Kind::Int, false),
-    ("syslog_level", Kind::Enum(SYSLOG_LEVEL), false),
-    ("admin_username", Kind::Str, true),
-    ("admin_password", Kind::Str, true),
-    ("user_username", Kind::Str, true),
-    ("user_password", Kind::Str, true),
-    ("timezone", Kind::Timezone, true),
-    ("locale", Kind::Locale, true),
-    ("protocol", Kind::Enum(&["SIP", "SCCP"]), true),
-    ("sip_proxy_ip", Kind::Str, true),
-    ("sip_proxy_port", Kind::Int, true),
-    ("sip_backup_proxy_ip", Kind::Str, true),
-    ("sip_backup_proxy_port", Kind::Int, true),
-    ("sip_registrar_ip", Kind::Str, true),
-    ("sip_registrar_port", Kind::Int, true),
-    ("sip_backup_registrar_ip", Kind::Str, true),
-    ("sip_backup_registrar_port", Kind::Int, true),
-    ("sip_outbound_proxy_ip", Kind::Str, true),
-    ("sip_outbound_proxy_port", Kind::Int, true),
-    ("sip_dtmf_mode", Kind::Enum(DTMF), true),
-    ("sip_srtp_mode", Kind::Enum(SRTP), true),
-    ("sip_transport", Kind::Enum(TRANSPORT), true),
-    ("sip_servers_root_and_intermediate_certificates", Kind::StrList, true),
-    ("sip_local_root_and_intermediate_certificates", Kind::StrList, true),
-    ("sip_local_certificate", Kind::Str, true),
-    ("sip_local_key", Kind::Str, true),
-    ("sip_subscribe_mwi", Kind::Bool, true),
-    ("sip_lines", Kind::Lines, false),
-    ("sccp_call_managers", Kind::CallManagers, false),
-    ("exten_dnd", Kind::Str, true),
-    ("exten_fwd_unconditional", Kind::Str, true),
-    ("exten_fwd_no_answer", Kind::Str, true),
-    ("exten_fwd_busy", Kind::Str, true),
-    ("exten_fwd_disable_all", Kind::Str, true),
-    ("exten_park", Kind::Str, true),
-    ("exten_pickup_group", Kind::Str, true),
-    ("exten_pickup_call", Kind::Str, true),
-    ("exten_voicemail", Kind::Str, true),
-    ("funckeys", Kind::FuncKeys, false),
-    ("config_version", Kind::Int, true),
-];
+/// The kind of a known top-level key and whether null is allowed.
+fn top(key: &str) -> Option<(Kind, bool)> {
+    Some(match key {
+        "ip" => (Kind::Str, true),
+        "http_port" => (Kind::Int, true),
+        "http_base_url" => (Kind::Str, false),
+        "tftp_port" => (Kind::Int, true),
+        "dns_enabled" => (Kind::Bool, true),
+        "dns_ip" => (Kind::Str, true),
+        "ntp_enabled" => (Kind::Bool, true),
+        "ntp_ip" => (Kind::Str, true),
+        "vlan_enabled" => (Kind::Bool, true),
+        "vlan_id" => (Kind::Range(0, 4094), true),
+        "vlan_priority" => (Kind::Range(0, 7), true),
+        "vlan_pc_port_id" => (Kind::Range(0, 4094), true),
+        "syslog_enabled" => (Kind::Bool, true),
+        "syslog_ip" => (Kind::Str, true),
+        "syslog_port" => (Kind::Int, false),
+        "syslog_level" => (Kind::Enum(SYSLOG_LEVEL), false),
+        "admin_username" => (Kind::Str, true),
+        "admin_password" => (Kind::Str, true),
+        "user_username" => (Kind::Str, true),
+        "user_password" => (Kind::Str, true),
+        "timezone" => (Kind::Timezone, true),
+        "locale" => (Kind::Locale, true),
+        "protocol" => (Kind::Enum(&["SIP", "SCCP"]), true),
+        "sip_proxy_ip" => (Kind::Str, true),
+        "sip_proxy_port" => (Kind::Int, true),
+        "sip_backup_proxy_ip" => (Kind::Str, true),
+        "sip_backup_proxy_port" => (Kind::Int, true),
+        "sip_registrar_ip" => (Kind::Str, true),
+        "sip_registrar_port" => (Kind::Int, true),
+        "sip_backup_registrar_ip" => (Kind::Str, true),
+        "sip_backup_registrar_port" => (Kind::Int, true),
+        "sip_outbound_proxy_ip" => (Kind::Str, true),
+        "sip_outbound_proxy_port" => (Kind::Int, true),
+        "sip_dtmf_mode" => (Kind::Enum(DTMF), true),
+        "sip_srtp_mode" => (Kind::Enum(SRTP), true),
+        "sip_transport" => (Kind::Enum(TRANSPORT), true),
+        "sip_servers_root_and_intermediate_certificates" => (Kind::StrList, true),
+        "sip_local_root_and_intermediate_certificates" => (Kind::StrList, true),
+        "sip_local_certificate" => (Kind::Str, true),
+        "sip_local_key" => (Kind::Str, true),
+        "sip_subscribe_mwi" => (Kind::Bool, true),
+        "sip_lines" => (Kind::Lines, false),
+        "sccp_call_managers" => (Kind::CallManagers, false),
+        "exten_dnd" => (Kind::Str, true),
+        "exten_fwd_unconditional" => (Kind::Str, true),
+        "exten_fwd_no_answer" => (Kind::Str, true),
+        "exten_fwd_busy" => (Kind::Str, true),
+        "exten_fwd_disable_all" => (Kind::Str, true),
+        "exten_park" => (Kind::Str, true),
+        "exten_pickup_group" => (Kind::Str, true),
+        "exten_pickup_call" => (Kind::Str, true),
+        "exten_voicemail" => (Kind::Str, true),
+        "funckeys" => (Kind::FuncKeys, false),
+        "config_version" => (Kind::Int, true),
+        _ => return None,
+    })
+}
 
-const LINE: &[(&str, Kind)] = &[
-    ("proxy_ip", Kind::Str),
-    ("proxy_port", Kind::Int),
-    ("backup_proxy_ip", Kind::Str),
-    ("backup_proxy_port", Kind::Int),
-    ("registrar_ip", Kind::Str),
-    ("registrar_port", Kind::Int),
-    ("backup_registrar_ip", Kind::Str),
-    ("backup_registrar_port", Kind::Int),
-    ("outbound_proxy_ip", Kind::Str),
-    ("outbound_proxy_port", Kind::Int),
-    ("username", Kind::Str),
-    ("password", Kind::Str),
-    ("auth_username", Kind::Str),
-    ("display_name", Kind::Str),
-    ("number", Kind::Str),
-    ("dtmf_mode", Kind::Enum(DTMF)),
-    ("srtp_mode", Kind::Enum(SRTP)),
-    ("voicemail", Kind::Str),
-];
+fn line_kind(key: &str) -> Option<Kind> {
+    Some(match key {
+        "proxy_ip" => Kind::Str,
+        "proxy_port" => Kind::Int,
+        "backup_proxy_ip" => Kind::Str,
+        "backup_proxy_port" => Kind::Int,
+        "registrar_ip" => Kind::Str,
+        "registrar_port" => Kind::Int,
+        "backup_registrar_ip" => Kind::Str,
+        "backup_registrar_port" => Kind::Int,
+        "outbound_proxy_ip" => Kind::Str,
+        "outbound_proxy_port" => Kind::Int,
+        "username" => Kind::Str,
+        "password" => Kind::Str,
+        "auth_username" => Kind::Str,
+        "display_name" => Kind::Str,
+        "number" => Kind::Str,
+        "dtmf_mode" => Kind::Enum(DTMF),
+        "srtp_mode" => Kind::Enum(SRTP),
+        "voicemail" => Kind::Str,
+        _ => return None,
+    })
+}
 
 const REQUIRED_IF_ENABLED: &[(&str, &str)] = &[
     ("dns_enabled", "dns_ip"),
@@ -149,13 +155,10 @@ const REQUIRED_IF_ENABLED: &[(&str, &str)] = &[
 pub fn validate(raw: &Map) -> Result<(), RawConfigError> {
     let mut errors = Vec::new();
     for (key, value) in raw {
-        match TOP.iter().find(|(k, _, _)| k == key) {
-            Some(&(_, kind, nullable)) => check(key, kind, nullable, value, &mut errors),
+        match top(key) {
+            Some((kind, nullable)) => check(Field::new(key), kind, nullable, value, &mut errors),
             None if key.starts_with("X_") || key == "phonebook_ip" => {}
-            None => errors.push(FieldError {
-                field: key.clone(),
-                message: "unknown parameter (extra parameters must start with X_)".into(),
-            }),
+            None => err(&mut errors, Field::new(key), "unknown parameter (extra parameters must start with X_)"),
         }
     }
     for &(enabled, needed) in REQUIRED_IF_ENABLED {
@@ -166,8 +169,34 @@ pub fn validate(raw: &Map) -> Result<(), RawConfigError> {
     if errors.is_empty() { Ok(()) } else { Err(RawConfigError(errors)) }
 }
 
-fn err(errors: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
-    errors.push(FieldError { field: field.into(), message: message.into() });
+/// A dotted field path, joined only when an error needs it: validation runs
+/// for every device of every compile and must not allocate when all is well.
+#[derive(Clone, Copy)]
+struct Field<'a> {
+    parts: [&'a str; 3],
+    len: usize,
+}
+
+impl<'a> Field<'a> {
+    fn new(top: &'a str) -> Self {
+        Field { parts: [top, "", ""], len: 1 }
+    }
+    fn child(self, part: &'a str) -> Self {
+        let mut f = self;
+        f.parts[f.len.min(2)] = part;
+        f.len = (f.len + 1).min(3);
+        f
+    }
+}
+
+impl fmt::Display for Field<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.parts[..self.len].join("."))
+    }
+}
+
+fn err(errors: &mut Vec<FieldError>, field: Field<'_>, message: impl Into<String>) {
+    errors.push(FieldError { field: field.to_string(), message: message.into() });
 }
 
 fn as_int(v: &Value) -> Option<i64> {
@@ -196,7 +225,7 @@ fn describe(v: &Value) -> String {
     if s.len() > 40 { format!("{}...", &s[..s.floor_char_boundary(40)]) } else { s }
 }
 
-fn check(field: &str, kind: Kind, nullable: bool, v: &Value, errors: &mut Vec<FieldError>) {
+fn check(field: Field<'_>, kind: Kind, nullable: bool, v: &Value, errors: &mut Vec<FieldError>) {
     if v.is_null() {
         if !nullable {
             err(errors, field, "must not be null");
@@ -233,7 +262,8 @@ fn check(field: &str, kind: Kind, nullable: bool, v: &Value, errors: &mut Vec<Fi
             Some(items) => {
                 for (i, item) in items.iter().enumerate() {
                     if !item.is_string() {
-                        err(errors, &format!("{field}.{i}"), format!("expected a string, got {}", describe(item)));
+                        let index = i.to_string();
+                        err(errors, field.child(&index), format!("expected a string, got {}", describe(item)));
                     }
                 }
             }
@@ -262,59 +292,59 @@ fn check(field: &str, kind: Kind, nullable: bool, v: &Value, errors: &mut Vec<Fi
         },
         Kind::Lines => each_entry(field, v, false, errors, |path, line, errors| {
             for (k, lv) in line {
-                if let Some(&(_, kind)) = LINE.iter().find(|(n, _)| n == k) {
-                    check(&format!("{path}.{k}"), kind, true, lv, errors);
+                if let Some(kind) = line_kind(k) {
+                    check(path.child(k), kind, true, lv, errors);
                 }
             }
         }),
         Kind::CallManagers => each_entry(field, v, true, errors, |path, cm, errors| {
             match cm.get("ip") {
-                Some(ip) => check(&format!("{path}.ip"), Kind::Str, false, ip, errors),
-                None => err(errors, &format!("{path}.ip"), "field required"),
+                Some(ip) => check(path.child("ip"), Kind::Str, false, ip, errors),
+                None => err(errors, path.child("ip"), "field required"),
             }
             if let Some(port) = cm.get("port") {
-                check(&format!("{path}.port"), Kind::Int, true, port, errors);
+                check(path.child("port"), Kind::Int, true, port, errors);
             }
         }),
         Kind::FuncKeys => each_entry(field, v, true, errors, |path, fk, errors| {
             let ty = fk.get("type");
             match ty {
-                Some(t) => check(&format!("{path}.type"), Kind::Enum(&["speeddial", "blf", "park"]), false, t, errors),
-                None => err(errors, &format!("{path}.type"), "field required"),
+                Some(t) => check(path.child("type"), Kind::Enum(&["speeddial", "blf", "park"]), false, t, errors),
+                None => err(errors, path.child("type"), "field required"),
             }
             for k in ["value", "label", "line"] {
                 if let Some(x) = fk.get(k) {
-                    check(&format!("{path}.{k}"), Kind::Str, true, x, errors);
+                    check(path.child(k), Kind::Str, true, x, errors);
                 }
             }
             let needs_value = matches!(ty.and_then(Value::as_str), Some("speeddial" | "blf"));
             if needs_value && !fk.get("value").is_some_and(truthy) {
-                err(errors, &format!("{path}.value"), "required for blf and speeddial keys");
+                err(errors, path.child("value"), "required for blf and speeddial keys");
             }
         }),
     }
 }
 
-fn each_entry(
-    field: &str,
-    v: &Value,
+fn each_entry<'a>(
+    field: Field<'a>,
+    v: &'a Value,
     numeric_keys: bool,
     errors: &mut Vec<FieldError>,
-    mut f: impl FnMut(&str, &Map, &mut Vec<FieldError>),
+    mut f: impl FnMut(Field<'a>, &'a Map, &mut Vec<FieldError>),
 ) {
     let Some(entries) = v.as_object() else {
         err(errors, field, format!("expected a dictionary, got {}", describe(v)));
         return;
     };
     for (k, entry) in entries {
-        let path = format!("{field}.{k}");
+        let path = field.child(k);
         if numeric_keys && (k.is_empty() || !k.bytes().all(|b| b.is_ascii_digit())) {
-            err(errors, &path, "keys must be positive integers written as strings");
+            err(errors, path, "keys must be positive integers written as strings");
             continue;
         }
         match entry.as_object() {
-            Some(m) => f(&path, m, errors),
-            None => err(errors, &path, format!("expected a dictionary, got {}", describe(entry))),
+            Some(m) => f(path, m, errors),
+            None => err(errors, path, format!("expected a dictionary, got {}", describe(entry))),
         }
     }
 }

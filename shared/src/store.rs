@@ -70,25 +70,46 @@ impl Index {
 }
 
 /// Who a served file belongs to: one device, or a plugin (static and common
-/// files). Routes are removed with their owner.
+/// files). Routes are removed with their owner. Held in its stored form
+/// (`d:<device id>`, `p:<plugin id>`) so writing and comparing never allocate.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Owner {
-    Device(String),
-    Plugin(String),
+pub struct Owner(String);
+
+/// A borrowed view of an [`Owner`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OwnerRef<'a> {
+    Device(&'a str),
+    Plugin(&'a str),
 }
 
 impl Owner {
-    fn encode(&self) -> String {
-        match self {
-            Owner::Device(id) => format!("d:{id}"),
-            Owner::Plugin(id) => format!("p:{id}"),
+    pub fn device(id: &str) -> Owner {
+        Owner(format!("d:{id}"))
+    }
+    pub fn plugin(id: &str) -> Owner {
+        Owner(format!("p:{id}"))
+    }
+    /// The stored form.
+    pub fn key(&self) -> &str {
+        &self.0
+    }
+    pub fn get(&self) -> OwnerRef<'_> {
+        OwnerRef::parse(&self.0).expect("built by device() or plugin()")
+    }
+}
+
+impl<'a> OwnerRef<'a> {
+    fn parse(key: &'a str) -> Option<OwnerRef<'a>> {
+        match key.split_at_checked(2)? {
+            ("d:", id) => Some(OwnerRef::Device(id)),
+            ("p:", id) => Some(OwnerRef::Plugin(id)),
+            _ => None,
         }
     }
-    fn decode(s: &str) -> Option<Owner> {
-        match s.split_at_checked(2)? {
-            ("d:", id) => Some(Owner::Device(id.to_owned())),
-            ("p:", id) => Some(Owner::Plugin(id.to_owned())),
-            _ => None,
+    pub fn to_owned(self) -> Owner {
+        match self {
+            OwnerRef::Device(id) => Owner::device(id),
+            OwnerRef::Plugin(id) => Owner::plugin(id),
         }
     }
 }
@@ -144,22 +165,25 @@ impl<'t> Route<'t> {
         }
         out
     }
-    pub fn owner(&self) -> Option<Owner> {
-        Owner::decode(std::str::from_utf8(&self.raw[ROUTE_FIXED..]).ok()?)
+    pub fn owner(&self) -> Option<OwnerRef<'t>> {
+        OwnerRef::parse(self.owner_key())
+    }
+    /// The owner in its stored form (compare with [`Owner::key`]).
+    pub fn owner_key(&self) -> &'t str {
+        // Checked to be UTF-8 when the record was parsed.
+        std::str::from_utf8(&self.raw[ROUTE_FIXED..]).unwrap_or_default()
     }
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-fn encode_route(blob_id: u64, len: u64, modified: i64, hash: &[u8; 32], owner: &Owner) -> Vec<u8> {
-    let owner = owner.encode();
-    let mut v = Vec::with_capacity(ROUTE_FIXED + owner.len());
-    v.extend_from_slice(&blob_id.to_be_bytes());
-    v.extend_from_slice(&len.to_le_bytes());
-    v.extend_from_slice(&modified.to_le_bytes());
-    v.extend_from_slice(hash);
-    v.extend_from_slice(owner.as_bytes());
-    v
+fn encode_route(out: &mut Vec<u8>, blob_id: u64, len: u64, modified: i64, hash: &[u8; 32], owner: &Owner) {
+    out.clear();
+    out.extend_from_slice(&blob_id.to_be_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&modified.to_le_bytes());
+    out.extend_from_slice(hash);
+    out.extend_from_slice(owner.key().as_bytes());
 }
 
 /// What writing a route did.
@@ -317,6 +341,16 @@ impl Store {
         }))
     }
 
+    /// Every device document as stored `(id, JSON)`, borrowed from the
+    /// transaction: decode them in parallel.
+    pub fn device_documents<'t>(&self, txn: &'t RoTxn<'_>) -> Result<impl Iterator<Item = Result<(&'t str, &'t [u8])>> + 't> {
+        Ok(self.db.devices.iter(txn)?.map(|r| Ok(r?)))
+    }
+
+    pub fn decode_device(id: &str, bytes: &[u8]) -> Result<Device> {
+        decode("device", id, bytes)
+    }
+
     pub fn device_count(&self, txn: &RoTxn<'_>) -> Result<u64> {
         Ok(self.db.devices.len(txn)?)
     }
@@ -380,6 +414,11 @@ impl Store {
         }))
     }
 
+    /// Every config document as stored `(id, JSON)`.
+    pub fn config_documents<'t>(&self, txn: &'t RoTxn<'_>) -> Result<impl Iterator<Item = Result<(&'t str, &'t [u8])>> + 't> {
+        Ok(self.db.configs.iter(txn)?.map(|r| Ok(r?)))
+    }
+
     pub fn put_config(&self, w: &mut RwTxn<'_>, config: &Config) -> Result<()> {
         Ok(self.db.configs.put(w, &config.id, &serde_json::to_vec(config).unwrap())?)
     }
@@ -435,7 +474,7 @@ impl Store {
 
     /// The route keys that belong to `owner`.
     pub fn owned_routes(&self, txn: &RoTxn<'_>, owner: &Owner) -> Result<Vec<String>> {
-        let Some(iter) = self.db.routes_by_owner.get_duplicates(txn, &owner.encode())? else {
+        let Some(iter) = self.db.routes_by_owner.get_duplicates(txn, owner.key())? else {
             return Ok(Vec::new());
         };
         iter.map(|r| Ok(r?.1.to_owned())).collect()
@@ -454,7 +493,7 @@ impl Store {
     pub fn file_writer<'s, 'w, 'e>(&'s self, w: &'w mut RwTxn<'e>, now: i64) -> Result<FileWriter<'s, 'w, 'e>> {
         let next_blob =
             self.db.meta.get(w, META_NEXT_BLOB)?.and_then(|b| b.try_into().ok()).map(u64::from_le_bytes).unwrap_or(1);
-        Ok(FileWriter { store: self, w, now, next_blob, blobs_written: 0 })
+        Ok(FileWriter { store: self, w, now, next_blob, blobs_written: 0, buf: Vec::with_capacity(128) })
     }
 }
 
@@ -469,6 +508,8 @@ pub struct FileWriter<'s, 'w, 'e> {
     now: i64,
     next_blob: u64,
     blobs_written: u64,
+    /// Route record being written, reused.
+    buf: Vec<u8>,
 }
 
 impl<'e> FileWriter<'_, '_, 'e> {
@@ -484,12 +525,12 @@ impl<'e> FileWriter<'_, '_, 'e> {
     /// compiler hashes on its rendering threads).
     pub fn put_hashed(&mut self, key: &str, owner: &Owner, bytes: &[u8], hash: &[u8; 32]) -> Result<RouteChange> {
         let db = self.store.db;
-        let old = db.routes.get(self.w, key)?.and_then(Route::parse).map(|r| (*r.hash(), r.owner(), r.modified()));
-        let change = match &old {
-            Some((h, o, _)) if h == hash && o.as_ref() == Some(owner) => return Ok(RouteChange::Unchanged),
-            Some(_) => RouteChange::Updated,
-            None => RouteChange::Created,
+        let old = match db.routes.get(self.w, key)?.and_then(Route::parse) {
+            Some(r) if r.hash() == hash && r.owner_key() == owner.key() => return Ok(RouteChange::Unchanged),
+            Some(r) => Some((*r.hash(), r.owner_key().to_owned(), r.modified())),
+            None => None,
         };
+        let change = if old.is_some() { RouteChange::Updated } else { RouteChange::Created };
         // Acquire before releasing: when only the owner changes, the blob
         // must not reach zero references in between.
         let blob_id = self.acquire(bytes, hash)?;
@@ -499,26 +540,24 @@ impl<'e> FileWriter<'_, '_, 'e> {
             if old_hash == *hash {
                 modified = old_modified;
             }
-            if let Some(o) = old_owner {
-                db.routes_by_owner.delete_one_duplicate(self.w, &o.encode(), key)?;
-            }
+            db.routes_by_owner.delete_one_duplicate(self.w, &old_owner, key)?;
         }
-        db.routes.put(self.w, key, &encode_route(blob_id, bytes.len() as u64, modified, hash, owner))?;
-        db.routes_by_owner.put(self.w, &owner.encode(), key)?;
+        encode_route(&mut self.buf, blob_id, bytes.len() as u64, modified, hash, owner);
+        db.routes.put(self.w, key, &self.buf)?;
+        db.routes_by_owner.put(self.w, owner.key(), key)?;
         Ok(change)
     }
 
     /// Stops serving `key`. Returns whether it was served.
     pub fn remove(&mut self, key: &str) -> Result<bool> {
         let db = self.store.db;
-        let Some((hash, owner)) = db.routes.get(self.w, key)?.and_then(Route::parse).map(|r| (*r.hash(), r.owner()))
+        let Some((hash, owner)) =
+            db.routes.get(self.w, key)?.and_then(Route::parse).map(|r| (*r.hash(), r.owner_key().to_owned()))
         else {
             return Ok(false);
         };
         self.release(&hash)?;
-        if let Some(o) = owner {
-            db.routes_by_owner.delete_one_duplicate(self.w, &o.encode(), key)?;
-        }
+        db.routes_by_owner.delete_one_duplicate(self.w, &owner, key)?;
         db.routes.delete(self.w, key)?;
         Ok(true)
     }
@@ -643,7 +682,7 @@ mod tests {
     #[test]
     fn identical_bytes_are_stored_once_and_freed_with_the_last_route() {
         let (_d, s) = store();
-        let owner = |i: u32| Owner::Device(format!("d{i}"));
+        let owner = |i: u32| Owner::device(&format!("d{i}"));
         let mut w = s.write_txn().unwrap();
         let mut fw = s.file_writer(&mut w, 100).unwrap();
         for i in 0..10 {
@@ -659,7 +698,7 @@ mod tests {
         let route = s.route(&r, "p/3.cfg").unwrap().unwrap();
         assert_eq!(s.content(&r, &route).unwrap(), b"same");
         assert_eq!(route.len(), 4);
-        assert_eq!(route.owner(), Some(owner(3)));
+        assert_eq!(route.owner(), Some(OwnerRef::Device("d3")));
         assert_eq!(s.owned_routes(&r, &owner(3)).unwrap(), ["p/3.cfg"]);
         drop(r);
 
@@ -679,7 +718,7 @@ mod tests {
     #[test]
     fn unchanged_bytes_keep_etag_and_last_modified() {
         let (_d, s) = store();
-        let o = Owner::Device("a".into());
+        let o = Owner::device("a");
         let mut w = s.write_txn().unwrap();
         let mut fw = s.file_writer(&mut w, 100).unwrap();
         fw.put("p/a.cfg", &o, b"v1").unwrap();
@@ -691,7 +730,7 @@ mod tests {
         let mut fw = s.file_writer(&mut w, 200).unwrap();
         assert_eq!(fw.put("p/a.cfg", &o, b"v1").unwrap(), RouteChange::Unchanged);
         // The same bytes handed to another owner keep their date.
-        assert_eq!(fw.put("p/a.cfg", &Owner::Device("b".into()), b"v1").unwrap(), RouteChange::Updated);
+        assert_eq!(fw.put("p/a.cfg", &Owner::device("b"), b"v1").unwrap(), RouteChange::Updated);
         fw.finish().unwrap();
         w.commit().unwrap();
         let r = s.read_txn().unwrap();
@@ -702,7 +741,7 @@ mod tests {
 
         let mut w = s.write_txn().unwrap();
         let mut fw = s.file_writer(&mut w, 300).unwrap();
-        assert_eq!(fw.put("p/a.cfg", &Owner::Device("b".into()), b"v2").unwrap(), RouteChange::Updated);
+        assert_eq!(fw.put("p/a.cfg", &Owner::device("b"), b"v2").unwrap(), RouteChange::Updated);
         fw.finish().unwrap();
         w.commit().unwrap();
         let r = s.read_txn().unwrap();
@@ -716,7 +755,7 @@ mod tests {
     #[test]
     fn a_reader_keeps_its_generation_while_the_next_is_published() {
         let (_d, s) = store();
-        let o = Owner::Plugin("p".into());
+        let o = Owner::plugin("p");
         let publish = |bytes: &[u8], now| {
             let mut w = s.write_txn().unwrap();
             let mut fw = s.file_writer(&mut w, now).unwrap();
@@ -748,7 +787,7 @@ mod tests {
         let (_d, s) = store();
         let mut w = s.write_txn().unwrap();
         let mut fw = s.file_writer(&mut w, 1).unwrap();
-        fw.put("p/a.cfg", &Owner::Plugin("p".into()), b"x").unwrap();
+        fw.put("p/a.cfg", &Owner::plugin("p"), b"x").unwrap();
         fw.finish().unwrap();
         s.bump_generation(&mut w).unwrap();
         w.abort();
@@ -764,6 +803,7 @@ mod tests {
             route_key("wazo-aastra-8.2.0", "/Aastra/00085D237429.cfg"),
             "wazo-aastra-8.2.0/Aastra/00085D237429.cfg"
         );
-        assert_eq!(Owner::decode(&Owner::Device("x:y".into()).encode()), Some(Owner::Device("x:y".into())));
+        assert_eq!(Owner::device("x:y").get(), OwnerRef::Device("x:y"));
+        assert_eq!(OwnerRef::Plugin("p").to_owned(), Owner::plugin("p"));
     }
 }

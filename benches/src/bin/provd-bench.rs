@@ -4,6 +4,11 @@
 //! reconfigures, and Python Jinja2 rendering the same templates with the same
 //! contexts and writing one file per device (wazo-provd's cost).
 
+// Rendering allocates a great deal on every core; mimalloc measured 30%
+// faster than the system allocator on the compile benchmark.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -146,7 +151,7 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
     let mut rendered = Vec::with_capacity(devices.len());
     for d in &devices {
         if let DeviceRender::Configured { files, .. } = renderer.render_device(d) {
-            rendered.push((Owner::Device(d.id.clone()), files));
+            rendered.push((Owner::device(&d.id), files));
         }
     }
     let bytes: usize = rendered.iter().flat_map(|(_, f)| f).map(|f| f.bytes.len()).sum();

@@ -203,7 +203,10 @@ fn devices_in_scope(store: &Store, renderer: &Renderer, scope: &Scope) -> Result
     match scope {
         Scope::All => {
             let docs = store.device_documents(&r)?.collect::<Result<Vec<_>, _>>()?;
-            Ok(docs.into_par_iter().map(|(id, bytes)| Store::decode_device(id, bytes)).collect::<Result<Vec<_>, _>>()?)
+            Ok(docs
+                .into_par_iter()
+                .map(|(id, bytes)| Store::decode_device(id, bytes))
+                .collect::<Result<Vec<_>, _>>()?)
         }
         Scope::Plugin(p) => {
             if renderer.plugin(p).is_none() {
@@ -264,13 +267,16 @@ pub fn compile(data: &DataDir, renderer: &Renderer, opts: &Options) -> Result<Re
         bar
     });
 
-    // Bounded: rendering runs ahead of the writer by at most this many devices.
-    let (tx, rx) = mpsc::sync_channel::<(usize, DeviceRender)>(4096);
+    // Renders travel to the writer in batches (one wake-up per batch, not
+    // per device); the bound keeps rendering at most ~4k devices ahead.
+    const BATCH: usize = 128;
+    let (tx, rx) = mpsc::sync_channel::<Vec<(usize, DeviceRender)>>(32);
     let report = std::thread::scope(|s| {
         let writer = s.spawn(|| write_generation(store, renderer, &devices, &plugin_ids, opts, rx, bar.as_ref()));
-        devices.par_iter().enumerate().for_each_with(tx, |tx, (i, d)| {
+        devices.par_chunks(BATCH).enumerate().for_each_with(tx, |tx, (c, chunk)| {
+            let batch = chunk.iter().enumerate().map(|(i, d)| (c * BATCH + i, renderer.render_device(d))).collect();
             // The writer only stops early on a store error, reported below.
-            let _ = tx.send((i, renderer.render_device(d)));
+            let _ = tx.send(batch);
         });
         writer.join().expect("writer thread panicked")
     });
@@ -433,7 +439,7 @@ fn write_generation(
     devices: &[Device],
     plugin_ids: &[String],
     opts: &Options,
-    rx: mpsc::Receiver<(usize, DeviceRender)>,
+    rx: mpsc::Receiver<Vec<(usize, DeviceRender)>>,
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<Report, CompileError> {
     let now =
@@ -459,7 +465,7 @@ fn write_generation(
     }
 
     let mut deferred: Vec<(usize, RenderedFile)> = Vec::new();
-    for (i, render) in rx {
+    for (i, render) in rx.into_iter().flatten() {
         let device = &devices[i];
         let owner = Owner::device(&device.id);
         let configured = match render {

@@ -95,7 +95,10 @@ impl Object for JsonMap {
     }
 
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
-        self.map().get(key).map(|v| convert(&self.root, v))
+        let map = self.map();
+        // Hashing a key costs more than comparing a dozen short ones.
+        let found = if map.len() <= 12 { map.iter().find(|(k, _)| *k == key).map(|(_, v)| v) } else { map.get(key) };
+        found.map(|v| convert(&self.root, v))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {

@@ -90,7 +90,7 @@ pub fn import_wazo_jsondb(store: &Store, root: &Path) -> Result<ImportReport, Im
     all.retain(|c| !accepted.iter().any(|(_, a)| a.id == c.id));
     all.extend(accepted.iter().map(|(_, c)| c.clone()));
     let tree = ConfigTree::new(Map::new(), all);
-    accepted.retain(|(p, c)| match tree.flatten(&c.id) {
+    accepted.retain(|(p, c)| match tree.check(&c.id) {
         Err(e) => {
             report.refused.push((p.clone(), e.to_string()));
             false

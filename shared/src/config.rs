@@ -103,6 +103,93 @@ pub enum FlattenError {
     Corrupt(String, String),
 }
 
+/// The parts of a stored config document flattening needs; the raw config
+/// stays unparsed until it can be merged in place.
+#[derive(Deserialize)]
+struct RawDoc<'a> {
+    parent_ids: Vec<String>,
+    #[serde(borrow)]
+    raw_config: &'a serde_json::value::RawValue,
+}
+
+/// Deserializes a JSON object into an existing map with flattening's
+/// semantics: objects merge key by key, anything else replaces.
+struct MergeInto<'m>(&'m mut Map);
+
+impl<'de> serde::de::DeserializeSeed<'de> for MergeInto<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for MergeInto<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a raw_config object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        while let Some(key) = m.next_key::<String>()? {
+            match self.0.get_mut(&key) {
+                Some(Value::Object(existing)) => m.next_value_seed(MergeValue(existing))?.map(|v| {
+                    self.0.insert(key, v);
+                }),
+                _ => {
+                    let v: Value = m.next_value()?;
+                    // An object over a non-object is a fresh object, as in merge_into.
+                    self.0.insert(key, v);
+                    None
+                }
+            };
+        }
+        Ok(())
+    }
+}
+
+/// A value landing on an existing object: merged when it is an object too,
+/// returned (to replace it) otherwise.
+struct MergeValue<'m>(&'m mut Map);
+
+impl<'de> serde::de::DeserializeSeed<'de> for MergeValue<'_> {
+    type Value = Option<Value>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+macro_rules! replace_with {
+    ($($name:ident: $t:ty),*) => {$(
+        fn $name<E: serde::de::Error>(self, v: $t) -> Result<Option<Value>, E> {
+            Ok(Some(Value::from(v)))
+        }
+    )*};
+}
+
+impl<'de> serde::de::Visitor<'de> for MergeValue<'_> {
+    type Value = Option<Value>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    replace_with!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64, visit_str: &str, visit_string: String);
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Null))
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Null))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Option<Value>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = s.next_element()? {
+            items.push(v);
+        }
+        Ok(Some(Value::Array(items)))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<Option<Value>, A::Error> {
+        MergeInto(self.0).visit_map(m)?;
+        Ok(None)
+    }
+}
+
 /// A config as the tree holds it: decoded, or the stored JSON, decoded on
 /// first use. Compiles hand the tree raw documents so decoding happens on
 /// the rendering threads, not before them.
@@ -145,9 +232,10 @@ impl ConfigTree {
     fn entry(&self, id: &str) -> Option<Result<&Config, FlattenError>> {
         Some(match self.entries.get(id)? {
             Entry::Decoded(c) => Ok(c),
-            Entry::Raw { bytes, decoded } => {
-                decoded.get_or_init(|| decode_config(bytes)).as_ref().map_err(|e| FlattenError::Corrupt(id.into(), e.clone()))
-            }
+            Entry::Raw { bytes, decoded } => decoded
+                .get_or_init(|| decode_config(bytes))
+                .as_ref()
+                .map_err(|e| FlattenError::Corrupt(id.into(), e.clone())),
         })
     }
 
@@ -180,16 +268,16 @@ impl ConfigTree {
                 merge_into(&mut out, &config.raw_config);
                 Ok(Some(out))
             }
-            // Usually read by this device only: decode a private copy and
-            // move its values into place.
-            Some(Entry::Raw { bytes, decoded }) => {
-                let config = match decoded.get() {
-                    Some(c) => c.clone(),
-                    None => decode_config(bytes),
-                }
-                .map_err(|e| FlattenError::Corrupt(id.into(), e))?;
-                let mut out = Map::clone(&*self.ancestry(&config)?);
-                merge_owned(&mut out, config.raw_config);
+            // Usually read by this device only: its raw config is parsed
+            // straight into a copy of the ancestry, never built on its own.
+            Some(Entry::Raw { bytes, .. }) => {
+                let corrupt = |e: serde_json::Error| FlattenError::Corrupt(id.into(), e.to_string());
+                let doc: RawDoc<'_> = serde_json::from_slice(bytes).map_err(corrupt)?;
+                let shape = Config { id: id.to_owned(), parent_ids: doc.parent_ids, ..Default::default() };
+                let mut out = Map::clone(&*self.ancestry(&shape)?);
+                use serde::de::DeserializeSeed;
+                let mut de = serde_json::Deserializer::from_str(doc.raw_config.get());
+                MergeInto(&mut out).deserialize(&mut de).map_err(corrupt)?;
                 Ok(Some(out))
             }
         }
@@ -210,7 +298,7 @@ impl ConfigTree {
         let mut visited = HashSet::from([config.id.as_str()]);
         let mut stack = vec![config.id.as_str()];
         for parent in &config.parent_ids {
-            self.walk(parent, &mut visited, &mut stack, &mut out)?;
+            self.walk(parent, &mut visited, &mut stack, Some(&mut out))?;
         }
         let out = Arc::new(out);
         self.by_parents.lock().unwrap().insert(config.parent_ids.clone(), out.clone());
@@ -222,7 +310,7 @@ impl ConfigTree {
         id: &'a str,
         visited: &mut HashSet<&'a str>,
         stack: &mut Vec<&'a str>,
-        out: &mut Map,
+        mut out: Option<&mut Map>,
     ) -> Result<(), FlattenError> {
         if stack.contains(&id) {
             let start = stack.iter().position(|s| *s == id).unwrap();
@@ -238,11 +326,20 @@ impl ConfigTree {
         };
         stack.push(id);
         for parent in &config.parent_ids {
-            self.walk(parent, visited, stack, out)?;
+            self.walk(parent, visited, stack, out.as_deref_mut())?;
         }
         stack.pop();
-        merge_into(out, &config.raw_config);
+        if let Some(out) = out {
+            merge_into(out, &config.raw_config);
+        }
         Ok(())
+    }
+
+    /// Checks that `id` can be flattened (no inheritance cycle, every
+    /// ancestor readable) without building the result.
+    pub fn check(&self, id: &str) -> Result<(), FlattenError> {
+        let mut visited = HashSet::new();
+        self.walk(id, &mut visited, &mut Vec::new(), None)
     }
 
     fn reaches(&self, from: &[String], target: &str) -> bool {
@@ -384,6 +481,32 @@ mod tests {
     }
 
     #[test]
+    fn stored_documents_flatten_like_decoded_configs() {
+        let configs = vec![
+            cfg("top", &[], json!({"x": "top", "y": {"a": 1, "b": {"c": 2}}, "l": [1]})),
+            cfg("l", &["top"], json!({"x": "l", "y": {"b": {"d": 3}}})),
+            cfg("r", &["top"], json!({"z": "r", "y": 7})),
+            cfg(
+                "c",
+                &["l", "r", "missing"],
+                json!({"y": {"e": null, "b": {"c": [1, {"k": "v"}]}}, "l": {"o": 1}, "n": 1.5, "t": true, "s": "é\"q"}),
+            ),
+        ];
+        let base = map(json!({"base": 1, "y": {"base": true}}));
+        let decoded = ConfigTree::new(base.clone(), configs.clone());
+        let docs = configs.iter().map(|c| (c.id.clone(), serde_json::to_vec(c).unwrap()));
+        let stored = ConfigTree::from_documents(base, docs);
+        for id in ["top", "l", "r", "c"] {
+            let a = decoded.flatten(id).unwrap().unwrap();
+            let b = stored.flatten(id).unwrap().unwrap();
+            assert_eq!(Value::Object(a.clone()), Value::Object(b.clone()), "{id}");
+            assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "{id}: key order");
+        }
+        let broken = ConfigTree::from_documents(Map::new(), [("x".to_string(), b"{not json".to_vec())]);
+        assert!(matches!(broken.flatten("x"), Err(FlattenError::Corrupt(id, _)) if id == "x"));
+    }
+
+    #[test]
     fn diamond_visits_shared_ancestor_once() {
         // c -> [l, r]; l -> [top]; r -> [top]. top applies once, before l;
         // r does not re-apply top over l's values.
@@ -428,6 +551,8 @@ mod tests {
         assert_eq!(tree.flatten("a").unwrap_err().to_string(), "config cycle in parent_ids: a -> b -> c -> a");
         assert_eq!(tree.flatten("self").unwrap_err().to_string(), "config cycle in parent_ids: self -> self");
         assert_eq!(tree.flatten("x").unwrap_err().to_string(), "config cycle in parent_ids: a -> b -> c -> a");
+        assert_eq!(tree.check("x").unwrap_err(), tree.flatten("x").unwrap_err());
+        assert_eq!(tree.check("self").unwrap_err().to_string(), "config cycle in parent_ids: self -> self");
     }
 
     #[test]

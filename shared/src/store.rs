@@ -343,7 +343,10 @@ impl Store {
 
     /// Every device document as stored `(id, JSON)`, borrowed from the
     /// transaction: decode them in parallel.
-    pub fn device_documents<'t>(&self, txn: &'t RoTxn<'_>) -> Result<impl Iterator<Item = Result<(&'t str, &'t [u8])>> + 't> {
+    pub fn device_documents<'t>(
+        &self,
+        txn: &'t RoTxn<'_>,
+    ) -> Result<impl Iterator<Item = Result<(&'t str, &'t [u8])>> + 't> {
         Ok(self.db.devices.iter(txn)?.map(|r| Ok(r?)))
     }
 
@@ -415,7 +418,10 @@ impl Store {
     }
 
     /// Every config document as stored `(id, JSON)`.
-    pub fn config_documents<'t>(&self, txn: &'t RoTxn<'_>) -> Result<impl Iterator<Item = Result<(&'t str, &'t [u8])>> + 't> {
+    pub fn config_documents<'t>(
+        &self,
+        txn: &'t RoTxn<'_>,
+    ) -> Result<impl Iterator<Item = Result<(&'t str, &'t [u8])>> + 't> {
         Ok(self.db.configs.iter(txn)?.map(|r| Ok(r?)))
     }
 

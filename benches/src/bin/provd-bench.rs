@@ -98,7 +98,14 @@ fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
 fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     let status = Command::new("cp").arg("-a").arg(from).arg(to).status()?;
     anyhow::ensure!(status.success(), "cp -a {} {}", from.display(), to.display());
+    settle();
     Ok(())
+}
+
+/// Flushes dirty pages left by the previous step, so that a timed step does
+/// not pay for another's writeback (the machine's disk is the slowest part).
+fn settle() {
+    let _ = Command::new("sync").status();
 }
 
 fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python: bool) -> anyhow::Result<()> {
@@ -115,35 +122,8 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
     drop(data);
     eprintln!("fleet of {n} devices imported in {import_time:.2?}");
 
-    // Full compile and publish, from a store that has devices but no files.
-    let mut full = Vec::new();
-    let mut noop = Vec::new();
-    let mut last_report = None;
-    for run in 0..runs {
-        let dir = work.join(format!("run{run}"));
-        copy_dir(&base, &dir)?;
-        let (data, _) = DataDir::open(&dir)?;
-        let t = Instant::now();
-        let (renderer, _) = compile::renderer(&data, &Scope::All)?;
-        let report = compile::compile(&data, &renderer, &Options::default())?;
-        full.push(t.elapsed());
-        anyhow::ensure!(report.failures.is_empty(), "{}", report.failures[0]);
-        let t = Instant::now();
-        let (renderer, _) = compile::renderer(&data, &Scope::All)?;
-        let again = compile::compile(&data, &renderer, &Options::default())?;
-        noop.push(t.elapsed());
-        anyhow::ensure!(again.files_changed() == 0);
-        eprintln!("run {run}: full {:.2?}, no-op {:.2?}", full[run], noop[run]);
-        last_report = Some(report);
-        if run + 1 < runs {
-            drop(data);
-            std::fs::remove_dir_all(&dir)?;
-        }
-    }
-    let report = last_report.unwrap();
-
-    // The ceiling: the same bytes, rendered beforehand, written to a fresh store.
-    let (data, _) = DataDir::open(&work.join(format!("run{}", runs - 1)))?;
+    // The bytes the compile will write, rendered beforehand for the ceiling.
+    let (data, _) = DataDir::open(&base)?;
     let (renderer, _) = compile::renderer(&data, &Scope::All)?;
     let r = data.store().read_txn()?;
     let devices: Vec<_> = data.store().devices(&r)?.collect::<Result<_, _>>()?;
@@ -154,9 +134,16 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
             rendered.push((Owner::device(&d.id), files));
         }
     }
+    drop((renderer, data));
     let bytes: usize = rendered.iter().flat_map(|(_, f)| f).map(|f| f.bytes.len()).sum();
     let files: usize = rendered.iter().map(|(_, f)| f.len()).sum();
-    let mut ceiling = Vec::new();
+
+    // Each run: the ceiling (the same bytes written to a fresh copy of the
+    // store, nothing rendered), then the full compile and publish from
+    // another fresh copy, then a no-op recompile. Side by side, so a slow
+    // disk moment hits both.
+    let (mut full, mut noop, mut ceiling, mut ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut last_report = None;
     for run in 0..runs {
         let dir = work.join(format!("ceiling{run}"));
         copy_dir(&base, &dir)?;
@@ -176,8 +163,37 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
         ceiling.push(t.elapsed());
         drop(cdata);
         std::fs::remove_dir_all(&dir)?;
+
+        let dir = work.join(format!("run{run}"));
+        copy_dir(&base, &dir)?;
+        let (data, _) = DataDir::open(&dir)?;
+        let t = Instant::now();
+        let (renderer, _) = compile::renderer(&data, &Scope::All)?;
+        let report = compile::compile(&data, &renderer, &Options::default())?;
+        full.push(t.elapsed());
+        anyhow::ensure!(report.failures.is_empty(), "{}", report.failures[0]);
+        settle();
+        let t = Instant::now();
+        let (renderer, _) = compile::renderer(&data, &Scope::All)?;
+        let again = compile::compile(&data, &renderer, &Options::default())?;
+        noop.push(t.elapsed());
+        anyhow::ensure!(again.files_changed() == 0);
+        ratios.push(full[run].as_secs_f64() / ceiling[run].as_secs_f64());
+        eprintln!(
+            "run {run}: ceiling {:.2?}, full {:.2?} ({:.2}x), no-op {:.2?}",
+            ceiling[run], full[run], ratios[run], noop[run]
+        );
+        last_report = Some(report);
+        drop(data);
+        if run + 1 < runs {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        settle();
     }
+    let report = last_report.unwrap();
     drop(rendered);
+    let (data, _) = DataDir::open(&work.join(format!("run{}", runs - 1)))?;
+    let (renderer, _) = compile::renderer(&data, &Scope::All)?;
 
     // One-device reconfigure: config edited, then compile --device until committed.
     let store = data.store();
@@ -225,6 +241,7 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
         drop(out);
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/compare/jinja_pipeline.py");
         for run in 0..runs {
+            settle();
             let outdir = work.join(format!("python{run}"));
             let o = Command::new("python3").arg(script).arg(&jobs).arg(&outdir).output()?;
             anyhow::ensure!(o.status.success(), "python: {}", String::from_utf8_lossy(&o.stderr));
@@ -237,6 +254,7 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
 
     let full_m = median(full.clone());
     let ceil_m = median(ceiling.clone());
+    let runs_of = |v: &[Duration]| v.iter().map(|d| format!("{:.2}", d.as_secs_f64())).collect::<Vec<_>>().join(" ");
     let fps = |d: Duration| files as f64 / d.as_secs_f64();
     println!(
         "compile benchmark: {n} devices, {files} files, {:.1} MiB, {} blobs, median of {runs} runs",
@@ -279,5 +297,7 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
         );
     }
     println!("| import of the jsondb (once) | {:.3}s | | |", import_time.as_secs_f64());
+    println!();
+    println!("every run (s): full [{}], ceiling [{}], no-op [{}], python [{}]", runs_of(&full), runs_of(&ceiling), runs_of(&noop), runs_of(&py));
     Ok(())
 }

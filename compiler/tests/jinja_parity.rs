@@ -2,8 +2,7 @@
 //! environment and by Python's Jinja2 3.1 (as wazo-provd renders them) must
 //! give the same bytes. Needs `python3` with `jinja2` (scripts/test installs it).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 use provd_compiler::templates::Templates;
 use serde_json::{Value, json};
@@ -173,22 +172,7 @@ fn corpus() -> Vec<Value> {
 }
 
 fn python_render(corpus: &[Value]) -> Vec<Value> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/jinja_parity.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 is needed for the parity test (scripts/install-test-deps)");
-    child.stdin.take().unwrap().write_all(serde_json::to_string(corpus).unwrap().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "python3 with jinja2 3.1 is needed (scripts/install-test-deps): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_value(common::python("jinja_parity.py", &Value::Array(corpus.to_vec()))).unwrap()
 }
 
 fn our_render(case: &Value) -> Result<String, String> {

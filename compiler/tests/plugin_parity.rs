@@ -2,8 +2,7 @@
 //! Jinja2 from the same context (the one the family computed), must give the
 //! same bytes: the templates do not lean on anything only one engine does.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 use provd_compiler::compile::{self, Scope};
 use provd_compiler::render::{DeviceRender, PreparedSource};
@@ -39,21 +38,6 @@ fn configs() -> Vec<Value> {
         // What an autoprov phone gets (the well-known configs only), with TLS.
         json!({"sip_transport": "tls", "timezone": "Asia/Kolkata", "locale": "de_DE"}),
     ]
-}
-
-fn python(jobs: &Value) -> Vec<String> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/plugin_parity.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 with jinja2 (scripts/install-test-deps)");
-    child.stdin.take().unwrap().write_all(jobs.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "jinja2: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]
@@ -116,7 +100,7 @@ fn bundled_templates_render_identically_in_jinja2() {
             ));
         }
     }
-    let theirs = python(&Value::Array(jobs));
+    let theirs: Vec<String> = serde_json::from_value(common::python("plugin_parity.py", &Value::Array(jobs))).unwrap();
     assert_eq!(theirs.len(), ours.len());
     let mut diffs = Vec::new();
     for ((what, mine), jinja) in ours.iter().zip(&theirs) {

@@ -26,6 +26,9 @@ pub enum Scope {
     Mac(Mac),
     /// The devices whose config is this one or inherits from it.
     Config(String),
+    /// These devices (the server's batch of newly seen phones); ids that do
+    /// not exist are skipped.
+    Devices(Vec<String>),
 }
 
 #[derive(Debug, Clone)]
@@ -153,9 +156,16 @@ pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>)
     let r = store.read_txn()?;
     let base = store.base_raw_config(&r)?.unwrap_or_default();
     let configs = match scope {
-        Scope::Device(_) | Scope::Mac(_) => {
+        Scope::Device(_) | Scope::Mac(_) | Scope::Devices(_) => {
             let mut todo: Vec<String> = match scope {
                 Scope::Device(id) => store.device(&r, id)?.and_then(|d| d.config).into_iter().collect(),
+                Scope::Devices(ids) => {
+                    let mut configs = Vec::new();
+                    for id in ids {
+                        configs.extend(store.device(&r, id)?.and_then(|d| d.config));
+                    }
+                    configs
+                }
                 Scope::Mac(mac) => {
                     let mut ids = Vec::new();
                     for id in store.device_ids_by(&r, Index::Mac, &mac.to_string())? {
@@ -222,6 +232,7 @@ fn devices_in_scope(store: &Store, renderer: &Renderer, scope: &Scope) -> Result
             let d = by_ids(store.device_ids_by(&r, Index::Mac, &mac.to_string())?)?;
             if d.is_empty() { Err(CompileError::UnknownMac(*mac)) } else { Ok(d) }
         }
+        Scope::Devices(ids) => by_ids(ids.clone()),
         Scope::Config(c) => {
             if !renderer.configs().contains(c) {
                 return Err(CompileError::UnknownConfig(c.clone()));

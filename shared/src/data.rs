@@ -30,6 +30,7 @@ pub enum DataError {
     BadUrl(String),
 }
 
+#[derive(Clone)]
 pub struct DataDir {
     root: PathBuf,
     store: Store,

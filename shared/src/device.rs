@@ -141,6 +141,18 @@ mod tests {
     }
 
     #[test]
+    fn a_view_borrows_from_the_document() {
+        let doc = br#"{"id":"a1","mac":"00:15:65:4c:4c:26","ip":"10.0.0.5","plugin":"p","config":"c","configured":true,"options":{"x":[1,{"y":2}]},"X_other":"z"}"#;
+        let v = DeviceView::parse(doc).unwrap();
+        assert!(matches!(v.id, std::borrow::Cow::Borrowed("a1")));
+        assert!(matches!(v.plugin, Some(std::borrow::Cow::Borrowed("p"))));
+        assert_eq!(v.mac.unwrap().to_string(), "00:15:65:4c:4c:26");
+        assert!(v.configured && v.version.is_none());
+        let escaped = DeviceView::parse(br#"{"id":"a\u0041b"}"#).unwrap();
+        assert_eq!(escaped.id, "aAb");
+    }
+
+    #[test]
     fn reconfiguration_keys() {
         let a = Device { id: "a".into(), ip: Some("10.0.0.1".into()), ..Default::default() };
         let mut b = a.clone();
@@ -148,5 +160,66 @@ mod tests {
         assert!(!a.needs_reconfiguration(&b), "ip is not a reconfiguration key");
         b.version = Some("1".into());
         assert!(a.needs_reconfiguration(&b));
+    }
+}
+
+/// A device document read in place: the fields the request path needs,
+/// borrowed from the stored JSON (an LMDB page) instead of copied. A
+/// string with JSON escapes is the only thing that allocates.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct DeviceView<'a> {
+    #[serde(borrow, default)]
+    pub id: std::borrow::Cow<'a, str>,
+    #[serde(default)]
+    pub mac: Option<Mac>,
+    #[serde(borrow, default, deserialize_with = "borrowed_opt")]
+    pub ip: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "borrowed_opt")]
+    pub sn: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "borrowed_opt")]
+    pub uuid: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "borrowed_opt")]
+    pub vendor: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "borrowed_opt")]
+    pub model: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "borrowed_opt")]
+    pub version: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "borrowed_opt")]
+    pub plugin: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "borrowed_opt")]
+    pub config: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    pub configured: bool,
+    #[serde(borrow, default, deserialize_with = "borrowed_opt")]
+    pub remote_state_sip_username: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// serde does not borrow through `Option<Cow<str>>` on its own.
+fn borrowed_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<std::borrow::Cow<'de, str>>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<std::borrow::Cow<'de, str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string or null")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(std::borrow::Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(std::borrow::Cow::Owned(v.to_owned())))
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+impl<'a> DeviceView<'a> {
+    pub fn parse(json: &'a [u8]) -> Result<DeviceView<'a>, serde_json::Error> {
+        serde_json::from_slice(json)
     }
 }

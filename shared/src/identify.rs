@@ -7,48 +7,54 @@ use std::borrow::Cow;
 use crate::family::{self, DeviceInfo, PROBABLE, Request};
 use crate::plugin::Plugin;
 
+/// At most this many families answer a request; the vote runs on the stack.
+const MAX_ANSWERS: usize = 16;
+
 /// Runs every family's extractor on `request` and merges the answers: per
 /// field, the value given by most families wins; ties go to the first
-/// family in registry order.
+/// family in registry order. Allocation-free: it runs for every request.
 pub fn identify<'a>(request: &Request<'a>) -> DeviceInfo<'a> {
-    let answers: Vec<DeviceInfo<'a>> =
-        family::all().iter().filter_map(|f| f.extract(request)).filter(|i| !i.is_empty()).collect();
-    match answers.len() {
-        0 => DeviceInfo::default(),
-        1 => answers.into_iter().next().unwrap(),
-        _ => DeviceInfo {
-            vendor: vote(answers.iter().map(|a| &a.vendor)),
-            model: vote(answers.iter().map(|a| &a.model)),
-            version: vote(answers.iter().map(|a| &a.version)),
-            mac: vote_copy(answers.iter().map(|a| &a.mac)),
-            sn: vote(answers.iter().map(|a| &a.sn)),
-            uuid: vote(answers.iter().map(|a| &a.uuid)),
-        },
+    let mut answers: [Option<DeviceInfo<'a>>; MAX_ANSWERS] = Default::default();
+    let mut n = 0;
+    for f in family::all() {
+        if let Some(info) = f.extract(request).filter(|i| !i.is_empty())
+            && n < MAX_ANSWERS
+        {
+            answers[n] = Some(info);
+            n += 1;
+        }
+    }
+    if n <= 1 {
+        return answers[0].take().unwrap_or_default();
+    }
+    let answers = &answers[..n];
+    let field =
+        |get: for<'x> fn(&'x DeviceInfo<'a>) -> &'x Option<Cow<'a, str>>| vote(answers.iter().flatten().map(get));
+    DeviceInfo {
+        vendor: field(|a| &a.vendor),
+        model: field(|a| &a.model),
+        version: field(|a| &a.version),
+        mac: vote(answers.iter().flatten().map(|a| &a.mac)),
+        sn: field(|a| &a.sn),
+        uuid: field(|a| &a.uuid),
     }
 }
 
-fn vote<'v, 'a: 'v>(values: impl Iterator<Item = &'v Option<Cow<'a, str>>>) -> Option<Cow<'a, str>> {
-    let mut tally: Vec<(&Cow<'a, str>, usize)> = Vec::new();
-    for v in values.flatten() {
-        match tally.iter_mut().find(|(t, _)| *t == v) {
-            Some((_, n)) => *n += 1,
-            None => tally.push((v, 1)),
+/// The value most answers give; ties to the first seen.
+fn vote<'v, T: Clone + PartialEq + 'v>(values: impl Iterator<Item = &'v Option<T>> + Clone) -> Option<T> {
+    let mut best: Option<(&T, usize)> = None;
+    for (i, v) in values.clone().enumerate() {
+        let Some(v) = v else { continue };
+        // Count only at a value's first occurrence, so ties keep the first.
+        if values.clone().take(i).flatten().any(|earlier| earlier == v) {
+            continue;
+        }
+        let count = values.clone().flatten().filter(|x| *x == v).count();
+        if best.is_none_or(|(_, c)| count > c) {
+            best = Some((v, count));
         }
     }
-    let best = tally.iter().map(|(_, n)| *n).max()?;
-    tally.into_iter().find(|(_, n)| *n == best).map(|(v, _)| v.clone())
-}
-
-fn vote_copy<'v, T: Copy + PartialEq + 'v>(values: impl Iterator<Item = &'v Option<T>>) -> Option<T> {
-    let mut tally: Vec<(T, usize)> = Vec::new();
-    for &v in values.flatten() {
-        match tally.iter_mut().find(|(t, _)| *t == v) {
-            Some((_, n)) => *n += 1,
-            None => tally.push((v, 1)),
-        }
-    }
-    let best = tally.iter().map(|(_, n)| *n).max()?;
-    tally.into_iter().find(|(_, n)| *n == best).map(|(v, _)| v)
+    best.map(|(v, _)| v.clone())
 }
 
 /// The plugin that best supports `info`: the highest score of at least
@@ -61,4 +67,19 @@ pub fn best_plugin<'p>(plugins: &'p [Plugin], info: &DeviceInfo<'_>) -> Option<&
         .filter(|(score, _)| *score >= PROBABLE)
         .max_by(|(sa, pa), (sb, pb)| sa.cmp(sb).then_with(|| pa.id.cmp(&pb.id)))
         .map(|(_, p)| p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vote_majority_then_first() {
+        let a = [Some("x"), Some("y"), Some("y"), None];
+        assert_eq!(vote(a.iter()), Some("y"));
+        let b = [Some("x"), Some("y"), None];
+        assert_eq!(vote(b.iter()), Some("x"));
+        let c: [Option<&str>; 2] = [None, None];
+        assert_eq!(vote(c.iter()), None);
+    }
 }

@@ -8,6 +8,7 @@ pub mod identify;
 pub mod mac;
 pub mod plugin;
 pub mod raw_config;
+pub mod security;
 pub mod tz;
 
 /// A JSON object that keeps insertion order, as Python dicts do.

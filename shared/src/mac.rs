@@ -79,6 +79,20 @@ impl Mac {
         s
     }
 
+    /// The normal form `aa:bb:cc:dd:ee:ff` written into `buf`, without
+    /// allocating (index lookups on the request path).
+    pub fn write_normal<'b>(&self, buf: &'b mut [u8; 17]) -> &'b str {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for (i, b) in self.0.iter().enumerate() {
+            buf[i * 3] = HEX[(b >> 4) as usize];
+            buf[i * 3 + 1] = HEX[(b & 15) as usize];
+            if i < 5 {
+                buf[i * 3 + 2] = b':';
+            }
+        }
+        std::str::from_utf8(buf).expect("hex digits and colons")
+    }
+
     /// `805ec0d57d72`
     pub fn lower_hex(&self) -> String {
         self.format(None, false)
@@ -132,6 +146,13 @@ mod tests {
         for s in ["00:08:5D:2E:EC:FB", "00-08-5d-2e-ec-fb", "00085D2EECFB", "00085d2eecfb", "0008.5d2e.ecfb"] {
             assert_eq!(Mac::parse(s).unwrap().to_string(), "00:08:5d:2e:ec:fb", "{s}");
         }
+    }
+
+    #[test]
+    fn normal_form_without_allocating() {
+        let m = Mac::parse("00-08-5D-2E-EC-FB").unwrap();
+        let mut buf = [0u8; 17];
+        assert_eq!(m.write_normal(&mut buf), m.to_string());
     }
 
     #[test]

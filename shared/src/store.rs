@@ -206,6 +206,8 @@ struct Dbs {
     routes: Database<'static, Str, Bytes>,
     routes_by_owner: Database<'static, Str, Str>,
     meta: Database<'static, Str, Bytes>,
+    /// creation sequence (u64 BE) → id of a device the server created
+    auto_devices: Database<'static, Bytes, Str>,
 }
 
 /// The store. Cheap to clone; one per process is enough.
@@ -257,14 +259,18 @@ impl Store {
                     .flags(DatabaseFlags::DUP_SORT)
                     .create(w)?;
                 let meta = o.create_database::<Str, Bytes>(w, Some("meta"))?;
+                let auto_devices = o.create_database::<Bytes, Str>(w, Some("auto_devices"))?;
                 Ok(CommitOrAbort::<_, ()>::Commit((
-                    (devices, configs, indexes),
+                    (devices, configs, indexes, auto_devices),
                     (blobs, blob_index, routes, routes_by_owner, meta),
                 )))
             })?
             .unwrap_commit();
-        let ((devices, configs, indexes), (blobs, blob_index, routes, routes_by_owner, meta)) = db;
-        Ok(Store { env, db: Dbs { devices, configs, indexes, blobs, blob_index, routes, routes_by_owner, meta } })
+        let ((devices, configs, indexes, auto_devices), (blobs, blob_index, routes, routes_by_owner, meta)) = db;
+        Ok(Store {
+            env,
+            db: Dbs { devices, configs, indexes, blobs, blob_index, routes, routes_by_owner, meta, auto_devices },
+        })
     }
 
     pub fn read_txn(&self) -> Result<ReadTxn<'_>> {
@@ -367,6 +373,23 @@ impl Store {
         iter.map(|r| Ok(r?.1.to_owned())).collect()
     }
 
+    /// A device's stored JSON, borrowed from the transaction (read it with
+    /// [`crate::device::DeviceView`] on the request path).
+    pub fn device_doc<'t>(&self, txn: &'t RoTxn<'_>, id: &str) -> Result<Option<&'t [u8]>> {
+        Ok(self.db.devices.get(txn, id)?)
+    }
+
+    /// The ids of devices whose `index` field equals `value`, borrowed.
+    pub fn device_ids_iter<'t>(
+        &self,
+        txn: &'t RoTxn<'_>,
+        index: Index,
+        value: &str,
+    ) -> Result<impl Iterator<Item = Result<&'t str>> + 't> {
+        let iter = self.db.indexes[index as usize].get_duplicates(txn, value)?;
+        Ok(iter.into_iter().flatten().map(|r| Ok(r?.1)))
+    }
+
     /// Inserts or replaces a device, keeping the indexes in step.
     pub fn put_device(&self, w: &mut RwTxn<'_>, device: &Device) -> Result<()> {
         let old = self.device(w, &device.id)?;
@@ -404,6 +427,28 @@ impl Store {
         Ok(())
     }
 
+    /// Remembers that the server created device `id` from a request, in
+    /// creation order (the oldest are expired first beyond a cap).
+    pub fn push_auto_device(&self, w: &mut RwTxn<'_>, id: &str) -> Result<()> {
+        let seq =
+            self.db.meta.get(w, "next_auto_seq")?.and_then(|b| b.try_into().ok()).map(u64::from_le_bytes).unwrap_or(0);
+        self.set_u64(w, "next_auto_seq", seq + 1)?;
+        Ok(self.db.auto_devices.put_with_flags(w, PutFlags::APPEND, &seq.to_be_bytes(), id)?)
+    }
+
+    pub fn auto_device_count(&self, txn: &RoTxn<'_>) -> Result<u64> {
+        Ok(self.db.auto_devices.len(txn)?)
+    }
+
+    /// Removes and returns the oldest record of [`Store::push_auto_device`].
+    pub fn pop_oldest_auto_device(&self, w: &mut RwTxn<'_>) -> Result<Option<String>> {
+        let Some((key, id)) = self.db.auto_devices.first(w)?.map(|(k, v)| (k.to_vec(), v.to_owned())) else {
+            return Ok(None);
+        };
+        self.db.auto_devices.delete(w, &key)?;
+        Ok(Some(id))
+    }
+
     // ---- configs ----------------------------------------------------------
 
     pub fn config(&self, txn: &RoTxn<'_>, id: &str) -> Result<Option<Config>> {
@@ -415,6 +460,11 @@ impl Store {
             let (id, bytes) = r?;
             decode("config", id, bytes)
         }))
+    }
+
+    /// A config's stored JSON, borrowed from the transaction.
+    pub fn config_doc<'t>(&self, txn: &'t RoTxn<'_>, id: &str) -> Result<Option<&'t [u8]>> {
+        Ok(self.db.configs.get(txn, id)?)
     }
 
     /// Every config document as stored `(id, JSON)`.

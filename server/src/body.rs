@@ -1,0 +1,114 @@
+//! Buffers handed to the kernel: response heads we wrote, and bodies that
+//! are slices of the LMDB memory map, kept valid by the snapshot (read
+//! transaction) they came from. Nothing copies a file into user space.
+
+use std::rc::Rc;
+
+use monoio::buf::{IoBuf, IoVecBuf};
+
+use crate::snapshot::Snapshot;
+
+/// A served file's bytes, borrowed from the map.
+#[derive(Clone)]
+pub struct Body {
+    _snapshot: Rc<Snapshot>,
+    ptr: *const u8,
+    len: usize,
+}
+
+impl Body {
+    /// `bytes` must come from `snapshot`'s transaction.
+    pub fn new(snapshot: Rc<Snapshot>, bytes: &[u8]) -> Body {
+        Body { ptr: bytes.as_ptr(), len: bytes.len(), _snapshot: snapshot }
+    }
+
+    pub fn as_slice(&self) -> &[u8] {
+        // SAFETY: the bytes live in the LMDB map, pinned by the read
+        // transaction this Body holds through its snapshot.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Body {
+        let s = &self.as_slice()[range];
+        Body { _snapshot: self._snapshot.clone(), ptr: s.as_ptr(), len: s.len() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+// SAFETY: the pointer and length stay valid and unchanged for the Body's
+// life (see as_slice).
+unsafe impl IoBuf for Body {
+    fn read_ptr(&self) -> *const u8 {
+        self.ptr
+    }
+    fn bytes_init(&self) -> usize {
+        self.len
+    }
+}
+
+/// A response as one vectored write: the head, then the body slice.
+pub struct Response {
+    pub head: Vec<u8>,
+    body: Option<Body>,
+    iov: [libc::iovec; 2],
+    first: usize,
+}
+
+impl Response {
+    pub fn new(head: Vec<u8>, body: Option<Body>) -> Response {
+        let mut r =
+            Response { head, body, iov: [libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; 2], first: 0 };
+        r.iov[0] = libc::iovec { iov_base: r.head.as_ptr() as *mut _, iov_len: r.head.len() };
+        if let Some(b) = &r.body {
+            r.iov[1] = libc::iovec { iov_base: b.ptr as *mut _, iov_len: b.len };
+        }
+        r
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.iov[self.first..].iter().map(|v| v.iov_len).sum()
+    }
+
+    /// Accounts for `n` bytes the kernel took.
+    pub fn advance(&mut self, mut n: usize) {
+        while n > 0 && self.first < 2 {
+            let v = &mut self.iov[self.first];
+            if n >= v.iov_len {
+                n -= v.iov_len;
+                v.iov_len = 0;
+                self.first += 1;
+            } else {
+                // SAFETY: stays within the same buffer.
+                v.iov_base = unsafe { (v.iov_base as *mut u8).add(n) } as *mut _;
+                v.iov_len -= n;
+                n = 0;
+            }
+        }
+        while self.first < 2 && self.iov[self.first].iov_len == 0 {
+            self.first += 1;
+        }
+    }
+
+    /// Takes the head buffer back for reuse.
+    pub fn into_head(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.head)
+    }
+}
+
+// SAFETY: the iovecs point into `head` (not moved: Vec storage is stable
+// while we own it) and `body` (pinned map pages), both owned by self.
+unsafe impl IoVecBuf for Response {
+    fn read_iovec_ptr(&self) -> *const libc::iovec {
+        self.iov[self.first.min(1)..].as_ptr()
+    }
+    fn read_iovec_len(&self) -> usize {
+        2_usize.saturating_sub(self.first)
+    }
+}

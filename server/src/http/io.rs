@@ -1,0 +1,252 @@
+//! The HTTP loop: accept, read, let `proto` parse, let `serve` resolve, send
+//! the head and the mapped file in one vectored write.
+
+use std::cell::Cell;
+use std::net::{IpAddr, SocketAddr};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use monoio::io::{AsyncReadRent, AsyncWriteRent};
+use monoio::net::{TcpListener, TcpStream};
+use provd_shared::family::Request as IdentRequest;
+
+use super::proto::{self, DateCache, FileMeta, Method, Parsed, Reply, Status};
+use crate::body::Response;
+use crate::pipeline::basename;
+use crate::runtime::{IoOptions, stopped};
+use crate::serve::{Resolution, ThreadCtx, resolve};
+
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub limits: proto::Limits,
+    /// wazo-provd's `http_proxied_trusted_proxies_count`: 0 when phones
+    /// connect directly (the default here), 1 behind one reverse proxy.
+    pub trusted_proxies: usize,
+    /// Phones must put the provisioning key first in their paths.
+    pub url_key: bool,
+    /// Connections per I/O thread; beyond, new ones are closed at once.
+    pub max_connections: usize,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions { limits: proto::Limits::default(), trusted_proxies: 0, url_key: false, max_connections: 16_384 }
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Accepts until stopped, then lets open connections finish their
+/// request in progress (up to the grace period).
+pub async fn run(listener: TcpListener, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
+    let active = Rc::new(Cell::new(0usize));
+    loop {
+        monoio::select! {
+            _ = stopped(&ctx) => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    if active.get() >= opts.http.max_connections {
+                        drop(stream);
+                        continue;
+                    }
+                    active.set(active.get() + 1);
+                    let (ctx, opts, active) = (ctx.clone(), opts.clone(), active.clone());
+                    monoio::spawn(async move {
+                        connection(stream, peer, &ctx, &opts).await;
+                        active.set(active.get() - 1);
+                    });
+                }
+                Err(e) => {
+                    // Out of descriptors: back off instead of spinning.
+                    eprintln!("provd-server: accept: {e}");
+                    monoio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        }
+    }
+    drop(listener);
+    let deadline = std::time::Instant::now() + opts.grace;
+    while active.get() > 0 && std::time::Instant::now() < deadline {
+        monoio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Sends `resp` whole (handling short writes); false on error or timeout.
+async fn send(stream: &mut TcpStream, mut resp: Response, timeout: Duration) -> (bool, Vec<u8>) {
+    while resp.remaining() > 0 {
+        match monoio::time::timeout(timeout, stream.writev(resp)).await {
+            Ok((Ok(n), r)) if n > 0 => {
+                resp = r;
+                resp.advance(n);
+            }
+            Ok((_, r)) => return (false, r.into_head()),
+            Err(_) => return (false, Vec::new()),
+        }
+    }
+    (true, resp.into_head())
+}
+
+async fn connection(mut stream: TcpStream, peer: SocketAddr, ctx: &ThreadCtx, opts: &IoOptions) {
+    let limits = &opts.http.limits;
+    let _ = stream.set_nodelay(true);
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    let mut start = 0usize;
+    let mut head: Vec<u8> = Vec::with_capacity(1024);
+    let mut dates = DateCache::new(unix_now());
+    let mut served = 0usize;
+    let mut path_buf = [0u8; proto::MAX_PATH];
+    loop {
+        match proto::parse(&buf[start..], limits) {
+            Parsed::Partial => {
+                let stopping = ctx.shared.stop.load(Ordering::Relaxed);
+                if stopping && start == buf.len() {
+                    return;
+                }
+                // Keep only the unparsed tail, at the front.
+                if start > 0 {
+                    buf.drain(..start);
+                    start = 0;
+                }
+                if buf.len() == buf.capacity() {
+                    let want = (buf.capacity() * 2).min(limits.max_head + 1).max(buf.len() + 1);
+                    buf.reserve_exact(want - buf.len());
+                }
+                // Headers in progress get the header timeout; an idle
+                // keep-alive connection the keep-alive one.
+                let had_partial = !buf.is_empty();
+                let timeout = if had_partial { limits.header_timeout } else { limits.keepalive_timeout };
+                match monoio::time::timeout(timeout, stream.read(buf)).await {
+                    Ok((Ok(0), b)) | Ok((Err(_), b)) => {
+                        let _ = b;
+                        return;
+                    }
+                    Ok((Ok(_), b)) => buf = b,
+                    Err(_) => {
+                        // A started request gets 408 (as nginx); an idle
+                        // keep-alive connection is just closed.
+                        if had_partial {
+                            let date = *dates.at(unix_now());
+                            head.clear();
+                            proto::REQUEST_TIMEOUT.write(&mut head, &date);
+                            let _ = send(&mut stream, Response::new(head, None), limits.send_timeout).await;
+                        }
+                        return;
+                    }
+                }
+            }
+            Parsed::Error(e) => {
+                head.clear();
+                let date = *dates.at(unix_now());
+                e.write(&mut head, &date);
+                let _ = send(&mut stream, Response::new(head, None), limits.send_timeout).await;
+                return;
+            }
+            Parsed::Request { req, consumed } => {
+                served += 1;
+                let date = *dates.at(unix_now());
+                let mut reply = req.reply(&date);
+                if served >= limits.max_requests as usize || ctx.shared.stop.load(Ordering::Relaxed) {
+                    reply.keep_alive = false;
+                }
+                head.clear();
+                let body = respond(ctx, opts, &req, peer.ip(), &reply, &mut head, &mut path_buf).await;
+                let keep_alive = reply.keep_alive && !head_says_close(&head);
+                start += consumed;
+                let (ok, h) =
+                    send(&mut stream, Response::new(std::mem::take(&mut head), body), limits.send_timeout).await;
+                head = h;
+                if !ok || !keep_alive {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Whether a response head we wrote asks to close (some errors do).
+fn head_says_close(head: &[u8]) -> bool {
+    head.windows(19).any(|w| w == b"Connection: close\r\n")
+}
+
+/// Writes the head for `req` into `head` and returns the body to send.
+async fn respond(
+    ctx: &ThreadCtx,
+    opts: &IoOptions,
+    req: &proto::Request<'_>,
+    peer: IpAddr,
+    reply: &Reply<'_>,
+    head: &mut Vec<u8>,
+    path_buf: &mut [u8; proto::MAX_PATH],
+) -> Option<crate::body::Body> {
+    match req.method {
+        Method::Get | Method::Head => {}
+        Method::Options => {
+            proto::write_options(head, reply);
+            return None;
+        }
+        Method::Other(_) => {
+            proto::write_error(head, reply, Status::MethodNotAllowed, proto::METHOD_NOT_ALLOWED);
+            return None;
+        }
+    }
+    let ip = match req.client_ip(peer, opts.http.trusted_proxies) {
+        Ok(ip) => ip,
+        Err(_) => {
+            proto::write_error(head, reply, Status::InternalServerError, proto::INTERNAL_PROCESSING_ERROR);
+            return None;
+        }
+    };
+    // The URL key, when required, is the provisioning key of the snapshot.
+    let snapshot = ctx.current.get();
+    let key = snapshot.url_key.as_deref().filter(|_| opts.http.url_key).map(str::as_bytes);
+    let keys = key.as_ref().map(std::slice::from_ref);
+    if opts.http.url_key && key.is_none() {
+        proto::write_error(head, reply, Status::NotFound, proto::NOWHERE_TO_ROUTE);
+        return None;
+    }
+    let path = match req.path(keys, path_buf) {
+        Ok(p) => p,
+        Err(e) => {
+            proto::write_error(head, reply, e.status(), e.body());
+            return None;
+        }
+    };
+    let Ok(path) = std::str::from_utf8(path) else {
+        proto::write_error(head, reply, Status::NotFound, proto::FILE_NOT_FOUND);
+        return None;
+    };
+    // Families read the path as sent (query included), like wazo-provd's
+    // extractors read Twisted's request.
+    let raw_path = req.target.as_bytes();
+    let ident = IdentRequest::Http { path: raw_path, user_agent: req.user_agent };
+    let name = basename(path.as_bytes());
+    match resolve(ctx, ident, ip, path, name).await {
+        Resolution::File(found) => {
+            let meta = FileMeta {
+                len: found.body.len() as u64,
+                etag: Some(&found.etag),
+                last_modified: u64::try_from(found.modified).ok(),
+                content_type: proto::content_type(path.as_bytes()),
+            };
+            let range = proto::respond_file(head, req, reply, &meta);
+            ctx.shared.stats.bytes.fetch_add(range.end - range.start, Ordering::Relaxed);
+            if range.is_empty() { None } else { Some(found.body.slice(range.start as usize..range.end as usize)) }
+        }
+        Resolution::NotFound => {
+            proto::write_error(head, reply, Status::NotFound, proto::FILE_NOT_FOUND);
+            None
+        }
+        Resolution::NowhereToRoute => {
+            proto::write_error(head, reply, Status::NotFound, proto::NOWHERE_TO_ROUTE);
+            None
+        }
+        Resolution::Unavailable => {
+            proto::write_error(head, reply, Status::InternalServerError, proto::INTERNAL_PROCESSING_ERROR);
+            None
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! provd's data plane: the TFTP and HTTP servers phones talk to.
+//!
+//! Protocol logic lives in sans-IO state machines (`tftp::proto`,
+//! `http::proto`) that take bytes and time and return decisions; the monoio
+//! loops around them own the sockets, rings and timers.
+
+pub mod body;
+pub mod http;
+pub mod limits;
+pub mod net;
+pub mod pipeline;
+pub mod runtime;
+pub mod seclog;
+pub mod serve;
+pub mod snapshot;
+pub mod tftp;
+pub mod writer;

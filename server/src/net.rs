@@ -1,0 +1,118 @@
+//! Listening sockets: one per I/O thread on the same address
+//! (SO_REUSEPORT spreads connections and datagrams over the threads), but
+//! never shared with another process that already holds the port.
+
+use std::net::SocketAddr;
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error("{proto} {addr}: already in use by another process (provd shares a port only among its own threads)")]
+    InUse { proto: &'static str, addr: SocketAddr },
+    #[error("{proto} {addr}: {source}")]
+    Io { proto: &'static str, addr: SocketAddr, source: std::io::Error },
+}
+
+fn socket(addr: SocketAddr, ty: Type, proto: Protocol) -> std::io::Result<Socket> {
+    let s = Socket::new(Domain::for_address(addr), ty, Some(proto))?;
+    if addr.is_ipv6() {
+        s.set_only_v6(true)?;
+    }
+    Ok(s)
+}
+
+/// Binds `count` sockets of the same kind on `addr` (an ephemeral port is
+/// chosen once and shared). Refuses when another process holds the port,
+/// which SO_REUSEPORT would otherwise let us share silently.
+fn bind_group(addr: SocketAddr, count: usize, tcp: bool) -> Result<Vec<Socket>, BindError> {
+    let proto_name = if tcp { "TCP" } else { "UDP" };
+    let (ty, proto) = if tcp { (Type::STREAM, Protocol::TCP) } else { (Type::DGRAM, Protocol::UDP) };
+    let io = |source| BindError::Io { proto: proto_name, addr, source };
+    if addr.port() != 0 {
+        // A plain bind fails if anyone, reuse-port or not, holds the port.
+        let probe = socket(addr, ty, proto).map_err(io)?;
+        if tcp {
+            probe.set_reuse_address(true).map_err(io)?;
+        }
+        match probe.bind(&addr.into()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                return Err(BindError::InUse { proto: proto_name, addr });
+            }
+            Err(e) => return Err(io(e)),
+        }
+    }
+    let mut out = Vec::with_capacity(count);
+    let mut bound = addr;
+    for _ in 0..count.max(1) {
+        let s = socket(bound, ty, proto).map_err(io)?;
+        s.set_reuse_address(true).map_err(io)?;
+        s.set_reuse_port(true).map_err(io)?;
+        s.set_nonblocking(true).map_err(io)?;
+        s.bind(&bound.into()).map_err(io)?;
+        if tcp {
+            s.listen(4096).map_err(io)?;
+        }
+        if bound.port() == 0 {
+            bound = s.local_addr().map_err(io)?.as_socket().expect("inet socket");
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+pub fn tcp_listeners(addr: SocketAddr, count: usize) -> Result<Vec<std::net::TcpListener>, BindError> {
+    Ok(bind_group(addr, count, true)?.into_iter().map(Into::into).collect())
+}
+
+pub fn udp_sockets(addr: SocketAddr, count: usize) -> Result<Vec<std::net::UdpSocket>, BindError> {
+    Ok(bind_group(addr, count, false)?.into_iter().map(Into::into).collect())
+}
+
+/// A fresh UDP socket for one TFTP transfer (its own port: a new TID).
+pub fn transfer_socket(local_ip: std::net::IpAddr) -> std::io::Result<std::net::UdpSocket> {
+    let addr = SocketAddr::new(local_ip, 0);
+    let s = socket(addr, Type::DGRAM, Protocol::UDP)?;
+    s.set_nonblocking(true)?;
+    s.bind(&addr.into())?;
+    Ok(s.into())
+}
+
+/// Lifts the open-file limit to its hard maximum: every TFTP transfer and
+/// HTTP connection is a descriptor, and a mass boot has thousands.
+pub fn raise_fd_limit() -> u64 {
+    // SAFETY: plain libc calls on a local struct.
+    unsafe {
+        let mut l = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < l.rlim_max {
+            l.rlim_cur = l.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+        }
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut l);
+        l.rlim_cur
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_held_by_another_socket_is_refused() {
+        let other = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = other.local_addr().unwrap();
+        assert!(matches!(udp_sockets(addr, 2), Err(BindError::InUse { .. })));
+        let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        assert!(matches!(tcp_listeners(other.local_addr().unwrap(), 2), Err(BindError::InUse { .. })));
+    }
+
+    #[test]
+    fn our_threads_share_one_ephemeral_port() {
+        let socks = tcp_listeners("127.0.0.1:0".parse().unwrap(), 3).unwrap();
+        let ports: Vec<u16> = socks.iter().map(|s| s.local_addr().unwrap().port()).collect();
+        assert!(ports.iter().all(|p| *p == ports[0]) && ports[0] != 0);
+        // While ours hold it, another process-style bind is refused.
+        assert!(matches!(tcp_listeners(socks[0].local_addr().unwrap(), 1), Err(BindError::InUse { .. })));
+    }
+}

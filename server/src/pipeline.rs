@@ -1,0 +1,579 @@
+//! The identification pipeline, with wazo-provd's semantics
+//! (`wazo-provd-behaviour.md` §4): extract, retrieve, update, route.
+//!
+//! It runs twice per request that changes something: read-only on the I/O
+//! thread's snapshot ([`decide`]), which serves a known phone at once and
+//! says whether a write is due and whether the answer must wait for it; and
+//! authoritatively in the writer's transaction ([`apply`]), which may find
+//! that another request already did the work.
+
+use std::borrow::Cow;
+use std::io::Write as _;
+use std::net::IpAddr;
+
+use provd_shared::device::DeviceView;
+use provd_shared::family::{DeviceInfo, Request};
+use provd_shared::identify::{best_plugin, identify};
+use provd_shared::store::{Index, ReadTxn, Result, Store};
+use provd_shared::{Config, Device, Plugin};
+
+/// How the request reached us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Http,
+    Tftp,
+    Dhcp,
+}
+
+/// Runtime parameters the pipeline obeys.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Policy {
+    /// wazo-provd's `NAT`: when false, a device seen at an address takes it
+    /// from every other device (one device per IP).
+    pub nat: bool,
+    /// Create devices for requests that identify nothing (no vendor, no
+    /// MAC): wazo-provd does, which lets any port scan fill the database.
+    pub create_anonymous: bool,
+}
+
+/// Extracts what `request` says about its sender (every family votes).
+pub fn extract<'a>(request: &Request<'a>) -> DeviceInfo<'a> {
+    identify(request)
+}
+
+/// The file name part of a requested path, for the remote-state trigger
+/// and the sensitive-file rule.
+pub fn basename(path: &[u8]) -> &[u8] {
+    let path = path.split(|&b| b == b'?').next().unwrap_or(path);
+    path.rsplit(|&b| b == b'/').next().unwrap_or(path)
+}
+
+/// An IP address in the textual form devices store, without allocating.
+pub struct IpText {
+    buf: [u8; 46],
+    len: usize,
+}
+
+impl IpText {
+    pub fn new(ip: IpAddr) -> IpText {
+        let mut buf = [0u8; 46];
+        let mut cursor = &mut buf[..];
+        let _ = write!(cursor, "{ip}");
+        let len = 46 - cursor.len();
+        IpText { buf, len }
+    }
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+/// What the snapshot says about a request.
+#[derive(Debug, PartialEq)]
+pub enum Decision<'t> {
+    /// A known device, nothing to write.
+    Known { device_id: Cow<'t, str>, plugin: Option<Cow<'t, str>> },
+    /// Something to write. `wait`: routing or the device's files depend on
+    /// it (a new device, a new plugin or config, a reconfiguration key).
+    Write { wait: bool, device_id: Option<Cow<'t, str>>, plugin: Option<Cow<'t, str>> },
+    /// Unidentifiable and not to be created: nowhere to route.
+    Unknown,
+}
+
+/// wazo-provd's retrievers, in order: by MAC, serial number, UUID, then IP
+/// (candidates whose MAC, vendor or model contradict the request are
+/// dropped; exactly one must remain). The device's id and its document.
+pub fn retrieve<'t>(
+    store: &Store,
+    txn: &'t ReadTxn<'_>,
+    info: &DeviceInfo<'_>,
+    ip: Option<&str>,
+) -> Result<Option<DeviceView<'t>>> {
+    let first = |index: Index, value: &str| -> Result<Option<DeviceView<'t>>> {
+        for id in store.device_ids_iter(txn, index, value)? {
+            if let Some(doc) = store.device_doc(txn, id?)?
+                && let Ok(view) = DeviceView::parse(doc)
+            {
+                return Ok(Some(view));
+            }
+        }
+        Ok(None)
+    };
+    if let Some(mac) = info.mac {
+        let mut buf = [0u8; 17];
+        if let Some(d) = first(Index::Mac, mac.write_normal(&mut buf))? {
+            return Ok(Some(d));
+        }
+    }
+    if let Some(sn) = info.sn.as_deref()
+        && let Some(d) = first(Index::Sn, sn)?
+    {
+        return Ok(Some(d));
+    }
+    if let Some(uuid) = info.uuid.as_deref()
+        && let Some(d) = first(Index::Uuid, uuid)?
+    {
+        return Ok(Some(d));
+    }
+    let Some(ip) = ip else { return Ok(None) };
+    let mut found = None;
+    for id in store.device_ids_iter(txn, Index::Ip, ip)? {
+        let Some(doc) = store.device_doc(txn, id?)? else { continue };
+        let Ok(view) = DeviceView::parse(doc) else { continue };
+        let contradicts =
+            |stored: Option<&str>, asked: Option<&str>| matches!((stored, asked), (Some(s), Some(a)) if s != a);
+        if (view.mac.is_some() && info.mac.is_some() && view.mac != info.mac)
+            || contradicts(view.vendor.as_deref(), info.vendor.as_deref())
+            || contradicts(view.model.as_deref(), info.model.as_deref())
+        {
+            continue;
+        }
+        if found.is_some() {
+            // Ambiguous: wazo-provd falls through to creating a device.
+            return Ok(None);
+        }
+        found = Some(view);
+    }
+    Ok(found)
+}
+
+/// Whether a request with this information may create a device.
+pub fn may_create(info: &DeviceInfo<'_>, policy: &Policy) -> bool {
+    policy.create_anonymous || info.mac.is_some() || info.vendor.is_some()
+}
+
+/// The username of line 1 in the device's own config (not the flattened
+/// one), as wazo-provd records it when the trigger file is fetched.
+fn line1_username<'t>(store: &Store, txn: &'t ReadTxn<'_>, config_id: &str) -> Result<Option<Cow<'t, str>>> {
+    #[derive(serde::Deserialize)]
+    struct Doc<'a> {
+        #[serde(borrow, default)]
+        raw_config: Option<Raw<'a>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Raw<'a> {
+        #[serde(borrow, default)]
+        sip_lines: Option<std::collections::BTreeMap<Cow<'a, str>, Line<'a>>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Line<'a> {
+        #[serde(borrow, default)]
+        username: Option<Cow<'a, str>>,
+    }
+    let Some(doc) = store.config_doc(txn, config_id)? else { return Ok(None) };
+    let Ok(doc) = serde_json::from_slice::<Doc<'t>>(doc) else { return Ok(None) };
+    Ok(doc.raw_config.and_then(|r| r.sip_lines).and_then(|mut l| l.remove("1")).and_then(|l| l.username))
+}
+
+/// The read-only pass on the I/O thread.
+#[allow(clippy::too_many_arguments)]
+pub fn decide<'t>(
+    store: &Store,
+    txn: &'t ReadTxn<'_>,
+    plugins: &[Plugin],
+    policy: &Policy,
+    info: &DeviceInfo<'_>,
+    ip: IpAddr,
+    file: &[u8],
+) -> Result<Decision<'t>> {
+    let ip_text = IpText::new(ip);
+    let ip = ip_text.as_str();
+    let Some(view) = retrieve(store, txn, info, Some(ip))? else {
+        return Ok(if may_create(info, policy) {
+            Decision::Write { wait: true, device_id: None, plugin: None }
+        } else {
+            Decision::Unknown
+        });
+    };
+    let mut write = false;
+    let mut wait = false;
+    // One device per IP, unless NAT.
+    if !policy.nat {
+        for id in store.device_ids_iter(txn, Index::Ip, ip)? {
+            if id? != view.id {
+                write = true;
+                break;
+            }
+        }
+    }
+    // Missing information is added; vendor, model, version, MAC and UUID
+    // are reconfiguration keys, so the files change with them.
+    let missing = |stored: bool, asked: bool| asked && !stored;
+    if missing(view.vendor.is_some(), info.vendor.is_some())
+        || missing(view.model.is_some(), info.model.is_some())
+        || missing(view.mac.is_some(), info.mac.is_some())
+        || missing(view.uuid.is_some(), info.uuid.is_some())
+    {
+        write = true;
+        wait = true;
+    }
+    if missing(view.sn.is_some(), info.sn.is_some()) || view.ip.as_deref() != Some(ip) {
+        write = true;
+    }
+    if info.version.is_some() && view.version.as_deref() != info.version.as_deref() {
+        write = true;
+        wait = true;
+    }
+    if view.plugin.is_none() && best_plugin(plugins, info).is_some() {
+        write = true;
+        wait = true;
+    }
+    if view.config.is_none() {
+        write = true;
+        wait = true;
+    }
+    if let (Some(plugin), Some(config)) = (view.plugin.as_deref(), view.config.as_deref())
+        && view.configured
+        && trigger_matches(plugins, plugin, &view, file)
+    {
+        let username = line1_username(store, txn, config)?;
+        if username.is_some() && username != view.remote_state_sip_username {
+            write = true;
+        }
+    }
+    Ok(if write {
+        Decision::Write { wait, device_id: Some(view.id), plugin: view.plugin }
+    } else {
+        Decision::Known { device_id: view.id, plugin: view.plugin }
+    })
+}
+
+fn trigger_matches(plugins: &[Plugin], plugin: &str, view: &DeviceView<'_>, file: &[u8]) -> bool {
+    let Some(p) = plugins.iter().find(|p| p.id == plugin) else { return false };
+    // The trigger is a basename computed from the device; only MAC-based
+    // names exist in the families, so a minimal Device suffices.
+    let device = Device { mac: view.mac, model: view.model.as_deref().map(str::to_owned), ..Default::default() };
+    p.family.remote_state_trigger(&device).is_some_and(|t| t.as_bytes() == file)
+}
+
+/// What the writer did for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub device_id: Option<String>,
+    pub plugin: Option<String>,
+    /// The device was created by this request.
+    pub created: bool,
+    /// Its files must be (re)rendered.
+    pub render: bool,
+    /// Devices whose `ip` was taken away (NAT off).
+    pub ip_removed_from: Vec<String>,
+    /// Configs created for auto-created devices.
+    pub config_created: Option<String>,
+}
+
+/// The authoritative pass, in the writer's transaction. `create_allowed` is
+/// the writer's rate-limit verdict for creating a device.
+#[allow(clippy::too_many_arguments)]
+pub fn apply(
+    store: &Store,
+    w: &mut provd_shared::store::WriteTxn<'_>,
+    plugins: &[Plugin],
+    policy: &Policy,
+    info: &DeviceInfo<'_>,
+    ip: IpAddr,
+    file: &[u8],
+    create_allowed: impl FnOnce() -> bool,
+) -> Result<Applied> {
+    let ip_text = IpText::new(ip);
+    let ip = ip_text.as_str();
+    let existing = retrieve(store, w, info, Some(ip))?.map(|v| v.id.into_owned());
+    let (mut device, created) = match existing {
+        Some(id) => match store.device(w, &id)? {
+            Some(d) => (d, false),
+            None => return Ok(Applied::nothing()),
+        },
+        None => {
+            if !may_create(info, policy) || !create_allowed() {
+                return Ok(Applied::nothing());
+            }
+            let d = Device {
+                id: Device::new_id(),
+                added: Some("auto".into()),
+                is_new: Some(true),
+                configured: false,
+                ..Default::default()
+            };
+            (d, true)
+        }
+    };
+    let before = device.clone();
+    let mut applied = Applied::nothing();
+
+    if !policy.nat {
+        let others: Vec<String> = store
+            .device_ids_iter(w, Index::Ip, ip)?
+            .filter_map(|id| id.ok().filter(|id| *id != device.id).map(str::to_owned))
+            .collect();
+        for id in others {
+            if let Some(mut other) = store.device(w, &id)? {
+                other.ip = None;
+                store.put_device(w, &other)?;
+                applied.ip_removed_from.push(id);
+            }
+        }
+    }
+    fn fill(field: &mut Option<String>, value: Option<&str>) {
+        if field.is_none() {
+            *field = value.map(str::to_owned);
+        }
+    }
+    fill(&mut device.vendor, info.vendor.as_deref());
+    fill(&mut device.model, info.model.as_deref());
+    fill(&mut device.sn, info.sn.as_deref());
+    fill(&mut device.uuid, info.uuid.as_deref());
+    if device.mac.is_none() {
+        device.mac = info.mac;
+    }
+    device.ip = Some(ip.to_owned());
+    if let Some(v) = info.version.as_deref() {
+        device.version = Some(v.to_owned());
+    }
+    if device.plugin.is_none() {
+        device.plugin = best_plugin(plugins, info).map(|p| p.id.clone());
+    }
+    if device.config.is_none()
+        && let Some(config) = autocreate_config(store, w)?
+    {
+        store.put_config(w, &config)?;
+        applied.config_created = Some(config.id.clone());
+        device.config = Some(config.id);
+    }
+    if let (Some(plugin), Some(config)) = (device.plugin.clone(), device.config.clone()) {
+        let view =
+            DeviceView { mac: device.mac, model: device.model.as_deref().map(Cow::Borrowed), ..Default::default() };
+        if device.configured
+            && trigger_matches(plugins, &plugin, &view, file)
+            && let Some(user) = line1_username(store, w, &config)?.map(Cow::into_owned)
+        {
+            device.remote_state_sip_username = Some(user);
+        }
+    }
+    let reconfigure = created || before.needs_reconfiguration(&device);
+    if created || device != before {
+        store.put_device(w, &device)?;
+        if created {
+            store.push_auto_device(w, &device.id)?;
+        }
+    }
+    applied.render = reconfigure && device.plugin.is_some() && device.config.is_some();
+    applied.created = created;
+    applied.plugin = device.plugin.clone();
+    applied.device_id = Some(device.id);
+    Ok(applied)
+}
+
+impl Applied {
+    fn nothing() -> Applied {
+        Applied {
+            device_id: None,
+            plugin: None,
+            created: false,
+            render: false,
+            ip_removed_from: Vec::new(),
+            config_created: None,
+        }
+    }
+}
+
+/// wazo-provd's `cfg_create_new`: a transient copy of the config whose role
+/// is `autocreate`, named after it plus a UUID; none if it has no line 1.
+pub fn autocreate_config(store: &Store, txn: &ReadTxn<'_>) -> Result<Option<Config>> {
+    // The well-known `autoprov` first: scanning every config per new
+    // device would not survive a mass boot.
+    let mut template = store.config(txn, "autoprov")?.filter(|c| c.role.as_deref() == Some("autocreate"));
+    if template.is_none() {
+        for c in store.configs(txn)? {
+            let c = c?;
+            if c.role.as_deref() == Some("autocreate") {
+                template = Some(c);
+                break;
+            }
+        }
+    }
+    let Some(t) = template else { return Ok(None) };
+    if t.raw_config.get("sip_lines").and_then(|l| l.get("1")).is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Config {
+        id: format!("{}{}", t.id, uuid::Uuid::new_v4()),
+        parent_ids: vec![t.id.clone()],
+        raw_config: t.raw_config,
+        transient: Some(true),
+        ..Default::default()
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use provd_shared::data::DataDir;
+    use provd_shared::store::WriteTxn;
+
+    struct Fx {
+        _dir: tempfile::TempDir,
+        data: DataDir,
+        plugins: Vec<Plugin>,
+    }
+
+    fn fx() -> Fx {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, _) = DataDir::open(dir.path()).unwrap();
+        let (plugins, _) = provd_shared::plugin::scan(&data.plugins_dir()).unwrap();
+        Fx { _dir: dir, data, plugins }
+    }
+
+    const UA: &[u8] = b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:d5:7d:72";
+
+    fn info(ua: &[u8]) -> DeviceInfo<'_> {
+        extract(&Request::Http { path: b"/805ec0d57d72.cfg", user_agent: Some(ua) })
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    impl Fx {
+        fn apply(&self, policy: &Policy, info: &DeviceInfo<'_>, addr: &str, file: &[u8]) -> Applied {
+            let s = self.data.store();
+            let mut w: WriteTxn<'_> = s.write_txn().unwrap();
+            let a = apply(s, &mut w, &self.plugins, policy, info, ip(addr), file, || true).unwrap();
+            w.commit().unwrap();
+            a
+        }
+        fn decide(&self, policy: &Policy, info: &DeviceInfo<'_>, addr: &str, file: &[u8]) -> String {
+            let s = self.data.store();
+            let r = s.read_txn().unwrap();
+            format!("{:?}", decide(s, &r, &self.plugins, policy, info, ip(addr), file).unwrap())
+        }
+        fn device(&self, id: &str) -> Device {
+            let s = self.data.store();
+            s.device(&s.read_txn().unwrap(), id).unwrap().unwrap()
+        }
+    }
+
+    #[test]
+    fn an_unknown_phone_is_created_associated_and_given_an_autoprov_config() {
+        let f = fx();
+        let p = Policy::default();
+        assert!(
+            f.decide(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg").starts_with("Write { wait: true, device_id: None")
+        );
+        let a = f.apply(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg");
+        assert!(a.created && a.render);
+        // Both Yealink plugins list the T46S; the exact firmware wins.
+        assert_eq!(a.plugin.as_deref(), Some("wazo-yealink-v86"));
+        let d = f.device(a.device_id.as_deref().unwrap());
+        assert_eq!(d.added.as_deref(), Some("auto"));
+        assert_eq!(
+            (d.vendor.as_deref(), d.model.as_deref(), d.version.as_deref()),
+            (Some("Yealink"), Some("T46S"), Some("66.86.0.15"))
+        );
+        assert_eq!(d.ip.as_deref(), Some("10.0.0.5"));
+        let cfg = d.config.unwrap();
+        assert!(cfg.starts_with("autoprov") && cfg.len() == "autoprov".len() + 36, "{cfg}");
+        let s = f.data.store();
+        let c = s.config(&s.read_txn().unwrap(), &cfg).unwrap().unwrap();
+        assert_eq!((c.parent_ids.clone(), c.transient), (vec!["autoprov".to_string()], Some(true)));
+
+        // The same phone again: nothing to do (the render marks it configured
+        // in real life; ip and version unchanged).
+        let again = f.apply(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg");
+        assert!(!again.created && !again.render);
+        assert_eq!(again.device_id, a.device_id);
+    }
+
+    #[test]
+    fn a_known_phone_at_a_new_address_or_firmware() {
+        let f = fx();
+        let p = Policy::default();
+        let a = f.apply(&p, &info(UA), "10.0.0.5", b"");
+        let id = a.device_id.unwrap();
+        assert!(f.decide(&p, &info(UA), "10.0.0.5", b"").starts_with("Known"));
+        // New address: write, but serving need not wait.
+        assert!(f.decide(&p, &info(UA), "10.0.0.9", b"").starts_with("Write { wait: false"));
+        f.apply(&p, &info(UA), "10.0.0.9", b"");
+        assert_eq!(f.device(&id).ip.as_deref(), Some("10.0.0.9"));
+        // New firmware: a reconfiguration key, the files wait for it.
+        let upgraded = info(b"Yealink SIP-T46S 66.86.0.99 80:5e:c0:d5:7d:72");
+        assert!(f.decide(&p, &upgraded, "10.0.0.9", b"").starts_with("Write { wait: true"));
+        assert!(f.apply(&p, &upgraded, "10.0.0.9", b"").render);
+    }
+
+    #[test]
+    fn nat_off_keeps_one_device_per_address_nat_on_does_not() {
+        let f = fx();
+        let off = Policy::default();
+        let a = f.apply(&off, &info(UA), "10.0.0.5", b"").device_id.unwrap();
+        let other = info(b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:00:01");
+        let b = f.apply(&off, &other, "10.0.0.5", b"");
+        assert_eq!(b.ip_removed_from, vec![a.clone()]);
+        assert_eq!(f.device(&a).ip, None);
+
+        let on = Policy { nat: true, ..Policy::default() };
+        let third = info(b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:00:02");
+        let c = f.apply(&on, &third, "10.0.0.5", b"");
+        assert!(c.ip_removed_from.is_empty());
+        assert_eq!(f.device(b.device_id.as_deref().unwrap()).ip.as_deref(), Some("10.0.0.5"));
+    }
+
+    #[test]
+    fn requests_that_identify_nothing_do_not_create_devices_unless_allowed() {
+        let f = fx();
+        let nothing = extract(&Request::Http { path: b"/robots.txt", user_agent: Some(b"curl/8.0") });
+        let p = Policy::default();
+        assert_eq!(f.decide(&p, &nothing, "10.0.0.7", b"robots.txt"), "Unknown");
+        assert!(f.apply(&p, &nothing, "10.0.0.7", b"robots.txt").device_id.is_none());
+        let lax = Policy { create_anonymous: true, ..p };
+        let a = f.apply(&lax, &nothing, "10.0.0.7", b"robots.txt");
+        assert!(a.created && a.plugin.is_none());
+        // Found again by address alone, as wazo-provd does.
+        assert!(f.decide(&lax, &nothing, "10.0.0.7", b"").starts_with("Known"));
+    }
+
+    #[test]
+    fn the_address_retriever_drops_contradicting_candidates_and_refuses_ambiguity() {
+        let f = fx();
+        let lax = Policy { nat: true, create_anonymous: true };
+        let yealink = info(UA);
+        f.apply(&lax, &yealink, "10.0.0.5", b"");
+        // A request with only a vendor from the same address finds it...
+        let vendor_only = DeviceInfo { vendor: Some("Yealink".into()), ..Default::default() };
+        assert!(f.decide(&lax, &vendor_only, "10.0.0.5", b"").starts_with("Known"));
+        // ...but not when the vendor contradicts.
+        let other_vendor = DeviceInfo { vendor: Some("Aastra".into()), ..Default::default() };
+        assert!(f.decide(&lax, &other_vendor, "10.0.0.5", b"").starts_with("Write { wait: true, device_id: None"));
+        // An anonymous device at an address absorbs the next phone seen there...
+        let a = f.apply(&lax, &DeviceInfo::default(), "10.0.0.6", b"").device_id;
+        let b = f.apply(&lax, &info(b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:00:03"), "10.0.0.6", b"").device_id;
+        assert_eq!(a, b);
+        // ...but a phone with another MAC is another device; then two
+        // candidates are ambiguous and an empty request falls through.
+        f.apply(&lax, &info(b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:00:04"), "10.0.0.6", b"");
+        assert!(f.decide(&lax, &DeviceInfo::default(), "10.0.0.6", b"").contains("device_id: None"));
+    }
+
+    #[test]
+    fn the_trigger_file_records_the_line_one_username() {
+        let f = fx();
+        let p = Policy::default();
+        let id = f.apply(&p, &info(UA), "10.0.0.5", b"").device_id.unwrap();
+        let s = f.data.store();
+        let mut w = s.write_txn().unwrap();
+        let mut d = s.device(&w, &id).unwrap().unwrap();
+        d.configured = true;
+        s.put_device(&mut w, &d).unwrap();
+        w.commit().unwrap();
+        assert!(f.decide(&p, &info(UA), "10.0.0.5", b"other.cfg").starts_with("Known"));
+        assert!(f.decide(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg").starts_with("Write { wait: false"));
+        f.apply(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg");
+        let user = f.device(&id).remote_state_sip_username.unwrap();
+        assert!(user.starts_with("ap") && user.len() == 10, "{user}");
+        assert!(f.decide(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg").starts_with("Known"));
+    }
+
+    #[test]
+    fn basenames() {
+        assert_eq!(basename(b"/Aastra/00085D2EECFB.cfg?x=1"), b"00085D2EECFB.cfg");
+        assert_eq!(basename(b"805ec0d57d72.cfg"), b"805ec0d57d72.cfg");
+        assert_eq!(IpText::new("::1".parse().unwrap()).as_str(), "::1");
+    }
+}

@@ -1,0 +1,106 @@
+//! Threads and rings: one monoio runtime per core, each with its own HTTP
+//! listener and TFTP socket on the shared addresses.
+
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::serve::{Shared, ThreadCtx};
+
+/// The I/O driver: io_uring, or epoll where rings are not allowed
+/// (containers' default seccomp profiles block io_uring).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Driver {
+    Auto,
+    Uring,
+    Epoll,
+}
+
+impl Driver {
+    /// The driver that will actually run.
+    pub fn resolve(self) -> Driver {
+        match self {
+            Driver::Auto if monoio::utils::detect_uring() => Driver::Uring,
+            Driver::Auto => Driver::Epoll,
+            d => d,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Driver::Auto => "auto",
+            Driver::Uring => "io_uring",
+            Driver::Epoll => "epoll",
+        }
+    }
+}
+
+/// Options the I/O loops read.
+#[derive(Debug, Clone)]
+pub struct IoOptions {
+    pub http: crate::http::io::HttpOptions,
+    pub tftp: crate::tftp::io::TftpOptions,
+    /// How long in-flight work may take to finish after a stop signal.
+    pub grace: Duration,
+}
+
+/// The sockets one thread serves.
+pub struct ThreadSockets {
+    pub http: Option<std::net::TcpListener>,
+    pub tftp: Option<std::net::UdpSocket>,
+}
+
+/// Runs one I/O thread until the stop flag is set and its work is done.
+pub fn run_thread(
+    driver: Driver,
+    shared: Arc<Shared>,
+    sockets: ThreadSockets,
+    opts: Arc<IoOptions>,
+) -> std::io::Result<()> {
+    let main = async move {
+        let ctx = match ThreadCtx::new(shared) {
+            Ok(ctx) => ctx,
+            Err(e) => {
+                eprintln!("provd-server: {e}");
+                return;
+            }
+        };
+        thread_main(ctx, sockets, opts).await;
+    };
+    match driver {
+        Driver::Uring | Driver::Auto => monoio::RuntimeBuilder::<monoio::IoUringDriver>::new()
+            .with_entries(4096)
+            .enable_timer()
+            .build()?
+            .block_on(main),
+        Driver::Epoll => monoio::RuntimeBuilder::<monoio::LegacyDriver>::new().enable_timer().build()?.block_on(main),
+    }
+    Ok(())
+}
+
+async fn thread_main(ctx: Rc<ThreadCtx>, sockets: ThreadSockets, opts: Arc<IoOptions>) {
+    let mut tasks = Vec::new();
+    if let Some(l) = sockets.http {
+        match monoio::net::TcpListener::from_std(l) {
+            Ok(l) => tasks.push(monoio::spawn(crate::http::io::run(l, ctx.clone(), opts.clone()))),
+            Err(e) => eprintln!("provd-server: HTTP listener: {e}"),
+        }
+    }
+    if let Some(s) = sockets.tftp {
+        match monoio::net::udp::UdpSocket::from_std(s) {
+            Ok(s) => tasks.push(monoio::spawn(crate::tftp::io::run(s, ctx.clone(), opts.clone()))),
+            Err(e) => eprintln!("provd-server: TFTP socket: {e}"),
+        }
+    }
+    for t in tasks {
+        t.await;
+    }
+}
+
+/// Resolves when the stop flag is set (checked every 50 ms: a signal
+/// handler cannot wake a ring).
+pub async fn stopped(ctx: &ThreadCtx) {
+    while !ctx.shared.stop.load(std::sync::atomic::Ordering::Relaxed) {
+        monoio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,113 @@
+//! What the I/O threads read: one LMDB read transaction per generation.
+//!
+//! A snapshot pins the generation it was opened on (LMDB MVCC), so a
+//! transfer that holds one keeps reading the bytes it started with while
+//! newer generations are published. Threads move to a new snapshot when the
+//! generation hint changes: the writer bumps it after its commits, a watcher
+//! thread after anyone else's (`provd-compile`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use provd_shared::config::truthy;
+use provd_shared::store::{ReadTxn, Result, Store};
+
+use crate::pipeline::Policy;
+
+pub struct Snapshot {
+    pub txn: ReadTxn<'static>,
+    pub generation: u64,
+    pub policy: Policy,
+    /// The URL key phones must put first in HTTP paths, when set.
+    pub url_key: Option<String>,
+}
+
+impl Snapshot {
+    pub fn open(store: &Store, base: Policy) -> Result<Snapshot> {
+        let txn = store.env().clone().static_read_txn()?;
+        let generation = store.generation(&txn)?;
+        let params = store.params(&txn)?;
+        let mut policy = base;
+        if let Some(nat) = params.get("NAT") {
+            policy.nat = match nat {
+                serde_json::Value::String(s) => s == "1",
+                other => truthy(other),
+            };
+        }
+        let url_key =
+            params.get("provisioning_key").and_then(|v| v.as_str()).filter(|k| !k.is_empty()).map(str::to_owned);
+        Ok(Snapshot { txn, generation, policy, url_key })
+    }
+}
+
+/// The generation the I/O threads should be reading.
+#[derive(Clone, Default)]
+pub struct GenerationHint(Arc<AtomicU64>);
+
+impl GenerationHint {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+    pub fn raise(&self, generation: u64) {
+        self.0.fetch_max(generation, Ordering::AcqRel);
+    }
+}
+
+/// One thread's current snapshot.
+pub struct Current {
+    store: Store,
+    base: Policy,
+    hint: GenerationHint,
+    snapshot: RefCell<Rc<Snapshot>>,
+}
+
+impl Current {
+    pub fn new(store: Store, base: Policy, hint: GenerationHint) -> Result<Current> {
+        let snapshot = Rc::new(Snapshot::open(&store, base)?);
+        hint.raise(snapshot.generation);
+        Ok(Current { store, base, hint, snapshot: RefCell::new(snapshot) })
+    }
+
+    /// The snapshot of the newest generation known (an atomic load on the
+    /// common path; a new read transaction only after a publish).
+    pub fn get(&self) -> Rc<Snapshot> {
+        let current = self.snapshot.borrow().clone();
+        if current.generation >= self.hint.get() {
+            return current;
+        }
+        self.refresh().unwrap_or(current)
+    }
+
+    /// Opens a snapshot of the latest generation now.
+    pub fn refresh(&self) -> Option<Rc<Snapshot>> {
+        match Snapshot::open(&self.store, self.base) {
+            Ok(s) => {
+                let s = Rc::new(s);
+                self.hint.raise(s.generation);
+                *self.snapshot.borrow_mut() = s.clone();
+                Some(s)
+            }
+            Err(e) => {
+                eprintln!("provd-server: cannot open a read transaction: {e}");
+                None
+            }
+        }
+    }
+}
+
+/// Polls the store for generations published by other processes.
+pub fn watch(store: Store, hint: GenerationHint, every: Duration, stop: Arc<AtomicBool>) {
+    let _ = std::thread::Builder::new().name("provd-watch".into()).spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            if let Ok(txn) = store.read_txn()
+                && let Ok(g) = store.generation(&txn)
+            {
+                hint.raise(g);
+            }
+            std::thread::sleep(every);
+        }
+    });
+}

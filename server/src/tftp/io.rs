@@ -1,0 +1,199 @@
+//! The TFTP loop: read requests on the listening socket, and drive each
+//! accepted transfer from its own socket (a new TID) with `proto`'s state
+//! machine.
+
+use std::cell::Cell;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use monoio::net::udp::UdpSocket;
+use provd_shared::family::Request as IdentRequest;
+
+use super::proto::{self, ErrorCode, ErrorReply, Transfer, Transmit};
+use crate::body::Body;
+use crate::http::proto as http;
+use crate::pipeline::basename;
+use crate::runtime::{IoOptions, stopped};
+use crate::serve::{Resolution, ThreadCtx, resolve};
+
+#[derive(Debug, Clone)]
+pub struct TftpOptions {
+    pub limits: proto::Limits,
+    /// Concurrent transfers per I/O thread; beyond, requests are dropped
+    /// (the phone retries).
+    pub max_transfers: usize,
+}
+
+impl TftpOptions {
+    pub fn new(max_blksize: u16, max_windowsize: u16) -> TftpOptions {
+        let limits = proto::Limits { max_blksize, max_windowsize, ..Default::default() }.sanitized();
+        TftpOptions { limits, max_transfers: 20_000 }
+    }
+}
+
+/// Receives requests until stopped, then lets transfers finish (up to the
+/// grace period).
+pub async fn run(socket: UdpSocket, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
+    let local_ip = match socket.local_addr() {
+        Ok(a) => a.ip(),
+        Err(e) => {
+            eprintln!("provd-server: TFTP socket: {e}");
+            return;
+        }
+    };
+    let active = Rc::new(Cell::new(0usize));
+    let mut buf = vec![0u8; opts.tftp.limits.max_request_len + 1];
+    loop {
+        monoio::select! {
+            _ = stopped(&ctx) => break,
+            received = socket.recv_from(buf) => {
+                let (res, b) = received;
+                buf = b;
+                let Ok((n, peer)) = res else { continue };
+                // Malformed requests get no answer: the source may be
+                // spoofed, and any answer would be a reflection.
+                let Ok(req) = proto::Request::parse(&buf[..n], opts.tftp.limits.max_request_len) else { continue };
+                if active.get() >= opts.tftp.max_transfers {
+                    continue;
+                }
+                active.set(active.get() + 1);
+                ctx.shared.stats.transfers_in_flight.fetch_add(1, Ordering::Relaxed);
+                // The request outlives this buffer: one small copy per transfer.
+                let datagram = buf[..n].to_vec();
+                let (ctx, opts, active) = (ctx.clone(), opts.clone(), active.clone());
+                monoio::spawn(async move {
+                    if let Ok(req) = proto::Request::parse(&datagram, opts.tftp.limits.max_request_len) {
+                        transfer(req, peer, local_ip, &ctx, &opts).await;
+                    }
+                    active.set(active.get() - 1);
+                    ctx.shared.stats.transfers_in_flight.fetch_sub(1, Ordering::Relaxed);
+                });
+                let _ = req;
+            }
+        }
+    }
+    drop(socket);
+    let deadline = Instant::now() + opts.grace;
+    while active.get() > 0 && Instant::now() < deadline {
+        monoio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn send(socket: &UdpSocket, out: Vec<u8>, peer: SocketAddr) -> Vec<u8> {
+    let (_, out) = socket.send_to(out, peer).await;
+    out
+}
+
+async fn transfer(
+    req: proto::Request<'_>,
+    peer: SocketAddr,
+    local_ip: std::net::IpAddr,
+    ctx: &ThreadCtx,
+    opts: &IoOptions,
+) {
+    let limits = &opts.tftp.limits;
+    let socket = match crate::net::transfer_socket(local_ip).and_then(UdpSocket::from_std) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("provd-server: TFTP transfer socket: {e}");
+            return;
+        }
+    };
+    let mut out = Vec::with_capacity(4 + limits.max_blksize as usize);
+    let refuse = |reply: ErrorReply, mut out: Vec<u8>| {
+        out.clear();
+        reply.encode(&mut out);
+        out
+    };
+    // Refuse writes, other modes and bad options before touching the store.
+    if let Err(reply) = proto::check_request(&req, limits) {
+        send(&socket, refuse(reply, out), peer).await;
+        return;
+    }
+    // The same path rules as HTTP: no traversal, no escape from the
+    // plugin's tree (a leading '/' is optional in TFTP).
+    let mut path_buf = [0u8; http::MAX_PATH];
+    let path = match http::normalize_path(req.filename.as_bytes(), None, &mut path_buf) {
+        Ok(p) => std::str::from_utf8(p).unwrap_or(""),
+        Err(_) => "",
+    };
+    if path.is_empty() {
+        send(&socket, refuse(ErrorReply::new(ErrorCode::ACCESS_VIOLATION, "invalid file name"), out), peer).await;
+        return;
+    }
+    let ident = IdentRequest::Tftp { filename: req.filename.as_bytes() };
+    let body: Body = match resolve(ctx, ident, peer.ip(), path, basename(path.as_bytes())).await {
+        Resolution::File(found) => found.body,
+        Resolution::NotFound => {
+            send(&socket, refuse(ErrorReply::file_not_found(), out), peer).await;
+            return;
+        }
+        Resolution::NowhereToRoute => {
+            let reply = ErrorReply::new(ErrorCode::FILE_NOT_FOUND, "Nowhere to route this request");
+            send(&socket, refuse(reply, out), peer).await;
+            return;
+        }
+        Resolution::Unavailable => {
+            let reply = ErrorReply::new(ErrorCode::NOT_DEFINED, "Internal processing error");
+            send(&socket, refuse(reply, out), peer).await;
+            return;
+        }
+    };
+    let negotiated = match proto::accept(&req, body.len() as u64, limits) {
+        Ok(n) => n,
+        Err(reply) => {
+            send(&socket, refuse(reply, out), peer).await;
+            return;
+        }
+    };
+    let mut t = Transfer::new(negotiated, limits);
+    let mut inbuf = vec![0u8; 2048];
+    let content = body.as_slice();
+    loop {
+        let now = Instant::now();
+        while let Some(tx) = t.poll_transmit(now) {
+            out.clear();
+            match tx {
+                Transmit::Oack(b) | Transmit::Error(b) => out.extend_from_slice(b),
+                Transmit::Data { block, range } => {
+                    out.extend_from_slice(&proto::data_header(block));
+                    // One block (at most blksize) copied into the datagram.
+                    out.extend_from_slice(&content[range.start as usize..range.end as usize]);
+                    ctx.shared.stats.bytes.fetch_add(range.end - range.start, Ordering::Relaxed);
+                }
+            }
+            out = send(&socket, out, peer).await;
+        }
+        if t.is_finished() {
+            break;
+        }
+        let wait = t.poll_timeout().map_or(Duration::from_secs(1), |at| at.saturating_duration_since(Instant::now()));
+        monoio::select! {
+            received = socket.recv_from(std::mem::take(&mut inbuf)) => {
+                let (res, b) = received;
+                inbuf = b;
+                match res {
+                    Ok((n, from)) if from == peer => t.handle(Instant::now(), &inbuf[..n]),
+                    // RFC 1350: a stranger on this TID gets ERROR 5, the
+                    // transfer goes on.
+                    Ok((_, from)) => {
+                        let _ = socket.send_to(proto::UNKNOWN_TID_ERROR, from).await;
+                    }
+                    Err(_) => {}
+                }
+            }
+            _ = monoio::time::sleep(wait) => {
+                // The cancelled receive took its buffer with it.
+                inbuf = vec![0u8; 2048];
+                t.handle_timeout(Instant::now());
+            }
+        }
+        if ctx.shared.stop.load(Ordering::Relaxed) && t.last_heard().is_none() {
+            // At shutdown, a peer that never answered is not waited for.
+            t.abort(ErrorReply::new(ErrorCode::NOT_DEFINED, "server shutting down"));
+        }
+    }
+}

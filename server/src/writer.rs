@@ -1,0 +1,239 @@
+//! The single writer: every write caused by a request (a new device, a new
+//! address, a firmware version, the remote state) goes through this thread,
+//! which batches them into one LMDB transaction, renders the devices whose
+//! files changed (off the I/O threads) and then answers the requests that
+//! wait for it.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use futures_channel::oneshot;
+use provd_compiler::compile::{self, Options, Scope};
+use provd_shared::data::DataDir;
+use provd_shared::family::DeviceInfo;
+use provd_shared::store::{Index, Owner, Store, StoreError};
+use provd_shared::{Device, Plugin};
+
+use crate::limits::{CreationLimiter, Rate};
+use crate::pipeline::{self, Applied, Policy};
+use crate::seclog::SecurityLog;
+use crate::snapshot::GenerationHint;
+
+/// One request's information for the writer.
+pub struct Job {
+    pub info: DeviceInfo<'static>,
+    pub ip: IpAddr,
+    /// Basename of the requested file (remote-state trigger).
+    pub file: Vec<u8>,
+    /// Present when the request waits for the outcome.
+    pub reply: Option<oneshot::Sender<Applied>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct WriterConfig {
+    pub per_ip: Rate,
+    pub global: Rate,
+    /// Auto-created devices nobody configured beyond this number expire,
+    /// oldest first.
+    pub auto_device_cap: u64,
+    /// Size of the per-address rate table.
+    pub tracked_addresses: usize,
+    pub base_policy: Policy,
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        WriterConfig {
+            // A phone creates itself once; a NAT of a thousand phones at boot
+            // needs a burst; a scanner gets a handful.
+            per_ip: Rate { per_second: 2.0, burst: 200.0 },
+            global: Rate { per_second: 500.0, burst: 5000.0 },
+            auto_device_cap: 50_000,
+            tracked_addresses: 65_536,
+            base_policy: Policy::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct WriterBusy;
+
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::SyncSender<Job>,
+}
+
+impl Writer {
+    pub fn start(
+        data: DataDir,
+        plugins: Arc<Vec<Plugin>>,
+        seclog: SecurityLog,
+        hint: GenerationHint,
+        config: WriterConfig,
+    ) -> std::io::Result<Writer> {
+        let (tx, rx) = mpsc::sync_channel::<Job>(16_384);
+        std::thread::Builder::new().name("provd-writer".into()).spawn(move || {
+            let mut w = WriterThread {
+                limiter: CreationLimiter::new(config.per_ip, config.global, config.tracked_addresses, Instant::now()),
+                data,
+                plugins,
+                seclog,
+                hint,
+                config,
+            };
+            while let Ok(first) = rx.recv() {
+                let mut batch = vec![first];
+                // Whatever queued meanwhile rides in the same transaction.
+                while batch.len() < 1024 {
+                    match rx.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+                w.run(batch);
+            }
+        })?;
+        Ok(Writer { tx })
+    }
+
+    /// Queues a job; refused when the writer is saturated (the request
+    /// then fails and the phone retries) or gone.
+    pub fn submit(&self, job: Job) -> Result<(), WriterBusy> {
+        self.tx.try_send(job).map_err(|_| WriterBusy)
+    }
+}
+
+struct WriterThread {
+    data: DataDir,
+    plugins: Arc<Vec<Plugin>>,
+    seclog: SecurityLog,
+    hint: GenerationHint,
+    limiter: CreationLimiter,
+    config: WriterConfig,
+}
+
+impl WriterThread {
+    fn run(&mut self, batch: Vec<Job>) {
+        let outcome = self.apply(&batch);
+        let results = match outcome {
+            Ok(results) => results,
+            Err(e) => {
+                eprintln!("provd-server: writer: {e}");
+                Vec::new()
+            }
+        };
+        let render: BTreeSet<String> =
+            results.iter().filter(|a| a.render).filter_map(|a| a.device_id.clone()).collect();
+        if !render.is_empty() {
+            self.render(render.into_iter().collect());
+        }
+        for (job, applied) in batch.into_iter().zip(results.into_iter().map(Some).chain(std::iter::repeat(None))) {
+            if let (Some(reply), Some(applied)) = (job.reply, applied) {
+                let _ = reply.send(applied);
+            }
+        }
+    }
+
+    fn apply(&mut self, batch: &[Job]) -> Result<Vec<Applied>, StoreError> {
+        let store = self.data.store().clone();
+        let mut w = store.write_txn()?;
+        let params = store.params(&w)?;
+        let mut policy = self.config.base_policy;
+        if let Some(nat) = params.get("NAT") {
+            policy.nat = nat.as_str().map_or_else(|| provd_shared::config::truthy(nat), |s| s == "1");
+        }
+        let mut results = Vec::with_capacity(batch.len());
+        let now = Instant::now();
+        for job in batch {
+            let limiter = &mut self.limiter;
+            let applied =
+                pipeline::apply(&store, &mut w, &self.plugins, &policy, &job.info, job.ip, &job.file, || {
+                    limiter.allow(job.ip, now)
+                })?;
+            if applied.created
+                && let Some(id) = &applied.device_id
+            {
+                self.seclog.device_created(job.ip, id);
+            }
+            results.push(applied);
+        }
+        let expired = expire_auto_devices(&store, &mut w, self.config.auto_device_cap)?;
+        if expired > 0 {
+            eprintln!(
+                "provd-server: {expired} auto-created devices nobody configured expired (cap {})",
+                self.config.auto_device_cap
+            );
+        }
+        let generation = store.bump_generation(&mut w)?;
+        w.commit().map_err(StoreError::from)?;
+        self.hint.raise(generation);
+        Ok(results)
+    }
+
+    fn render(&self, ids: Vec<String>) {
+        let started = Instant::now();
+        let scope = Scope::Devices(ids);
+        let result = compile::renderer(&self.data, &scope).and_then(|(renderer, _)| {
+            compile::compile(&self.data, &renderer, &Options { scope, keep_going: true, ..Default::default() })
+        });
+        match result {
+            Ok(report) => {
+                for f in &report.failures {
+                    eprintln!("provd-server: render: {f}");
+                }
+                if let Some(g) = report.generation {
+                    self.hint.raise(g);
+                }
+                if started.elapsed() > Duration::from_millis(500) {
+                    eprintln!("provd-server: {}", report.summary());
+                }
+            }
+            Err(e) => eprintln!("provd-server: render: {e}"),
+        }
+    }
+}
+
+/// Expires the oldest auto-created devices beyond `cap` that nobody
+/// configured since (still on a transient autoprov config, or none).
+fn expire_auto_devices(store: &Store, w: &mut provd_shared::store::WriteTxn<'_>, cap: u64) -> Result<u64, StoreError> {
+    let mut expired = 0;
+    while store.auto_device_count(w)? > cap {
+        let Some(id) = store.pop_oldest_auto_device(w)? else { break };
+        let Some(device) = store.device(w, &id)? else { continue };
+        let transient = match &device.config {
+            None => true,
+            Some(c) => store.config(w, c)?.is_some_and(|c| c.is_transient()),
+        };
+        if device.added.as_deref() != Some("auto") || !transient {
+            continue;
+        }
+        delete_device(store, w, &device)?;
+        expired += 1;
+    }
+    Ok(expired)
+}
+
+/// Deletes a device, its files and its transient config if no other device uses it.
+pub fn delete_device(
+    store: &Store,
+    w: &mut provd_shared::store::WriteTxn<'_>,
+    device: &Device,
+) -> Result<(), StoreError> {
+    let owner = Owner::device(&device.id);
+    let keys = store.owned_routes(w, &owner)?;
+    let mut fw = store.file_writer(w, 0)?;
+    for key in keys {
+        fw.remove(&key)?;
+    }
+    fw.finish()?;
+    store.delete_device(w, &device.id)?;
+    if let Some(config) = &device.config {
+        let used = store.device_ids_by(w, Index::Config, config)?;
+        if used.is_empty() && store.config(w, config)?.is_some_and(|c| c.is_transient()) {
+            store.delete_config(w, config)?;
+        }
+    }
+    Ok(())
+}

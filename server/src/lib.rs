@@ -15,3 +15,6 @@ pub mod serve;
 pub mod snapshot;
 pub mod tftp;
 pub mod writer;
+
+#[cfg(test)]
+mod test_alloc;

@@ -144,24 +144,105 @@ pub fn may_create(info: &DeviceInfo<'_>, policy: &Policy) -> bool {
 /// The username of line 1 in the device's own config (not the flattened
 /// one), as wazo-provd records it when the trigger file is fetched.
 fn line1_username<'t>(store: &Store, txn: &'t ReadTxn<'_>, config_id: &str) -> Result<Option<Cow<'t, str>>> {
-    #[derive(serde::Deserialize)]
-    struct Doc<'a> {
-        #[serde(borrow, default)]
-        raw_config: Option<Raw<'a>>,
+    use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+    /// Walks `raw_config.sip_lines."1".username`, skipping the rest in
+    /// place: this runs when a phone fetches its trigger file.
+    struct Path<'p>(&'p [&'static str]);
+    impl<'de> Visitor<'de> for Path<'_> {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(Text(key)) = m.next_key::<Text<'de>>()? {
+                if key == self.0[0] {
+                    found = if self.0.len() == 1 {
+                        m.next_value::<Option<Text<'de>>>().ok().flatten().map(|t| t.0)
+                    } else {
+                        m.next_value_seed(Seed(&self.0[1..]))?
+                    };
+                } else {
+                    m.next_value::<Skip>()?;
+                }
+            }
+            Ok(found)
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
     }
-    #[derive(serde::Deserialize)]
-    struct Raw<'a> {
-        #[serde(borrow, default)]
-        sip_lines: Option<std::collections::BTreeMap<Cow<'a, str>, Line<'a>>>,
+    /// Skips any value by walking it. serde_json's own skipping
+    /// (`IgnoredAny`) allocates a stack for nested containers.
+    struct Skip;
+    impl<'de> serde::Deserialize<'de> for Skip {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Skip, D::Error> {
+            d.deserialize_any(Skip)
+        }
     }
-    #[derive(serde::Deserialize)]
-    struct Line<'a> {
-        #[serde(borrow, default)]
-        username: Option<Cow<'a, str>>,
+    impl<'de> Visitor<'de> for Skip {
+        type Value = Skip;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any value")
+        }
+        fn visit_bool<E>(self, _: bool) -> std::result::Result<Skip, E> {
+            Ok(Skip)
+        }
+        fn visit_i64<E>(self, _: i64) -> std::result::Result<Skip, E> {
+            Ok(Skip)
+        }
+        fn visit_u64<E>(self, _: u64) -> std::result::Result<Skip, E> {
+            Ok(Skip)
+        }
+        fn visit_f64<E>(self, _: f64) -> std::result::Result<Skip, E> {
+            Ok(Skip)
+        }
+        fn visit_str<E>(self, _: &str) -> std::result::Result<Skip, E> {
+            Ok(Skip)
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Skip, E> {
+            Ok(Skip)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> std::result::Result<Skip, A::Error> {
+            while s.next_element::<Skip>()?.is_some() {}
+            Ok(Skip)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Skip, A::Error> {
+            while m.next_entry::<Skip, Skip>()?.is_some() {}
+            Ok(Skip)
+        }
+    }
+    /// A string borrowed from the document when it has no escapes (serde's
+    /// own `Cow<str>` always copies).
+    struct Text<'de>(Cow<'de, str>);
+    impl<'de> serde::Deserialize<'de> for Text<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Text<'de>;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Text<'de>, E> {
+                    Ok(Text(Cow::Borrowed(v)))
+                }
+                fn visit_str<E>(self, v: &str) -> std::result::Result<Text<'de>, E> {
+                    Ok(Text(Cow::Owned(v.to_owned())))
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+    struct Seed<'p>(&'p [&'static str]);
+    impl<'de> serde::de::DeserializeSeed<'de> for Seed<'_> {
+        type Value = Option<Cow<'de, str>>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_any(Path(self.0))
+        }
     }
     let Some(doc) = store.config_doc(txn, config_id)? else { return Ok(None) };
-    let Ok(doc) = serde_json::from_slice::<Doc<'t>>(doc) else { return Ok(None) };
-    Ok(doc.raw_config.and_then(|r| r.sip_lines).and_then(|mut l| l.remove("1")).and_then(|l| l.username))
+    let mut de = serde_json::Deserializer::from_slice(doc);
+    Ok(de.deserialize_map(Path(&["raw_config", "sip_lines", "1", "username"])).ok().flatten())
 }
 
 /// The read-only pass on the I/O thread.
@@ -238,11 +319,10 @@ pub fn decide<'t>(
 }
 
 fn trigger_matches(plugins: &[Plugin], plugin: &str, view: &DeviceView<'_>, file: &[u8]) -> bool {
-    let Some(p) = plugins.iter().find(|p| p.id == plugin) else { return false };
-    // The trigger is a basename computed from the device; only MAC-based
-    // names exist in the families, so a minimal Device suffices.
-    let device = Device { mac: view.mac, model: view.model.as_deref().map(str::to_owned), ..Default::default() };
-    p.family.remote_state_trigger(&device).is_some_and(|t| t.as_bytes() == file)
+    plugins
+        .iter()
+        .find(|p| p.id == plugin)
+        .is_some_and(|p| p.family.is_remote_state_trigger(view.mac, view.model.as_deref(), file))
 }
 
 /// What the writer did for one request.
@@ -575,5 +655,63 @@ mod tests {
         assert_eq!(basename(b"/Aastra/00085D2EECFB.cfg?x=1"), b"00085D2EECFB.cfg");
         assert_eq!(basename(b"805ec0d57d72.cfg"), b"805ec0d57d72.cfg");
         assert_eq!(IpText::new("::1".parse().unwrap()).as_str(), "::1");
+    }
+}
+
+#[cfg(test)]
+mod no_alloc {
+    use super::*;
+    use crate::test_alloc::allocations;
+    use provd_shared::data::DataDir;
+
+    /// A known phone fetching its own file: extraction, the pipeline's read
+    /// pass, the route and the bytes, without one allocation.
+    #[test]
+    fn the_known_device_path_does_not_allocate() {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, _) = DataDir::open(dir.path()).unwrap();
+        let (plugins, _) = provd_shared::plugin::scan(&data.plugins_dir()).unwrap();
+        let store = data.store();
+        let ua: &[u8] = b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:d5:7d:72";
+        let path: &[u8] = b"/805ec0d57d72.cfg";
+        let ip: IpAddr = "10.0.0.5".parse().unwrap();
+        let policy = Policy::default();
+        let info = extract(&Request::Http { path, user_agent: Some(ua) });
+        let mut w = store.write_txn().unwrap();
+        let id = apply(store, &mut w, &plugins, &policy, &info, ip, b"805ec0d57d72.cfg", || true)
+            .unwrap()
+            .device_id
+            .unwrap();
+        let mut d = store.device(&w, &id).unwrap().unwrap();
+        d.configured = true;
+        store.put_device(&mut w, &d).unwrap();
+        w.commit().unwrap();
+        // Record the trigger's username, as the first fetch would.
+        let mut w = store.write_txn().unwrap();
+        apply(store, &mut w, &plugins, &policy, &info, ip, b"805ec0d57d72.cfg", || true).unwrap();
+        let mut fw = store.file_writer(&mut w, 1).unwrap();
+        fw.put("wazo-yealink-v86/805ec0d57d72.cfg", &provd_shared::store::Owner::device(&id), b"config").unwrap();
+        fw.finish().unwrap();
+        w.commit().unwrap();
+
+        let txn = store.read_txn().unwrap();
+        let mut serve = || {
+            let info = extract(&Request::Http { path, user_agent: Some(ua) });
+            let decision = decide(store, &txn, &plugins, &policy, &info, ip, b"805ec0d57d72.cfg").unwrap();
+            let Decision::Known { plugin: Some(plugin), .. } = decision else { panic!("{decision:?}") };
+            let mut key = [0u8; 64];
+            let n = plugin.len() + 1 + 16;
+            key[..plugin.len()].copy_from_slice(plugin.as_bytes());
+            key[plugin.len()] = b'/';
+            key[plugin.len() + 1..n].copy_from_slice(b"805ec0d57d72.cfg");
+            let route = store.route(&txn, std::str::from_utf8(&key[..n]).unwrap()).unwrap().unwrap();
+            store.content(&txn, &route).unwrap().len()
+        };
+        assert_eq!(serve(), 6, "warm-up");
+        let before = allocations();
+        for _ in 0..100 {
+            assert_eq!(serve(), 6);
+        }
+        assert_eq!(allocations() - before, 0, "allocations on the known-device path");
     }
 }

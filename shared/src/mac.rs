@@ -131,9 +131,20 @@ impl Serialize for Mac {
 }
 
 impl<'de> Deserialize<'de> for Mac {
+    // A visitor rather than `Cow<str>`, which always copies: device
+    // documents are read on the request path.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Mac::parse(&s).map_err(serde::de::Error::custom)
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Mac;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a MAC address")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Mac, E> {
+                Mac::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 

@@ -67,41 +67,11 @@ pub const REQUEST_TIMEOUT: HttpError =
 
 #[cfg(test)]
 mod tests {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::cell::Cell;
     use std::net::IpAddr;
 
     use super::*;
 
-    /// Counts this thread's allocations, to prove the common path has none.
-    struct Counting;
-
-    thread_local! {
-        static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-    }
-
-    // SAFETY: forwards to the system allocator; the counter is a const
-    // thread-local without destructor, so touching it never allocates.
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-            unsafe { System.alloc(layout) }
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            unsafe { System.dealloc(ptr, layout) }
-        }
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-            unsafe { System.realloc(ptr, layout, new_size) }
-        }
-    }
-
-    #[global_allocator]
-    static ALLOCATOR: Counting = Counting;
-
-    fn allocations() -> u64 {
-        ALLOCATIONS.with(Cell::get)
-    }
+    use crate::test_alloc::allocations;
 
     const PEER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 168, 1, 1));
 

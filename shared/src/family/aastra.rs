@@ -25,6 +25,7 @@ use crate::config::truthy;
 use crate::device::Device;
 use crate::family::helpers;
 use crate::family::*;
+use crate::mac::Mac;
 use crate::plugin::{ModelInfo, Plugin};
 use crate::tz::{self, DstChange, DstDay, TimezoneInfo};
 
@@ -200,15 +201,30 @@ impl Family for Aastra {
     fn remote_state_trigger(&self, device: &Device) -> Option<String> {
         device.mac.map(|mac| format!("{}.cfg", mac.upper_hex()))
     }
+
+    fn is_remote_state_trigger(&self, mac: Option<Mac>, _model: Option<&str>, basename: &[u8]) -> bool {
+        mac.is_some_and(|m| mac_file_matches(m, true, b".cfg", basename))
+    }
+}
+
+thread_local! {
+    // Reused capture slots: identification runs per request and must not
+    // allocate once warm.
+    static UA_LOCATIONS: std::cell::RefCell<regex::bytes::CaptureLocations> =
+        std::cell::RefCell::new(UA.capture_locations());
 }
 
 fn extract_ua(ua: &[u8]) -> Option<DeviceInfo<'_>> {
-    let caps = UA.captures(ua)?;
-    let mac = crate::mac::Mac::parse_bytes(&caps[2]).ok()?;
+    let (model, mac, version) = UA_LOCATIONS.with_borrow_mut(|locs| {
+        UA.captures_read(locs, ua)?;
+        let group = |i| locs.get(i).map(|(s, e)| &ua[s..e]);
+        Some((group(1)?, group(2)?, group(3)?))
+    })?;
+    let mac = crate::mac::Mac::parse_bytes(mac).ok()?;
     // Group 1 is ASCII by construction; the version may hold any byte.
-    let model = std::str::from_utf8(caps.get(1)?.as_bytes()).ok()?;
+    let model = std::str::from_utf8(model).ok()?;
     let model = SHORT_MODELS.iter().find(|(short, _)| *short == model).map_or(model, |(_, full)| full);
-    let version = std::str::from_utf8(caps.get(3)?.as_bytes()).ok();
+    let version = std::str::from_utf8(version).ok();
     Some(DeviceInfo {
         vendor: Some(Cow::Borrowed(VENDOR)),
         model: Some(Cow::Borrowed(model)),

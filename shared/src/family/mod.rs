@@ -162,10 +162,32 @@ pub trait Family: Send + Sync + 'static {
     /// The file whose download proves the phone took its configuration.
     fn remote_state_trigger(&self, device: &Device) -> Option<String>;
 
+    /// Whether `basename` is the trigger file of the device with this MAC
+    /// and model. It runs on every request of a configured device, so
+    /// families whose trigger is `<MAC>.<ext>` compare in place
+    /// ([`mac_file_matches`]) instead of building the name.
+    fn is_remote_state_trigger(&self, mac: Option<Mac>, model: Option<&str>, basename: &[u8]) -> bool {
+        let device = Device { mac, model: model.map(str::to_owned), ..Default::default() };
+        self.remote_state_trigger(&device).is_some_and(|t| t.as_bytes() == basename)
+    }
+
     /// The NOTIFY to send, or `None` when the family cannot be synchronized.
     fn sync_notify(&self, _device: &Device) -> Option<SyncNotify> {
         Some(SyncNotify::CHECK_SYNC)
     }
+}
+
+/// Whether `name` is `<mac as 12 hex digits><suffix>` (digits upper- or
+/// lower-case as the vendor names its files), without allocating.
+pub fn mac_file_matches(mac: Mac, uppercase: bool, suffix: &[u8], name: &[u8]) -> bool {
+    let hex: &[u8; 16] = if uppercase { b"0123456789ABCDEF" } else { b"0123456789abcdef" };
+    name.len() == 12 + suffix.len()
+        && name[12..] == *suffix
+        && mac
+            .0
+            .iter()
+            .enumerate()
+            .all(|(i, b)| name[2 * i] == hex[(b >> 4) as usize] && name[2 * i + 1] == hex[(b & 15) as usize])
 }
 
 static FAMILIES: &[&dyn Family] = &[&aastra::Aastra, &yealink::Yealink];

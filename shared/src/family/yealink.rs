@@ -244,6 +244,10 @@ impl Family for Yealink {
     fn remote_state_trigger(&self, device: &Device) -> Option<String> {
         device.mac.map(|mac| format!("{}.cfg", mac.lower_hex()))
     }
+
+    fn is_remote_state_trigger(&self, mac: Option<Mac>, _model: Option<&str>, basename: &[u8]) -> bool {
+        mac.is_some_and(|m| mac_file_matches(m, false, b".cfg", basename))
+    }
 }
 
 fn add_locale(raw: &mut Map) {

@@ -119,3 +119,56 @@ pub fn write_jsondb(out: &Path, n: usize, plugins_dir: &Path, seed: u64) -> anyh
     }
     Ok(n)
 }
+
+/// The User-Agent a phone of this fleet sends and the path of its own
+/// file, in each vendor's format (see the families' extractors):
+/// `Yealink SIP-T46S 66.86.0.15 80:5e:c0:d5:7d:72` asks `/805ec0d57d72.cfg`
+/// (DECT bases and conference units announce no `SIP-`);
+/// `Aastra6739i MAC:00-08-5D-2E-EC-FB V:3.3.1.4365-SIP` asks
+/// `/Aastra/00085D2EECFB.cfg` (6900 series: `Mitel6930 ...`).
+pub fn http_target(vendor: &str, model: &str, version: &str, mac: &str) -> Option<(String, String)> {
+    let hex: String = mac.chars().filter(|c| *c != ':').collect();
+    match vendor {
+        "Yealink" => {
+            let bare = model.starts_with("CP860")
+                || model.starts_with("CP960")
+                || model.starts_with('W')
+                || model.starts_with("AX");
+            let sip = if bare { "" } else { "SIP-" };
+            Some((
+                format!("Yealink {sip}{model} {version} {}", mac.to_lowercase()),
+                format!("/{}.cfg", hex.to_lowercase()),
+            ))
+        }
+        "Aastra" => {
+            let brand = if model.starts_with("69") { "Mitel" } else { "Aastra" };
+            let dashed = mac.to_uppercase().replace(':', "-");
+            Some((
+                format!("{brand}{model} MAC:{dashed} V:{version}-SIP"),
+                format!("/Aastra/{}.cfg", hex.to_uppercase()),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Writes `User-Agent<TAB>path<TAB>plugin` for every device document of a
+/// jsondb (sorted by id); returns the count.
+pub fn write_http_targets(jsondb: &Path, out: &Path) -> anyhow::Result<usize> {
+    use std::io::Write;
+    let mut entries: Vec<_> = std::fs::read_dir(jsondb.join("devices"))?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    let mut w = std::io::BufWriter::new(std::fs::File::create(out)?);
+    let mut n = 0;
+    for e in entries {
+        let d: Value = serde_json::from_slice(&std::fs::read(e.path())?)?;
+        let s = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let Some((ua, path)) = http_target(&s("vendor"), &s("model"), &s("version"), &s("mac")) else {
+            anyhow::bail!("{}: no HTTP identity for vendor {:?}", e.path().display(), s("vendor"));
+        };
+        writeln!(w, "{ua}\t{path}\t{}", s("plugin"))?;
+        n += 1;
+    }
+    w.flush()?;
+    Ok(n)
+}

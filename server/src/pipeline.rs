@@ -695,7 +695,7 @@ mod no_alloc {
         w.commit().unwrap();
 
         let txn = store.read_txn().unwrap();
-        let mut serve = || {
+        let serve = || {
             let info = extract(&Request::Http { path, user_agent: Some(ua) });
             let decision = decide(store, &txn, &plugins, &policy, &info, ip, b"805ec0d57d72.cfg").unwrap();
             let Decision::Known { plugin: Some(plugin), .. } = decision else { panic!("{decision:?}") };

@@ -59,6 +59,21 @@ enum Cmd {
         #[arg(long)]
         no_python: bool,
     },
+    /// Set one runtime parameter (as the REST API's /params would), e.g. `NAT 1`.
+    SetParam {
+        #[arg(long)]
+        data: PathBuf,
+        name: String,
+        value: String,
+    },
+    /// From a jsondb fleet: one line per device, `User-Agent<TAB>path<TAB>plugin`,
+    /// the UA in the vendor's format and the path of the device's own file.
+    HttpTargets {
+        #[arg(long)]
+        jsondb: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -74,6 +89,22 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Compile { devices, runs, workdir, reconfigures, no_python } => {
             bench_compile(devices, runs, &workdir, reconfigures, !no_python)
+        }
+        Cmd::SetParam { data, name, value } => {
+            let (data, _) = DataDir::open(&data)?;
+            let store = data.store();
+            let mut w = store.write_txn()?;
+            let mut params = store.params(&w)?;
+            params.insert(name, serde_json::Value::from(value));
+            store.set_params(&mut w, &params)?;
+            w.commit()?;
+            println!("params: {}", serde_json::Value::Object(params));
+            Ok(())
+        }
+        Cmd::HttpTargets { jsondb, out } => {
+            let n = fleet::write_http_targets(&jsondb, &out)?;
+            println!("wrote {n} targets to {}", out.display());
+            Ok(())
         }
     }
 }
@@ -298,6 +329,12 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
     }
     println!("| import of the jsondb (once) | {:.3}s | | |", import_time.as_secs_f64());
     println!();
-    println!("every run (s): full [{}], ceiling [{}], no-op [{}], python [{}]", runs_of(&full), runs_of(&ceiling), runs_of(&noop), runs_of(&py));
+    println!(
+        "every run (s): full [{}], ceiling [{}], no-op [{}], python [{}]",
+        runs_of(&full),
+        runs_of(&ceiling),
+        runs_of(&noop),
+        runs_of(&py)
+    );
     Ok(())
 }

@@ -77,6 +77,12 @@ struct Args {
     /// Auto-created devices nobody configured beyond this number expire, oldest first.
     #[arg(long, default_value_t = 50_000)]
     auto_device_cap: u64,
+    /// Seconds a client may take to send a request head (then 408).
+    #[arg(long, default_value_t = 60.0)]
+    http_header_timeout: f64,
+    /// Seconds an idle keep-alive connection is kept.
+    #[arg(long, default_value_t = 75.0)]
+    http_keepalive_timeout: f64,
     /// Seconds in-flight transfers may take to finish after SIGTERM/SIGINT.
     #[arg(long, default_value_t = 10)]
     shutdown_grace: u64,
@@ -209,6 +215,11 @@ fn run(args: Args) -> anyhow::Result<()> {
         http: http::io::HttpOptions {
             trusted_proxies: args.trusted_proxies,
             url_key: args.url_key,
+            limits: http::proto::Limits {
+                header_timeout: Duration::from_secs_f64(args.http_header_timeout),
+                keepalive_timeout: Duration::from_secs_f64(args.http_keepalive_timeout),
+                ..Default::default()
+            },
             ..Default::default()
         },
         tftp: tftp::io::TftpOptions::new(args.tftp_max_blksize, args.tftp_max_windowsize),

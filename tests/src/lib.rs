@@ -55,3 +55,135 @@ pub fn ident_vectors() -> Vec<IdentVector> {
         })
         .collect()
 }
+
+/// A running `provd-server` on loopback ephemeral ports, stopped on drop.
+pub struct Server {
+    child: std::process::Child,
+    pub http: std::net::SocketAddr,
+    pub tftp: std::net::SocketAddr,
+    pub data: PathBuf,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Server {
+    /// Starts the server on `data` with HTTP and TFTP on 127.0.0.1:0 and
+    /// `extra` arguments; waits until both listen.
+    pub fn start(data: &std::path::Path, extra: &[&str]) -> Server {
+        use std::io::BufRead;
+        let mut child = Command::new(bin("provd-server"))
+            .args([
+                "--data",
+                data.to_str().unwrap(),
+                "--http",
+                "127.0.0.1:0",
+                "--tftp",
+                "127.0.0.1:0",
+                "--threads",
+                "2",
+            ])
+            .args(extra)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start provd-server");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&line);
+                sink.lock().unwrap().push('\n');
+                let _ = tx.send(line);
+            }
+        });
+        let (mut http, mut tftp) = (None, None);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while http.is_none() || tftp.is_none() {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(a) = line.strip_prefix("provd-server: HTTP on ") {
+                        http = a.parse().ok();
+                    }
+                    if let Some(a) = line.strip_prefix("provd-server: TFTP on ") {
+                        tftp = a.parse().ok();
+                    }
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("provd-server did not start:\n{}", log.lock().unwrap());
+                }
+            }
+        }
+        Server { child, http: http.unwrap(), tftp: tftp.unwrap(), data: data.to_owned(), log }
+    }
+
+    /// Everything the server wrote on stderr so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.http)
+    }
+
+    /// SIGTERM, then waits for the exit (killing after a minute).
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        self.terminate()
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        // SAFETY: signalling our own child.
+        unsafe { libc_kill(self.child.id() as i32, 15) };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                return self.child.wait().unwrap();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// The security log's lines.
+    pub fn security_log(&self) -> Vec<String> {
+        std::fs::read_to_string(self.data.join("provd-fail2ban.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+/// Runs curl with `args`; returns (status code or exit, body).
+pub fn curl(args: &[&str]) -> Output {
+    Command::new("curl").args(["-s", "--max-time", "30"]).args(args).output().expect("curl (scripts/install-test-deps)")
+}
+
+/// Polls `f` until it returns true or `attempts` tries pass (20 ms apart).
+pub fn eventually(attempts: usize, mut f: impl FnMut() -> bool) -> bool {
+    for _ in 0..attempts {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    false
+}

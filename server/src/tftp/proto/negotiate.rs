@@ -179,11 +179,15 @@ pub fn accept(req: &Request<'_>, file_len: u64, limits: &Limits) -> Result<Negot
     let plan = plan(req, &limits)?;
     let mut oack = Vec::new();
     let mut tsize = None;
-    if plan.order[0].is_some() {
-        oack.reserve(64);
-        oack.extend_from_slice(&[0, Opcode::Oack as u8]);
-    }
-    for opt in plan.order.iter().flatten() {
+    // curl refuses an OACK with "tsize 0" ("invalid tsize value"): for an
+    // empty file the option is not acknowledged (RFC 2347 lets a server
+    // leave any option out); with no other option, the transfer is classic.
+    let acknowledged = plan.order.iter().flatten().filter(|o| !(matches!(o, Opt::Tsize) && file_len == 0));
+    for opt in acknowledged {
+        if oack.is_empty() {
+            oack.reserve(64);
+            oack.extend_from_slice(&[0, Opcode::Oack as u8]);
+        }
         let (name, value) = match opt {
             Opt::Blksize => ("blksize", u64::from(plan.blksize)),
             Opt::Timeout => ("timeout", u64::from(plan.timeout.unwrap_or(1))),

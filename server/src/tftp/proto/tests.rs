@@ -396,7 +396,13 @@ fn tsize_answers_the_file_length() {
     assert_eq!(oack_pairs(&n), pairs(&[("tsize", "2048")]));
     assert_eq!(n.tsize, Some(2048));
     // RFC 2349 wants 0 in an RRQ; other numbers get the same answer.
-    assert_eq!(oack_pairs(&negotiate(&[("tsize", "77")], 0, &Limits::default())), pairs(&[("tsize", "0")]));
+    assert_eq!(oack_pairs(&negotiate(&[("tsize", "77")], 5, &Limits::default())), pairs(&[("tsize", "5")]));
+    // An empty file leaves tsize out (curl refuses "tsize 0"): with no
+    // other option the transfer is classic, without OACK.
+    let empty = negotiate(&[("tsize", "0")], 0, &Limits::default());
+    assert_eq!((empty.oack(), empty.tsize), (None, None));
+    let empty = negotiate(&[("tsize", "0"), ("blksize", "1024")], 0, &Limits::default());
+    assert_eq!(oack_pairs(&empty), pairs(&[("blksize", "1024")]));
     assert_eq!(refuse(&[("tsize", "?")]).code, ErrorCode::OPTION_NEGOTIATION);
 }
 
@@ -818,7 +824,7 @@ fn option_matrix_default_limits() {
                 assert_eq!(r.client.blksize, eff_bs);
                 assert_eq!(r.client.window, eff_ws);
                 let oack = r.client.oack.as_ref().expect("OACK");
-                assert!(oack.contains(&("tsize".into(), size.to_string())));
+                assert_eq!(oack.contains(&("tsize".into(), size.to_string())), size > 0);
                 let n = blocks(size, eff_bs);
                 assert_eq!(r.stats.data_sent, n, "size {size} blksize {blksize} window {window}");
                 assert_eq!(r.stats.oacks_sent, 1);

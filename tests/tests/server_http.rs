@@ -1,0 +1,155 @@
+//! provd-server over HTTP, driven by curl with phone User-Agents.
+
+use provd_e2e::{Server, curl, eventually, run, stdout};
+
+const UA: &str = "Yealink SIP-T46S 66.86.0.15 80:5e:c0:d5:7d:72";
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()))
+}
+
+/// (status line and headers, body) of `curl -i`.
+fn get(args: &[&str]) -> (String, Vec<u8>) {
+    let out = curl(&[&["-i"], args].concat());
+    let pos = out.stdout.windows(4).position(|w| w == b"\r\n\r\n").expect("a response head");
+    (String::from_utf8_lossy(&out.stdout[..pos]).into_owned(), out.stdout[pos + 4..].to_vec())
+}
+
+#[test]
+fn a_new_phone_gets_its_file_at_once_and_the_two_fail2ban_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let (head, body) = get(&["-A", UA, &server.url("/805ec0d57d72.cfg")]);
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}\n{}", server.log());
+    assert_eq!(header(&head, "Content-Type"), Some("text/plain"));
+    let text = String::from_utf8(body.clone()).unwrap();
+    assert!(text.starts_with("#!version:1.0.0.1"), "{text}");
+    assert!(text.contains("account.1.label = Autoprov"), "autoprov line: {text}");
+
+    // The served bytes are the published ones.
+    let show = run("provd-compile", &["--data", server.data.to_str().unwrap(), "--show", "80:5e:c0:d5:7d:72"]);
+    assert!(stdout(&show).contains(&text), "{}", stdout(&show));
+
+    // Exactly one creation and one sensitive file, as wazo-provd's acceptance test expects.
+    assert!(eventually(250, || server.security_log().len() >= 2));
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let lines = server.security_log();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].contains("] New device created automatically from 127.0.0.1: "), "{}", lines[0]);
+    assert!(lines[1].ends_with("] Sensitive file requested from 127.0.0.1: 805ec0d57d72.cfg"), "{}", lines[1]);
+    assert!(lines.iter().all(|l| l.len() > 25 && l.as_bytes()[0] == b'[' && &l[24..26] == "] "), "{lines:?}");
+
+    // fail2ban's own tool, with the filter we ship, matches both.
+    let filter = concat!(env!("CARGO_MANIFEST_DIR"), "/../contrib/fail2ban/filter.d/provd.conf");
+    let log = server.data.join("provd-fail2ban.log");
+    let f2b = std::process::Command::new("fail2ban-regex").arg(&log).arg(filter).output().expect("fail2ban-regex");
+    let report = String::from_utf8_lossy(&f2b.stdout);
+    assert!(report.contains("Lines: 2 lines, 0 ignored, 2 matched, 0 missed"), "{report}");
+
+    // Conditional, HEAD, range.
+    let etag = header(&head, "ETag").unwrap().to_owned();
+    let (h304, b304) = get(&["-A", UA, "-H", &format!("If-None-Match: {etag}"), &server.url("/805ec0d57d72.cfg")]);
+    assert!(h304.starts_with("HTTP/1.1 304"), "{h304}");
+    assert!(b304.is_empty());
+    let (hhead, bhead) = get(&["-A", UA, "-I", &server.url("/805ec0d57d72.cfg")]);
+    assert!(hhead.starts_with("HTTP/1.1 200"), "{hhead}");
+    assert_eq!(header(&hhead, "Content-Length"), Some(body.len().to_string().as_str()));
+    assert!(bhead.is_empty());
+    let (hr, br) = get(&["-A", UA, "-r", "0-9", &server.url("/805ec0d57d72.cfg")]);
+    assert!(hr.starts_with("HTTP/1.1 206"), "{hr}");
+    assert_eq!(br, b"#!version:");
+    assert_eq!(header(&hr, "Content-Range"), Some(format!("bytes 0-9/{}", body.len()).as_str()));
+
+    // wazo-provd's CORS answer and refusals.
+    let (hopt, _) = get(&["-X", "OPTIONS", &server.url("/anything")]);
+    assert!(hopt.starts_with("HTTP/1.1 200"), "{hopt}");
+    assert_eq!(header(&hopt, "Access-Control-Allow-Origin"), Some("*"));
+    let (hpost, _) = get(&["-X", "POST", "-A", UA, &server.url("/805ec0d57d72.cfg")]);
+    assert!(hpost.starts_with("HTTP/1.1 405"), "{hpost}");
+    assert_eq!(header(&hpost, "Allow"), Some("GET, HEAD, OPTIONS"));
+    let (h404, b404) = get(&["-A", UA, &server.url("/nothing-here.cfg")]);
+    assert!(h404.starts_with("HTTP/1.1 404"), "{h404}");
+    assert_eq!(b404, b"File not found.");
+
+    // Static files of the phone's plugin, and keep-alive over several requests.
+    let out = curl(&[
+        "-A",
+        UA,
+        "-o",
+        "/dev/null",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code} %{num_connects}\n",
+        &server.url("/directory_setting.xml"),
+        &server.url("/directory_setting.xml"),
+    ]);
+    assert_eq!(stdout(&out), "200 1\n200 0\n", "one connection, kept alive");
+    assert!(server.stop().success());
+}
+
+#[test]
+fn a_request_that_identifies_nothing_is_nowhere_to_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let (head, body) = get(&["-A", "curl/8", &server.url("/805ec0d57d72.cfg")]);
+    assert!(head.starts_with("HTTP/1.1 404"), "{head}");
+    assert_eq!(body, b"Nowhere to route this request.");
+    // No device was created for it (wazo-provd would have).
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(server.security_log().iter().all(|l| !l.contains("New device")), "{:?}", server.security_log());
+    // A Yealink path without User-Agent (`-A ""` drops curl's) identifies
+    // the phone by its OUI.
+    let (head, _) = get(&["-A", "", &server.url("/805ec0d57d72.cfg")]);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+}
+
+#[test]
+fn the_public_identification_vectors_through_the_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        // NAT on: every phone here comes from 127.0.0.1.
+        let (d, _) = provd_shared::data::DataDir::open(&data).unwrap();
+        let mut w = d.store().write_txn().unwrap();
+        let mut params = provd_shared::Map::new();
+        params.insert("NAT".into(), "1".into());
+        d.store().set_params(&mut w, &params).unwrap();
+        w.commit().unwrap();
+    }
+    let server = Server::start(&data, &[]);
+    let rows: Vec<_> = provd_e2e::ident_vectors()
+        .into_iter()
+        .filter(|r| r.protocol == "http-ua" && (r.vendor == "Yealink" || r.vendor == "Aastra"))
+        .collect();
+    assert!(rows.len() > 30);
+    let mut wrong = Vec::new();
+    for row in &rows {
+        let out = curl(&["-A", &row.input, "-o", "/dev/null", "-w", "%{http_code}", &server.url("/boot.cfg")]);
+        let code = stdout(&out);
+        // The file does not exist; the phone is still identified and recorded.
+        assert!(code == "404", "{}: {code}", row.input);
+        let (d, _) = provd_shared::data::DataDir::open(&data).unwrap();
+        let r = d.store().read_txn().unwrap();
+        let device = d.store().devices(&r).unwrap().map(Result::unwrap).find(|dev| {
+            if row.mac.is_empty() {
+                dev.model.as_deref() == Some(&row.model) && dev.version.as_deref() == Some(&row.version)
+            } else {
+                dev.mac.map(|m| m.to_string()).as_deref() == Some(&row.mac)
+            }
+        });
+        let Some(device) = device else {
+            wrong.push(format!("{}: no device", row.input));
+            continue;
+        };
+        let got = (
+            device.vendor.clone().unwrap_or_default(),
+            device.model.clone().unwrap_or_default(),
+            device.version.clone().unwrap_or_default(),
+        );
+        if got != (row.vendor.clone(), row.model.clone(), row.version.clone()) {
+            wrong.push(format!("{}: {got:?}", row.input));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

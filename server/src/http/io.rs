@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use monoio::buf::SliceMut;
 use monoio::io::{AsyncReadRent, AsyncWriteRent};
 use monoio::net::{TcpListener, TcpStream};
 use provd_shared::family::Request as IdentRequest;
@@ -119,12 +120,13 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ctx: &ThreadCtx, op
                 // keep-alive connection the keep-alive one.
                 let had_partial = !buf.is_empty();
                 let timeout = if had_partial { limits.header_timeout } else { limits.keepalive_timeout };
-                match monoio::time::timeout(timeout, stream.read(buf)).await {
-                    Ok((Ok(0), b)) | Ok((Err(_), b)) => {
-                        let _ = b;
-                        return;
-                    }
-                    Ok((Ok(_), b)) => buf = b,
+                // monoio reads into a Vec from its start: read into the
+                // spare capacity instead, after what is buffered.
+                let (len, cap) = (buf.len(), buf.capacity());
+                let spare = SliceMut::new(buf, len, cap);
+                match monoio::time::timeout(timeout, stream.read(spare)).await {
+                    Ok((Ok(0), _)) | Ok((Err(_), _)) => return,
+                    Ok((Ok(_), b)) => buf = b.into_inner(),
                     Err(_) => {
                         // A started request gets 408 (as nginx); an idle
                         // keep-alive connection is just closed.

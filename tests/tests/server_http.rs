@@ -153,3 +153,44 @@ fn the_public_identification_vectors_through_the_running_server() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+#[test]
+fn url_key_and_forwarded_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let (d, _) = provd_shared::data::DataDir::open(&data).unwrap();
+        let mut w = d.store().write_txn().unwrap();
+        let mut params = provd_shared::Map::new();
+        params.insert("provisioning_key".into(), "s3cret-Key".into());
+        d.store().set_params(&mut w, &params).unwrap();
+        w.commit().unwrap();
+    }
+    let server = Server::start(&data, &["--url-key", "--trusted-proxies", "1"]);
+    let code = |path: &str, xff: Option<&str>| {
+        let mut args = vec!["-o", "/dev/null", "-w", "%{http_code}", "-A", UA];
+        let h;
+        if let Some(x) = xff {
+            h = format!("X-Forwarded-For: {x}");
+            args.extend(["-H", &h]);
+        }
+        let url = server.url(path);
+        args.push(&url);
+        stdout(&curl(&args))
+    };
+    assert_eq!(code("/s3cret-Key/805ec0d57d72.cfg", Some("198.51.100.7")), "200");
+    assert_eq!(code("/805ec0d57d72.cfg", Some("198.51.100.7")), "404", "the key is required");
+    assert_eq!(code("/wrong-key/805ec0d57d72.cfg", Some("198.51.100.7")), "404");
+    // One trusted proxy: its X-Forwarded-For names the phone; without it, 500
+    // as wazo-provd answers.
+    assert_eq!(code("/s3cret-Key/805ec0d57d72.cfg", None), "500");
+    let (d, _) = provd_shared::data::DataDir::open(&data).unwrap();
+    let r = d.store().read_txn().unwrap();
+    let ips: Vec<_> = d.store().devices(&r).unwrap().map(|d| d.unwrap().ip).collect();
+    assert_eq!(ips, [Some("198.51.100.7".to_string())]);
+    let lines = server.security_log();
+    assert!(
+        lines.iter().any(|l| l.ends_with("Sensitive file requested from 198.51.100.7: 805ec0d57d72.cfg")),
+        "{lines:?}"
+    );
+}

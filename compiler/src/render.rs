@@ -191,7 +191,7 @@ impl Renderer {
             let bytes = match file.source {
                 PreparedSource::Bytes(b) => b,
                 PreparedSource::Template(name) => match prepared.plugin.templates.render(&name, &ctx) {
-                    Ok(s) => s.into_bytes(),
+                    Ok(s) => encode(&prepared.plugin.plugin, s),
                     Err(e) => return DeviceRender::Failed(format!("template {e}")),
                 },
             };
@@ -216,9 +216,22 @@ impl Renderer {
             let ctx = crate::context::context(c.context);
             let s = lp.templates.render(&c.template, &ctx).map_err(|e| format!("template {e}"))?;
             out.retain(|f: &RenderedFile| f.key != route_key(plugin_id, &c.path));
-            out.push(RenderedFile::new(plugin_id, &c.path, s.into_bytes()));
+            out.push(RenderedFile::new(plugin_id, &c.path, encode(&lp.plugin, s)));
         }
         Ok(out)
+    }
+}
+
+/// The bytes of a rendered file in the plugin's encoding (`plugin-info`
+/// `"encoding"`): UTF-8 by default; `iso-8859-1` for phones that read
+/// Latin-1 (old Linksys/Cisco SPA), characters it lacks become `?` as in
+/// wazo-provd (`errors='replace'`).
+fn encode(plugin: &Plugin, text: String) -> Vec<u8> {
+    match plugin.info.extra.get("encoding").and_then(|e| e.as_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("iso-8859-1" | "latin-1" | "latin1") => {
+            text.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect()
+        }
+        _ => text.into_bytes(),
     }
 }
 

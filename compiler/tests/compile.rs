@@ -287,3 +287,22 @@ fn files_follow_their_device() {
     assert_eq!(r.removed, 1);
     assert!(f.served("805ec0000001.cfg").is_none());
 }
+
+#[test]
+fn a_latin1_plugin_gets_latin1_bytes() {
+    let f = Fixture::new();
+    let p = f.plugin_dir();
+    let info = json!({
+        "version": "1.0", "description": "test", "family": "yealink", "encoding": "ISO-8859-1",
+        "capabilities": {}, "models": {}
+    });
+    write(&p.join("plugin-info"), &info.to_string());
+    write(&p.join("templates/base.tpl"), "{{ sip_lines['1'].username }}");
+    f.line_config("c1", "Frédéric €");
+    f.put_device("d1", "80:5e:c0:00:00:01", None, "c1");
+    assert!(f.all().failures.is_empty());
+    let s = f.data.store();
+    let r = s.read_txn().unwrap();
+    let route = s.route(&r, &format!("{PLUGIN}/805ec0000001.cfg")).unwrap().unwrap();
+    assert_eq!(s.content(&r, &route).unwrap(), b"Fr\xe9d\xe9ric ?");
+}

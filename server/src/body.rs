@@ -53,23 +53,42 @@ unsafe impl IoBuf for Body {
     }
 }
 
-/// A response as one vectored write: the head, then the body slice.
+/// A response as one vectored write: the head, then the body slice. Made
+/// once per connection and reused: the iovecs live on the heap because the
+/// runtime moves the value after taking their address (io_uring reads them
+/// at submission), and one allocation per connection keeps requests free
+/// of any.
 pub struct Response {
     pub head: Vec<u8>,
     body: Option<Body>,
-    iov: [libc::iovec; 2],
+    iov: Box<[libc::iovec; 2]>,
     first: usize,
 }
 
+const NO_IOVEC: libc::iovec = libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 };
+
 impl Response {
-    pub fn new(head: Vec<u8>, body: Option<Body>) -> Response {
-        let mut r =
-            Response { head, body, iov: [libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; 2], first: 0 };
-        r.iov[0] = libc::iovec { iov_base: r.head.as_ptr() as *mut _, iov_len: r.head.len() };
-        if let Some(b) = &r.body {
-            r.iov[1] = libc::iovec { iov_base: b.ptr as *mut _, iov_len: b.len };
-        }
-        r
+    pub fn new(head: Vec<u8>) -> Response {
+        Response { head, body: None, iov: Box::new([NO_IOVEC; 2]), first: 0 }
+    }
+
+    /// Points the iovecs at the head as written and at `body`.
+    pub fn prepare(&mut self, body: Option<Body>) {
+        self.body = body;
+        self.iov[0] = libc::iovec { iov_base: self.head.as_ptr() as *mut _, iov_len: self.head.len() };
+        self.iov[1] = match &self.body {
+            Some(b) => libc::iovec { iov_base: b.ptr as *mut _, iov_len: b.len },
+            None => NO_IOVEC,
+        };
+        self.first = 0;
+    }
+
+    /// Ready for the next response: the body (and its snapshot) released.
+    pub fn reset(&mut self) {
+        self.body = None;
+        self.head.clear();
+        *self.iov = [NO_IOVEC; 2];
+        self.first = 0;
     }
 
     pub fn remaining(&self) -> usize {
@@ -95,15 +114,11 @@ impl Response {
             self.first += 1;
         }
     }
-
-    /// Takes the head buffer back for reuse.
-    pub fn into_head(mut self) -> Vec<u8> {
-        std::mem::take(&mut self.head)
-    }
 }
 
-// SAFETY: the iovecs point into `head` (not moved: Vec storage is stable
-// while we own it) and `body` (pinned map pages), both owned by self.
+// SAFETY: the iovec array is boxed (its address survives moves of the
+// Response) and points into `head` (Vec storage is stable while we own it)
+// and `body` (pinned map pages), both owned by self.
 unsafe impl IoVecBuf for Response {
     fn read_iovec_ptr(&self) -> *const libc::iovec {
         self.iov[self.first.min(1)..].as_ptr()

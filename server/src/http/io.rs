@@ -14,7 +14,7 @@ use monoio::net::{TcpListener, TcpStream};
 use provd_shared::family::Request as IdentRequest;
 
 use super::proto::{self, DateCache, FileMeta, Method, Parsed, Reply, Status};
-use crate::body::Response;
+use crate::body::{Body, Response};
 use crate::pipeline::basename;
 use crate::runtime::{IoOptions, stopped};
 use crate::serve::{Resolution, ThreadCtx, resolve};
@@ -76,19 +76,21 @@ pub async fn run(listener: TcpListener, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>
     }
 }
 
-/// Sends `resp` whole (handling short writes); false on error or timeout.
-async fn send(stream: &mut TcpStream, mut resp: Response, timeout: Duration) -> (bool, Vec<u8>) {
+/// Sends `resp` whole (handling short writes) and gives it back reset;
+/// `None` on error or timeout.
+async fn send(stream: &mut TcpStream, mut resp: Response, body: Option<Body>, timeout: Duration) -> Option<Response> {
+    resp.prepare(body);
     while resp.remaining() > 0 {
         match monoio::time::timeout(timeout, stream.writev(resp)).await {
             Ok((Ok(n), r)) if n > 0 => {
                 resp = r;
                 resp.advance(n);
             }
-            Ok((_, r)) => return (false, r.into_head()),
-            Err(_) => return (false, Vec::new()),
+            _ => return None,
         }
     }
-    (true, resp.into_head())
+    resp.reset();
+    Some(resp)
 }
 
 async fn connection(mut stream: TcpStream, peer: SocketAddr, ctx: &ThreadCtx, opts: &IoOptions) {
@@ -96,7 +98,7 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ctx: &ThreadCtx, op
     let _ = stream.set_nodelay(true);
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut start = 0usize;
-    let mut head: Vec<u8> = Vec::with_capacity(1024);
+    let mut resp = Response::new(Vec::with_capacity(1024));
     let mut dates = DateCache::new(unix_now());
     let mut served = 0usize;
     let mut path_buf = [0u8; proto::MAX_PATH];
@@ -132,19 +134,17 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ctx: &ThreadCtx, op
                         // keep-alive connection is just closed.
                         if had_partial {
                             let date = *dates.at(unix_now());
-                            head.clear();
-                            proto::REQUEST_TIMEOUT.write(&mut head, &date);
-                            let _ = send(&mut stream, Response::new(head, None), limits.send_timeout).await;
+                            proto::REQUEST_TIMEOUT.write(&mut resp.head, &date);
+                            let _ = send(&mut stream, resp, None, limits.send_timeout).await;
                         }
                         return;
                     }
                 }
             }
             Parsed::Error(e) => {
-                head.clear();
                 let date = *dates.at(unix_now());
-                e.write(&mut head, &date);
-                let _ = send(&mut stream, Response::new(head, None), limits.send_timeout).await;
+                e.write(&mut resp.head, &date);
+                let _ = send(&mut stream, resp, None, limits.send_timeout).await;
                 return;
             }
             Parsed::Request { req, consumed } => {
@@ -154,15 +154,12 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ctx: &ThreadCtx, op
                 if served >= limits.max_requests as usize || ctx.shared.stop.load(Ordering::Relaxed) {
                     reply.keep_alive = false;
                 }
-                head.clear();
-                let body = respond(ctx, opts, &req, peer.ip(), &reply, &mut head, &mut path_buf).await;
-                let keep_alive = reply.keep_alive && !head_says_close(&head);
+                let body = respond(ctx, opts, &req, peer.ip(), &reply, &mut resp.head, &mut path_buf).await;
+                let keep_alive = reply.keep_alive && !head_says_close(&resp.head);
                 start += consumed;
-                let (ok, h) =
-                    send(&mut stream, Response::new(std::mem::take(&mut head), body), limits.send_timeout).await;
-                head = h;
-                if !ok || !keep_alive {
-                    return;
+                match send(&mut stream, resp, body, limits.send_timeout).await {
+                    Some(r) if keep_alive => resp = r,
+                    _ => return,
                 }
             }
         }

@@ -479,6 +479,12 @@ fn write_generation(
     for (i, render) in rx.into_iter().flatten() {
         let device = &devices[i];
         let owner = Owner::device(&device.id);
+        // Deleted (through the REST API) since it was read: serve nothing.
+        if store.device_doc(out.fw.txn(), &device.id)?.is_none() {
+            out.apply_files(&owner, &[], &mut Vec::new())?;
+            bar.inspect(|b| b.inc(1));
+            continue;
+        }
         let configured = match render {
             DeviceRender::Configured { files, .. } => {
                 out.report.files_rendered += files.len();
@@ -500,9 +506,13 @@ fn write_generation(
             }
         };
         if let Some(c) = configured.filter(|c| *c != device.configured) {
-            let mut d = device.clone();
-            d.configured = c;
-            store.put_device_unindexed(out.fw.txn(), &d)?;
+            // Reread: the REST API may have changed the device since it was
+            // read for rendering; only `configured` is ours to set (the API
+            // compiles again after its own change).
+            if let Some(mut d) = store.device(out.fw.txn(), &device.id)? {
+                d.configured = c;
+                store.put_device_unindexed(out.fw.txn(), &d)?;
+            }
         }
         if let Some(bar) = bar {
             bar.inc(1);

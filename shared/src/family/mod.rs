@@ -10,7 +10,12 @@ use crate::mac::Mac;
 use crate::plugin::Plugin;
 
 pub mod aastra;
+pub mod cisco_sccp;
+pub mod cisco_spa;
+pub mod digium;
 pub mod helpers;
+pub mod polycom;
+pub mod snom;
 pub mod yealink;
 
 /// What one request tells about the phone that sent it. Borrowed from the
@@ -190,7 +195,15 @@ pub fn mac_file_matches(mac: Mac, uppercase: bool, suffix: &[u8], name: &[u8]) -
             .all(|(i, b)| name[2 * i] == hex[(b >> 4) as usize] && name[2 * i + 1] == hex[(b & 15) as usize])
 }
 
-static FAMILIES: &[&dyn Family] = &[&aastra::Aastra, &yealink::Yealink];
+static FAMILIES: &[&dyn Family] = &[
+    &aastra::Aastra,
+    &cisco_sccp::CiscoSccp,
+    &cisco_spa::CiscoSpa,
+    &digium::Digium,
+    &polycom::Polycom,
+    &snom::Snom,
+    &yealink::Yealink,
+];
 
 /// Every family compiled into provd, in a fixed order (ties in the
 /// identification vote go to the first).

@@ -1,0 +1,2 @@
+{#- Snom D305: four identities, five programmable keys. -#}
+{% extends 'base.tpl' %}

@@ -1,0 +1,2 @@
+{#- Snom D335: twelve identities, 32 programmable keys on pages, expansion modules. -#}
+{% extends 'base.tpl' %}

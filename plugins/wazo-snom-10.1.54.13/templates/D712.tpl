@@ -1,0 +1,2 @@
+{#- Snom D712: four identities, five programmable keys. -#}
+{% extends 'base.tpl' %}

@@ -1,0 +1,2 @@
+{#- Snom D717: six identities, three programmable keys, expansion modules. -#}
+{% extends 'base.tpl' %}

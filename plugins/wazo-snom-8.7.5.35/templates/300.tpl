@@ -1,0 +1,2 @@
+{#- Snom 300: six programmable keys, expansion modules. -#}
+{% extends 'base.tpl' %}

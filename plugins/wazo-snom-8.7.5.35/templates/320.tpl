@@ -1,0 +1,2 @@
+{#- Snom 320: twelve programmable keys, expansion modules. -#}
+{% extends 'base.tpl' %}

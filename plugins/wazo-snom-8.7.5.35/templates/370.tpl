@@ -1,0 +1,2 @@
+{#- Snom 370: twelve programmable keys, expansion modules. -#}
+{% extends 'base.tpl' %}

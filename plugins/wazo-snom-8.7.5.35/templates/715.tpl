@@ -1,0 +1,2 @@
+{#- Snom 715 (D715): five programmable keys, expansion modules; park keys are orbit keys. -#}
+{% extends 'base.tpl' %}

@@ -1,0 +1,2 @@
+{#- Snom 760: 16 programmable keys, expansion modules; park keys are orbit keys. -#}
+{% extends 'base.tpl' %}

@@ -1,0 +1,2 @@
+{#- Snom 820: 16 programmable keys. -#}
+{% extends 'base.tpl' %}

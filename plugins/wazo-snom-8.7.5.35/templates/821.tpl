@@ -1,0 +1,2 @@
+{#- Snom 821: twelve programmable keys. -#}
+{% extends 'base.tpl' %}

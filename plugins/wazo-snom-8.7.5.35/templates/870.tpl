@@ -1,0 +1,2 @@
+{#- Snom 870: 15 programmable keys on the touch screen. -#}
+{% extends 'base.tpl' %}

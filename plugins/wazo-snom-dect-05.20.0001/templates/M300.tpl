@@ -1,0 +1,2 @@
+{#- Snom M300: single-cell base, up to 20 accounts. -#}
+{% extends 'base.tpl' %}

@@ -1,0 +1,2 @@
+{#- Snom M700: multi-cell base. -#}
+{% extends 'base.tpl' %}

@@ -1,0 +1,2 @@
+{#- Snom M900: multi-cell base. -#}
+{% extends 'base.tpl' %}

@@ -1,0 +1,1225 @@
+//! Cisco (ex-Linksys) SPA phones (SPA30x, SPA50xG, SPA51xG, SPA525G, the
+//! older SPA9xx) and ATAs (PAP2T, SPA112/122, SPA2102, SPA3102, SPA8000,
+//! ATA190): identified by the HTTP User-Agent (`Cisco/SPA508G-7.4.4
+//! (<MAC>)(<SN>)`, `Linksys/SPA-942-6.1.5(a) (<SN>)`), the TFTP requests of
+//! the factory profile rule (`/spa<model>.cfg`, `/init.cfg`,
+//! `ATA<MAC>.cnf.xml`) and the DHCP vendor class.
+//!
+//! Bootstrap: the phone fetches `/spa<model>.cfg` (a common file rendered
+//! once per plugin) over TFTP; it points the phone's profile rules at the
+//! static defaults (`spa-phone.xml` or `spa-ata.xml`) and at `$MA.xml`, the
+//! per-device flat profile `<mac>.xml` served over HTTP. The ATA190 reads a
+//! CUCM-style `ATA<MAC>.cnf.xml` instead, plus one for its second port whose
+//! name carries a shifted MAC.
+//!
+//! Per-model data from `plugin-info` `models`:
+//!
+//! * `version`: the firmware the plugin ships (EXACT association);
+//! * `lines`: SIP accounts (phones) or FXS ports (ATAs); lines beyond are
+//!   left out of `XX_lines`;
+//! * `keys`, `expansion_modules`: programmable line keys, and attendant
+//!   consoles of 32 keys each, where function keys land (`XX_fkeys`);
+//! * `firmware` (+ optional `firmware_step` `{below, firmware}` for
+//!   upgrades that must go through an intermediate load): `XX_upgrade_rule`;
+//! * `dictionary`: the language file pattern, `{lang}` standing for
+//!   `en`/`fr`/`de`/`es` (`XX_dictionary_script`);
+//! * `load`: the ATA190's firmware load name (`XX_load`).
+//!
+//! Plugin-level data: `common_files` (rendered from `common/model.cfg.tpl`),
+//! `encoding` (old Linksys phones read Latin-1) and `directory_names`.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+use regex::bytes::{CaptureLocations, Regex};
+use serde_json::Value;
+
+use crate::Map;
+use crate::config::truthy;
+use crate::device::Device;
+use crate::family::helpers;
+use crate::family::*;
+use crate::mac::Mac;
+use crate::plugin::{ModelInfo, Plugin};
+use crate::tz::{self, DstChange, DstDay, TimezoneInfo};
+
+pub struct CiscoSpa;
+
+const VENDOR: &str = "Cisco";
+
+/// The template of an ATA's second port file, after `<file>.tpl`.
+pub const ATA_PORT2_TEMPLATE: &str = "ata-port2.tpl";
+
+/// Attendant console (SPA500S/SPA932) keys per unit.
+const UNIT_KEYS: u64 = 32;
+
+/// `(?-u)` keeps the classes ASCII, so captures are valid UTF-8 whatever
+/// the bytes around (wazo's `decode('ascii')` failed the whole request).
+static PATTERNS: LazyLock<[Regex; 4]> = LazyLock::new(|| {
+    [
+        r"(?-u)^Linksys/([\w\-]+)-([^\s\-]+) \((\w+)\)$",
+        r"(?-u)^Cisco/(\w+)-(\S+) (?:\(([\dA-F]{12})\))?\((\w+)\)$",
+        // Only three digits of the Cisco model are kept (`SPA525G2` gives
+        // `SPA525`): quirk 13.1, resolved at association and configure time.
+        r"(?-u)^(?:CISCO|Cisco) (SPA[0-9]{3}|ATA190G?g?2?)",
+        r"(?-u)^LINKSYS (SPA-?[0-9]{3,4})",
+    ]
+    .map(|p| Regex::new(p).unwrap())
+});
+const LINKSYS_UA: usize = 0;
+const CISCO_UA: usize = 1;
+const CISCO_VCI: usize = 2;
+const LINKSYS_VCI: usize = 3;
+
+thread_local! {
+    // Reused capture slots: identification must not allocate once warm.
+    static LOCATIONS: RefCell<Vec<CaptureLocations>> =
+        RefCell::new(PATTERNS.iter().map(Regex::capture_locations).collect());
+}
+
+/// Normalised names of the models this family knows, so that `SPA-942` or
+/// `/spa502g.cfg` give a borrowed name.
+const KNOWN_MODELS: [&str; 25] = [
+    "SPA301", "SPA303", "SPA501G", "SPA502G", "SPA504G", "SPA508G", "SPA509G", "SPA512G", "SPA514G", "SPA525G",
+    "SPA525G2", "SPA901", "SPA921", "SPA922", "SPA941", "SPA942", "SPA962", "PAP2T", "SPA112", "SPA122", "SPA2102",
+    "SPA3102", "SPA8000", "SPA8800", "ATA190",
+];
+
+/// `locale` -> (`Language_Selection`, `Locale`).
+const LOCALES: [(&str, [&str; 2]); 5] = [
+    ("de_DE", ["German", "de-DE"]),
+    ("en_US", ["English", "en-US"]),
+    ("es_ES", ["Spanish", "es-ES"]),
+    ("fr_FR", ["French", "fr-FR"]),
+    ("fr_CA", ["French", "fr-CA"]),
+];
+
+/// Dictionary slots of `Dictionary_Server_Script`: (language, file code).
+const DICTIONARIES: [(&str, &str); 4] = [("English", "en"), ("French", "fr"), ("German", "de"), ("Spanish", "es")];
+
+/// Model names as SPA firmware spells them: no dash, uppercase. Borrowed
+/// when already so or when known, built only for an unknown odd spelling.
+fn norm_model<'a>(prefix: &'static str, raw: &'a [u8]) -> Option<Cow<'a, str>> {
+    let raw = std::str::from_utf8(raw).ok()?;
+    if prefix.is_empty() && !raw.bytes().any(|b| b == b'-' || b.is_ascii_lowercase()) {
+        return Some(Cow::Borrowed(raw));
+    }
+    let normal = || prefix.bytes().chain(raw.bytes().filter(|&b| b != b'-').map(|b| b.to_ascii_uppercase()));
+    if let Some(known) = KNOWN_MODELS.iter().find(|k| k.bytes().eq(normal())) {
+        return Some(Cow::Borrowed(known));
+    }
+    Some(Cow::Owned(normal().map(char::from).collect()))
+}
+
+fn ascii(b: &[u8]) -> Option<&str> {
+    std::str::from_utf8(b).ok()
+}
+
+/// Runs pattern `i` on `input`; `f` gets the capture groups.
+fn captures<'a, T>(i: usize, input: &'a [u8], f: impl FnOnce(&dyn Fn(usize) -> Option<&'a [u8]>) -> T) -> Option<T> {
+    LOCATIONS.with_borrow_mut(|all| {
+        let locs = &mut all[i];
+        PATTERNS[i].captures_read(locs, input)?;
+        let group = |g: usize| locs.get(g).map(|(s, e)| &input[s..e]);
+        Some(f(&group))
+    })
+}
+
+fn extract_ua<'a>(ua: &'a [u8], path: &[u8]) -> Option<DeviceInfo<'a>> {
+    let mut info = if ua.starts_with(b"Linksys/") {
+        captures(LINKSYS_UA, ua, |g| DeviceInfo {
+            model: g(1).and_then(|m| norm_model("", m)),
+            version: g(2).and_then(ascii).map(Cow::Borrowed),
+            sn: g(3).and_then(ascii).map(Cow::Borrowed),
+            ..Default::default()
+        })?
+    } else if ua.starts_with(b"Cisco/") {
+        captures(CISCO_UA, ua, |g| DeviceInfo {
+            model: g(1).and_then(ascii).map(Cow::Borrowed),
+            version: g(2).and_then(ascii).map(Cow::Borrowed),
+            mac: g(3).and_then(|m| Mac::parse_bytes(m).ok()),
+            sn: g(4).and_then(ascii).map(Cow::Borrowed),
+            ..Default::default()
+        })?
+    } else {
+        return None;
+    };
+    info.vendor = Some(Cow::Borrowed(VENDOR));
+    if info.mac.is_none() {
+        info.mac = mac_in_path(path);
+    }
+    Some(info)
+}
+
+/// `\b([\da-f]{12})\.xml$` on the path (query string excluded).
+fn mac_in_path(path: &[u8]) -> Option<Mac> {
+    let path = path.split(|&b| b == b'?').next().unwrap_or(path);
+    let stem = path.strip_suffix(b".xml")?;
+    let hex = stem.get(stem.len().checked_sub(12)?..)?;
+    let before = stem.len() - 12;
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    if !hex.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) || before > 0 && word(stem[before - 1]) {
+        return None;
+    }
+    Mac::parse_bytes(hex).ok()
+}
+
+fn extract_tftp(name: &[u8]) -> Option<DeviceInfo<'_>> {
+    let model = if name == b"/init.cfg" {
+        Cow::Borrowed("PAP2T")
+    } else if let Some(psn) = name.strip_prefix(b"/spa").and_then(|n| n.strip_suffix(b".cfg")) {
+        if psn.is_empty() || psn.contains(&b'\n') {
+            return None;
+        }
+        norm_model("SPA", psn)?
+    } else if is_ata_file(name) {
+        Cow::Borrowed("ATA190")
+    } else {
+        return None;
+    };
+    Some(DeviceInfo { vendor: Some(Cow::Borrowed(VENDOR)), model: Some(model), ..Default::default() })
+}
+
+/// `ATA<12 uppercase hex>.cnf.xml`. The MAC is not taken: the second port's
+/// file carries a shifted one.
+fn is_ata_file(name: &[u8]) -> bool {
+    name.strip_prefix(b"ATA")
+        .and_then(|n| n.strip_suffix(b".cnf.xml"))
+        .is_some_and(|hex| hex.len() == 12 && hex.iter().all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F')))
+}
+
+fn extract_dhcp(vci: &[u8]) -> Option<DeviceInfo<'_>> {
+    let model = captures(CISCO_VCI, vci, |g| g(1).and_then(|m| norm_model("", m)))
+        .or_else(|| captures(LINKSYS_VCI, vci, |g| g(1).and_then(|m| norm_model("", m))))??;
+    Some(DeviceInfo { vendor: Some(Cow::Borrowed(VENDOR)), model: Some(model), ..Default::default() })
+}
+
+/// The plugin's entry for `model`, also for the 3-digit model of a Cisco
+/// DHCP vendor class (`SPA525` is the plugin's `SPA525G`).
+fn resolve_model<'p>(plugin: &'p Plugin, model: &str) -> Option<(&'p str, &'p ModelInfo)> {
+    if let Some((name, info)) = plugin.info.models.get_key_value(model) {
+        return Some((name, info));
+    }
+    plugin
+        .info
+        .models
+        .iter()
+        .find(|(name, _)| name.len() == model.len() + 1 && name.starts_with(model) && name.ends_with('G'))
+        .map(|(name, info)| (name.as_str(), info))
+}
+
+fn is_ata(model: Option<&str>) -> bool {
+    model.is_some_and(|m| m.starts_with("ATA"))
+}
+
+/// The ATA190 names its second port's file after the MAC without its first
+/// byte, followed by `01`.
+fn port2_mac(mac: Mac) -> Mac {
+    let [_, b, c, d, e, f] = mac.0;
+    Mac([b, c, d, e, f, 0x01])
+}
+
+impl Family for CiscoSpa {
+    fn id(&self) -> &'static str {
+        "cisco_spa"
+    }
+
+    fn extract<'a>(&self, request: &Request<'a>) -> Option<DeviceInfo<'a>> {
+        match *request {
+            Request::Http { path, user_agent: Some(ua) } if !ua.is_empty() => extract_ua(ua, path),
+            Request::Http { .. } => None,
+            Request::Tftp { filename } => extract_tftp(filename),
+            Request::Dhcp { vendor_class } => extract_dhcp(vendor_class),
+        }
+    }
+
+    fn associate(&self, plugin: &Plugin, info: &DeviceInfo<'_>) -> Score {
+        match info.vendor.as_deref() {
+            None => UNKNOWN,
+            Some(VENDOR) => match info.model.as_deref() {
+                None => PROBABLE,
+                Some(model) => match resolve_model(plugin, model) {
+                    Some((_, m)) if info.version.is_some() && info.version.as_deref() == m.version.as_deref() => EXACT,
+                    Some(_) => COMPLETE,
+                    // Another plugin's model: its common file is not here.
+                    None => IMPROBABLE,
+                },
+            },
+            Some(_) => IMPROBABLE,
+        }
+    }
+
+    fn configure(&self, plugin: &Plugin, device: &Device, raw: &mut Map) -> Result<Vec<DeviceFile>, ConfigureError> {
+        if raw.get("http_port").is_none_or(Value::is_null) {
+            return Err(ConfigureError::MissingParameter("http_port"));
+        }
+        let mac = device.mac.ok_or(ConfigureError::MissingDeviceField("mac"))?;
+        let resolved = device.model.as_deref().and_then(|m| resolve_model(plugin, m));
+        let model = resolved.map(|(_, m)| m);
+        let ata = is_ata(device.model.as_deref());
+
+        let mut files = Vec::with_capacity(2);
+        if ata {
+            files.push(DeviceFile::template(format!("ATA{}.cnf.xml", mac.upper_hex())));
+            let port2 = raw.get("sip_lines").and_then(Value::as_object).is_some_and(|l| l.contains_key("2"));
+            if port2 {
+                files.push(DeviceFile {
+                    path: format!("ATA{}.cnf.xml", port2_mac(mac).upper_hex()),
+                    source: FileSource::Template(ATA_PORT2_TEMPLATE.into()),
+                });
+            }
+        } else {
+            files.push(DeviceFile::template(format!("{}.xml", mac.lower_hex())));
+        }
+
+        if let Some(name) = resolved.map(|(n, _)| n).or(device.model.as_deref()) {
+            raw.insert("XX_model".into(), Value::from(name));
+        }
+        if let Some(fkeys) = model.and_then(|m| function_keys(m, raw.get("funckeys"))) {
+            raw.insert("XX_fkeys".into(), Value::from(fkeys));
+        }
+        if let Some(Ok(tz)) = raw.get("timezone").and_then(Value::as_str).map(tz::timezone_info) {
+            // An unknown zone leaves the phone's own setting alone.
+            raw.insert("XX_timezone".into(), Value::from(format_timezone(&tz)));
+            raw.insert("XX_cisco_timezone".into(), Value::from(super::cisco_sccp::cisco_zone_name(&tz)));
+        }
+        add_lines(model, raw);
+        add_locale(plugin, raw);
+        if let Some(url) = helpers::phonebook_url(raw, "cisco", "input", "", "") {
+            raw.insert("XX_xivo_phonebook_url".into(), Value::from(url));
+        }
+        helpers::add_server_url(raw);
+        if let Some(model) = model {
+            add_firmware(model, raw);
+            if let Some(load) = model.get_str("load") {
+                raw.insert("XX_load".into(), Value::from(load));
+            }
+        }
+        let encoding = plugin.info.extra.get("encoding").and_then(Value::as_str).unwrap_or("UTF-8");
+        raw.insert("XX_encoding".into(), Value::from(encoding.to_ascii_uppercase()));
+        Ok(files)
+    }
+
+    fn common_files(&self, plugin: &Plugin, base_raw_config: &Map) -> Result<Vec<CommonFile>, ConfigureError> {
+        let Some(Value::Array(names)) = plugin.info.extra.get("common_files") else {
+            return Ok(Vec::new());
+        };
+        let mut context = base_raw_config.clone();
+        helpers::add_server_url(&mut context);
+        Ok(names
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|name| CommonFile {
+                path: name.to_owned(),
+                template: "common/model.cfg.tpl".into(),
+                context: context.clone(),
+            })
+            .collect())
+    }
+
+    /// `^\w{,3}[0-9a-fA-F]{12}(?:\.cnf)?\.xml$`: `<mac>.xml`, `ATA<MAC>.cnf.xml`.
+    fn is_sensitive(&self, basename: &[u8]) -> bool {
+        let Some(stem) = basename.strip_suffix(b".xml") else {
+            return false;
+        };
+        let fits = |stem: &[u8]| {
+            stem.len() >= 12
+                && stem.len() <= 15
+                && stem[stem.len() - 12..].iter().all(u8::is_ascii_hexdigit)
+                && stem[..stem.len() - 12].iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+        };
+        fits(stem) || stem.strip_suffix(b".cnf").is_some_and(fits)
+    }
+
+    fn remote_state_trigger(&self, device: &Device) -> Option<String> {
+        let mac = device.mac?;
+        Some(if is_ata(device.model.as_deref()) {
+            format!("ATA{}.cnf.xml", mac.upper_hex())
+        } else {
+            format!("{}.xml", mac.lower_hex())
+        })
+    }
+
+    fn is_remote_state_trigger(&self, mac: Option<Mac>, model: Option<&str>, basename: &[u8]) -> bool {
+        let Some(mac) = mac else { return false };
+        if is_ata(model) {
+            basename.strip_prefix(b"ATA").is_some_and(|n| mac_file_matches(mac, true, b".cnf.xml", n))
+        } else {
+            mac_file_matches(mac, false, b".xml", basename)
+        }
+    }
+}
+
+/// The text of a scalar raw value; `None` for null, empty, lists and maps.
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn xml_escape(s: &str) -> Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `XX_fkeys`: the flat-profile elements of the function keys that fit the
+/// model: line keys 1..=`keys` (`Extension_n_` disabled so the key is free,
+/// `Short_Name_n_`, `Extended_Function_n_`), then the attendant console
+/// units (`Unit_u_Key_k`). `None` when the model has no key data.
+fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> Option<String> {
+    let keys = model.get_u64("keys")?;
+    let units = model.get_u64("expansion_modules").unwrap_or(0);
+    let mut sorted: Vec<(u64, &Map)> = match funckeys {
+        Some(Value::Object(f)) => f
+            .iter()
+            .filter_map(|(no, key)| Some((no.trim().parse().ok().filter(|&n| n > 0)?, key.as_object()?)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    sorted.sort_by_key(|(no, _)| *no);
+    let mut out = Vec::new();
+    for (no, key) in sorted {
+        let Some(value) = key.get("value").and_then(text) else { continue };
+        let label = key.get("label").and_then(text).unwrap_or_else(|| value.clone());
+        let (value, label) = (xml_escape(&value), xml_escape(&label));
+        let function = match key.get("type").and_then(Value::as_str) {
+            // A park key dials the parking extension, as a speed dial does.
+            Some("speeddial" | "park") => format!("fnc=sd;ext={value}@$PROXY;nme={label}"),
+            Some("blf") => format!("fnc=sd+blf+cp;sub={value}@$PROXY;nme={label}"),
+            _ => continue,
+        };
+        if no <= keys {
+            out.push(format!("<Extension_{no}_>Disabled</Extension_{no}_>"));
+            out.push(format!("<Short_Name_{no}_>{label}</Short_Name_{no}_>"));
+            out.push(format!("<Extended_Function_{no}_>{function}</Extended_Function_{no}_>"));
+        } else {
+            let k = no - keys - 1;
+            let unit = k / UNIT_KEYS + 1;
+            if unit > units {
+                continue;
+            }
+            let key = k % UNIT_KEYS + 1;
+            out.push(format!("<Unit_{unit}_Key_{key}>{function}</Unit_{unit}_Key_{key}>"));
+        }
+    }
+    Some(out.join("\n"))
+}
+
+/// `<Time_Zone>GMT±hh:mm</Time_Zone>` and the DST elements.
+fn format_timezone(tz: &TimezoneInfo) -> String {
+    let offset = tz.utc_offset.clamp(-12 * 3600, 14 * 3600);
+    let sign = if offset < 0 { '-' } else { '+' };
+    let (h, m) = (offset.unsigned_abs() / 3600, offset.unsigned_abs() % 3600 / 60);
+    let mut out = format!("<Time_Zone>GMT{sign}{h:02}:{m:02}</Time_Zone>\n");
+    match &tz.dst {
+        None => out.push_str("<Daylight_Saving_Time_Enable>no</Daylight_Saving_Time_Enable>"),
+        Some(dst) => {
+            let save = dst.save.clamp(0, 86_399);
+            let _ = write!(
+                out,
+                "<Daylight_Saving_Time_Enable>yes</Daylight_Saving_Time_Enable>\n\
+                 <Daylight_Saving_Time_Rule>start={};end={};save={}:{:02}:{:02}</Daylight_Saving_Time_Rule>",
+                dst_change(&dst.start),
+                dst_change(&dst.end),
+                save / 3600,
+                save % 3600 / 60,
+                save % 60,
+            );
+        }
+    }
+    out
+}
+
+/// `month/day/weekday/h:mm:ss`: with a weekday (1 Monday .. 7 Sunday) the
+/// first such day on or after `day` (`-1`: the last of the month); weekday
+/// 0 means exactly `day`. The phone wants a time within the day, so POSIX
+/// times outside it are clamped.
+fn dst_change(change: &DstChange) -> String {
+    let time = change.time.clamp(0, 86_399);
+    let hms = format!("{}:{:02}:{:02}", time / 3600, time % 3600 / 60, time % 60);
+    match change.day {
+        DstDay::Weekday { week, weekday } => {
+            let day = if week >= 5 { -1 } else { i32::from(week - 1) * 7 + 1 };
+            format!("{}/{day}/{}/{hms}", change.month, DstDay::weekday_monday_first(weekday))
+        }
+        DstDay::Julian(n) => {
+            let (month, day) = month_day(n.saturating_sub(1));
+            format!("{month}/{day}/0/{hms}")
+        }
+        DstDay::ZeroJulian(n) => {
+            let (month, day) = month_day(n);
+            format!("{month}/{day}/0/{hms}")
+        }
+    }
+}
+
+/// Month and day (1-based) of a zero-based day of a non-leap year.
+fn month_day(day0: u16) -> (u16, u16) {
+    const LENGTHS: [u16; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let mut day = day0.min(364);
+    for (i, len) in LENGTHS.iter().enumerate() {
+        if day < *len {
+            return (i as u16 + 1, day + 1);
+        }
+        day -= len;
+    }
+    (12, 31)
+}
+
+/// `DTMF_Tx_Method_n_` for a `dtmf_mode`.
+fn dtmf_method(mode: Option<&str>) -> &'static str {
+    match mode {
+        Some("RTP-in-band") => "InBand",
+        Some("RTP-out-of-band") => "AVT",
+        Some("SIP-INFO") => "INFO",
+        _ => "Auto",
+    }
+}
+
+/// `XX_proxies` (wazo's: `ip:port`, or a DNS SRV emulation list when a
+/// backup proxy exists) for every line, and `XX_lines`: the lines the model
+/// has, in number order, each completed with `XX_proxy` (and its
+/// `XX_proxy_ip`, `XX_proxy_port`), `XX_dtmf`,
+/// `XX_srtp`, `XX_transport`, `XX_voicemail` and `XX_outbound_proxy`.
+fn add_lines(model: Option<&ModelInfo>, raw: &mut Map) {
+    let global = |k: &str| raw.get(k).filter(|v| truthy(v)).and_then(text);
+    let (proxy_ip, proxy_port) = (global("sip_proxy_ip"), global("sip_proxy_port"));
+    let (backup_ip, backup_port) = (global("sip_backup_proxy_ip"), global("sip_backup_proxy_port"));
+    let (outbound_ip, outbound_port) = (global("sip_outbound_proxy_ip"), global("sip_outbound_proxy_port"));
+    let dtmf_mode = global("sip_dtmf_mode");
+    let srtp_mode = global("sip_srtp_mode");
+    let voicemail = global("exten_voicemail");
+    let transport = match global("sip_transport").as_deref() {
+        Some("tcp") => "TCP",
+        Some("tls") => "TLS",
+        _ => "UDP",
+    };
+    let capacity = model.and_then(|m| m.get_u64("lines"));
+    let Some(Value::Object(sip_lines)) = raw.get("sip_lines") else {
+        raw.insert("XX_proxies".into(), Value::Object(Map::new()));
+        raw.insert("XX_lines".into(), Value::Object(Map::new()));
+        return;
+    };
+    let mut numbered: Vec<(u64, &String, &Map)> =
+        sip_lines.iter().filter_map(|(no, line)| Some((no.trim().parse().ok()?, no, line.as_object()?))).collect();
+    numbered.sort_by_key(|(n, _, _)| *n);
+    let mut proxies = Map::new();
+    let mut lines = Map::new();
+    for (n, no, line) in numbered {
+        let get = |k: &str| line.get(k).and_then(text);
+        let proxy = get("proxy_ip").or_else(|| proxy_ip.clone()).map(|ip| {
+            let port = get("proxy_port").or_else(|| proxy_port.clone()).unwrap_or_else(|| "5060".into());
+            match get("backup_proxy_ip").or_else(|| backup_ip.clone()) {
+                Some(bip) => {
+                    let bport =
+                        get("backup_proxy_port").or_else(|| backup_port.clone()).unwrap_or_else(|| "5060".into());
+                    format!("wazo_proxies{no}:SRV={ip}:{port}:p=0|{bip}:{bport}:p=1")
+                }
+                None => format!("{ip}:{port}"),
+            }
+        });
+        if let Some(p) = &proxy {
+            proxies.insert(no.clone(), Value::from(p.clone()));
+        }
+        if capacity.is_some_and(|c| n > c) {
+            continue;
+        }
+        let mut entry = line.clone();
+        entry.insert("XX_proxy".into(), Value::from(proxy.unwrap_or_default()));
+        let ip = get("proxy_ip").or_else(|| proxy_ip.clone()).unwrap_or_default();
+        entry.insert("XX_proxy_ip".into(), Value::from(ip));
+        let port = get("proxy_port").or_else(|| proxy_port.clone()).unwrap_or_else(|| "5060".into());
+        entry.insert("XX_proxy_port".into(), Value::from(port));
+        let dtmf = get("dtmf_mode").or_else(|| dtmf_mode.clone());
+        entry.insert("XX_dtmf".into(), Value::from(dtmf_method(dtmf.as_deref())));
+        let srtp = get("srtp_mode").or_else(|| srtp_mode.clone());
+        let secure = matches!(srtp.as_deref(), Some("preferred" | "required"));
+        entry.insert("XX_srtp".into(), Value::from(if secure { "Yes" } else { "No" }));
+        entry.insert("XX_transport".into(), Value::from(transport));
+        let vm = get("voicemail").or_else(|| voicemail.clone()).unwrap_or_default();
+        entry.insert("XX_voicemail".into(), Value::from(vm));
+        let outbound = get("outbound_proxy_ip").or_else(|| outbound_ip.clone()).map(|ip| {
+            match get("outbound_proxy_port").or_else(|| outbound_port.clone()) {
+                Some(port) => format!("{ip}:{port}"),
+                None => ip,
+            }
+        });
+        entry.insert("XX_outbound_proxy".into(), Value::from(outbound.unwrap_or_default()));
+        lines.insert(no.clone(), Value::Object(entry));
+    }
+    raw.insert("XX_proxies".into(), Value::Object(proxies));
+    raw.insert("XX_lines".into(), Value::Object(lines));
+}
+
+/// `XX_language` (known locales only), `XX_locale` (`en-US` by default) and
+/// `XX_directory_name`, by language: plugin-info `directory_names`
+/// (`{"fr": ..., "en": ...}`, `en` being the fallback) over the family's.
+fn add_locale(plugin: &Plugin, raw: &mut Map) {
+    let locale = raw.get("locale").and_then(Value::as_str);
+    let found = LOCALES.iter().find(|(l, _)| Some(*l) == locale).map(|(_, v)| v);
+    let lang = locale.and_then(|l| l.split('_').next()).unwrap_or("en");
+    let names = plugin.info.extra.get("directory_names").and_then(Value::as_object);
+    let name = names
+        .and_then(|n| n.get(lang).or_else(|| n.get("en")))
+        .and_then(Value::as_str)
+        .unwrap_or(if lang == "fr" { "Répertoire Wazo" } else { "Wazo Directory" })
+        .to_owned();
+    if let Some([language, _]) = found {
+        raw.insert("XX_language".into(), Value::from(*language));
+    }
+    raw.insert("XX_locale".into(), Value::from(found.map_or("en-US", |[_, l]| l)));
+    raw.insert("XX_directory_name".into(), Value::from(name));
+}
+
+/// `XX_upgrade_rule` and `XX_dictionary_script`, served from this plugin.
+fn add_firmware(model: &ModelInfo, raw: &mut Map) {
+    let Some(base) = raw.get("XX_server_url").and_then(Value::as_str).map(str::to_owned) else {
+        return;
+    };
+    if let Some(fw) = model.get_str("firmware").filter(|f| !f.is_empty()) {
+        let step = model
+            .extra
+            .get("firmware_step")
+            .and_then(|s| Some((s.get("below")?.as_str()?.to_owned(), s.get("firmware")?.as_str()?.to_owned())));
+        let rule = match step {
+            Some((below, step)) => {
+                format!("($SWVER lt {below}) ? {base}/firmware/{step} | {base}/firmware/{fw}")
+            }
+            None => format!("{base}/firmware/{fw}"),
+        };
+        raw.insert("XX_upgrade_rule".into(), Value::from(rule));
+    }
+    if let Some(pattern) = model.get_str("dictionary").filter(|d| d.contains("{lang}")) {
+        let mut script = format!("serv={base}/i18n/");
+        for (i, (language, code)) in DICTIONARIES.iter().enumerate() {
+            let _ = write!(script, ";d{i}={language};x{i}={}", pattern.replace("{lang}", code));
+        }
+        raw.insert("XX_dictionary_script".into(), Value::from(script));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::PluginInfo;
+    use serde_json::json;
+
+    /// The Cisco rows of the shared identification vectors
+    /// (`ident-vectors.tsv`: protocol, input, vendor, model, version, mac)
+    /// this family answers. Note the 3-digit models of Cisco DHCP classes.
+    const VECTORS: &str = "\
+        dhcp-vendor\tLINKSYS SPA-942\tCisco\tSPA942\t\t\n\
+        dhcp-vendor\tLINKSYS SPA8000\tCisco\tSPA8000\t\t\n\
+        dhcp-vendor\tCisco SPA525G\tCisco\tSPA525\t\t\n\
+        dhcp-vendor\tCisco SPA525G2\tCisco\tSPA525\t\t\n\
+        dhcp-vendor\tCISCO SPA122\tCisco\tSPA122\t\t\n\
+        http-ua\tLinksys/SPA-942-6.1.5(a) (88019FA42805)\tCisco\tSPA942\t6.1.5(a)\t\n\
+        http-ua\tLinksys/SPA-962-6.1.5(a) (4MM00F903042)\tCisco\tSPA962\t6.1.5(a)\t\n\
+        http-ua\tCisco/SPA508G-7.4.4 (0002FDFF2103)(CBT141400UK)\tCisco\tSPA508G\t7.4.4\t00:02:fd:ff:21:03\n\
+        http-ua\tCisco/SPA525G-7.4.7 (CBT141900G7)\tCisco\tSPA525G\t7.4.7\t\n\
+        tftp-path\t/init.cfg\tCisco\tPAP2T\t\t\n\
+        dhcp-vendor\tCisco SPA301\tCisco\tSPA301\t\t\n\
+        dhcp-vendor\tCisco SPA303\tCisco\tSPA303\t\t\n\
+        dhcp-vendor\tCisco SPA502G\tCisco\tSPA502\t\t\n\
+        dhcp-vendor\tCisco SPA504G\tCisco\tSPA504\t\t\n\
+        dhcp-vendor\tCisco SPA509G\tCisco\tSPA509\t\t\n\
+        dhcp-vendor\tCisco SPA514G\tCisco\tSPA514\t\t\n\
+        dhcp-vendor\tCISCO SPA112\tCisco\tSPA112\t\t\n\
+        dhcp-vendor\tLINKSYS SPA-921\tCisco\tSPA921\t\t\n\
+        dhcp-vendor\tLINKSYS SPA-941\tCisco\tSPA941\t\t\n\
+        dhcp-vendor\tLINKSYS SPA-2102\tCisco\tSPA2102\t\t\n\
+        dhcp-vendor\tLINKSYS SPA-3102\tCisco\tSPA3102\t\t";
+
+    /// The other Cisco rows (cisco_sccp's, Cisco 3PCC/MPP ones), where this
+    /// family must stay silent.
+    const NOT_OURS: &str = "\
+        dhcp-vendor\tCisco Systems, Inc. IP Phone 7912\n\
+        dhcp-vendor\tCisco Systems, Inc. IP Phone CP-7960G\\x00\n\
+        dhcp-vendor\tCisco Systems, Inc. IP Phone CP-9951\\x00\n\
+        dhcp-vendor\tCisco Systems Inc. Wireless Phone 7921\n\
+        tftp-path\tITLFile.tlv\n\
+        http-path\t/ITLFile.tlv\n\
+        dhcp-vendor\tCISCO ATA191-MPP\n\
+        dhcp-vendor\tCISCO ATA192-MPP\n\
+        dhcp-vendor\tCP-7841-3PCC\n\
+        dhcp-vendor\tCisco Systems, Inc. IP Phone CP-7940\\x00\n\
+        dhcp-vendor\tCisco Systems, Inc. IP Phone SPA509G\n\
+        dhcp-vendor\tCisco Systems, Inc. IP Phone SPA525G";
+
+    fn unescape(s: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'\\' && b.get(i + 1) == Some(&b'x') {
+                out.push(u8::from_str_radix(&s[i + 2..i + 4], 16).unwrap());
+                i += 4;
+            } else {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    fn request<'a>(protocol: &str, input: &'a [u8]) -> Request<'a> {
+        match protocol {
+            "http-ua" => Request::Http { path: b"/", user_agent: Some(input) },
+            "http-path" => Request::Http { path: input, user_agent: None },
+            "tftp-path" => Request::Tftp { filename: input },
+            "dhcp-vendor" => Request::Dhcp { vendor_class: input },
+            other => panic!("{other}"),
+        }
+    }
+
+    fn ua<'a>(ua: &'a [u8], path: &'a [u8]) -> Option<DeviceInfo<'a>> {
+        CiscoSpa.extract(&Request::Http { path, user_agent: Some(ua) })
+    }
+
+    fn tftp(name: &[u8]) -> Option<DeviceInfo<'_>> {
+        CiscoSpa.extract(&Request::Tftp { filename: name })
+    }
+
+    fn dhcp(vci: &[u8]) -> Option<DeviceInfo<'_>> {
+        CiscoSpa.extract(&Request::Dhcp { vendor_class: vci })
+    }
+
+    #[test]
+    fn every_vector_extracts() {
+        for row in VECTORS.lines() {
+            let [protocol, input, vendor, model, version, mac] =
+                row.split('\t').collect::<Vec<_>>().try_into().unwrap();
+            let input = unescape(input);
+            let info = CiscoSpa.extract(&request(protocol, &input)).unwrap_or_else(|| panic!("{row}"));
+            let field = |f: &Option<Cow<'_, str>>| f.as_deref().unwrap_or("").to_owned();
+            assert_eq!(field(&info.vendor), vendor, "{row}");
+            assert_eq!(field(&info.model), model, "{row}");
+            assert_eq!(field(&info.version), version, "{row}");
+            assert_eq!(info.mac.map(|m| m.to_string()).unwrap_or_default(), mac, "{row}");
+            assert!(!matches!(info.model, Some(Cow::Owned(_))), "borrowed, never built: {row}");
+        }
+        for row in NOT_OURS.lines() {
+            let (protocol, input) = row.split_once('\t').unwrap();
+            let input = unescape(input);
+            assert_eq!(CiscoSpa.extract(&request(protocol, &input)), None, "{row}");
+        }
+    }
+
+    /// The whole identification (every family's answer, merged by vote)
+    /// gives the vectors of both Cisco families.
+    #[test]
+    fn merged_identification_of_cisco_rows() {
+        let sccp_rows = super::super::cisco_sccp::tests::VECTORS;
+        for row in VECTORS.lines().chain(sccp_rows.lines()) {
+            let [protocol, input, vendor, model, version, mac] =
+                row.split('\t').collect::<Vec<_>>().try_into().unwrap();
+            let input = unescape(input);
+            let info = crate::identify::identify(&request(protocol, &input));
+            let field = |f: &Option<Cow<'_, str>>| f.as_deref().unwrap_or("").to_owned();
+            let got = [field(&info.vendor), field(&info.model), field(&info.version)];
+            assert_eq!(got, [vendor, model, version], "{row}");
+            assert_eq!(info.mac.map(|m| m.to_string()).unwrap_or_default(), mac, "{row}");
+        }
+    }
+
+    #[test]
+    fn user_agents() {
+        let info = ua(b"Cisco/SPA508G-7.4.4 (0002FDFF2103)(CBT141400UK)", b"/spa-phone.xml").unwrap();
+        assert_eq!(info.sn.as_deref(), Some("CBT141400UK"));
+        // Without a MAC in the UA, the one of the requested profile.
+        let info = ua(b"Cisco/SPA525G-7.4.7 (CBT141900G7)", b"/0002fdff2104.xml").unwrap();
+        assert_eq!(info.mac.unwrap().to_string(), "00:02:fd:ff:21:04");
+        let info = ua(b"Cisco/SPA525G-7.4.7 (CBT141900G7)", b"/prov/0002fdff2104.xml?x=1").unwrap();
+        assert_eq!(info.mac.unwrap().to_string(), "00:02:fd:ff:21:04");
+        for path in [&b"/0002FDFF2104.xml"[..], b"/a0002fdff2104.xml", b"/0002fdff2104.xml.bak", b"/fdff2104.xml"] {
+            assert_eq!(ua(b"Cisco/SPA525G-7.4.7 (CBT141900G7)", path).unwrap().mac, None);
+        }
+        let info = ua(b"Cisco/SPA508G-7.4.8a (0002FDFF2103)(CBT141400UK)", b"/").unwrap();
+        assert_eq!(info.version.as_deref(), Some("7.4.8a"));
+        let info = ua(b"Linksys/SPA-942-6.1.5(a) (88019FA42805)", b"/").unwrap();
+        // The Linksys parenthesis is the serial number.
+        assert_eq!((info.sn.as_deref(), info.mac), (Some("88019FA42805"), None));
+        let info = ua(b"Linksys/PAP2T-5.1.6(LS) (FM500H123456)", b"/").unwrap();
+        assert_eq!(info.model.as_deref(), Some("PAP2T"));
+        assert_eq!(info.version.as_deref(), Some("5.1.6(LS)"));
+        // Only with a UA; the path alone belongs to nobody in particular.
+        assert_eq!(CiscoSpa.extract(&Request::Http { path: b"/0002fdff2104.xml", user_agent: None }), None);
+        assert_eq!(ua(b"", b"/0002fdff2104.xml"), None);
+        assert_eq!(ua(b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:d5:7d:72", b"/805ec0d57d72.xml"), None);
+    }
+
+    #[test]
+    fn tftp_files() {
+        let model = |name: &'static [u8]| tftp(name).and_then(|i| i.model).map(Cow::into_owned);
+        assert_eq!(model(b"/spa502G.cfg"), Some("SPA502G".into()));
+        assert_eq!(model(b"/spa525G2.cfg"), Some("SPA525G2".into()));
+        assert_eq!(model(b"/spa942.cfg"), Some("SPA942".into()));
+        assert_eq!(model(b"/spa122.cfg"), Some("SPA122".into()));
+        assert_eq!(model(b"/spa8000.cfg"), Some("SPA8000".into()));
+        assert_eq!(model(b"/spa999x.cfg"), Some("SPA999X".into()));
+        assert!(matches!(tftp(b"/spa502g.cfg").unwrap().model, Some(Cow::Borrowed("SPA502G"))));
+        assert_eq!(model(b"ATA0011223344AA.cnf.xml"), Some("ATA190".into()));
+        assert_eq!(tftp(b"ATA0011223344AA.cnf.xml").unwrap().mac, None, "port 2's file has a shifted MAC");
+        for name in [&b"spa502G.cfg"[..], b"/spa.cfg", b"/spa502G.xml", b"init.cfg", b"ATA0011223344aa.cnf.xml"] {
+            assert_eq!(tftp(name), None, "{}", String::from_utf8_lossy(name));
+        }
+    }
+
+    #[test]
+    fn dhcp_classes() {
+        let model = |vci: &'static [u8]| dhcp(vci).and_then(|i| i.model).map(Cow::into_owned);
+        assert_eq!(model(b"CISCO ATA190"), Some("ATA190".into()));
+        assert_eq!(model(b"Cisco ATA190g"), Some("ATA190G".into()));
+        assert_eq!(model(b"Cisco SPA525g"), Some("SPA525".into()));
+        assert_eq!(model(b"LINKSYS SPA-9620000"), Some("SPA9620".into()));
+        assert_eq!(model(b"CISCO SPA122\x00\x00"), Some("SPA122".into()));
+        assert_eq!(model(b"cisco SPA122"), None);
+        assert_eq!(model(b"Linksys SPA-942"), None);
+    }
+
+    #[test]
+    fn bad_input_never_panics() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"\xff\xfe\x00",
+            b"Cisco/",
+            b"Linksys/",
+            b"Cisco/SPA508G-7.4.4 (0002FDFF2103)(CBT14\xff1400UK)",
+            b"Cisco/SPA508G-7.4.\xff4 (0002FDFF2103)(CBT141400UK)",
+            b"Linksys/SPA-942-6.1.5\xe9 (88019FA42805)",
+            b"/spa\xff\xfe.cfg",
+            b"/spa\n.cfg",
+            b"CISCO SPA1\xff",
+            b"LINKSYS SPA-\xff",
+        ];
+        for c in cases {
+            for r in [
+                Request::Dhcp { vendor_class: c },
+                Request::Tftp { filename: c },
+                Request::Http { path: c, user_agent: Some(c) },
+                Request::Http { path: b"/0002fdff2104.xml", user_agent: Some(c) },
+            ] {
+                let _ = CiscoSpa.extract(&r);
+            }
+        }
+        // A non-ASCII version is dropped, the rest is kept.
+        let info = ua(b"Cisco/SPA508G-7.4.\xff4 (0002FDFF2103)(CBT141400UK)", b"/").unwrap();
+        assert_eq!(info.version, None);
+        assert_eq!(info.model.as_deref(), Some("SPA508G"));
+        assert_eq!(info.mac.unwrap().to_string(), "00:02:fd:ff:21:03");
+        assert_eq!(ua(b"Linksys/SPA-942-6.1.5\xe9 (88019FA42805)", b"/").unwrap().version, None);
+        assert_eq!(tftp(b"/spa\xff\xfe.cfg"), None);
+        assert_eq!(tftp(b"/spa\n.cfg"), None);
+    }
+
+    fn plugin(models: Value, extra: Value) -> Plugin {
+        let mut info = json!({"version": "1.0.0", "description": "test", "family": "cisco_spa", "models": models});
+        for (k, v) in extra.as_object().unwrap() {
+            info[k] = v.clone();
+        }
+        let info: PluginInfo = serde_json::from_value(info).unwrap();
+        Plugin { id: "wazo-cisco-spa-test".into(), dir: "/nonexistent".into(), info, family: &CiscoSpa }
+    }
+
+    fn phones() -> Plugin {
+        plugin(
+            json!({
+                "SPA301": {"version": "7.5.5", "lines": 1, "firmware": "spa50x-30x-7-5-5.bin",
+                           "firmware_step": {"below": "7.5.2b", "firmware": "spa50x-30x-7-5-2b.bin"}},
+                "SPA509G": {"version": "7.5.5", "lines": 12, "keys": 12, "expansion_modules": 2,
+                            "dictionary": "spa50x_30x_{lang}_v755.xml"},
+                "SPA525G": {"version": "7.5.5", "lines": 5, "keys": 5, "expansion_modules": 2},
+                "SPA525G2": {"version": "7.5.5", "lines": 5, "keys": 5, "expansion_modules": 2},
+                "SPA502G": {"version": "7.5.5", "lines": 1, "keys": 0, "expansion_modules": 2}
+            }),
+            json!({"common_files": ["spa301.cfg", "spa509G.cfg"]}),
+        )
+    }
+
+    fn atas() -> Plugin {
+        plugin(json!({"ATA190": {"version": "1.2.2", "lines": 2, "load": "ATA190.1-2-2-003"}}), json!({}))
+    }
+
+    fn info(
+        vendor: Option<&'static str>,
+        model: Option<&'static str>,
+        version: Option<&'static str>,
+    ) -> DeviceInfo<'static> {
+        DeviceInfo {
+            vendor: vendor.map(Cow::Borrowed),
+            model: model.map(Cow::Borrowed),
+            version: version.map(Cow::Borrowed),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn association() {
+        let p = phones();
+        let a = |i| CiscoSpa.associate(&p, &i);
+        assert_eq!(a(info(Some("Cisco"), Some("SPA509G"), Some("7.5.5"))), EXACT);
+        assert_eq!(a(info(Some("Cisco"), Some("SPA509G"), Some("7.4.4"))), COMPLETE);
+        assert_eq!(a(info(Some("Cisco"), Some("SPA509G"), None)), COMPLETE);
+        // The 3-digit model of a Cisco DHCP class is the plugin's G model.
+        assert_eq!(a(info(Some("Cisco"), Some("SPA509"), None)), COMPLETE);
+        assert_eq!(a(info(Some("Cisco"), Some("SPA525"), None)), COMPLETE);
+        assert_eq!(CiscoSpa.associate(&p, &dhcp(b"Cisco SPA525G2").unwrap()), COMPLETE);
+        assert_eq!(resolve_model(&p, "SPA525").unwrap().0, "SPA525G");
+        assert_eq!(resolve_model(&p, "SPA30"), None);
+        // Another plugin's model.
+        assert_eq!(a(info(Some("Cisco"), Some("SPA942"), Some("6.1.5(a)"))), IMPROBABLE);
+        assert_eq!(a(info(Some("Cisco"), Some("7941G"), None)), IMPROBABLE);
+        // No model: below cisco_sccp's 310, so a bare `Cisco Systems` class
+        // goes to the SCCP plugins (quirk 13.2).
+        assert_eq!(a(info(Some("Cisco"), None, None)), PROBABLE);
+        assert_eq!(a(info(Some("Yealink"), Some("SPA509G"), None)), IMPROBABLE);
+        assert_eq!(a(info(None, Some("SPA509G"), None)), UNKNOWN);
+        let ua_info = ua(b"Cisco/SPA509G-7.5.5 (0002FDFF2103)(CBT141400UK)", b"/").unwrap();
+        assert_eq!(CiscoSpa.associate(&p, &ua_info), EXACT);
+        assert_eq!(CiscoSpa.associate(&atas(), &tftp(b"ATA0011223344AA.cnf.xml").unwrap()), COMPLETE);
+    }
+
+    fn device(model: &str) -> Device {
+        Device {
+            id: "d1".into(),
+            mac: Some(Mac::parse("00:11:22:33:44:55").unwrap()),
+            vendor: Some("Cisco".into()),
+            model: Some(model.into()),
+            ..Default::default()
+        }
+    }
+
+    fn raw(v: Value) -> Map {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn device_files() {
+        let mut r = raw(json!({"http_port": 8667}));
+        let files = CiscoSpa.configure(&phones(), &device("SPA509G"), &mut r).unwrap();
+        assert_eq!(files, vec![DeviceFile::template("001122334455.xml")]);
+        // ATA190: one file per port, the second named after a shifted MAC.
+        let mut r = raw(json!({"http_port": 8667, "sip_lines": {"1": {"username": "a"}, "2": {"username": "b"}}}));
+        let files = CiscoSpa.configure(&atas(), &device("ATA190"), &mut r).unwrap();
+        assert_eq!(
+            files,
+            vec![
+                DeviceFile::template("ATA001122334455.cnf.xml"),
+                DeviceFile {
+                    path: "ATA112233445501.cnf.xml".into(),
+                    source: FileSource::Template(ATA_PORT2_TEMPLATE.into())
+                }
+            ]
+        );
+        let mut r = raw(json!({"http_port": 8667, "sip_lines": {"1": {"username": "a"}}}));
+        assert_eq!(CiscoSpa.configure(&atas(), &device("ATA190"), &mut r).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn sensitive_trigger_and_sync() {
+        for name in [&b"001122334455.xml"[..], b"0011223344AA.xml", b"ATA001122334455.cnf.xml", b"abc001122334455.xml"]
+        {
+            assert!(CiscoSpa.is_sensitive(name), "{}", String::from_utf8_lossy(name));
+        }
+        for name in [
+            &b"spa-phone.xml"[..],
+            b"spa509G.cfg",
+            b"abcd001122334455.xml",
+            b"00112233445.xml",
+            b"001122334455.cfg",
+            b"a.b001122334455.xml",
+            b"001122334455.cnf",
+            b"",
+        ] {
+            assert!(!CiscoSpa.is_sensitive(name), "{}", String::from_utf8_lossy(name));
+        }
+        assert_eq!(CiscoSpa.remote_state_trigger(&device("SPA509G")).unwrap(), "001122334455.xml");
+        assert_eq!(CiscoSpa.remote_state_trigger(&device("ATA190")).unwrap(), "ATA001122334455.cnf.xml");
+        assert_eq!(CiscoSpa.remote_state_trigger(&Device::default()), None);
+        let mac = device("x").mac;
+        assert!(CiscoSpa.is_remote_state_trigger(mac, Some("SPA509G"), b"001122334455.xml"));
+        assert!(CiscoSpa.is_remote_state_trigger(mac, None, b"001122334455.xml"));
+        assert!(!CiscoSpa.is_remote_state_trigger(mac, Some("SPA509G"), b"001122334455.cnf.xml"));
+        assert!(!CiscoSpa.is_remote_state_trigger(mac, Some("SPA509G"), b"001122334456.xml"));
+        assert!(CiscoSpa.is_remote_state_trigger(mac, Some("ATA190"), b"ATA001122334455.cnf.xml"));
+        assert!(!CiscoSpa.is_remote_state_trigger(mac, Some("ATA190"), b"ATA112233445501.cnf.xml"));
+        assert!(!CiscoSpa.is_remote_state_trigger(None, Some("ATA190"), b"ATA001122334455.cnf.xml"));
+        assert_eq!(CiscoSpa.sync_notify(&device("SPA509G")), Some(SyncNotify::CHECK_SYNC));
+        assert_eq!(CiscoSpa.sync_notify(&device("ATA190")), Some(SyncNotify::CHECK_SYNC));
+    }
+
+    #[test]
+    fn required_parameters() {
+        let err = CiscoSpa.configure(&phones(), &device("SPA509G"), &mut raw(json!({"tftp_port": 69}))).unwrap_err();
+        assert_eq!(err, ConfigureError::MissingParameter("http_port"));
+        let mut dev = device("SPA509G");
+        dev.mac = None;
+        let err = CiscoSpa.configure(&phones(), &dev, &mut raw(json!({"http_port": 8667}))).unwrap_err();
+        assert_eq!(err, ConfigureError::MissingDeviceField("mac"));
+    }
+
+    #[test]
+    fn function_keys_and_units() {
+        let mut r = raw(json!({
+            "http_port": 8667,
+            "funckeys": {
+                "10": {"type": "blf", "value": "1010", "label": "Ann & Co"},
+                "1": {"type": "speeddial", "value": "1001"},
+                "2": {"type": "park", "value": "700", "label": "Park"},
+                "13": {"type": "blf", "value": "1013"},
+                "76": {"type": "blf", "value": "1076"},
+                "77": {"type": "blf", "value": "1077"},
+                "5": {"type": "paging", "value": "1"},
+                "6": {"type": "speeddial"},
+                "0": {"type": "speeddial", "value": "1"},
+                "x": {"type": "speeddial", "value": "1"}
+            }
+        }));
+        CiscoSpa.configure(&phones(), &device("SPA509G"), &mut r).unwrap();
+        assert_eq!(
+            r["XX_fkeys"],
+            "<Extension_1_>Disabled</Extension_1_>\n<Short_Name_1_>1001</Short_Name_1_>\n\
+             <Extended_Function_1_>fnc=sd;ext=1001@$PROXY;nme=1001</Extended_Function_1_>\n\
+             <Extension_2_>Disabled</Extension_2_>\n<Short_Name_2_>Park</Short_Name_2_>\n\
+             <Extended_Function_2_>fnc=sd;ext=700@$PROXY;nme=Park</Extended_Function_2_>\n\
+             <Extension_10_>Disabled</Extension_10_>\n<Short_Name_10_>Ann &amp; Co</Short_Name_10_>\n\
+             <Extended_Function_10_>fnc=sd+blf+cp;sub=1010@$PROXY;nme=Ann &amp; Co</Extended_Function_10_>\n\
+             <Unit_1_Key_1>fnc=sd+blf+cp;sub=1013@$PROXY;nme=1013</Unit_1_Key_1>\n\
+             <Unit_2_Key_32>fnc=sd+blf+cp;sub=1076@$PROXY;nme=1076</Unit_2_Key_32>"
+        );
+        // No line keys: everything goes to the attendant consoles.
+        let mut r = raw(json!({"http_port": 8667, "funckeys": {"1": {"type": "blf", "value": "1001"}}}));
+        CiscoSpa.configure(&phones(), &device("SPA502G"), &mut r).unwrap();
+        assert_eq!(r["XX_fkeys"], "<Unit_1_Key_1>fnc=sd+blf+cp;sub=1001@$PROXY;nme=1001</Unit_1_Key_1>");
+        // A model without key data gets none; nor does an unknown model.
+        for model in ["SPA301", "SPA999"] {
+            let mut r = raw(json!({"http_port": 8667, "funckeys": {"1": {"type": "blf", "value": "1001"}}}));
+            CiscoSpa.configure(&phones(), &device(model), &mut r).unwrap();
+            assert!(!r.contains_key("XX_fkeys"), "{model}");
+        }
+        // The 3-digit DHCP model keeps its keys.
+        let mut r = raw(json!({"http_port": 8667, "funckeys": {"6": {"type": "blf", "value": "1006"}}}));
+        CiscoSpa.configure(&phones(), &device("SPA525"), &mut r).unwrap();
+        assert!(r["XX_fkeys"].as_str().unwrap().starts_with("<Unit_1_Key_1>"));
+        assert_eq!(r["XX_model"], "SPA525G");
+    }
+
+    fn tz_text(posix: &str) -> String {
+        format_timezone(&tz::parse_posix_tz("x", posix).unwrap())
+    }
+
+    #[test]
+    fn time_zones() {
+        assert_eq!(
+            format_timezone(&tz::timezone_info("America/Montreal").unwrap()),
+            "<Time_Zone>GMT-05:00</Time_Zone>\n\
+             <Daylight_Saving_Time_Enable>yes</Daylight_Saving_Time_Enable>\n\
+             <Daylight_Saving_Time_Rule>start=3/8/7/2:00:00;end=11/1/7/2:00:00;save=1:00:00</Daylight_Saving_Time_Rule>"
+        );
+        assert_eq!(
+            format_timezone(&tz::timezone_info("Europe/Paris").unwrap()),
+            "<Time_Zone>GMT+01:00</Time_Zone>\n\
+             <Daylight_Saving_Time_Enable>yes</Daylight_Saving_Time_Enable>\n\
+             <Daylight_Saving_Time_Rule>start=3/-1/7/2:00:00;end=10/-1/7/3:00:00;save=1:00:00</Daylight_Saving_Time_Rule>"
+        );
+        assert_eq!(
+            format_timezone(&tz::timezone_info("Asia/Kolkata").unwrap()),
+            "<Time_Zone>GMT+05:30</Time_Zone>\n<Daylight_Saving_Time_Enable>no</Daylight_Saving_Time_Enable>"
+        );
+        assert!(tz_text("NST3:30NDT,M3.2.0,M11.1.0").starts_with("<Time_Zone>GMT-03:30</Time_Zone>"));
+        // Day-of-year rules are exact dates (weekday 0); times are clamped
+        // into the day.
+        assert!(tz_text("AAA3BBB,J60/2,J305").contains("start=3/1/0/2:00:00;end=11/1/0/2:00:00"));
+        assert!(tz_text("AAA3BBB,59,M11.1.0/-1").contains("start=3/1/0/2:00:00;end=11/1/7/0:00:00"));
+        assert!(tz_text("<-02>2<-01>,M3.5.0/-1,M10.5.0/25").contains("end=10/-1/7/23:59:59"));
+        assert!(tz_text("<+1030>-10:30<+11>-11,M10.1.0,M4.1.0").contains("save=0:30:00"));
+    }
+
+    #[test]
+    fn lines_locale_and_server() {
+        let mut r = raw(json!({
+            "http_port": 8667, "ip": "10.0.0.1", "locale": "fr_FR", "timezone": "Europe/Paris",
+            "sip_proxy_ip": "10.0.0.2", "sip_backup_proxy_ip": "10.0.0.3", "sip_dtmf_mode": "RTP-in-band",
+            "sip_srtp_mode": "required", "sip_transport": "tls", "exten_voicemail": "*98",
+            "sip_outbound_proxy_ip": "10.0.0.9", "sip_outbound_proxy_port": 5070,
+            "X_xivo_phonebook_ip": "10.0.0.7", "X_xivo_user_uuid": "u-1",
+            "sip_lines": {
+                "10": {"username": "ten"},
+                "2": {"username": "two", "proxy_ip": "10.0.0.5", "proxy_port": 5080, "backup_proxy_ip": "",
+                      "dtmf_mode": "SIP-INFO", "srtp_mode": "disabled", "voicemail": "*99"},
+                "1": {"username": "one"}
+            }
+        }));
+        CiscoSpa.configure(&phones(), &device("SPA509G"), &mut r).unwrap();
+        let lines = r["XX_lines"].as_object().unwrap();
+        assert_eq!(lines.keys().collect::<Vec<_>>(), ["1", "2", "10"], "numeric order");
+        let one = &lines["1"];
+        assert_eq!(one["XX_proxy"], "wazo_proxies1:SRV=10.0.0.2:5060:p=0|10.0.0.3:5060:p=1");
+        assert_eq!((&one["XX_proxy_ip"], &one["XX_proxy_port"]), (&json!("10.0.0.2"), &json!("5060")));
+        assert_eq!(one["XX_dtmf"], "InBand");
+        assert_eq!(one["XX_srtp"], "Yes");
+        assert_eq!(one["XX_transport"], "TLS");
+        assert_eq!(one["XX_voicemail"], "*98");
+        assert_eq!(one["XX_outbound_proxy"], "10.0.0.9:5070");
+        assert_eq!(one["username"], "one");
+        let two = &lines["2"];
+        assert_eq!(two["XX_proxy"], "wazo_proxies2:SRV=10.0.0.5:5080:p=0|10.0.0.3:5060:p=1");
+        assert_eq!(two["XX_dtmf"], "INFO");
+        assert_eq!(two["XX_srtp"], "No");
+        assert_eq!(two["XX_voicemail"], "*99");
+        assert_eq!(r["XX_proxies"]["10"], "wazo_proxies10:SRV=10.0.0.2:5060:p=0|10.0.0.3:5060:p=1");
+        assert_eq!(r["XX_language"], "French");
+        assert_eq!(r["XX_locale"], "fr-FR");
+        assert_eq!(r["XX_directory_name"], "Répertoire Wazo");
+        assert_eq!(
+            r["XX_xivo_phonebook_url"],
+            "http://10.0.0.7:9498/0.1/directories/input/default/cisco?xivo_user_uuid=u-1"
+        );
+        assert_eq!(r["XX_server_url"], "http://10.0.0.1:8667");
+        assert_eq!(r["XX_cisco_timezone"], "Central Europe Standard/Daylight Time");
+        assert_eq!(r["XX_encoding"], "UTF-8");
+        assert_eq!(
+            r["XX_dictionary_script"],
+            "serv=http://10.0.0.1:8667/i18n/;d0=English;x0=spa50x_30x_en_v755.xml;d1=French;x1=spa50x_30x_fr_v755.xml;\
+             d2=German;x2=spa50x_30x_de_v755.xml;d3=Spanish;x3=spa50x_30x_es_v755.xml"
+        );
+        assert!(!r.contains_key("XX_upgrade_rule"));
+
+        // Lines beyond the model's are left out; the firmware step.
+        let mut r = raw(json!({
+            "http_port": 8667, "ip": "10.0.0.1", "sip_lines": {"1": {"username": "a"}, "2": {"username": "b"}}
+        }));
+        CiscoSpa.configure(&phones(), &device("SPA301"), &mut r).unwrap();
+        assert_eq!(r["XX_lines"].as_object().unwrap().len(), 1);
+        assert_eq!(r["XX_lines"]["1"]["XX_proxy"], "");
+        assert_eq!(r["XX_lines"]["1"]["XX_dtmf"], "Auto");
+        assert_eq!(r["XX_lines"]["1"]["XX_transport"], "UDP");
+        assert_eq!(
+            r["XX_upgrade_rule"],
+            "($SWVER lt 7.5.2b) ? http://10.0.0.1:8667/firmware/spa50x-30x-7-5-2b.bin | \
+             http://10.0.0.1:8667/firmware/spa50x-30x-7-5-5.bin"
+        );
+        assert_eq!(r["XX_locale"], "en-US");
+        assert_eq!(r["XX_directory_name"], "Wazo Directory");
+        assert!(!r.contains_key("XX_language") && !r.contains_key("XX_timezone"));
+
+        // The ATA190's load; plugin-level directory names and encoding.
+        let mut r = raw(json!({"http_port": 8667, "locale": "fr_CA"}));
+        CiscoSpa.configure(&atas(), &device("ATA190"), &mut r).unwrap();
+        assert_eq!(r["XX_load"], "ATA190.1-2-2-003");
+        let latin = plugin(
+            json!({"SPA942": {"version": "6.1.5(a)", "lines": 4}}),
+            json!({"encoding": "iso-8859-1", "directory_names": {"en": "Directory", "fr": "Annuaire"}}),
+        );
+        CiscoSpa.configure(&latin, &device("SPA942"), &mut r).unwrap();
+        assert_eq!(r["XX_encoding"], "ISO-8859-1");
+        assert_eq!(r["XX_directory_name"], "Annuaire");
+        r.insert("locale".into(), json!("de_DE"));
+        CiscoSpa.configure(&latin, &device("SPA942"), &mut r).unwrap();
+        assert_eq!(r["XX_directory_name"], "Directory");
+        assert_eq!(r["XX_language"], "German");
+    }
+
+    #[test]
+    fn common_files() {
+        let base = raw(json!({"ip": "10.0.0.1", "http_port": 8667, "http_base_url": "http://prov.example:8667"}));
+        let files = CiscoSpa.common_files(&phones(), &base).unwrap();
+        assert_eq!(files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), ["spa301.cfg", "spa509G.cfg"]);
+        for f in &files {
+            assert_eq!(f.template, "common/model.cfg.tpl");
+            assert_eq!(f.context["XX_server_url"], "http://prov.example:8667");
+        }
+        assert!(CiscoSpa.common_files(&atas(), &base).unwrap().is_empty());
+    }
+
+    /// The bundled plugins load, name this family, and give every model a
+    /// version, a line count, a template and a capabilities entry; their
+    /// common files are the names the devices ask for.
+    #[test]
+    fn bundled_plugins() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
+        let expect: [(&str, &[&str], &[&str]); 8] = [
+            (
+                "wazo-cisco-spa-7.5.5",
+                &[
+                    "SPA301", "SPA303", "SPA501G", "SPA502G", "SPA504G", "SPA508G", "SPA509G", "SPA512G", "SPA514G",
+                    "SPA525G", "SPA525G2",
+                ],
+                &[
+                    "spa301.cfg",
+                    "spa303.cfg",
+                    "spa501G.cfg",
+                    "spa502G.cfg",
+                    "spa504G.cfg",
+                    "spa508G.cfg",
+                    "spa509G.cfg",
+                    "spa512G.cfg",
+                    "spa514G.cfg",
+                    "spa525G.cfg",
+                    "spa525G2.cfg",
+                ],
+            ),
+            (
+                "wazo-cisco-spa-legacy",
+                &["SPA901", "SPA921", "SPA922", "SPA941", "SPA942", "SPA962"],
+                &["spa901.cfg", "spa921.cfg", "spa922.cfg", "spa941.cfg", "spa942.cfg", "spa962.cfg"],
+            ),
+            ("wazo-cisco-pap2t-5.1.6", &["PAP2T"], &["init.cfg"]),
+            ("wazo-cisco-spa100-1.3.5p", &["SPA112", "SPA122"], &["spa112.cfg", "spa122.cfg"]),
+            ("wazo-cisco-spa2102-5.2.12", &["SPA2102"], &["spa2102.cfg"]),
+            ("wazo-cisco-spa3102-5.1.10", &["SPA3102"], &["spa3102.cfg"]),
+            ("wazo-cisco-spa8000-6.1.11", &["SPA8000"], &["spa8000.cfg"]),
+            ("wazo-cisco-ata190-1.2.2", &["ATA190"], &["dialplan.xml"]),
+        ];
+        for (id, models, commons) in expect {
+            let p = Plugin::load(&root.join(id)).unwrap();
+            assert_eq!(p.info.family, "cisco_spa");
+            assert_eq!(p.info.models.keys().collect::<Vec<_>>(), models, "{id}");
+            let names: Vec<&str> =
+                p.info.extra["common_files"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+            assert_eq!(names, commons, "{id}");
+            for (name, model) in &p.info.models {
+                let cap = format!("Cisco, {name}, {}", model.version.as_deref().unwrap());
+                assert!(p.info.capabilities.contains_key(&cap), "{id}: no capabilities {cap:?}");
+                assert!(model.get_u64("lines").is_some(), "{id} {name}");
+                assert!(p.templates_dir().join(format!("{name}.tpl")).is_file(), "{id} {name}.tpl");
+                // Every common file of a phone model is named after it, as
+                // the phone asks for it (`/spa$PSN.cfg`).
+                if let Some(psn) = name.strip_prefix("SPA") {
+                    assert!(
+                        names.contains(&format!("spa{psn}.cfg").as_str())
+                            || names.contains(&format!("spa{}.cfg", psn.to_lowercase()).as_str()),
+                        "{id} {name}"
+                    );
+                }
+            }
+            // The device asking for a common file over TFTP is recognised.
+            for name in names.iter().filter(|n| n.starts_with("spa") || **n == "init.cfg") {
+                let info = tftp(format!("/{name}").as_bytes()).map(DeviceInfo::into_owned);
+                let model = info.and_then(|i| i.model).unwrap_or_else(|| panic!("{name}"));
+                assert!(resolve_model(&p, &model).is_some(), "{id} {name}: {model}");
+            }
+            assert!(p.templates_dir().join("base.tpl").is_file());
+            assert!(p.templates_dir().join("common/model.cfg.tpl").is_file());
+        }
+        let legacy = Plugin::load(&root.join("wazo-cisco-spa-legacy")).unwrap();
+        assert_eq!(legacy.info.extra["encoding"], "iso-8859-1");
+    }
+}

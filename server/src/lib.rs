@@ -4,6 +4,7 @@
 //! `http::proto`) that take bytes and time and return decisions; the monoio
 //! loops around them own the sockets, rings and timers.
 
+pub mod api;
 pub mod body;
 pub mod http;
 pub mod limits;
@@ -13,6 +14,7 @@ pub mod runtime;
 pub mod seclog;
 pub mod serve;
 pub mod snapshot;
+pub mod sync;
 pub mod tftp;
 pub mod writer;
 

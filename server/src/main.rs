@@ -19,9 +19,9 @@ use provd_server::pipeline::Policy;
 use provd_server::runtime::{self, Driver, IoOptions, ThreadSockets};
 use provd_server::seclog::SecurityLog;
 use provd_server::serve::{Shared, Stats};
-use provd_server::snapshot::{self, GenerationHint};
+use provd_server::snapshot::{self, GenerationHint, PluginSet};
 use provd_server::writer::{Writer, WriterConfig};
-use provd_server::{http, net, tftp};
+use provd_server::{api, http, net, tftp};
 use provd_shared::data::{DataDir, base_raw_config_for};
 
 #[derive(Parser, Debug)]
@@ -36,9 +36,37 @@ struct Args {
     /// TFTP listen address for phones ("off" to disable).
     #[arg(long, default_value = "0.0.0.0:69", value_name = "ADDR:PORT")]
     tftp: String,
-    /// REST API listen address (served by the management component).
+    /// REST API listen address ("off" to disable).
     #[arg(long, default_value = "127.0.0.1:8666", value_name = "ADDR:PORT")]
-    api: SocketAddr,
+    api: String,
+    /// A token REST clients must send in X-Auth-Token (repeatable). Without
+    /// one, the token in <data>/api-token is used (created on first start).
+    #[arg(long, value_name = "TOKEN")]
+    api_token: Vec<String>,
+    /// A file whose lines are accepted tokens.
+    #[arg(long, value_name = "PATH")]
+    api_token_file: Option<PathBuf>,
+    /// No authentication on the REST API (refused unless it listens on loopback).
+    #[arg(long)]
+    api_no_auth: bool,
+    /// Threads answering REST requests.
+    #[arg(long, default_value_t = 4)]
+    api_threads: usize,
+    /// How synchronize reaches phones: "sip" (provd sends the NOTIFY) or "ami" (Asterisk sends it).
+    #[arg(long, default_value = "sip", value_name = "BACKEND")]
+    sync: String,
+    /// UDP port phones listen on for SIP (SIP backend).
+    #[arg(long, default_value_t = 5060)]
+    sync_sip_port: u16,
+    /// Seconds to wait for a phone's answer to a NOTIFY (RFC 3261 Timer F; retransmissions start at 1/64 of it).
+    #[arg(long, default_value_t = 32.0)]
+    sync_timeout: f64,
+    /// Asterisk manager address (AMI backend).
+    #[arg(long, default_value = "127.0.0.1:5038", value_name = "ADDR:PORT")]
+    sync_ami: String,
+    /// Asterisk manager user and secret (AMI backend), as USER:SECRET.
+    #[arg(long, value_name = "USER:SECRET")]
+    sync_ami_login: Option<String>,
     /// I/O driver; the one chosen is logged at start.
     #[arg(long, value_enum, default_value_t = Driver::Auto)]
     driver: Driver,
@@ -95,6 +123,56 @@ fn parse_addr(s: &str, what: &str) -> anyhow::Result<Option<SocketAddr>> {
     s.parse().map(Some).map_err(|e| anyhow::anyhow!("--{what} {s:?}: {e}"))
 }
 
+/// Who may use the REST API: explicit tokens, a token file, or the token
+/// in `<data>/api-token`, created (owner-only) on first start.
+fn api_auth(args: &Args, data: &DataDir, addr: SocketAddr) -> anyhow::Result<api::Auth> {
+    if args.api_no_auth {
+        if !addr.ip().is_loopback() {
+            anyhow::bail!("--api-no-auth is refused on {addr}: only a loopback REST API may run without tokens");
+        }
+        eprintln!("provd-server: REST API without authentication (--api-no-auth)");
+        return Ok(api::Auth::Disabled);
+    }
+    let mut tokens = args.api_token.clone();
+    let read = |path: &std::path::Path| -> anyhow::Result<Vec<String>> {
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("token file {}: {e}", path.display()))?;
+        Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect())
+    };
+    if let Some(path) = &args.api_token_file {
+        tokens.extend(read(path)?);
+    }
+    if tokens.is_empty() {
+        let path = data.root().join("api-token");
+        if !path.exists() {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let token = uuid::Uuid::new_v4().simple().to_string();
+            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
+            writeln!(f, "{token}")?;
+            eprintln!("provd-server: created REST API token in {}", path.display());
+        }
+        tokens = read(&path)?;
+        if tokens.is_empty() {
+            anyhow::bail!("{} holds no token", path.display());
+        }
+    }
+    Ok(api::Auth::Tokens(tokens))
+}
+
+/// The single tenant devices belong to, chosen once and kept in the store.
+fn default_tenant(store: &provd_shared::store::Store) -> anyhow::Result<String> {
+    let mut w = store.write_txn()?;
+    let mut params = store.params(&w)?;
+    if let Some(t) = params.get("tenant_uuid").and_then(|t| t.as_str()) {
+        return Ok(t.to_owned());
+    }
+    let tenant = uuid::Uuid::new_v4().to_string();
+    params.insert("tenant_uuid".into(), serde_json::Value::from(tenant.clone()));
+    store.set_params(&mut w, &params)?;
+    w.commit()?;
+    Ok(tenant)
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     match run(args) {
@@ -109,6 +187,7 @@ fn main() -> ExitCode {
 fn run(args: Args) -> anyhow::Result<()> {
     let http_addr = parse_addr(&args.http, "http")?;
     let tftp_addr = parse_addr(&args.tftp, "tftp")?;
+    let api_addr = parse_addr(&args.api, "api")?;
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let driver = args.driver.resolve();
     if args.driver == Driver::Uring && !monoio::utils::detect_uring() {
@@ -167,18 +246,22 @@ fn run(args: Args) -> anyhow::Result<()> {
     for b in broken {
         eprintln!("provd-server: warning: {b}");
     }
-    let plugins = Arc::new(plugins);
+    let plugins = Arc::new(PluginSet::new(plugins));
+    let compile_lock = Arc::new(std::sync::Mutex::new(()));
     let fds = net::raise_fd_limit();
     let seclog_path = args.security_log.clone().unwrap_or_else(|| args.data.join("provd-fail2ban.log"));
     let seclog =
         SecurityLog::start(&seclog_path).map_err(|e| anyhow::anyhow!("security log {}: {e}", seclog_path.display()))?;
     let hint = GenerationHint::default();
     let policy = Policy { nat: false, create_anonymous: args.create_anonymous };
+    let stats = Arc::new(Stats::default());
     let writer = Writer::start(
         data.clone(),
         plugins.clone(),
         seclog.clone(),
         hint.clone(),
+        compile_lock.clone(),
+        stats.clone(),
         WriterConfig {
             per_ip: Rate { per_second: args.autocreate_per_minute / 60.0, burst: args.autocreate_burst },
             global: Rate {
@@ -204,10 +287,12 @@ fn run(args: Args) -> anyhow::Result<()> {
     let shared = Arc::new(Shared {
         store,
         plugins,
+        compile_lock,
         writer,
         seclog,
         hint,
-        stats: Stats::default(),
+        stats,
+        fetches: Default::default(),
         stop: stop.clone(),
         base_policy: policy,
     });
@@ -237,7 +322,20 @@ fn run(args: Args) -> anyhow::Result<()> {
     if let Some(s) = tftp_sockets.as_ref().and_then(|s| s.first()) {
         eprintln!("provd-server: TFTP on {}", s.local_addr()?);
     }
-    eprintln!("provd-server: REST API on {} is not served by this build", args.api);
+    if let Some(addr) = api_addr {
+        let auth = api_auth(&args, &data, addr)?;
+        let tenant = default_tenant(&shared.store)?;
+        let sync = api::sync::SyncConfig::from_args(
+            &args.sync,
+            args.sync_sip_port,
+            Duration::from_secs_f64(args.sync_timeout),
+            &args.sync_ami,
+            args.sync_ami_login.as_deref(),
+        )?;
+        let api = Arc::new(api::Api::new(data.clone(), shared.clone(), auth, tenant, sync));
+        let bound = api::start(api, addr, args.api_threads)?;
+        eprintln!("provd-server: REST API on {bound}");
+    }
 
     let mut http_listeners = http_listeners.map(|v| v.into_iter());
     let mut tftp_sockets = tftp_sockets.map(|v| v.into_iter());

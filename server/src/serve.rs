@@ -3,42 +3,138 @@
 //! writer (waiting only when the answer depends on them), and find the file
 //! in the device's plugin.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
 
-use provd_shared::Plugin;
 use provd_shared::family::Request;
 use provd_shared::store::Store;
 
 use crate::body::Body;
 use crate::pipeline::{self, Decision};
 use crate::seclog::SecurityLog;
-use crate::snapshot::{Current, GenerationHint, Snapshot};
+use crate::snapshot::{Current, GenerationHint, PluginSet, Snapshot};
 use crate::writer::{Job, Writer};
+
+/// What happened to phone requests of one protocol.
+#[derive(Default)]
+pub struct ProtocolCounters {
+    pub served: AtomicU64,
+    pub not_found: AtomicU64,
+    /// No device or no plugin: "Nowhere to route this request".
+    pub unrouted: AtomicU64,
+    /// The store or the writer failed the request.
+    pub unavailable: AtomicU64,
+}
 
 /// Counters for logs and metrics.
 #[derive(Default)]
 pub struct Stats {
-    pub requests: AtomicU64,
-    pub served: AtomicU64,
-    pub not_found: AtomicU64,
-    pub unrouted: AtomicU64,
+    pub http: ProtocolCounters,
+    pub tftp: ProtocolCounters,
+    /// Identified a device with nothing to update: the fast path.
+    pub known: AtomicU64,
+    /// Handed to the writer without waiting (new information to record).
+    pub updated: AtomicU64,
+    /// Waited for the writer (a new device's first file).
     pub waited_for_writer: AtomicU64,
+    /// Nothing identified, nothing created.
+    pub unidentified: AtomicU64,
+    /// Device creations refused by the rate limits.
+    pub autocreate_refused: AtomicU64,
     pub writer_busy: AtomicU64,
     pub bytes: AtomicU64,
     pub transfers_in_flight: AtomicU64,
+    /// Compiles run in this process (the writer's renders, the API's
+    /// reconfigurations), their time and failed devices.
+    pub compiles: AtomicU64,
+    pub compile_nanos: AtomicU64,
+    pub compile_last_nanos: AtomicU64,
+    pub render_failures: AtomicU64,
+}
+
+impl Stats {
+    pub fn compiled(&self, took: std::time::Duration, failures: usize) {
+        let nanos = took.as_nanos() as u64;
+        self.compiles.fetch_add(1, Ordering::Relaxed);
+        self.compile_nanos.fetch_add(nanos, Ordering::Relaxed);
+        self.compile_last_nanos.store(nanos, Ordering::Relaxed);
+        self.render_failures.fetch_add(failures as u64, Ordering::Relaxed);
+    }
+
+    fn of(&self, request: &Request<'_>) -> &ProtocolCounters {
+        match request {
+            Request::Tftp { .. } => &self.tftp,
+            _ => &self.http,
+        }
+    }
+}
+
+/// Phones fetching their remote-state trigger file, recorded only while
+/// someone watches (a mass synchronize waiting for phones to come back):
+/// otherwise the request path pays one atomic load.
+#[derive(Default)]
+pub struct TriggerFetches {
+    watchers: AtomicUsize,
+    seen: std::sync::Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+/// Keeps [`TriggerFetches`] recording while alive.
+pub struct FetchWatch<'a>(&'a TriggerFetches);
+
+impl Drop for FetchWatch<'_> {
+    fn drop(&mut self) {
+        if self.0.watchers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.seen.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
+    }
+}
+
+impl TriggerFetches {
+    /// Fetches per device kept: enough to see one after a NOTIFY even if
+    /// the phone also fetched just before it.
+    const KEEP: usize = 8;
+
+    pub fn watch(&self) -> FetchWatch<'_> {
+        self.watchers.fetch_add(1, Ordering::AcqRel);
+        FetchWatch(self)
+    }
+
+    pub fn active(&self) -> bool {
+        self.watchers.load(Ordering::Relaxed) > 0
+    }
+
+    pub fn record(&self, device_id: &str, at: Instant) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let times = seen.entry(device_id.to_owned()).or_default();
+        if times.len() == Self::KEEP {
+            times.remove(0);
+        }
+        times.push(at);
+    }
+
+    /// The first fetch by `device_id` at or after `since`.
+    pub fn first_since(&self, device_id: &str, since: Instant) -> Option<Instant> {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.get(device_id)?.iter().copied().find(|t| *t >= since)
+    }
 }
 
 /// What every I/O thread shares.
 pub struct Shared {
     pub store: Store,
-    pub plugins: Arc<Vec<Plugin>>,
+    pub plugins: Arc<PluginSet>,
+    /// Compiles run one at a time in this process (the writer's renders,
+    /// the API's reconfigurations).
+    pub compile_lock: Arc<std::sync::Mutex<()>>,
     pub writer: Writer,
     pub seclog: SecurityLog,
     pub hint: GenerationHint,
-    pub stats: Stats,
+    pub stats: Arc<Stats>,
+    pub fetches: TriggerFetches,
     pub stop: Arc<AtomicBool>,
     pub base_policy: crate::pipeline::Policy,
 }
@@ -51,7 +147,8 @@ pub struct ThreadCtx {
 
 impl ThreadCtx {
     pub fn new(shared: Arc<Shared>) -> provd_shared::store::Result<Rc<ThreadCtx>> {
-        let current = Current::new(shared.store.clone(), shared.base_policy, shared.hint.clone())?;
+        let current =
+            Current::new(shared.store.clone(), shared.base_policy, shared.hint.clone(), shared.plugins.clone())?;
         Ok(Rc::new(ThreadCtx { shared, current }))
     }
 }
@@ -102,24 +199,51 @@ impl RouteKey {
 /// serve; `basename` its file name.
 pub async fn resolve(ctx: &ThreadCtx, request: Request<'_>, ip: IpAddr, path: &str, basename: &[u8]) -> Resolution {
     let shared = &ctx.shared;
-    shared.stats.requests.fetch_add(1, Ordering::Relaxed);
+    let counters = shared.stats.of(&request);
+    let resolution = resolve_counted(ctx, request, ip, path, basename).await;
+    let counter = match &resolution {
+        Resolution::File(_) => &counters.served,
+        Resolution::NotFound => &counters.not_found,
+        Resolution::NowhereToRoute => &counters.unrouted,
+        Resolution::Unavailable => &counters.unavailable,
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+    resolution
+}
+
+async fn resolve_counted(ctx: &ThreadCtx, request: Request<'_>, ip: IpAddr, path: &str, basename: &[u8]) -> Resolution {
+    let shared = &ctx.shared;
     let snapshot = ctx.current.get();
     let info = pipeline::extract(&request);
-    let decision =
-        match pipeline::decide(&shared.store, &snapshot.txn, &shared.plugins, &snapshot.policy, &info, ip, basename) {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("provd-server: pipeline: {e}");
-                return Resolution::Unavailable;
-            }
-        };
+    let decision = match pipeline::decide(
+        &shared.store,
+        &snapshot.txn,
+        &snapshot.plugins,
+        &snapshot.policy,
+        &info,
+        ip,
+        basename,
+    ) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("provd-server: pipeline: {e}");
+            return Resolution::Unavailable;
+        }
+    };
+    if shared.fetches.active() {
+        note_trigger_fetch(shared, &snapshot, &decision, &info, basename);
+    }
     match decision {
-        Decision::Known { plugin, .. } => find(ctx, &snapshot, plugin.as_deref(), path, ip, basename),
+        Decision::Known { plugin, .. } => {
+            shared.stats.known.fetch_add(1, Ordering::Relaxed);
+            find(ctx, &snapshot, plugin.as_deref(), path, ip, basename)
+        }
         Decision::Unknown => {
-            shared.stats.unrouted.fetch_add(1, Ordering::Relaxed);
+            shared.stats.unidentified.fetch_add(1, Ordering::Relaxed);
             Resolution::NowhereToRoute
         }
         Decision::Write { wait: false, plugin, .. } => {
+            shared.stats.updated.fetch_add(1, Ordering::Relaxed);
             let job = Job { info: info.into_owned(), ip, file: basename.to_vec(), reply: None };
             if shared.writer.submit(job).is_err() {
                 shared.stats.writer_busy.fetch_add(1, Ordering::Relaxed);
@@ -144,6 +268,27 @@ pub async fn resolve(ctx: &ThreadCtx, request: Request<'_>, ip: IpAddr, path: &s
     }
 }
 
+/// Records a device fetching its remote-state trigger file (the proof a
+/// synchronized phone came back for its configuration).
+fn note_trigger_fetch(
+    shared: &Shared,
+    snapshot: &Snapshot,
+    decision: &Decision<'_>,
+    info: &provd_shared::DeviceInfo<'_>,
+    basename: &[u8],
+) {
+    let (Decision::Known { device_id, plugin: Some(plugin) }
+    | Decision::Write { device_id: Some(device_id), plugin: Some(plugin), .. }) = decision
+    else {
+        return;
+    };
+    if let Some(p) = snapshot.plugins.iter().find(|p| p.id == **plugin)
+        && p.family.is_remote_state_trigger(info.mac, info.model.as_deref(), basename)
+    {
+        shared.fetches.record(device_id, Instant::now());
+    }
+}
+
 fn find(
     ctx: &ThreadCtx,
     snapshot: &Rc<Snapshot>,
@@ -153,8 +298,7 @@ fn find(
     basename: &[u8],
 ) -> Resolution {
     let shared = &ctx.shared;
-    let Some(plugin) = plugin.and_then(|id| shared.plugins.iter().find(|p| p.id == id)) else {
-        shared.stats.unrouted.fetch_add(1, Ordering::Relaxed);
+    let Some(plugin) = plugin.and_then(|id| snapshot.plugins.iter().find(|p| p.id == id)) else {
         return Resolution::NowhereToRoute;
     };
     // Logged before the lookup, whether the file exists or not (as
@@ -165,24 +309,18 @@ fn find(
     let Some(key) = RouteKey::new(&plugin.id, path) else { return Resolution::NotFound };
     let route = match shared.store.route(&snapshot.txn, key.as_str()) {
         Ok(Some(r)) => r,
-        Ok(None) => {
-            shared.stats.not_found.fetch_add(1, Ordering::Relaxed);
-            return Resolution::NotFound;
-        }
+        Ok(None) => return Resolution::NotFound,
         Err(e) => {
             eprintln!("provd-server: route {}: {e}", key.as_str());
             return Resolution::Unavailable;
         }
     };
     match shared.store.content(&snapshot.txn, &route) {
-        Ok(bytes) => {
-            shared.stats.served.fetch_add(1, Ordering::Relaxed);
-            Resolution::File(Found {
-                body: Body::new(snapshot.clone(), bytes),
-                etag: route.etag(),
-                modified: route.modified(),
-            })
-        }
+        Ok(bytes) => Resolution::File(Found {
+            body: Body::new(snapshot.clone(), bytes),
+            etag: route.etag(),
+            modified: route.modified(),
+        }),
         Err(e) => {
             eprintln!("provd-server: content {}: {e}", key.as_str());
             Resolution::Unavailable

@@ -9,7 +9,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use provd_shared::Plugin;
 use std::time::Duration;
 
 use provd_shared::config::truthy;
@@ -17,8 +20,26 @@ use provd_shared::store::{ReadTxn, Result, Store};
 
 use crate::pipeline::Policy;
 
+/// The installed plugins, replaced whole when one is installed, upgraded,
+/// reloaded or removed; snapshots take the set current when they open.
+pub struct PluginSet(RwLock<Arc<Vec<Plugin>>>);
+
+impl PluginSet {
+    pub fn new(plugins: Vec<Plugin>) -> PluginSet {
+        PluginSet(RwLock::new(Arc::new(plugins)))
+    }
+    pub fn get(&self) -> Arc<Vec<Plugin>> {
+        self.0.read().unwrap().clone()
+    }
+    pub fn replace(&self, plugins: Vec<Plugin>) {
+        *self.0.write().unwrap() = Arc::new(plugins);
+    }
+}
+
 pub struct Snapshot {
     pub txn: ReadTxn<'static>,
+    /// The plugins routing uses with this generation.
+    pub plugins: Arc<Vec<Plugin>>,
     pub generation: u64,
     pub policy: Policy,
     /// The URL key phones must put first in HTTP paths, when set.
@@ -26,7 +47,8 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn open(store: &Store, base: Policy) -> Result<Snapshot> {
+    pub fn open(store: &Store, base: Policy, plugins: &PluginSet) -> Result<Snapshot> {
+        let plugins = plugins.get();
         let txn = store.env().clone().static_read_txn()?;
         let generation = store.generation(&txn)?;
         let params = store.params(&txn)?;
@@ -39,7 +61,7 @@ impl Snapshot {
         }
         let url_key =
             params.get("provisioning_key").and_then(|v| v.as_str()).filter(|k| !k.is_empty()).map(str::to_owned);
-        Ok(Snapshot { txn, generation, policy, url_key })
+        Ok(Snapshot { txn, plugins, generation, policy, url_key })
     }
 }
 
@@ -59,16 +81,17 @@ impl GenerationHint {
 /// One thread's current snapshot.
 pub struct Current {
     store: Store,
+    plugins: Arc<PluginSet>,
     base: Policy,
     hint: GenerationHint,
     snapshot: RefCell<Rc<Snapshot>>,
 }
 
 impl Current {
-    pub fn new(store: Store, base: Policy, hint: GenerationHint) -> Result<Current> {
-        let snapshot = Rc::new(Snapshot::open(&store, base)?);
+    pub fn new(store: Store, base: Policy, hint: GenerationHint, plugins: Arc<PluginSet>) -> Result<Current> {
+        let snapshot = Rc::new(Snapshot::open(&store, base, &plugins)?);
         hint.raise(snapshot.generation);
-        Ok(Current { store, base, hint, snapshot: RefCell::new(snapshot) })
+        Ok(Current { store, plugins, base, hint, snapshot: RefCell::new(snapshot) })
     }
 
     /// The snapshot of the newest generation known (an atomic load on the
@@ -83,7 +106,7 @@ impl Current {
 
     /// Opens a snapshot of the latest generation now.
     pub fn refresh(&self) -> Option<Rc<Snapshot>> {
-        match Snapshot::open(&self.store, self.base) {
+        match Snapshot::open(&self.store, self.base, &self.plugins) {
             Ok(s) => {
                 let s = Rc::new(s);
                 self.hint.raise(s.generation);

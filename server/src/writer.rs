@@ -11,15 +11,16 @@ use std::time::{Duration, Instant};
 
 use futures_channel::oneshot;
 use provd_compiler::compile::{self, Options, Scope};
+use provd_shared::Device;
 use provd_shared::data::DataDir;
 use provd_shared::family::DeviceInfo;
 use provd_shared::store::{Index, Owner, Store, StoreError};
-use provd_shared::{Device, Plugin};
 
 use crate::limits::{CreationLimiter, Rate};
 use crate::pipeline::{self, Applied, Policy};
 use crate::seclog::SecurityLog;
-use crate::snapshot::GenerationHint;
+use crate::serve::Stats;
+use crate::snapshot::{GenerationHint, PluginSet};
 
 /// One request's information for the writer.
 pub struct Job {
@@ -68,9 +69,11 @@ pub struct Writer {
 impl Writer {
     pub fn start(
         data: DataDir,
-        plugins: Arc<Vec<Plugin>>,
+        plugins: Arc<PluginSet>,
         seclog: SecurityLog,
         hint: GenerationHint,
+        compile_lock: Arc<std::sync::Mutex<()>>,
+        stats: Arc<Stats>,
         config: WriterConfig,
     ) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::sync_channel::<Job>(16_384);
@@ -81,6 +84,8 @@ impl Writer {
                 plugins,
                 seclog,
                 hint,
+                compile_lock,
+                stats,
                 config,
             };
             while let Ok(first) = rx.recv() {
@@ -107,9 +112,11 @@ impl Writer {
 
 struct WriterThread {
     data: DataDir,
-    plugins: Arc<Vec<Plugin>>,
+    plugins: Arc<PluginSet>,
     seclog: SecurityLog,
     hint: GenerationHint,
+    compile_lock: Arc<std::sync::Mutex<()>>,
+    stats: Arc<Stats>,
     limiter: CreationLimiter,
     config: WriterConfig,
 }
@@ -146,12 +153,16 @@ impl WriterThread {
         }
         let mut results = Vec::with_capacity(batch.len());
         let now = Instant::now();
+        let plugins = self.plugins.get();
         for job in batch {
-            let limiter = &mut self.limiter;
-            let applied =
-                pipeline::apply(&store, &mut w, &self.plugins, &policy, &job.info, job.ip, &job.file, || {
-                    limiter.allow(job.ip, now)
-                })?;
+            let (limiter, stats) = (&mut self.limiter, &self.stats);
+            let applied = pipeline::apply(&store, &mut w, &plugins, &policy, &job.info, job.ip, &job.file, || {
+                let allowed = limiter.allow(job.ip, now);
+                if !allowed {
+                    stats.autocreate_refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                allowed
+            })?;
             if applied.created
                 && let Some(id) = &applied.device_id
             {
@@ -173,6 +184,7 @@ impl WriterThread {
     }
 
     fn render(&self, ids: Vec<String>) {
+        let _one_at_a_time = self.compile_lock.lock().unwrap_or_else(|e| e.into_inner());
         let started = Instant::now();
         let scope = Scope::Devices(ids);
         let result = compile::renderer(&self.data, &scope).and_then(|(renderer, _)| {
@@ -180,6 +192,7 @@ impl WriterThread {
         });
         match result {
             Ok(report) => {
+                self.stats.compiled(started.elapsed(), report.failures.len());
                 for f in &report.failures {
                     eprintln!("provd-server: render: {f}");
                 }

@@ -100,12 +100,25 @@ impl DataDir {
         self.root.join("plugins")
     }
 
-    /// Installs every bundled plugin whose directory is missing. An existing
-    /// directory is left alone: its `var/templates` are the administrator's.
+    /// Installs every bundled plugin this data directory has never had. An
+    /// existing directory is left alone (its `var/templates` are the
+    /// administrator's), and a plugin uninstalled through the API stays
+    /// uninstalled: the ids installed once are remembered in `.bundled`.
     fn install_bundled_plugins(&self) -> Result<Vec<String>, DataError> {
         let dir = self.plugins_dir();
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let record = dir.join(".bundled");
+        let mut known: Vec<String> = match std::fs::read_to_string(&record) {
+            Ok(text) => text.lines().map(str::to_owned).collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(io(&record)(e)),
+        };
         let mut installed = Vec::new();
         for id in bundled_plugin_ids() {
+            if known.iter().any(|k| k == id) {
+                continue;
+            }
+            known.push(id.to_owned());
             if dir.join(id).exists() {
                 continue;
             }
@@ -127,6 +140,10 @@ impl DataDir {
             let target = dir.join(id);
             std::fs::rename(&tmp, &target).map_err(io(&target))?;
             installed.push(id.to_owned());
+        }
+        let text: String = known.iter().map(|k| format!("{k}\n")).collect();
+        if std::fs::read_to_string(&record).ok().as_deref() != Some(text.as_str()) {
+            std::fs::write(&record, text).map_err(io(&record))?;
         }
         Ok(installed)
     }
@@ -238,7 +255,15 @@ mod tests {
         assert!(user.starts_with("ap") && user.len() == 10);
         drop(r);
         drop(data);
-        let (_data, again) = DataDir::open(dir.path()).unwrap();
+        let (data, again) = DataDir::open(dir.path()).unwrap();
         assert!(again.is_empty(), "{again:?}");
+
+        // A bundled plugin the administrator uninstalled stays uninstalled.
+        let gone = bundled_plugin_ids()[0];
+        std::fs::remove_dir_all(data.plugins_dir().join(gone)).unwrap();
+        drop(data);
+        let (data, again) = DataDir::open(dir.path()).unwrap();
+        assert!(again.is_empty(), "{again:?}");
+        assert!(!data.plugins_dir().join(gone).exists());
     }
 }

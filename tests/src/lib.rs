@@ -1,6 +1,8 @@
 //! Helpers for the end-to-end tests: find the real binaries, make data
 //! directories.
 
+pub mod sipp;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -61,6 +63,8 @@ pub struct Server {
     child: std::process::Child,
     pub http: std::net::SocketAddr,
     pub tftp: std::net::SocketAddr,
+    /// The REST API, unless the test turned it off.
+    pub api: Option<std::net::SocketAddr>,
     pub data: PathBuf,
     log: std::sync::Arc<std::sync::Mutex<String>>,
 }
@@ -81,6 +85,8 @@ impl Server {
                 "--threads",
                 "2",
             ])
+            // Tests run in parallel: never the fixed default port.
+            .args(if extra.contains(&"--api") { &[][..] } else { &["--api", "127.0.0.1:0"][..] })
             .args(extra)
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -96,9 +102,10 @@ impl Server {
                 let _ = tx.send(line);
             }
         });
-        let (mut http, mut tftp) = (None, None);
+        let (mut http, mut tftp, mut api) = (None, None, None);
+        let api_off = extra.windows(2).any(|w| w == ["--api", "off"]);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while http.is_none() || tftp.is_none() {
+        while http.is_none() || tftp.is_none() || (api.is_none() && !api_off) {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => {
@@ -108,6 +115,9 @@ impl Server {
                     if let Some(a) = line.strip_prefix("provd-server: TFTP on ") {
                         tftp = a.parse().ok();
                     }
+                    if let Some(a) = line.strip_prefix("provd-server: REST API on ") {
+                        api = a.parse().ok();
+                    }
                 }
                 Err(_) => {
                     let _ = child.kill();
@@ -115,7 +125,7 @@ impl Server {
                 }
             }
         }
-        Server { child, http: http.unwrap(), tftp: tftp.unwrap(), data: data.to_owned(), log }
+        Server { child, http: http.unwrap(), tftp: tftp.unwrap(), api, data: data.to_owned(), log }
     }
 
     /// Everything the server wrote on stderr so far.
@@ -125,6 +135,12 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.http)
+    }
+
+    /// A REST client for this server's API, with the token the server made.
+    pub fn rest(&self) -> Rest {
+        let token = std::fs::read_to_string(self.data.join("api-token")).unwrap_or_default().trim().to_owned();
+        Rest { base: format!("http://{}", self.api.expect("the REST API is on")), token: Some(token) }
     }
 
     /// SIGTERM, then waits for the exit (killing after a minute).
@@ -175,6 +191,77 @@ unsafe extern "C" {
 /// Runs curl with `args`; returns (status code or exit, body).
 pub fn curl(args: &[&str]) -> Output {
     Command::new("curl").args(["-s", "--max-time", "30"]).args(args).output().expect("curl (scripts/install-test-deps)")
+}
+
+pub const PROVD_JSON: &str = "application/vnd.proformatique.provd+json";
+
+/// A REST response as curl saw it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub head: String,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head
+            .lines()
+            .find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+/// The REST API driven with curl, as an administrator's script would.
+#[derive(Debug, Clone)]
+pub struct Rest {
+    pub base: String,
+    pub token: Option<String>,
+}
+
+impl Rest {
+    /// `method path` with `extra` curl arguments.
+    pub fn call(&self, method: &str, path: &str, extra: &[&str]) -> Reply {
+        let url = format!("{}{path}", self.base);
+        let mut args = vec!["-i", "-X", method];
+        let auth;
+        if let Some(t) = &self.token {
+            auth = format!("X-Auth-Token: {t}");
+            args.extend(["-H", &auth]);
+        }
+        args.extend(extra);
+        args.push(&url);
+        let out = curl(&args);
+        let pos = out
+            .stdout
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no response to {method} {path}: {}", String::from_utf8_lossy(&out.stderr)));
+        let head = String::from_utf8_lossy(&out.stdout[..pos]).into_owned();
+        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        Reply { status, head, body: out.stdout[pos + 4..].to_vec() }
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.call("GET", path, &[])
+    }
+
+    pub fn delete(&self, path: &str) -> Reply {
+        self.call("DELETE", path, &[])
+    }
+
+    /// A body in provd's media type.
+    pub fn send(&self, method: &str, path: &str, body: &serde_json::Value) -> Reply {
+        let body = body.to_string();
+        self.call(method, path, &["-H", &format!("Content-Type: {PROVD_JSON}"), "--data-binary", &body])
+    }
 }
 
 /// Polls `f` until it returns true or `attempts` tries pass (20 ms apart).

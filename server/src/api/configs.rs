@@ -1,0 +1,219 @@
+//! `/0.2/cfg_mgr`: configs (global, not tenant-scoped), their flattened
+//! raw config, and autocreate.
+
+use std::collections::{HashMap, HashSet};
+
+use provd_compiler::compile::Scope;
+use provd_shared::store::{Index, Store};
+use provd_shared::{Config, ConfigTree, raw_config};
+use serde_json::{Map, Value, json};
+
+use super::http::{Req, Resp, links, parse_document};
+use super::selector::Query;
+use super::{Api, get, internal, url_segment};
+
+pub fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
+    match (req.method, rest) {
+        ("GET", []) => {
+            get(req, || Ok(links(req.path, &[("cfg.configs", "configs"), ("cfg.autocreate", "autocreate")])))
+        }
+        ("GET", ["configs"]) => get(req, || list(api, req)),
+        ("POST", ["configs"]) => create(api, req),
+        ("GET", ["configs", id]) => get(req, || show(api, id)),
+        ("PUT", ["configs", id]) => update(api, req, id),
+        ("DELETE", ["configs", id]) => delete(api, id),
+        ("GET", ["configs", id, "raw"]) => get(req, || raw(api, id)),
+        ("POST", ["autocreate"]) => autocreate(api, req),
+        (_, [] | ["configs"] | ["configs", _] | ["configs", _, "raw"] | ["autocreate"]) => {
+            Err(Resp::text(405, "Method Not Allowed"))
+        }
+        _ => Err(Resp::not_found("Not Found")),
+    }
+}
+
+fn no_config(id: &str) -> Resp {
+    Resp::not_found(format!("No config with id {id:?}"))
+}
+
+fn list(api: &Api, req: &Req<'_>) -> Result<Value, Resp> {
+    let query = Query::parse(req.query).map_err(|e| Resp::text(400, e.to_string()))?;
+    let store = api.store();
+    let r = store.read_txn().map_err(internal)?;
+    let mut docs = Vec::new();
+    let mut consider = |id: &str, bytes: &[u8]| -> Result<(), Resp> {
+        let doc: Value = serde_json::from_slice(bytes).map_err(|e| internal(format!("config {id:?}: {e}")))?;
+        if query.selector.matches(&doc) {
+            docs.push(doc);
+        }
+        Ok(())
+    };
+    if let Some(Value::String(id)) = query.selector.equals("id") {
+        if let Some(bytes) = store.config_doc(&r, id).map_err(internal)? {
+            consider(id, bytes)?;
+        }
+    } else {
+        for entry in store.config_documents(&r).map_err(internal)? {
+            let (id, bytes) = entry.map_err(internal)?;
+            consider(id, bytes)?;
+        }
+    }
+    Ok(json!({"configs": query.finish(docs)}))
+}
+
+fn show(api: &Api, id: &str) -> Result<Value, Resp> {
+    let store = api.store();
+    let r = store.read_txn().map_err(internal)?;
+    let bytes = store.config_doc(&r, id).map_err(internal)?.ok_or_else(|| no_config(id))?;
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| internal(format!("config {id:?}: {e}")))?;
+    Ok(json!({"config": doc}))
+}
+
+/// Parses and checks a config document, naming the field that is wrong.
+fn parse_config(doc: Map<String, Value>) -> Result<Config, String> {
+    let mut config: Config = parse_document(doc)?;
+    provd_shared::device::check_id(&config.id)
+        .map_err(|why| format!("config id {:?} is not usable: {why}", config.id))?;
+    config.strip_none_if_device();
+    raw_config::validate(&config.raw_config).map_err(|e| e.to_string())?;
+    if config.parent_ids.contains(&config.id) {
+        return Err(format!("field parent_ids: config {:?} cannot be its own parent", config.id));
+    }
+    Ok(config)
+}
+
+fn create(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
+    let mut doc = req.body_object("config")?;
+    if doc.get("id").is_none_or(Value::is_null) {
+        doc.insert("id".into(), Value::from(provd_shared::Device::new_id()));
+    }
+    let config = parse_config(doc).map_err(|e| Resp::text(400, e))?;
+    let id = config.id.clone();
+    api.write(|store, w| {
+        if store.config_doc(w, &id).map_err(internal)?.is_some() {
+            return Err(Resp::text(400, format!("a config with id {id:?} already exists")));
+        }
+        check_no_cycle(store, w, &config).map_err(|e| Resp::text(400, e))?;
+        store.put_config(w, &config).map_err(internal)
+    })?;
+    // Devices may already point at this id (wazo-confd creates the device
+    // first at times).
+    api.compile(Scope::Config(id.clone()))?;
+    Ok(Resp::created(&id, format!("/0.2/cfg_mgr/configs/{}", url_segment(&id))))
+}
+
+fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
+    let mut doc = req.body_object("config")?;
+    doc.insert("id".into(), Value::from(id));
+    // wazo-provd answers 500 for a document it cannot store.
+    let config = parse_config(doc).map_err(|e| Resp::text(500, e))?;
+    let changed = api.write(|store, w| {
+        let old = store.config(w, id).map_err(internal)?.ok_or_else(|| no_config(id))?;
+        if old == config {
+            return Ok(false);
+        }
+        check_no_cycle(store, w, &config).map_err(|e| Resp::text(500, e))?;
+        store.put_config(w, &config).map_err(internal)?;
+        Ok(true)
+    })?;
+    if changed {
+        api.compile(Scope::Config(id.to_owned()))?;
+    }
+    Ok(Resp::empty(204))
+}
+
+/// A config may not inherit from itself through its parents: the
+/// flattening would never end, and every device below it would fail.
+fn check_no_cycle(store: &Store, txn: &provd_shared::store::ReadTxn<'_>, config: &Config) -> Result<(), String> {
+    let mut todo: Vec<String> = config.parent_ids.clone();
+    let mut seen = HashSet::new();
+    while let Some(id) = todo.pop() {
+        if id == config.id {
+            return Err(format!("field parent_ids: config {:?} would inherit from itself", config.id));
+        }
+        if seen.insert(id.clone())
+            && let Some(c) = store.config(txn, &id).map_err(|e| e.to_string())?
+        {
+            todo.extend(c.parent_ids);
+        }
+    }
+    Ok(())
+}
+
+/// Ids of configs inheriting from `id`, directly or not.
+fn descendants(store: &Store, txn: &provd_shared::store::ReadTxn<'_>, id: &str) -> Result<HashSet<String>, Resp> {
+    let mut children: HashMap<String, Vec<String>> = HashMap::new();
+    for c in store.configs(txn).map_err(internal)? {
+        let c = c.map_err(internal)?;
+        for p in c.parent_ids {
+            children.entry(p).or_default().push(c.id.clone());
+        }
+    }
+    let mut out = HashSet::new();
+    let mut todo = vec![id.to_owned()];
+    while let Some(p) = todo.pop() {
+        for c in children.get(&p).into_iter().flatten() {
+            if out.insert(c.clone()) {
+                todo.push(c.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn delete(api: &Api, id: &str) -> Result<Resp, Resp> {
+    let affected = api.write(|store, w| {
+        let config = store.config(w, id).map_err(internal)?.ok_or_else(|| no_config(id))?;
+        if !config.is_deletable() {
+            return Err(Resp::text(403, format!("config {id:?} is not deletable")));
+        }
+        let mut configs = descendants(store, w, id)?;
+        configs.insert(id.to_owned());
+        let mut devices = Vec::new();
+        for c in &configs {
+            devices.extend(store.device_ids_by(w, Index::Config, c).map_err(internal)?);
+        }
+        store.delete_config(w, id).map_err(internal)?;
+        Ok(devices)
+    })?;
+    // Devices on it lose their files; devices on descendants re-render
+    // without it (the dangling parent is skipped, as in wazo-provd).
+    if !affected.is_empty() {
+        api.compile(Scope::Devices(affected))?;
+    }
+    Ok(Resp::empty(204))
+}
+
+fn raw(api: &Api, id: &str) -> Result<Value, Resp> {
+    let store = api.store();
+    let r = store.read_txn().map_err(internal)?;
+    let base = store.base_raw_config(&r).map_err(internal)?.unwrap_or_default();
+    let mut chain = Vec::new();
+    let mut todo = vec![id.to_owned()];
+    let mut seen = HashSet::new();
+    while let Some(c) = todo.pop() {
+        if seen.insert(c.clone())
+            && let Some(config) = store.config(&r, &c).map_err(internal)?
+        {
+            todo.extend(config.parent_ids.iter().cloned());
+            chain.push(config);
+        }
+    }
+    let tree = ConfigTree::new(base, chain);
+    match tree.flatten(id) {
+        Ok(Some(flat)) => Ok(json!({"raw_config": flat})),
+        Ok(None) => Err(no_config(id)),
+        Err(e) => Err(Resp::text(500, e.to_string())),
+    }
+}
+
+fn autocreate(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
+    req.json_body()?;
+    let id = api.write(|store, w| {
+        let config = crate::pipeline::autocreate_config(store, w)
+            .map_err(internal)?
+            .ok_or_else(|| Resp::text(400, "no config has role \"autocreate\" with a SIP line 1"))?;
+        store.put_config(w, &config).map_err(internal)?;
+        Ok(config.id)
+    })?;
+    Ok(Resp::created(&id, format!("/0.2/cfg_mgr/configs/{}", url_segment(&id))))
+}

@@ -1,0 +1,411 @@
+//! The REST API: wazo-provd's `/0.2` surface (`wazo-provd-behaviour.md`
+//! §3) on its own small thread pool, next to the data plane. Changes made
+//! here reach phones on their own: every write bumps the generation the I/O
+//! threads read, and changes to what a device is served trigger a compile.
+
+pub mod http;
+pub mod oip;
+pub mod selector;
+
+mod configs;
+mod devices;
+mod params;
+mod plugins;
+pub mod sync;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use provd_compiler::compile::{self, Options, Report, Scope};
+use provd_shared::data::DataDir;
+use provd_shared::store::{Store, WriteTxn};
+use serde_json::json;
+
+use self::http::{Req, Resp, links};
+use crate::serve::Shared;
+
+/// How clients prove who they are.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// `X-Auth-Token` must be one of these.
+    Tokens(Vec<String>),
+    /// No check (refused unless the API listens on loopback).
+    Disabled,
+}
+
+/// The API's state, shared by its threads.
+pub struct Api {
+    pub data: DataDir,
+    pub shared: Arc<Shared>,
+    pub ops: oip::Operations,
+    pub auth: Auth,
+    /// The single tenant devices belong to.
+    pub tenant: String,
+    pub sync: sync::SyncConfig,
+    pub started: Instant,
+    pub publisher: Publisher,
+}
+
+/// Publishes changes (compiles, plugin reloads) from the API's threads and
+/// from the background operations they start.
+#[derive(Clone)]
+pub struct Publisher {
+    pub data: DataDir,
+    pub shared: Arc<Shared>,
+}
+
+impl Publisher {
+    /// The compile lock: one compile at a time in the process, and held
+    /// while plugin directories are swapped so no compile sees one half moved.
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.shared.compile_lock.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Compiles `scope` and publishes, keeping going past failing devices.
+    pub fn compile(&self, scope: Scope) -> Result<Report, String> {
+        let _one_at_a_time = self.lock();
+        let started = Instant::now();
+        let (renderer, _) = compile::renderer(&self.data, &scope).map_err(|e| e.to_string())?;
+        let report =
+            compile::compile(&self.data, &renderer, &Options { scope, keep_going: true, ..Default::default() })
+                .map_err(|e| e.to_string())?;
+        if let Some(g) = report.generation {
+            self.shared.hint.raise(g);
+        }
+        for f in &report.failures {
+            eprintln!("provd-server: compile: {f}");
+        }
+        self.shared.stats.compiled(started.elapsed(), report.failures.len());
+        Ok(report)
+    }
+
+    /// Reloads the plugin set from the plugins directory (after an install,
+    /// upgrade, reload or uninstall); the plugins that failed to load and why.
+    pub fn reload_plugins(&self) -> Vec<String> {
+        match provd_shared::plugin::scan(&self.data.plugins_dir()) {
+            Ok((plugins, broken)) => {
+                self.shared.plugins.replace(plugins);
+                broken.iter().map(ToString::to_string).collect()
+            }
+            Err(e) => vec![e.to_string()],
+        }
+    }
+
+    /// Reloads, then compiles the plugin's devices and files; the error
+    /// says why its devices could not be configured.
+    pub fn publish_plugin(&self, id: &str) -> Result<Report, String> {
+        let broken = self.reload_plugins();
+        if !self.shared.plugins.get().iter().any(|p| p.id == id) {
+            let why = broken
+                .iter()
+                .find(|b| b.contains(id))
+                .cloned()
+                .unwrap_or_else(|| format!("plugin {id} is not installed"));
+            return Err(format!("plugin {id} does not load: {why}"));
+        }
+        self.compile(Scope::Plugin(id.to_owned()))
+    }
+}
+
+impl Api {
+    pub fn new(data: DataDir, shared: Arc<Shared>, auth: Auth, tenant: String, sync: sync::SyncConfig) -> Api {
+        Api {
+            ops: oip::Operations::default(),
+            auth,
+            tenant,
+            sync,
+            started: Instant::now(),
+            publisher: Publisher { data: data.clone(), shared: shared.clone() },
+            data,
+            shared,
+        }
+    }
+}
+
+/// Binds `addr` and serves the API on `threads` threads; returns the bound
+/// address (for `:0`).
+pub fn start(api: Arc<Api>, addr: SocketAddr, threads: usize) -> std::io::Result<SocketAddr> {
+    let server = tiny_http::Server::http(addr).map_err(std::io::Error::other)?;
+    let bound = server.server_addr().to_ip().unwrap_or(addr);
+    let server = Arc::new(server);
+    for i in 0..threads.max(1) {
+        let (server, api) = (server.clone(), api.clone());
+        std::thread::Builder::new().name(format!("provd-api-{i}")).spawn(move || {
+            loop {
+                match server.recv() {
+                    Ok(request) => handle(&api, request),
+                    Err(e) => {
+                        eprintln!("provd-server: REST API: {e}");
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                }
+            }
+        })?;
+    }
+    Ok(bound)
+}
+
+/// Bodies are read whole (a config with a thousand lines is large); beyond
+/// this the request is refused.
+const MAX_BODY: usize = 16 << 20;
+
+fn header<'r>(request: &'r tiny_http::Request, name: &str) -> Option<&'r str> {
+    request.headers().iter().find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
+}
+
+fn handle(api: &Api, mut request: tiny_http::Request) {
+    let mut body = Vec::new();
+    let too_big =
+        request.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut body).is_err() || body.len() > MAX_BODY;
+    let url = request.url().to_owned();
+    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    let method = request.method().as_str().to_owned();
+    let resp = if too_big {
+        Resp::text(413, "Request body too large")
+    } else if method == "OPTIONS" {
+        // Answered at once, as wazo-provd does.
+        Resp::empty(200)
+    } else {
+        let req = Req {
+            method: &method,
+            path,
+            query,
+            accept: header(&request, "Accept"),
+            content_type: header(&request, "Content-Type"),
+            body: &body,
+        };
+        match authorize(api, &request, path) {
+            Ok(()) => route(api, &req),
+            Err(r) => r,
+        }
+    };
+    let mut response = tiny_http::Response::from_data(resp.body).with_status_code(resp.status);
+    let mut add = |name: &str, value: &str| {
+        if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(h);
+        }
+    };
+    if let Some(ct) = resp.content_type {
+        add("Content-Type", ct);
+    }
+    if let Some(l) = &resp.location {
+        add("Location", l);
+    }
+    for (name, value) in &resp.headers {
+        add(name, value);
+    }
+    add("Access-Control-Allow-Origin", "*");
+    add("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
+    add("Access-Control-Allow-Headers", "Origin, X-Requested-With, Accept, Content-Type, X-Auth-Token, Wazo-Tenant");
+    add("Access-Control-Expose-Headers", "Location");
+    let _ = request.respond(response);
+}
+
+fn authorize(api: &Api, request: &tiny_http::Request, path: &str) -> Result<(), Resp> {
+    // The spec and the metrics are readable without a token, as wazo-provd
+    // serves its api.yml.
+    if path == "/0.2/api/api.yml" || path == "/metrics" {
+        return Ok(());
+    }
+    match &api.auth {
+        Auth::Disabled => Ok(()),
+        Auth::Tokens(tokens) => {
+            let given = header(request, "X-Auth-Token").unwrap_or("");
+            // Compare every byte of every token: no early exit to time.
+            let ok = tokens.iter().fold(false, |ok, t| ok | constant_time_eq(t.as_bytes(), given.as_bytes()));
+            if ok && !given.is_empty() { Ok(()) } else { Err(Resp::text(401, "Unauthorized")) }
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn route(api: &Api, req: &Req<'_>) -> Resp {
+    let decoded: Vec<String> =
+        req.path.trim_end_matches('/').split('/').skip(1).map(selector::percent_decode_path).collect();
+    let parts: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    let m = req.method;
+    let result = match (m, parts.as_slice()) {
+        ("GET", ["metrics"]) => return metrics(api),
+        (_, ["0.2", rest @ ..]) => match (m, rest) {
+            ("GET", []) => get(req, || {
+                Ok(links(
+                    req.path,
+                    &[
+                        ("dev", "dev_mgr"),
+                        ("cfg", "cfg_mgr"),
+                        ("pg", "pg_mgr"),
+                        ("status", "status"),
+                        ("srv.configure", "configure"),
+                    ],
+                ))
+            }),
+            ("GET", ["status"]) => get(req, || status(api)),
+            ("GET", ["api", "api.yml"]) => Ok(Resp {
+                content_type: Some("application/x-yaml"),
+                body: include_bytes!("api.yml").to_vec(),
+                ..Resp::empty(200)
+            }),
+            (_, ["configure", ..]) => params::route(api, req, &rest[1..]),
+            (_, ["dev_mgr", ..]) => devices::route(api, req, &rest[1..]),
+            (_, ["cfg_mgr", ..]) => configs::route(api, req, &rest[1..]),
+            (_, ["pg_mgr", ..]) => plugins::route(api, req, &rest[1..]),
+            _ => Err(Resp::not_found("Not Found")),
+        },
+        _ => Err(Resp::not_found("Not Found")),
+    };
+    result.unwrap_or_else(|r| r)
+}
+
+/// A GET answering a JSON document: the Accept check, then the document.
+pub(crate) fn get(req: &Req<'_>, f: impl FnOnce() -> Result<serde_json::Value, Resp>) -> Result<Resp, Resp> {
+    req.check_accept()?;
+    Ok(Resp::json(200, &f()?))
+}
+
+fn status(api: &Api) -> Result<serde_json::Value, Resp> {
+    let store = &api.shared.store;
+    let r = store.read_txn().map_err(internal)?;
+    Ok(json!({
+        "rest_api": "ok",
+        "generation": store.generation(&r).map_err(internal)?,
+        "devices": store.device_count(&r).map_err(internal)?,
+        "uptime_seconds": api.started.elapsed().as_secs(),
+    }))
+}
+
+/// `id` as one URL path segment (ids may hold any printable character).
+pub(crate) fn url_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> Resp {
+    eprintln!("provd-server: REST API: {e}");
+    Resp::text(500, format!("Internal error: {e}"))
+}
+
+impl Api {
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    /// Runs `f` in a write transaction, bumps the generation (the data
+    /// plane rereads devices and parameters) and commits.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Store, &mut WriteTxn<'_>) -> Result<T, Resp>) -> Result<T, Resp> {
+        let store = self.store();
+        let mut w = store.write_txn().map_err(internal)?;
+        let out = f(store, &mut w)?;
+        let g = store.bump_generation(&mut w).map_err(internal)?;
+        w.commit().map_err(internal)?;
+        self.shared.hint.raise(g);
+        Ok(out)
+    }
+
+    /// Compiles `scope` and publishes (keeping going past failing devices).
+    pub(crate) fn compile(&self, scope: Scope) -> Result<Report, Resp> {
+        self.publisher.compile(scope).map_err(|e| Resp::text(400, e))
+    }
+}
+
+fn metrics(api: &Api) -> Resp {
+    use std::fmt::Write;
+    use std::sync::atomic::Ordering::Relaxed;
+    let s = &api.shared.stats;
+    let store = api.store();
+    let (generation, devices) = store
+        .read_txn()
+        .ok()
+        .map(|r| (store.generation(&r).unwrap_or(0), store.device_count(&r).unwrap_or(0)))
+        .unwrap_or_default();
+    let mut out = String::new();
+    let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, f64)]| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (labels, v) in samples {
+            let _ = writeln!(out, "{name}{labels} {v}");
+        }
+    };
+    let by_proto = |c: &crate::serve::ProtocolCounters| {
+        [
+            ("served", c.served.load(Relaxed)),
+            ("not_found", c.not_found.load(Relaxed)),
+            ("unrouted", c.unrouted.load(Relaxed)),
+            ("unavailable", c.unavailable.load(Relaxed)),
+        ]
+    };
+    let mut requests = Vec::new();
+    let labels: Vec<String> = [("http", &s.http), ("tftp", &s.tftp)]
+        .iter()
+        .flat_map(|(p, c)| by_proto(c).map(|(o, _)| format!("{{protocol=\"{p}\",outcome=\"{o}\"}}")))
+        .collect();
+    let values: Vec<f64> = [&s.http, &s.tftp].iter().flat_map(|c| by_proto(c).map(|(_, v)| v as f64)).collect();
+    for (l, v) in labels.iter().zip(&values) {
+        requests.push((l.as_str(), *v));
+    }
+    metric("provd_requests_total", "counter", "Phone requests by protocol and outcome.", &requests);
+    metric(
+        "provd_identifications_total",
+        "counter",
+        "Identification results: known device, writer involved, unidentified.",
+        &[
+            ("{result=\"known\"}", s.known.load(Relaxed) as f64),
+            ("{result=\"updated\"}", s.updated.load(Relaxed) as f64),
+            ("{result=\"waited\"}", s.waited_for_writer.load(Relaxed) as f64),
+            ("{result=\"unidentified\"}", s.unidentified.load(Relaxed) as f64),
+        ],
+    );
+    metric(
+        "provd_transfers_in_flight",
+        "gauge",
+        "TFTP transfers in progress.",
+        &[("", s.transfers_in_flight.load(Relaxed) as f64)],
+    );
+    metric("provd_bytes_sent_total", "counter", "File bytes sent to phones.", &[("", s.bytes.load(Relaxed) as f64)]);
+    metric("provd_generation", "gauge", "Generation of the store being served.", &[("", generation as f64)]);
+    metric("provd_devices", "gauge", "Devices in the store.", &[("", devices as f64)]);
+    let seconds = |nanos: &std::sync::atomic::AtomicU64| nanos.load(Relaxed) as f64 / 1e9;
+    metric("provd_compiles_total", "counter", "Compiles run by this server.", &[("", s.compiles.load(Relaxed) as f64)]);
+    metric("provd_compile_seconds_total", "counter", "Time spent compiling.", &[("", seconds(&s.compile_nanos))]);
+    metric(
+        "provd_compile_last_seconds",
+        "gauge",
+        "Duration of the last compile.",
+        &[("", seconds(&s.compile_last_nanos))],
+    );
+    metric(
+        "provd_render_failures_total",
+        "counter",
+        "Devices that failed to render.",
+        &[("", s.render_failures.load(Relaxed) as f64)],
+    );
+    metric(
+        "provd_autocreate_refused_total",
+        "counter",
+        "Device creations refused by the rate limits.",
+        &[("", s.autocreate_refused.load(Relaxed) as f64)],
+    );
+    metric(
+        "provd_writer_busy_total",
+        "counter",
+        "Requests the writer could not take.",
+        &[("", s.writer_busy.load(Relaxed) as f64)],
+    );
+    metric(
+        "provd_security_log_dropped_total",
+        "counter",
+        "Security log lines lost.",
+        &[("", api.shared.seclog.dropped() as f64)],
+    );
+    Resp { content_type: Some("text/plain; version=0.0.4"), body: out.into_bytes(), ..Resp::empty(200) }
+}

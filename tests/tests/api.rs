@@ -1,0 +1,446 @@
+//! The REST API, driven with curl: wazo-provd's conventions, devices and
+//! configs, parameters, metrics, DHCP, and changes that reach phones.
+
+use provd_e2e::{PROVD_JSON, Rest, Server, curl, eventually};
+use serde_json::{Value, json};
+
+const UA: &str = "Yealink SIP-T46S 66.86.0.15 80:5e:c0:d5:7d:72";
+const MAC_FILE: &str = "/805ec0d57d72.cfg";
+
+fn start() -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    (dir, server)
+}
+
+/// What the phone gets for its own file.
+fn phone_file(server: &Server) -> String {
+    let out = curl(&["-A", UA, &server.url(MAC_FILE)]);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn device_config(id: &str, username: &str, display: &str) -> Value {
+    json!({"config": {
+        "id": id,
+        "parent_ids": ["base", "defaultconfigdevice"],
+        "deletable": true,
+        "X_type": "device",
+        "raw_config": {"sip_lines": {"1": {
+            "username": username, "password": "secret", "display_name": display,
+            "number": "1001", "proxy_ip": "10.0.0.1", "registrar_ip": "10.0.0.1"
+        }}}
+    }})
+}
+
+#[test]
+fn rest_conventions_match_wazo_provd() {
+    let (_dir, server) = start();
+    let rest = server.rest();
+
+    let root = rest.get("/0.2");
+    assert_eq!(root.status, 200, "{}", root.text());
+    assert_eq!(root.header("Content-Type"), Some(PROVD_JSON));
+    let links = root.json()["links"].as_array().unwrap().clone();
+    let rels: Vec<&str> = links.iter().map(|l| l["rel"].as_str().unwrap()).collect();
+    assert_eq!(rels, ["dev", "cfg", "pg", "status", "srv.configure"]);
+    assert_eq!(links[0]["href"], "/0.2/dev_mgr");
+    assert_eq!(rest.get("/0.2/status").json()["rest_api"], "ok");
+
+    // Media types: 406 on GET, 415 on bodies, 400 on broken JSON.
+    let r = rest.call("GET", "/0.2/dev_mgr/devices", &["-H", "Accept: application/json"]);
+    assert_eq!(r.status, 406);
+    let r = rest.call("POST", "/0.2/dev_mgr/devices", &["-H", "Content-Type: application/json", "-d", "{}"]);
+    assert_eq!(r.status, 415);
+    let r = rest.call("POST", "/0.2/dev_mgr/devices", &["-H", &format!("Content-Type: {PROVD_JSON}"), "-d", "{oops"]);
+    assert_eq!(r.status, 400);
+    assert!(r.text().starts_with("Invalid JSON document: "), "{}", r.text());
+    assert_eq!(r.header("Content-Type"), Some("text/plain; charset=ascii"));
+
+    // Tokens: none or a wrong one is 401; the spec and the metrics need none.
+    let anonymous = Rest { token: None, ..rest.clone() };
+    assert_eq!(anonymous.get("/0.2/dev_mgr/devices").status, 401);
+    assert_eq!(anonymous.get("/0.2/dev_mgr/devices").text(), "Unauthorized");
+    let wrong = Rest { token: Some("not-the-token".into()), ..rest.clone() };
+    assert_eq!(wrong.get("/0.2/status").status, 401);
+    let spec = anonymous.get("/0.2/api/api.yml");
+    assert_eq!(spec.status, 200);
+    assert!(spec.text().contains("/dev_mgr/devices:"));
+    assert_eq!(anonymous.get("/metrics").status, 200);
+
+    // OPTIONS is answered at once with wazo-provd's CORS headers.
+    let r = anonymous.call("OPTIONS", "/0.2/dev_mgr/devices", &[]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Access-Control-Allow-Origin"), Some("*"));
+    assert!(r.header("Access-Control-Allow-Headers").unwrap().contains("X-Auth-Token"));
+
+    assert_eq!(rest.get("/0.2/nothing").status, 404);
+    assert_eq!(rest.call("PATCH", "/0.2/dev_mgr/devices", &[]).status, 405);
+}
+
+#[test]
+fn devices_crud_and_queries() {
+    let (_dir, server) = start();
+    let rest = server.rest();
+
+    let created = rest.send(
+        "POST",
+        "/0.2/dev_mgr/devices",
+        &json!({"device": {"id": "desk1", "mac": "00-15-65-AA-BB-01", "ip": "10.0.0.11", "vendor": "Yealink",
+                           "model": "T46S", "configured": true, "X_note": "kept"}}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(created.json(), json!({"id": "desk1"}));
+    assert_eq!(created.header("Location"), Some("/0.2/dev_mgr/devices/desk1"));
+    for i in 2..=5 {
+        let r = rest.send(
+            "POST",
+            "/0.2/dev_mgr/devices",
+            &json!({"device": {"mac": format!("00:15:65:aa:bb:0{i}"), "ip": format!("10.0.0.1{i}"), "model": if i % 2 == 0 { "T46S" } else { "T21P" }}}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        assert_eq!(id.len(), 32, "generated ids are uuid4 hex: {id}");
+    }
+
+    let got = rest.get("/0.2/dev_mgr/devices/desk1").json()["device"].clone();
+    assert_eq!(got["mac"], "00:15:65:aa:bb:01", "MAC normalised");
+    assert_eq!(got["configured"], false, "computed by provd, not taken from the client");
+    assert_eq!(got["is_new"], true);
+    assert!(got["tenant_uuid"].as_str().is_some_and(|t| t.len() == 36));
+    assert_eq!(got["X_note"], "kept");
+
+    // Refusals say what was wrong.
+    let dup = rest.send("POST", "/0.2/dev_mgr/devices", &json!({"device": {"id": "desk1"}}));
+    assert_eq!(dup.status, 400);
+    assert!(dup.text().contains("already exists"), "{}", dup.text());
+    let bad = rest.send("POST", "/0.2/dev_mgr/devices", &json!({"device": {"mac": "00:15:65:zz"}}));
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().starts_with("field mac: "), "{}", bad.text());
+    let bad = rest.send("POST", "/0.2/dev_mgr/devices", &json!({"device": {"ip": "10.0.0.300"}}));
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("ip"), "{}", bad.text());
+    assert_eq!(rest.send("POST", "/0.2/dev_mgr/devices", &json!({"nodevice": {}})).status, 400);
+
+    // Selectors, by index and by scan, in q and q64.
+    let list = |query: &str| -> Vec<Value> {
+        let r = rest.get(&format!("/0.2/dev_mgr/devices{query}"));
+        assert_eq!(r.status, 200, "{query}: {}", r.text());
+        r.json()["devices"].as_array().unwrap().clone()
+    };
+    assert_eq!(list("").len(), 5);
+    let by_mac = list("?q=%7B%22mac%22%3A%2200%3A15%3A65%3Aaa%3Abb%3A03%22%7D");
+    assert_eq!(by_mac.len(), 1);
+    assert_eq!(by_mac[0]["ip"], "10.0.0.13");
+    assert_eq!(list("?q=%7B%22model%22%3A%22T21P%22%7D").len(), 2);
+    use base64::Engine;
+    let q64 = base64::engine::general_purpose::STANDARD.encode(r#"{"ip": {"$in": ["10.0.0.11", "10.0.0.15"]}}"#);
+    assert_eq!(list(&format!("?q64={q64}")).len(), 2);
+    let sorted = list("?fields=ip,model&sort=ip&sort_ord=DESC&skip=1&limit=2");
+    let sorted: Vec<Value> = sorted
+        .into_iter()
+        .map(|mut d| {
+            // The projection always keeps the id, as wazo-provd's does.
+            assert!(d.as_object_mut().unwrap().remove("id").is_some());
+            d
+        })
+        .collect();
+    assert_eq!(sorted, vec![json!({"ip": "10.0.0.14", "model": "T46S"}), json!({"ip": "10.0.0.13", "model": "T21P"})]);
+    let bad = rest.get("/0.2/dev_mgr/devices?q=%7Bnot-json");
+    assert_eq!(bad.status, 400);
+
+    // PUT replaces the document (URL id wins), keeps what provd computes.
+    let put = rest.send(
+        "PUT",
+        "/0.2/dev_mgr/devices/desk1",
+        &json!({"device": {"id": "other", "mac": "00:15:65:aa:bb:01", "description": "lobby"}}),
+    );
+    assert_eq!(put.status, 204, "{}", put.text());
+    let got = rest.get("/0.2/dev_mgr/devices/desk1").json()["device"].clone();
+    assert_eq!(got["description"], "lobby");
+    assert!(got.get("ip").is_none() && got.get("X_note").is_none(), "full replacement: {got}");
+    assert!(rest.get("/0.2/dev_mgr/devices/other").status == 404);
+    assert_eq!(rest.send("PUT", "/0.2/dev_mgr/devices/nope", &json!({"device": {}})).status, 404);
+    let bad = rest.send("PUT", "/0.2/dev_mgr/devices/desk1", &json!({"device": {"mac": "bad"}}));
+    assert_eq!(bad.status, 500, "wazo-provd's status for an invalid update");
+    assert!(bad.text().starts_with("field mac: "), "{}", bad.text());
+
+    assert_eq!(rest.delete("/0.2/dev_mgr/devices/desk1").status, 204);
+    assert_eq!(rest.get("/0.2/dev_mgr/devices/desk1").status, 404);
+    assert_eq!(rest.delete("/0.2/dev_mgr/devices/desk1").status, 404);
+    assert_eq!(list("").len(), 4);
+}
+
+#[test]
+fn api_changes_reach_the_phone_without_a_restart() {
+    let (_dir, server) = start();
+    let rest = server.rest();
+
+    // A new phone is auto-provisioned with the anonymous line.
+    let first = phone_file(&server);
+    assert!(first.contains("account.1.label = Autoprov"), "{first}");
+    let devices = rest.get("/0.2/dev_mgr/devices?q=%7B%22mac%22%3A%2280%3A5e%3Ac0%3Ad5%3A7d%3A72%22%7D").json();
+    let device = devices["devices"][0].clone();
+    let id = device["id"].as_str().unwrap().to_owned();
+    let autoprov_config = device["config"].as_str().unwrap().to_owned();
+    assert!(autoprov_config.starts_with("autoprov"), "{device}");
+    assert_eq!(device["configured"], true);
+    assert_eq!(device["added"], "auto");
+
+    // The PBX gives it a line: a config, then the device points at it
+    // (wazo-confd's sequence). The phone's next fetch has the line.
+    assert_eq!(rest.send("POST", "/0.2/cfg_mgr/configs", &device_config("line-alice", "alice", "Alice")).status, 201);
+    let mut doc = device.clone();
+    doc["config"] = json!("line-alice");
+    assert_eq!(rest.send("PUT", &format!("/0.2/dev_mgr/devices/{id}"), &json!({"device": doc})).status, 204);
+    let served = phone_file(&server);
+    assert!(served.contains("account.1.user_name = alice"), "{served}");
+    assert!(served.contains("account.1.display_name = Alice"), "{served}");
+    // Its transient autoprov config went with the move.
+    assert_eq!(rest.get(&format!("/0.2/cfg_mgr/configs/{autoprov_config}")).status, 404);
+
+    // Editing a config re-renders its devices before the PUT answers.
+    let etag = |s: &Server| {
+        let out = curl(&["-I", "-A", UA, &s.url(MAC_FILE)]);
+        String::from_utf8_lossy(&out.stdout).lines().find(|l| l.starts_with("ETag")).map(str::to_owned)
+    };
+    let before = etag(&server);
+    let put =
+        rest.send("PUT", "/0.2/cfg_mgr/configs/line-alice", &device_config("line-alice", "alice", "Alice Liddell"));
+    assert_eq!(put.status, 204, "{}", put.text());
+    assert!(phone_file(&server).contains("account.1.display_name = Alice Liddell"));
+    assert_ne!(etag(&server), before);
+    // An identical PUT changes nothing.
+    let same = etag(&server);
+    rest.send("PUT", "/0.2/cfg_mgr/configs/line-alice", &device_config("line-alice", "alice", "Alice Liddell"));
+    assert_eq!(etag(&server), same);
+
+    // A parent config's change reaches it too.
+    let mut base = rest.get("/0.2/cfg_mgr/configs/defaultconfigdevice").json()["config"].clone();
+    base["raw_config"]["ntp_ip"] = json!("10.9.9.9");
+    base["raw_config"]["ntp_enabled"] = json!(true);
+    assert_eq!(rest.send("PUT", "/0.2/cfg_mgr/configs/defaultconfigdevice", &json!({"config": base})).status, 204);
+    assert!(phone_file(&server).contains("10.9.9.9"), "{}", phone_file(&server));
+
+    // reconfigure answers once the bytes are live; unknown ids are a 400.
+    assert_eq!(rest.send("POST", "/0.2/dev_mgr/reconfigure", &json!({"id": id})).status, 204);
+    let r = rest.send("POST", "/0.2/dev_mgr/reconfigure", &json!({"id": "nope"}));
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("nope"), "{}", r.text());
+
+    // Deleting the config leaves the device unconfigured; deleting the
+    // device and fetching again auto-provisions it anew.
+    assert_eq!(rest.delete("/0.2/cfg_mgr/configs/line-alice").status, 204);
+    let d = rest.get(&format!("/0.2/dev_mgr/devices/{id}")).json()["device"].clone();
+    assert_eq!(d["configured"], false, "{d}");
+    let out = curl(&["-o", "/dev/null", "-w", "%{http_code}", "-A", UA, &server.url(MAC_FILE)]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "404", "no config, no file");
+    assert_eq!(rest.delete(&format!("/0.2/dev_mgr/devices/{id}")).status, 204);
+    assert!(phone_file(&server).contains("account.1.label = Autoprov"));
+}
+
+#[test]
+fn configs_raw_autocreate_and_deletion_rules() {
+    let (_dir, server) = start();
+    let rest = server.rest();
+
+    let r = rest.send(
+        "POST",
+        "/0.2/cfg_mgr/configs",
+        &json!({"config": {"id": "site", "parent_ids": ["base"], "raw_config": {"locale": "fr_FR", "sip_lines": {"1": {"proxy_ip": "10.1.1.1"}}}}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.header("Location"), Some("/0.2/cfg_mgr/configs/site"));
+    let r = rest.send(
+        "POST",
+        "/0.2/cfg_mgr/configs",
+        &json!({"config": {"id": "desk", "parent_ids": ["site"], "raw_config": {"sip_lines": {"1": {"username": "bob"}}}}}),
+    );
+    assert_eq!(r.status, 201);
+    // Flattened: base raw config < base < site < desk, dicts merged.
+    let raw = rest.get("/0.2/cfg_mgr/configs/desk/raw").json()["raw_config"].clone();
+    assert_eq!(raw["locale"], "fr_FR");
+    assert_eq!(raw["sip_lines"]["1"], json!({"proxy_ip": "10.1.1.1", "username": "bob"}));
+    assert!(raw["http_base_url"].as_str().is_some(), "base raw config at the bottom: {raw}");
+    assert_eq!(rest.get("/0.2/cfg_mgr/configs/none/raw").status, 404);
+
+    // Validation names the field.
+    let bad = rest.send(
+        "POST",
+        "/0.2/cfg_mgr/configs",
+        &json!({"config": {"parent_ids": [], "raw_config": {"vlan_id": 5000}}}),
+    );
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("vlan_id"), "{}", bad.text());
+    let bad = rest.send("POST", "/0.2/cfg_mgr/configs", &json!({"config": {"parent_ids": "base", "raw_config": {}}}));
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().starts_with("field parent_ids"), "{}", bad.text());
+    let cycle =
+        rest.send("PUT", "/0.2/cfg_mgr/configs/site", &json!({"config": {"parent_ids": ["desk"], "raw_config": {}}}));
+    assert_eq!(cycle.status, 500);
+    assert!(cycle.text().contains("inherit from itself"), "{}", cycle.text());
+
+    // Selectors work on configs too.
+    let r = rest.get("/0.2/cfg_mgr/configs?q=%7B%22X_type%22%3A%22internal%22%7D&fields=id&sort=id");
+    assert_eq!(r.json()["configs"], json!([{"id": "autoprov"}, {"id": "base"}]));
+
+    // autocreate: a transient copy of the autoprov config.
+    let r = rest.send("POST", "/0.2/cfg_mgr/autocreate", &json!({}));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("autoprov"));
+    let c = rest.get(&format!("/0.2/cfg_mgr/configs/{id}")).json()["config"].clone();
+    assert_eq!(c["transient"], true);
+    assert_eq!(c["parent_ids"], json!(["autoprov"]));
+
+    // deletable: false is 403; unknown is 404.
+    let r = rest.delete("/0.2/cfg_mgr/configs/base");
+    assert_eq!(r.status, 403);
+    assert_eq!(rest.delete("/0.2/cfg_mgr/configs/none").status, 404);
+    assert_eq!(rest.delete("/0.2/cfg_mgr/configs/desk").status, 204);
+    assert_eq!(rest.get("/0.2/cfg_mgr/configs/desk").status, 404);
+}
+
+#[test]
+fn parameters_persist_across_restarts_and_drive_the_data_plane() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &["--url-key"]);
+    let rest = server.rest();
+
+    let params = rest.get("/0.2/configure").json()["params"].as_array().unwrap().clone();
+    let ids: Vec<&str> = params.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["plugin_server", "http_proxy", "ftp_proxy", "https_proxy", "locale", "NAT", "provisioning_key"]);
+    assert_eq!(params[5]["links"][0]["href"], "/0.2/configure/NAT");
+
+    assert_eq!(rest.send("PUT", "/0.2/configure/NAT", &json!({"param": {"value": "1"}})).status, 204);
+    assert_eq!(rest.send("PUT", "/0.2/configure/locale", &json!({"param": {"value": "fr_FR"}})).status, 204);
+    let bad = rest.send("PUT", "/0.2/configure/NAT", &json!({"param": {"value": "maybe"}}));
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().starts_with("NAT: "), "{}", bad.text());
+    assert_eq!(rest.send("PUT", "/0.2/configure/nope", &json!({"param": {"value": "1"}})).status, 404);
+    assert_eq!(rest.get("/0.2/configure/nope").status, 404);
+
+    // The provisioning key (with --url-key) takes effect on the phone side at once.
+    let key = "Key-12345678";
+    assert_eq!(rest.send("PUT", "/0.2/configure/provisioning_key", &json!({"param": {"value": key}})).status, 204);
+    let code = |path: &str| {
+        let out = curl(&["-o", "/dev/null", "-w", "%{http_code}", "-A", UA, &server.url(path)]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(eventually(100, || code(&format!("/{key}{MAC_FILE}")) == "200"));
+    assert_eq!(code(MAC_FILE), "404", "without the key");
+
+    drop(server);
+    let server = Server::start(&data, &[]);
+    let rest = server.rest();
+    assert_eq!(rest.get("/0.2/configure/NAT").json(), json!({"param": {"value": 1}}));
+    assert_eq!(rest.get("/0.2/configure/locale").json(), json!({"param": {"value": "fr_FR"}}));
+    // null unsets, as wazo-provd-cli's delete does.
+    assert_eq!(rest.send("PUT", "/0.2/configure/locale", &json!({"param": {"value": null}})).status, 204);
+    assert_eq!(rest.get("/0.2/configure/locale").json(), json!({"param": {"value": null}}));
+}
+
+#[test]
+fn dhcp_commit_creates_the_device_the_phone_then_fetches_as() {
+    let (_dir, server) = start();
+    let rest = server.rest();
+    let dhcp = |op: &str, extra: Value| {
+        let mut info = json!({"op": op, "ip": "127.0.0.1", "mac": "80-5E-C0-D5-7D-72"});
+        info.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        rest.send("POST", "/0.2/dev_mgr/dhcpinfo", &json!({"dhcp_info": info}))
+    };
+    // "060" + the hex of the vendor class, as the dhcpd hook sends it.
+    let vendor_class: Vec<String> = b"yealink".iter().map(|b| format!("{b:02x}")).collect();
+    let r = dhcp("commit", json!({"options": [format!("060{}", vendor_class.join("."))]}));
+    assert_eq!(r.status, 204, "{}", r.text());
+    let devices = rest.get("/0.2/dev_mgr/devices").json()["devices"].as_array().unwrap().clone();
+    assert_eq!(devices.len(), 1, "{devices:?}");
+    assert_eq!(devices[0]["mac"], "80:5e:c0:d5:7d:72");
+    assert_eq!(devices[0]["ip"], "127.0.0.1");
+    assert_eq!(devices[0]["added"], "auto");
+    // The phone's own request finds that device rather than making another.
+    assert!(phone_file(&server).contains("account.1.label = Autoprov"));
+    assert_eq!(rest.get("/0.2/dev_mgr/devices").json()["devices"].as_array().unwrap().len(), 1);
+
+    assert_eq!(dhcp("expiry", json!({})).status, 204);
+    assert_eq!(dhcp("release", json!({})).status, 204);
+    let r = dhcp("commit", json!({}));
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("options"), "{}", r.text());
+    let r = dhcp("commit", json!({"options": ["060zz"]}));
+    assert_eq!(r.status, 400);
+    let r = dhcp("renew", json!({"options": []}));
+    assert_eq!(r.status, 400);
+}
+
+#[test]
+fn metrics_count_what_phones_did() {
+    let (_dir, server) = start();
+    assert!(phone_file(&server).contains("Autoprov"));
+    let out = curl(&["-o", "/dev/null", "-A", UA, &server.url("/missing-file.cfg")]);
+    assert!(out.status.success());
+    let anonymous = Rest { token: None, ..server.rest() };
+    let text = anonymous.get("/metrics").text();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in\n{text}"))
+    };
+    assert_eq!(value(r#"provd_requests_total{protocol="http",outcome="served"}"#), 1.0);
+    assert_eq!(value(r#"provd_requests_total{protocol="http",outcome="not_found"}"#), 1.0);
+    assert_eq!(value(r#"provd_requests_total{protocol="tftp",outcome="served"}"#), 0.0);
+    assert_eq!(value(r#"provd_identifications_total{result="waited"}"#), 1.0);
+    assert!(value("provd_generation") >= 1.0);
+    assert!(value("provd_bytes_sent_total") > 100.0);
+    assert!(text.contains("# TYPE provd_requests_total counter"));
+}
+
+#[test]
+fn concurrent_updates_all_land_while_phones_are_served() {
+    let (_dir, server) = start();
+    let rest = server.rest();
+    assert!(phone_file(&server).contains("Autoprov"));
+    for i in 0..8 {
+        let r =
+            rest.send("POST", "/0.2/cfg_mgr/configs", &device_config(&format!("line{i}"), &format!("user{i}"), "X"));
+        assert_eq!(r.status, 201);
+        let r = rest.send(
+            "POST",
+            "/0.2/dev_mgr/devices",
+            &json!({"device": {"id": format!("dev{i}"), "mac": format!("80:5e:c0:00:00:0{i}"), "plugin": "wazo-yealink-v86",
+                               "model": "T46S", "vendor": "Yealink", "config": format!("line{i}")}}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    std::thread::scope(|s| {
+        for i in 0..8 {
+            let rest = rest.clone();
+            s.spawn(move || {
+                for round in 0..5 {
+                    let r = rest.send(
+                        "PUT",
+                        &format!("/0.2/cfg_mgr/configs/line{i}"),
+                        &device_config(&format!("line{i}"), &format!("user{i}"), &format!("Round {round}")),
+                    );
+                    assert_eq!(r.status, 204, "{}", r.text());
+                }
+            });
+        }
+        s.spawn(|| {
+            for _ in 0..40 {
+                assert!(phone_file(&server).starts_with("#!version"));
+            }
+        });
+    });
+    for i in 0..8 {
+        let d = rest.get(&format!("/0.2/dev_mgr/devices/dev{i}")).json()["device"].clone();
+        assert_eq!(d["configured"], true, "{d}");
+        let ua = format!("Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:00:0{i}");
+        let out = curl(&["-A", &ua, &server.url(&format!("/805ec000000{i}.cfg"))]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(&format!("account.1.user_name = user{i}")), "{text}");
+        assert!(text.contains("account.1.display_name = Round 4"), "{text}");
+    }
+}

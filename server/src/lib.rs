@@ -8,6 +8,7 @@ pub mod api;
 pub mod body;
 pub mod http;
 pub mod limits;
+pub mod log;
 pub mod net;
 pub mod pipeline;
 pub mod runtime;

@@ -111,9 +111,18 @@ struct Args {
     /// Seconds an idle keep-alive connection is kept.
     #[arg(long, default_value_t = 75.0)]
     http_keepalive_timeout: f64,
+    /// Log lines as text ("provd-server: ...") or one JSON object per line.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     /// Seconds in-flight transfers may take to finish after SIGTERM/SIGINT.
     #[arg(long, default_value_t = 10)]
     shutdown_grace: u64,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 fn parse_addr(s: &str, what: &str) -> anyhow::Result<Option<SocketAddr>> {
@@ -130,7 +139,7 @@ fn api_auth(args: &Args, data: &DataDir, addr: SocketAddr) -> anyhow::Result<api
         if !addr.ip().is_loopback() {
             anyhow::bail!("--api-no-auth is refused on {addr}: only a loopback REST API may run without tokens");
         }
-        eprintln!("provd-server: REST API without authentication (--api-no-auth)");
+        provd_server::info!("REST API without authentication (--api-no-auth)");
         return Ok(api::Auth::Disabled);
     }
     let mut tokens = args.api_token.clone();
@@ -149,7 +158,7 @@ fn api_auth(args: &Args, data: &DataDir, addr: SocketAddr) -> anyhow::Result<api
             let token = uuid::Uuid::new_v4().simple().to_string();
             let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
             writeln!(f, "{token}")?;
-            eprintln!("provd-server: created REST API token in {}", path.display());
+            provd_server::info!("created REST API token in {}", path.display());
         }
         tokens = read(&path)?;
         if tokens.is_empty() {
@@ -175,10 +184,11 @@ fn default_tenant(store: &provd_shared::store::Store) -> anyhow::Result<String> 
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    provd_server::log::set_json(args.log_format == LogFormat::Json);
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("provd-server: {e:#}");
+            provd_server::error!("{e:#}");
             ExitCode::FAILURE
         }
     }
@@ -208,8 +218,8 @@ fn run(args: Args) -> anyhow::Result<()> {
 
     let (data, boot) = DataDir::open(&args.data)?;
     if !boot.is_empty() {
-        eprintln!(
-            "provd-server: bootstrapped {}: plugins {:?}, configs {:?}",
+        provd_server::info!(
+            "bootstrapped {}: plugins {:?}, configs {:?}",
             args.data.display(),
             boot.plugins_installed,
             boot.configs_created
@@ -233,18 +243,18 @@ fn run(args: Args) -> anyhow::Result<()> {
     if generation == 0 || !boot.plugins_installed.is_empty() || args.advertised_url.is_some() {
         let (renderer, warnings) = compile::renderer(&data, &Scope::All)?;
         for w in warnings {
-            eprintln!("provd-server: warning: {w}");
+            provd_server::warn!("{w}");
         }
         let report = compile::compile(&data, &renderer, &Options { keep_going: true, ..Default::default() })?;
         for f in &report.failures {
-            eprintln!("provd-server: error: {f}");
+            provd_server::error!("{f}");
         }
-        eprintln!("provd-server: {}", report.summary());
+        provd_server::info!("{}", report.summary());
     }
 
     let (plugins, broken) = provd_shared::plugin::scan(&data.plugins_dir())?;
     for b in broken {
-        eprintln!("provd-server: warning: {b}");
+        provd_server::warn!("{b}");
     }
     let plugins = Arc::new(PluginSet::new(plugins));
     let compile_lock = Arc::new(std::sync::Mutex::new(()));
@@ -311,16 +321,16 @@ fn run(args: Args) -> anyhow::Result<()> {
         grace: Duration::from_secs(args.shutdown_grace),
     });
 
-    eprintln!(
-        "provd-server: driver {}, {threads} threads, {fds} descriptors, security log {}",
+    provd_server::info!(
+        "driver {}, {threads} threads, {fds} descriptors, security log {}",
         driver.name(),
         seclog_path.display()
     );
     if let Some(l) = http_listeners.as_ref().and_then(|l| l.first()) {
-        eprintln!("provd-server: HTTP on {}", l.local_addr()?);
+        provd_server::info!("HTTP on {}", l.local_addr()?);
     }
     if let Some(s) = tftp_sockets.as_ref().and_then(|s| s.first()) {
-        eprintln!("provd-server: TFTP on {}", s.local_addr()?);
+        provd_server::info!("TFTP on {}", s.local_addr()?);
     }
     if let Some(addr) = api_addr {
         let auth = api_auth(&args, &data, addr)?;
@@ -334,7 +344,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         )?;
         let api = Arc::new(api::Api::new(data.clone(), shared.clone(), auth, tenant, sync));
         let bound = api::start(api, addr, args.api_threads)?;
-        eprintln!("provd-server: REST API on {bound}");
+        provd_server::info!("REST API on {bound}");
     }
 
     let mut http_listeners = http_listeners.map(|v| v.into_iter());
@@ -355,10 +365,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     for h in handles {
         match h.join() {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => eprintln!("provd-server: I/O thread: {e}"),
-            Err(_) => eprintln!("provd-server: an I/O thread panicked"),
+            Ok(Err(e)) => provd_server::error!("I/O thread: {e}"),
+            Err(_) => provd_server::error!("an I/O thread panicked"),
         }
     }
-    eprintln!("provd-server: stopped");
+    provd_server::info!("stopped");
     Ok(())
 }

@@ -226,7 +226,7 @@ async fn resolve_counted(ctx: &ThreadCtx, request: Request<'_>, ip: IpAddr, path
     ) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("provd-server: pipeline: {e}");
+            crate::error!("pipeline: {e}");
             return Resolution::Unavailable;
         }
     };
@@ -311,7 +311,7 @@ fn find(
         Ok(Some(r)) => r,
         Ok(None) => return Resolution::NotFound,
         Err(e) => {
-            eprintln!("provd-server: route {}: {e}", key.as_str());
+            crate::error!("route {}: {e}", key.as_str());
             return Resolution::Unavailable;
         }
     };
@@ -322,7 +322,7 @@ fn find(
             modified: route.modified(),
         }),
         Err(e) => {
-            eprintln!("provd-server: content {}: {e}", key.as_str());
+            crate::error!("content {}: {e}", key.as_str());
             Resolution::Unavailable
         }
     }

@@ -114,7 +114,7 @@ impl Current {
                 Some(s)
             }
             Err(e) => {
-                eprintln!("provd-server: cannot open a read transaction: {e}");
+                crate::error!("cannot open a read transaction: {e}");
                 None
             }
         }

@@ -127,7 +127,7 @@ impl WriterThread {
         let results = match outcome {
             Ok(results) => results,
             Err(e) => {
-                eprintln!("provd-server: writer: {e}");
+                crate::error!("writer: {e}");
                 Vec::new()
             }
         };
@@ -172,8 +172,8 @@ impl WriterThread {
         }
         let expired = expire_auto_devices(&store, &mut w, self.config.auto_device_cap)?;
         if expired > 0 {
-            eprintln!(
-                "provd-server: {expired} auto-created devices nobody configured expired (cap {})",
+            crate::info!(
+                "{expired} auto-created devices nobody configured expired (cap {})",
                 self.config.auto_device_cap
             );
         }
@@ -194,16 +194,16 @@ impl WriterThread {
             Ok(report) => {
                 self.stats.compiled(started.elapsed(), report.failures.len());
                 for f in &report.failures {
-                    eprintln!("provd-server: render: {f}");
+                    crate::error!("render: {f}");
                 }
                 if let Some(g) = report.generation {
                     self.hint.raise(g);
                 }
                 if started.elapsed() > Duration::from_millis(500) {
-                    eprintln!("provd-server: {}", report.summary());
+                    crate::info!("{}", report.summary());
                 }
             }
-            Err(e) => eprintln!("provd-server: render: {e}"),
+            Err(e) => crate::error!("render: {e}"),
         }
     }
 }

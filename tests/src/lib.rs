@@ -109,13 +109,18 @@ impl Server {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => {
-                    if let Some(a) = line.strip_prefix("provd-server: HTTP on ") {
+                    // Text lines, or JSON ones with --log-format json.
+                    let msg = match serde_json::from_str::<serde_json::Value>(&line) {
+                        Ok(doc) => doc["msg"].as_str().unwrap_or_default().to_owned(),
+                        Err(_) => line.strip_prefix("provd-server: ").unwrap_or_default().to_owned(),
+                    };
+                    if let Some(a) = msg.strip_prefix("HTTP on ") {
                         http = a.parse().ok();
                     }
-                    if let Some(a) = line.strip_prefix("provd-server: TFTP on ") {
+                    if let Some(a) = msg.strip_prefix("TFTP on ") {
                         tftp = a.parse().ok();
                     }
-                    if let Some(a) = line.strip_prefix("provd-server: REST API on ") {
+                    if let Some(a) = msg.strip_prefix("REST API on ") {
                         api = a.parse().ok();
                     }
                 }

@@ -444,3 +444,27 @@ fn concurrent_updates_all_land_while_phones_are_served() {
         assert!(text.contains("account.1.display_name = Round 4"), "{text}");
     }
 }
+
+#[test]
+fn json_logs_for_collectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &["--log-format", "json"]);
+    assert!(phone_file(&server).contains("Autoprov"));
+    let r = server.rest().send(
+        "POST",
+        "/0.2/dev_mgr/devices",
+        &json!({"device": {"id": "d", "plugin": "wazo-yealink-v86", "config": "missing"}}),
+    );
+    assert_eq!(r.status, 201);
+    let log = server.log();
+    let lines: Vec<Value> =
+        log.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    assert!(
+        lines.iter().all(|l| l["ts"].as_str().is_some_and(|t| t.ends_with('Z')) && l["level"].is_string()),
+        "{log}"
+    );
+    assert!(
+        lines.iter().any(|l| l["level"] == "info" && l["msg"].as_str().unwrap().starts_with("HTTP on 127.0.0.1:")),
+        "{log}"
+    );
+}

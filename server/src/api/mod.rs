@@ -75,7 +75,7 @@ impl Publisher {
             self.shared.hint.raise(g);
         }
         for f in &report.failures {
-            eprintln!("provd-server: compile: {f}");
+            crate::error!("compile: {f}");
         }
         self.shared.stats.compiled(started.elapsed(), report.failures.len());
         Ok(report)
@@ -137,7 +137,7 @@ pub fn start(api: Arc<Api>, addr: SocketAddr, threads: usize) -> std::io::Result
                 match server.recv() {
                     Ok(request) => handle(&api, request),
                     Err(e) => {
-                        eprintln!("provd-server: REST API: {e}");
+                        crate::error!("REST API: {e}");
                         std::thread::sleep(Duration::from_millis(50));
                     }
                 }
@@ -292,7 +292,7 @@ pub(crate) fn url_segment(id: &str) -> String {
 }
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> Resp {
-    eprintln!("provd-server: REST API: {e}");
+    crate::error!("REST API: {e}");
     Resp::text(500, format!("Internal error: {e}"))
 }
 

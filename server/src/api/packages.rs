@@ -747,7 +747,7 @@ fn install(api: &Api, req: &Req<'_>, plugin: &Plugin) -> Result<Resp, Resp> {
         let _busy = busy;
         match install_job(&ctx, &op, &id, &dir, &cat, &order, &fetcher) {
             Ok(()) => {
-                eprintln!("provd-server: plugin {id}: installed {}", order.join(", "));
+                crate::info!("plugin {id}: installed {}", order.join(", "));
                 set(&op, |o| o.state = State::Success)
             }
             Err(e) => fail(&op, &format!("plugin {id}: package {pkg}"), &e),

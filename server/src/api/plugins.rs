@@ -209,7 +209,7 @@ fn installed(api: &Api) -> Result<Value, Resp> {
                 localize(&locale, &mut info);
                 pkgs.insert(id, Value::Object(info));
             }
-            Err(e) => eprintln!("provd-server: installed plugins: {e}"),
+            Err(e) => crate::error!("installed plugins: {e}"),
         }
     }
     Ok(json!({"pkgs": pkgs}))
@@ -275,7 +275,7 @@ pub(super) fn set(op: &Handle, f: impl FnOnce(&mut Operation)) {
 /// Marks the operation (and its unfinished sub-operations) failed, with
 /// the reason in `"error"`.
 pub(super) fn fail(op: &Handle, context: &str, message: &str) {
-    eprintln!("provd-server: {context}: {message}");
+    crate::error!("{context}: {message}");
     fn mark(o: &mut Operation) {
         if matches!(o.state, State::Progress | State::Waiting) {
             o.state = State::Fail;
@@ -393,7 +393,7 @@ fn install(api: &Api, req: &Req<'_>, upgrade: bool) -> Result<Resp, Resp> {
         match result {
             Ok(report) => {
                 let done = if upgrade { "upgraded" } else { "installed" };
-                eprintln!("provd-server: plugin {id} {done}: {}", report.summary());
+                crate::info!("plugin {id} {done}: {}", report.summary());
                 set(&op, |o| o.state = State::Success)
             }
             Err(e) => fail(&op, &format!("plugin {what} {id}"), &e),
@@ -551,10 +551,10 @@ fn uninstall(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
             .map_err(|e| internal(format!("cannot remove {}: {e}", dir.display())))?;
     }
     if let Some(path) = &kept {
-        eprintln!("provd-server: kept custom templates of {id} in {}", path.display());
+        crate::info!("kept custom templates of {id} in {}", path.display());
     }
     for b in api.publisher.reload_plugins() {
-        eprintln!("provd-server: plugins: {b}");
+        crate::info!("plugins: {b}");
     }
     api.compile(Scope::All)?;
     // wazo-provd deletes custom templates with the plugin; we say where they are.

@@ -114,7 +114,7 @@ pub fn synchronize(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
                 if outcome.is_success() { Ok(doc) } else { Err(format!("{}: {outcome}", target.address)) }
             });
             if let Err(e) = &result {
-                eprintln!("provd-server: synchronize {}: {e}", device.id);
+                crate::error!("synchronize {}: {e}", device.id);
             }
             finish(&handle, result);
         })
@@ -223,8 +223,8 @@ fn run_many(
     let started = Instant::now();
     match sync::mass::run(notifier.as_mut(), jobs, &options, &log, &mut progress) {
         Ok(report) => {
-            eprintln!(
-                "provd-server: synchronized {} devices in {:.1}s: {} answered, {} no answer, {} failed, {} fetched their configuration",
+            crate::info!(
+                "synchronized {} devices in {:.1}s: {} answered, {} no answer, {} failed, {} fetched their configuration",
                 report.total,
                 started.elapsed().as_secs_f64(),
                 report.succeeded,

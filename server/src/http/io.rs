@@ -63,7 +63,7 @@ pub async fn run(listener: TcpListener, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>
                 }
                 Err(e) => {
                     // Out of descriptors: back off instead of spinning.
-                    eprintln!("provd-server: accept: {e}");
+                    crate::error!("accept: {e}");
                     monoio::time::sleep(Duration::from_millis(20)).await;
                 }
             }

@@ -40,7 +40,7 @@ pub async fn run(socket: UdpSocket, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
     let local_ip = match socket.local_addr() {
         Ok(a) => a.ip(),
         Err(e) => {
-            eprintln!("provd-server: TFTP socket: {e}");
+            crate::error!("TFTP socket: {e}");
             return;
         }
     };
@@ -98,7 +98,7 @@ async fn transfer(
     let socket = match crate::net::transfer_socket(local_ip).and_then(UdpSocket::from_std) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("provd-server: TFTP transfer socket: {e}");
+            crate::error!("TFTP transfer socket: {e}");
             return;
         }
     };

@@ -154,3 +154,39 @@ fn mass_synchronize_reports_who_answered_and_who_came_back() {
     assert!(r.text().starts_with("rate: "), "{}", r.text());
     assert_eq!(rest.send("POST", "/0.2/dev_mgr/synchronize_many", &json!({"ids": []})).status, 400);
 }
+
+#[test]
+fn the_cli_synchronizes_a_plugin_and_prints_the_report() {
+    let macs = ["80:5e:c0:00:00:11", "80:5e:c0:00:00:12"];
+    let sipp = Sipp::start(macs.len());
+    let dir = tempfile::tempdir().unwrap();
+    let port = sipp.port.to_string();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &["--sync-sip-port", &port]);
+    let mut sipp = sipp;
+    let rest = server.rest();
+    assert_eq!(rest.send("PUT", "/0.2/configure/NAT", &json!({"param": {"value": "1"}})).status, 204);
+    for mac in macs {
+        assert!(fetch(&server, mac).contains("Autoprov"));
+    }
+    // The CLI finds the server's token in its data directory.
+    let out = std::process::Command::new(provd_e2e::bin("provd"))
+        .env_remove("PROVD_TOKEN")
+        .env("PROVD_DATA", &data)
+        .args(["--api", &format!("{}/0.2", rest.base), "devices", "synchronize", "--plugin", "wazo-yealink-v86"])
+        .args(["--rate", "20", "--window", "1"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    for mac in macs {
+        let row = stdout.lines().find(|l| l.contains(mac)).unwrap_or_else(|| panic!("{mac} in\n{stdout}"));
+        assert!(row.contains("200 OK  no "), "{row}");
+    }
+    assert!(
+        stdout.contains("synchronized 2 of 2 devices, 0 fetched their files, 2 did not fetch within the window"),
+        "{stdout}"
+    );
+    assert!(sipp.wait(Duration::from_secs(10)).success(), "{}", sipp.file("stderr"));
+    assert_eq!(sipp.events(), ["check-sync", "check-sync"]);
+}

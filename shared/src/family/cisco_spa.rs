@@ -110,7 +110,9 @@ fn norm_model<'a>(prefix: &'static str, raw: &'a [u8]) -> Option<Cow<'a, str>> {
     if let Some(known) = KNOWN_MODELS.iter().find(|k| k.bytes().eq(normal())) {
         return Some(Cow::Borrowed(known));
     }
-    Some(Cow::Owned(normal().map(char::from).collect()))
+    // `raw` is UTF-8 and only ASCII bytes were dropped or changed, so the
+    // bytes stay UTF-8; `char::from` on each byte would read them as Latin-1.
+    String::from_utf8(normal().collect()).ok().map(Cow::Owned)
 }
 
 fn ascii(b: &[u8]) -> Option<&str> {
@@ -780,6 +782,17 @@ mod tests {
         for name in [&b"spa502G.cfg"[..], b"/spa.cfg", b"/spa502G.xml", b"init.cfg", b"ATA0011223344aa.cnf.xml"] {
             assert_eq!(tftp(name), None, "{}", String::from_utf8_lossy(name));
         }
+    }
+
+    /// Found by `fuzz/` (identify target, minimised): non-ASCII UTF-8 in a
+    /// `/spa<model>.cfg` name came out as Latin-1 mojibake with a C1
+    /// control character (`SPAØ\u{96}`).
+    #[test]
+    fn tftp_model_keeps_utf8() {
+        let model = tftp("/spa\u{616}x-1.cfg".as_bytes()).and_then(|i| i.model).map(Cow::into_owned);
+        assert_eq!(model.as_deref(), Some("SPA\u{616}X1"));
+        let model = tftp(b"/spa\xd8\x96.cfg").and_then(|i| i.model).map(Cow::into_owned);
+        assert_eq!(model.as_deref(), Some("SPA\u{616}"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use provd_shared::config::apply_defaults;
-use provd_shared::family::FileSource;
+use provd_shared::family::{ConfigureError, FileSource};
 use provd_shared::store::route_key;
 use provd_shared::{ConfigTree, Device, Map, Plugin, raw_config};
 
@@ -41,6 +41,13 @@ pub enum Unconfigured {
     NoConfig,
     PluginNotInstalled(String),
     ConfigNotFound(String),
+    /// The plugin needs a device field the phone has not told yet: the MAC
+    /// of a Snom 8.x, Polycom or Cisco SPA whose first requests carry only
+    /// the model. Its next requests bring it; until then the phone gets its
+    /// plugin's shared files. wazo-provd leaves such a device unconfigured
+    /// too (`configure` raising, behaviour §5.3), but logs an error for every
+    /// such request; here it is a state, not a failure.
+    MissingDeviceField(&'static str),
 }
 
 impl std::fmt::Display for Unconfigured {
@@ -50,6 +57,7 @@ impl std::fmt::Display for Unconfigured {
             Unconfigured::NoConfig => f.write_str("no config"),
             Unconfigured::PluginNotInstalled(p) => write!(f, "plugin {p} is not installed"),
             Unconfigured::ConfigNotFound(c) => write!(f, "config {c} does not exist"),
+            Unconfigured::MissingDeviceField(field) => write!(f, "its plugin needs its {field}, not known yet"),
         }
     }
 }
@@ -143,11 +151,12 @@ impl Renderer {
             Ok(None) => return Err(DeviceRender::Unconfigured(Unconfigured::ConfigNotFound(config_id.to_owned()))),
             Err(e) => return Err(DeviceRender::Failed(e)),
         };
-        let files = lp
-            .plugin
-            .family
-            .configure(&lp.plugin, device, &mut raw)
-            .map_err(|e| DeviceRender::Failed(format!("plugin {plugin_id}: {e}")))?;
+        let files = lp.plugin.family.configure(&lp.plugin, device, &mut raw).map_err(|e| match e {
+            ConfigureError::MissingDeviceField(field) => {
+                DeviceRender::Unconfigured(Unconfigured::MissingDeviceField(field))
+            }
+            e => DeviceRender::Failed(format!("plugin {plugin_id}: {e}")),
+        })?;
         let mut prepared = Vec::with_capacity(files.len());
         for file in files {
             let source = match file.source {

@@ -121,9 +121,15 @@ pub fn retrieve<'t>(
         let Ok(view) = DeviceView::parse(doc) else { continue };
         let contradicts =
             |stored: Option<&str>, asked: Option<&str>| matches!((stored, asked), (Some(s), Some(a)) if s != a);
+        // Models as `family::same_model` compares them: a Cisco SPA's DHCP
+        // lease names it `SPA509`, its TFTP request `SPA509G`.
+        let other_model = matches!(
+            (view.model.as_deref(), info.model.as_deref()),
+            (Some(s), Some(a)) if !provd_shared::family::same_model(s, a)
+        );
         if (view.mac.is_some() && info.mac.is_some() && view.mac != info.mac)
             || contradicts(view.vendor.as_deref(), info.vendor.as_deref())
-            || contradicts(view.model.as_deref(), info.model.as_deref())
+            || other_model
         {
             continue;
         }
@@ -417,15 +423,8 @@ pub fn apply(
         applied.config_created = Some(config.id.clone());
         device.config = Some(config.id);
     }
-    if let (Some(plugin), Some(config)) = (device.plugin.clone(), device.config.clone()) {
-        let view =
-            DeviceView { mac: device.mac, model: device.model.as_deref().map(Cow::Borrowed), ..Default::default() };
-        if device.configured
-            && trigger_matches(plugins, &plugin, &view, file)
-            && let Some(user) = line1_username(store, w, &config)?.map(Cow::into_owned)
-        {
-            device.remote_state_sip_username = Some(user);
-        }
+    if let Some(user) = remote_state(store, w, plugins, &device, file)? {
+        device.remote_state_sip_username = Some(user);
     }
     let reconfigure = created || before.needs_reconfiguration(&device);
     if created || device != before {
@@ -439,6 +438,50 @@ pub fn apply(
     applied.plugin = device.plugin.clone();
     applied.device_id = Some(device.id);
     Ok(applied)
+}
+
+/// The remote state to record when `device` fetches `file`: the line 1
+/// username of its own config, if `file` is its plugin's trigger and it is
+/// configured (wazo-provd's `_RequestHelper` check, behaviour §4.8).
+fn remote_state(
+    store: &Store,
+    txn: &ReadTxn<'_>,
+    plugins: &[Plugin],
+    device: &Device,
+    file: &[u8],
+) -> Result<Option<String>> {
+    let (Some(plugin), Some(config)) = (device.plugin.as_deref(), device.config.as_deref()) else {
+        return Ok(None);
+    };
+    let view = DeviceView { mac: device.mac, model: device.model.as_deref().map(Cow::Borrowed), ..Default::default() };
+    if !device.configured || !trigger_matches(plugins, plugin, &view, file) {
+        return Ok(None);
+    }
+    Ok(line1_username(store, txn, config)?.map(Cow::into_owned))
+}
+
+/// The remote-state check again, once the writer has rendered the device:
+/// wazo-provd runs it in `dev_update`'s hook, after `configure` (behaviour
+/// §4.8), so the request that made a device configurable and fetched its
+/// trigger file (Polycom's `<mac>-user.cfg`, which brings the MAC) is
+/// recorded, not only the phone's next fetch. [`apply`] ran before the
+/// render, while the device was not configured yet. Whether it wrote.
+pub fn record_remote_state(
+    store: &Store,
+    w: &mut provd_shared::store::WriteTxn<'_>,
+    plugins: &[Plugin],
+    device_id: &str,
+    file: &[u8],
+) -> Result<bool> {
+    let Some(mut device) = store.device(w, device_id)? else { return Ok(false) };
+    match remote_state(store, w, plugins, &device, file)? {
+        Some(user) if device.remote_state_sip_username.as_deref() != Some(user.as_str()) => {
+            device.remote_state_sip_username = Some(user);
+            store.put_device(w, &device)?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
 }
 
 impl Applied {
@@ -648,6 +691,48 @@ mod tests {
         let user = f.device(&id).remote_state_sip_username.unwrap();
         assert!(user.starts_with("ap") && user.len() == 10, "{user}");
         assert!(f.decide(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg").starts_with("Known"));
+    }
+
+    #[test]
+    fn the_remote_state_is_recorded_once_the_render_configured_the_device() {
+        let f = fx();
+        let p = Policy::default();
+        // The trigger request creates the device: not configured yet when
+        // `apply` runs, so nothing is recorded there.
+        let id = f.apply(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg").device_id.unwrap();
+        assert_eq!(f.device(&id).remote_state_sip_username, None);
+        let s = f.data.store();
+        let mut w = s.write_txn().unwrap();
+        assert!(!record_remote_state(s, &mut w, &f.plugins, &id, b"805ec0d57d72.cfg").unwrap());
+        // The render marks it configured; then the trigger counts.
+        let mut d = s.device(&w, &id).unwrap().unwrap();
+        d.configured = true;
+        s.put_device(&mut w, &d).unwrap();
+        assert!(!record_remote_state(s, &mut w, &f.plugins, &id, b"y000000000028.cfg").unwrap());
+        assert!(record_remote_state(s, &mut w, &f.plugins, &id, b"805ec0d57d72.cfg").unwrap());
+        assert!(!record_remote_state(s, &mut w, &f.plugins, &id, b"805ec0d57d72.cfg").unwrap(), "unchanged");
+        assert!(!record_remote_state(s, &mut w, &f.plugins, "gone", b"805ec0d57d72.cfg").unwrap());
+        w.commit().unwrap();
+        let user = f.device(&id).remote_state_sip_username.unwrap();
+        assert!(user.starts_with("ap") && user.len() == 10, "{user}");
+    }
+
+    #[test]
+    fn a_cisco_spa_leased_by_dhcp_is_found_by_its_files_full_model() {
+        let f = fx();
+        let p = Policy::default();
+        let mut dhcp = extract(&Request::Dhcp { vendor_class: b"Cisco SPA509G" });
+        assert_eq!(dhcp.model.as_deref(), Some("SPA509"));
+        dhcp.mac = Some(provd_shared::Mac::parse("00:11:22:aa:bb:cc").unwrap());
+        let id = f.apply(&p, &dhcp, "10.0.0.5", b"").device_id.unwrap();
+        let tftp = extract(&Request::Tftp { filename: b"/spa509G.cfg" });
+        assert_eq!(
+            f.decide(&p, &tftp, "10.0.0.5", b"spa509G.cfg"),
+            format!("Known {{ device_id: {id:?}, plugin: Some(\"wazo-cisco-spa-7.5.5\") }}")
+        );
+        // Another model at that address is another phone.
+        let other = extract(&Request::Tftp { filename: b"/spa508G.cfg" });
+        assert!(f.decide(&p, &other, "10.0.0.5", b"spa508G.cfg").starts_with("Write { wait: true, device_id: None"));
     }
 
     #[test]

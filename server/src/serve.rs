@@ -282,8 +282,20 @@ fn note_trigger_fetch(
     else {
         return;
     };
+    // The trigger is named after the device's MAC (and, for Snom and Cisco
+    // SPA/ATA, depends on its model), which the request need not repeat: a
+    // Snom 8.x asks for `<MAC>.xml` with no MAC in its User-Agent, and the
+    // ATA190's TFTP file name is not read for a MAC. The stored device says
+    // them (this runs only while a mass synchronize watches); the request
+    // fills in what a device being created lacks yet.
+    let stored = match shared.store.device_doc(&snapshot.txn, device_id) {
+        Ok(Some(doc)) => provd_shared::device::DeviceView::parse(doc).ok(),
+        _ => None,
+    };
+    let mac = stored.as_ref().and_then(|d| d.mac).or(info.mac);
+    let model = stored.as_ref().and_then(|d| d.model.as_deref()).or(info.model.as_deref());
     if let Some(p) = snapshot.plugins.iter().find(|p| p.id == **plugin)
-        && p.family.is_remote_state_trigger(info.mac, info.model.as_deref(), basename)
+        && p.family.is_remote_state_trigger(mac, model, basename)
     {
         shared.fetches.record(device_id, Instant::now());
     }

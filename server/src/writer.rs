@@ -135,6 +135,17 @@ impl WriterThread {
             results.iter().filter(|a| a.render).filter_map(|a| a.device_id.clone()).collect();
         if !render.is_empty() {
             self.render(render.into_iter().collect());
+            // The trigger files fetched by the requests that got their
+            // device rendered: recorded now that it is configured.
+            let fetched: Vec<(&str, &[u8])> = batch
+                .iter()
+                .zip(&results)
+                .filter(|(job, a)| a.render && !job.file.is_empty())
+                .filter_map(|(job, a)| Some((a.device_id.as_deref()?, job.file.as_slice())))
+                .collect();
+            if let Err(e) = self.record_remote_state(&fetched) {
+                crate::error!("writer: remote state: {e}");
+            }
         }
         for (job, applied) in batch.into_iter().zip(results.into_iter().map(Some).chain(std::iter::repeat(None))) {
             if let (Some(reply), Some(applied)) = (job.reply, applied) {
@@ -181,6 +192,28 @@ impl WriterThread {
         w.commit().map_err(StoreError::from)?;
         self.hint.raise(generation);
         Ok(results)
+    }
+
+    /// [`pipeline::record_remote_state`] for each `(device, file)`; one
+    /// transaction, committed (and a generation published, so the I/O
+    /// threads see it) only if something changed.
+    fn record_remote_state(&self, fetched: &[(&str, &[u8])]) -> Result<(), StoreError> {
+        if fetched.is_empty() {
+            return Ok(());
+        }
+        let store = self.data.store().clone();
+        let plugins = self.plugins.get();
+        let mut w = store.write_txn()?;
+        let mut changed = false;
+        for (device_id, file) in fetched {
+            changed |= pipeline::record_remote_state(&store, &mut w, &plugins, device_id, file)?;
+        }
+        if changed {
+            let generation = store.bump_generation(&mut w)?;
+            w.commit().map_err(StoreError::from)?;
+            self.hint.raise(generation);
+        }
+        Ok(())
     }
 
     fn render(&self, ids: Vec<String>) {

@@ -212,6 +212,18 @@ fn resolve_model<'p>(plugin: &'p Plugin, model: &str) -> Option<(&'p str, &'p Mo
         .map(|(name, info)| (name.as_str(), info))
 }
 
+/// Whether `short` is the model a Cisco DHCP vendor class gives for the
+/// phone its TFTP and HTTP requests call `full`: the vendor class keeps
+/// three digits only (`Cisco SPA509G` gives `SPA509`, `Cisco SPA525G2`
+/// `SPA525`; vendor-plugins.md §5 and quirk §13.1).
+pub fn dhcp_abbreviation_of(short: &str, full: &str) -> bool {
+    let s = short.as_bytes();
+    s.len() == 6
+        && s.starts_with(b"SPA")
+        && s[3..].iter().all(u8::is_ascii_digit)
+        && full.strip_prefix(short).is_some_and(|rest| matches!(rest, "G" | "G2"))
+}
+
 fn is_ata(model: Option<&str>) -> bool {
     model.is_some_and(|m| m.starts_with("ATA"))
 }
@@ -793,6 +805,17 @@ mod tests {
         assert_eq!(model.as_deref(), Some("SPA\u{616}X1"));
         let model = tftp(b"/spa\xd8\x96.cfg").and_then(|i| i.model).map(Cow::into_owned);
         assert_eq!(model.as_deref(), Some("SPA\u{616}"));
+    }
+
+    #[test]
+    fn dhcp_abbreviations() {
+        assert!(dhcp_abbreviation_of("SPA509", "SPA509G"));
+        assert!(dhcp_abbreviation_of("SPA525", "SPA525G2"));
+        assert!(!dhcp_abbreviation_of("SPA509", "SPA509"));
+        assert!(!dhcp_abbreviation_of("SPA509", "SPA508G"));
+        assert!(!dhcp_abbreviation_of("SPA509G", "SPA509"));
+        assert!(!dhcp_abbreviation_of("SPA50", "SPA501G"));
+        assert!(!dhcp_abbreviation_of("ATA190", "ATA190G"));
     }
 
     #[test]

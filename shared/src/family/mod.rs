@@ -195,6 +195,16 @@ pub fn mac_file_matches(mac: Mac, uppercase: bool, suffix: &[u8], name: &[u8]) -
             .all(|(i, b)| name[2 * i] == hex[(b >> 4) as usize] && name[2 * i + 1] == hex[(b & 15) as usize])
 }
 
+/// Whether a device's stored model and the model a request tells name the
+/// same phone (the address retriever drops candidates whose model differs).
+/// Equal names do; so does a Cisco SPA's three-digit DHCP model next to
+/// the full one of its file requests (`SPA509` and `SPA509G`), or the phone
+/// would become a second device between its DHCP lease and its first TFTP
+/// request. Allocation-free: it runs on the request path.
+pub fn same_model(stored: &str, asked: &str) -> bool {
+    stored == asked || cisco_spa::dhcp_abbreviation_of(stored, asked) || cisco_spa::dhcp_abbreviation_of(asked, stored)
+}
+
 static FAMILIES: &[&dyn Family] = &[
     &aastra::Aastra,
     &cisco_sccp::CiscoSccp,

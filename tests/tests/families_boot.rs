@@ -1,0 +1,775 @@
+//! Each vendor family booted the way its phones really do it, against the
+//! real `provd-server`: DHCP through the REST API (or the `provd dhcp-hook`
+//! CLI, as ISC dhcpd calls it), TFTP with tftp-hpa and atftp, HTTP with curl
+//! and the vendors' own User-Agent strings. At each step: what the phone
+//! gets, what the device record says, the security log, and a synchronize
+//! received by SIPp playing the phone. Then the bad input phones and DHCP
+//! servers send: each gets an answer, never a 500 or a dropped connection.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use provd_e2e::sipp::Sipp;
+use provd_e2e::{Rest, Server, eventually, run, stderr};
+use serde_json::{Value, json};
+
+/// A server on a fresh data directory; with SIPp's port when the test
+/// synchronizes.
+fn start(dir: &tempfile::TempDir, sipp: Option<&Sipp>) -> Server {
+    let port = sipp.map(|s| s.port.to_string());
+    let mut extra = vec![];
+    if let Some(port) = &port {
+        extra.extend(["--sync-sip-port", port.as_str()]);
+    }
+    Server::start(&dir.path().join("data"), &extra)
+}
+
+/// GET `path` as a phone whose User-Agent is `ua` (raw bytes: phones send
+/// what they like). The status is 0 when the connection was dropped.
+fn get(server: &Server, ua: &[u8], path: &str) -> (u16, String) {
+    let mut header = b"User-Agent: ".to_vec();
+    header.extend_from_slice(ua);
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "30", "-w", "\n%{http_code}", "-H"])
+        .arg(OsStr::from_bytes(&header))
+        .arg(server.url(path))
+        .output()
+        .expect("curl");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (code.trim().parse().unwrap_or(0), body.to_owned())
+}
+
+/// GET that must succeed; returns the body.
+#[track_caller]
+fn fetch(server: &Server, ua: &str, path: &str) -> String {
+    let (status, body) = get(server, ua.as_bytes(), path);
+    assert_eq!(status, 200, "GET {path} as {ua:?}: {body}\n{}", server.log());
+    body
+}
+
+/// A TFTP read with tftp-hpa, the classic client: the file, or the error
+/// the server sent (tftp-hpa exits 0 either way; its output tells).
+fn tftp(server: &Server, name: &str) -> Result<String, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("got");
+    // tftp-hpa gives up by itself; `timeout` bounds it all the same.
+    let out = Command::new("timeout")
+        .args(["60", "tftp", "-m", "binary", "127.0.0.1", &server.tftp.port().to_string(), "-c", "get", name])
+        .arg(&local)
+        .output()
+        .expect("tftp (tftp-hpa)");
+    let said = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    if said.contains("Error code") || said.contains("Transfer timed out") || !out.status.success() {
+        return Err(said.trim().to_owned());
+    }
+    Ok(String::from_utf8_lossy(&std::fs::read(&local).unwrap_or_default()).into_owned())
+}
+
+/// A TFTP read with atftp (options negotiated): the file, or atftp's trace.
+fn atftp(server: &Server, name: &str) -> Result<String, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("got");
+    let out = Command::new("timeout")
+        .args(["60", "atftp", "--option", "blksize 1428", "--option", "tsize 0", "-g", "-r", name, "-l"])
+        .arg(&local)
+        .args(["127.0.0.1", &server.tftp.port().to_string()])
+        .output()
+        .expect("atftp");
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout));
+    }
+    Ok(String::from_utf8_lossy(&std::fs::read(&local).unwrap()).into_owned())
+}
+
+fn devices(rest: &Rest) -> Vec<Value> {
+    let r = rest.get("/0.2/dev_mgr/devices");
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["devices"].as_array().unwrap().clone()
+}
+
+/// The one device the phone's requests made (a second one would mean a
+/// request was not recognised as coming from the same phone).
+#[track_caller]
+fn the_device(rest: &Rest) -> Value {
+    let all = devices(rest);
+    assert_eq!(all.len(), 1, "one phone, one device: {all:#?}");
+    all[0].clone()
+}
+
+/// Asserts string fields of a device; `None` means absent.
+#[track_caller]
+fn assert_fields(device: &Value, want: &[(&str, Option<&str>)]) {
+    for (key, value) in want {
+        assert_eq!(device[*key].as_str(), *value, "{key} of {device:#}");
+    }
+}
+
+/// A config with one SIP line (and the SCCP call manager), as Wazo's confd
+/// creates it when a user gets this phone; the device is pointed at it.
+/// The answer comes once the device's files are rendered.
+fn assign_line(rest: &Rest, device: &Value, username: &str, display: &str) {
+    let config_id = format!("line-{username}");
+    let config = json!({"config": {
+        "id": config_id,
+        "parent_ids": ["base", "defaultconfigdevice"],
+        "deletable": true,
+        "X_type": "device",
+        "raw_config": {
+            "sip_lines": {"1": {
+                "username": username, "auth_username": username, "password": "secret",
+                "display_name": display, "number": "1001",
+                "proxy_ip": "10.0.0.1", "registrar_ip": "10.0.0.1"
+            }},
+            "sccp_call_managers": {"1": {"ip": "10.0.0.7"}}
+        }
+    }});
+    let r = rest.send("POST", "/0.2/cfg_mgr/configs", &config);
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = device["id"].as_str().unwrap();
+    let mut doc = rest.get(&format!("/0.2/dev_mgr/devices/{id}")).json()["device"].clone();
+    doc["config"] = json!(config_id);
+    let r = rest.send("PUT", &format!("/0.2/dev_mgr/devices/{id}"), &json!({"device": doc}));
+    assert_eq!(r.status, 204, "{}", r.text());
+}
+
+/// `POST /0.2/dev_mgr/dhcpinfo` as wazo's dhcpd hook script sends it: the
+/// vendor class as option 060 in dot-separated hex.
+fn dhcp_commit(rest: &Rest, mac: &str, vendor_class: &[u8]) -> u16 {
+    let hex: Vec<String> = vendor_class.iter().map(|b| format!("{b:02x}")).collect();
+    let info = json!({"dhcp_info": {
+        "op": "commit", "ip": "127.0.0.1", "mac": mac, "options": [format!("060{}", hex.join("."))]
+    }});
+    rest.send("POST", "/0.2/dev_mgr/dhcpinfo", &info).status
+}
+
+/// The device once its remote state is `user`: a known phone fetching its
+/// trigger file is answered at once, the writer records it right after.
+#[track_caller]
+fn remote_state_becomes(rest: &Rest, user: &str) -> Value {
+    let mut device = Value::Null;
+    let recorded = eventually(250, || {
+        device = the_device(rest);
+        device["remote_state_sip_username"] == user
+    });
+    assert!(recorded, "remote_state_sip_username is not {user:?}: {device:#}");
+    device
+}
+
+/// Whether the security log has this line (it is written by its own
+/// thread: polled, bounded).
+fn security_logged(server: &Server, line: &str) -> bool {
+    eventually(250, || server.security_log().iter().any(|l| l.ends_with(line)))
+}
+
+#[track_caller]
+fn assert_security_log(server: &Server, lines: &[String]) {
+    for line in lines {
+        assert!(security_logged(server, line), "security log lacks {line:?}: {:#?}", server.security_log());
+    }
+}
+
+fn created_line(device: &Value) -> String {
+    format!("] New device created automatically from 127.0.0.1: {}", device["id"].as_str().unwrap())
+}
+
+fn sensitive_line(file: &str) -> String {
+    format!("] Sensitive file requested from 127.0.0.1: {file}")
+}
+
+/// Polls an operation until it leaves `progress`; returns its document.
+fn wait_operation(rest: &Rest, location: &str) -> Value {
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        let doc = rest.get(location).json();
+        let status = doc["status"].as_str().unwrap_or_default().to_owned();
+        if status.starts_with("success") || status.starts_with("fail") {
+            return doc;
+        }
+        assert!(Instant::now() < until, "{location} still {status}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `POST /0.2/dev_mgr/synchronize` for the device; the finished operation.
+fn synchronize(rest: &Rest, device: &Value) -> Value {
+    let r = rest.send("POST", "/0.2/dev_mgr/synchronize", &json!({"id": device["id"]}));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let location = r.header("Location").unwrap().to_owned();
+    let done = wait_operation(rest, &location);
+    assert_eq!(rest.delete(&location).status, 204);
+    done
+}
+
+/// Synchronize through the API: the phone (SIPp) answered. The events it
+/// got are checked once it exited (it writes its log as it goes).
+#[track_caller]
+fn assert_synchronized(rest: &Rest, device: &Value) {
+    let done = synchronize(rest, device);
+    assert_eq!(done["status"], "success", "{done}");
+    assert_eq!(done["outcome"]["code"], 200, "{done}");
+}
+
+/// SIPp ran its calls and got these `Event` headers.
+#[track_caller]
+fn assert_events(mut sipp: Sipp, events: &[&str]) {
+    assert!(sipp.wait(Duration::from_secs(30)).success(), "{}", sipp.file("stderr"));
+    assert_eq!(sipp.events(), events, "{}", sipp.file("messages.log"));
+}
+
+// --- Snom -------------------------------------------------------------------
+
+/// A Snom 870 on 8.x firmware: no MAC in its User-Agent.
+const SNOM8_UA: &str = "Mozilla/4.0 (compatible; snom870-SIP 8.7.5.35 1.1.5-IFX-05.01.12)";
+
+#[test]
+fn snom_8x_desk_phone_boot() {
+    let sipp = Sipp::start(2);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+
+    // The common files, before the phone says its MAC.
+    let htm = fetch(&server, SNOM8_UA, "/snom870.htm");
+    assert!(htm.contains("/snom-general.xml\"") && htm.contains("/snom870.xml\""), "{htm}");
+    assert!(htm.contains("/gui_lang.xml\"") && htm.contains("/web_lang.xml\""), "{htm}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Snom")),
+            ("model", Some("870")),
+            ("version", Some("8.7.5.35")),
+            ("mac", None),
+            ("plugin", Some("wazo-snom-8.7.5.35")),
+        ],
+    );
+    assert_eq!(device["configured"], false, "no MAC, no files of its own yet: {device}");
+    assert!(fetch(&server, SNOM8_UA, "/snom-general.xml").contains("<settings>"));
+    assert!(fetch(&server, SNOM8_UA, "/snom870.xml").contains("/snom870-firmware.xml</firmware_status>"));
+    let firmware = fetch(&server, SNOM8_UA, "/snom870-firmware.xml");
+    assert!(firmware.contains("snom870-8.7.5.35-SIP-r.bin?mac={mac}"), "{firmware}");
+    assert!(fetch(&server, SNOM8_UA, "/gui_lang.xml").contains("<gui-languages>"));
+    assert!(fetch(&server, SNOM8_UA, "/web_lang.xml").contains("<web-languages>"));
+    // Its MAC-less requests rendered nothing, and logged no render error.
+    assert!(!server.log().contains("render:"), "{}", server.log());
+
+    // The MAC arrives in the path of its own setting-files list.
+    let htm = fetch(&server, SNOM8_UA, "/snom870-000413AABBCC.htm");
+    assert!(htm.contains("/000413AABBCC.xml\""), "{htm}");
+    let device = the_device(&rest);
+    assert_fields(&device, &[("mac", Some("00:04:13:aa:bb:cc")), ("ip", Some("127.0.0.1"))]);
+    assert_eq!(device["configured"], true, "{device}");
+
+    // Its settings: no MAC in the User-Agent or the path, found by address.
+    let xml = fetch(&server, SNOM8_UA, "/000413AABBCC.xml");
+    assert!(xml.contains(">Autoprov</user_realname>"), "{xml}");
+    let autoprov = rest.get("/0.2/cfg_mgr/configs/autoprov").json()["config"]["raw_config"]["sip_lines"]["1"].clone();
+    remote_state_becomes(&rest, autoprov["username"].as_str().unwrap());
+
+    // Wazo gives the phone a line.
+    assign_line(&rest, &device, "alice", "Alice Snom");
+    let xml = fetch(&server, SNOM8_UA, "/000413AABBCC.xml");
+    assert!(xml.contains("<user_name idx=\"1\" perm=\"R\">alice</user_name>"), "{xml}");
+    assert!(xml.contains("<user_realname idx=\"1\" perm=\"R\">Alice Snom</user_realname>"), "{xml}");
+    assert!(xml.contains("<user_host idx=\"1\" perm=\"R\">10.0.0.1</user_host>"), "{xml}");
+    let device = remote_state_becomes(&rest, "alice");
+    assert_fields(&device, &[("config", Some("line-alice"))]);
+    assert_security_log(&server, &[created_line(&device), sensitive_line("000413AABBCC.xml")]);
+    // Created once, its settings fetched twice.
+    assert!(eventually(250, || server.security_log().len() == 3), "{:#?}", server.security_log());
+
+    // Synchronize: a desk phone reloads without rebooting.
+    assert_synchronized(&rest, &device);
+
+    // A mass synchronize sees the phone come back for `<MAC>.xml`, though
+    // neither its User-Agent nor that path carries the MAC.
+    let r = rest.send("POST", "/0.2/dev_mgr/synchronize_many", &json!({"ids": [device["id"]], "window": 10}));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let location = r.header("Location").unwrap().to_owned();
+    let until = Instant::now() + Duration::from_secs(30);
+    while rest.get(&location).json()["status"] != "progress;1/1" {
+        assert!(Instant::now() < until, "{}", rest.get(&location).text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    fetch(&server, SNOM8_UA, "/000413AABBCC.xml");
+    let done = wait_operation(&rest, &location);
+    assert!(done["status"].as_str().unwrap().starts_with("success"), "{done}");
+    assert_eq!(done["report"]["fetched"], 1, "the phone came back: {done}");
+    assert_events(sipp, &["check-sync;reboot=false", "check-sync;reboot=false"]);
+}
+
+#[test]
+fn snom_10x_desk_phone_with_its_mac_in_the_user_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+    let ua = "Mozilla/4.0 (compatible; snomD785-SIP 10.1.54.13 2010.12-00004-g9ba52f5 000413922D24 SXM:0 UXM:0)";
+    let htm = fetch(&server, ua, "/snomD785.htm");
+    assert!(htm.contains("/snomD785.xml\""), "{htm}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Snom")),
+            ("model", Some("D785")),
+            ("version", Some("10.1.54.13")),
+            ("mac", Some("00:04:13:92:2d:24")),
+            ("plugin", Some("wazo-snom-10.1.54.13")),
+        ],
+    );
+    assert_eq!(device["configured"], true, "{device}");
+    assert!(fetch(&server, ua, "/snomD785-000413922D24.htm").contains("/000413922D24.xml\""));
+    assign_line(&rest, &device, "erin", "Erin D785");
+    let xml = fetch(&server, ua, "/000413922D24.xml");
+    assert!(xml.contains("<user_name idx=\"1\" perm=\"R\">erin</user_name>"), "{xml}");
+    remote_state_becomes(&rest, "erin");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("000413922D24.xml")]);
+}
+
+#[test]
+fn snom_dect_base_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    let ua = "Mozilla/4.0 (compatible; snom M900 05.20.0001 000413B60680)";
+    let htm = fetch(&server, ua, "/snomM900.htm");
+    assert!(htm.contains("/snom-general.xml\"") && htm.contains("/snomM900.xml\""), "{htm}");
+    assert!(fetch(&server, ua, "/snom-general.xml").contains("<settings>"));
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Snom")),
+            ("model", Some("M900")),
+            ("version", Some("05.20.0001")),
+            ("mac", Some("00:04:13:b6:06:80")),
+            ("plugin", Some("wazo-snom-dect-05.20.0001")),
+        ],
+    );
+    assign_line(&rest, &device, "frank", "Frank DECT");
+    let xml = fetch(&server, ua, "/000413B60680.xml");
+    assert!(xml.contains(">frank</user_name>"), "{xml}");
+    remote_state_becomes(&rest, "frank");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("000413B60680.xml")]);
+    // A DECT base applies its settings only by rebooting.
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync;reboot=true"]);
+}
+
+// --- Polycom ----------------------------------------------------------------
+
+/// The BootROM/updater and the SIP application of a VVX 400 on UC Software.
+const POLYCOM_UPDATER: &str = "FileTransport PolycomVVX-VVX_400-UA/5.9.2.3446 Type/Updater";
+const POLYCOM_APP: &str = "FileTransport PolycomVVX-VVX_400-UA/5.9.2.3446 Type/Application";
+
+/// `curl -T` as the phone uploads its logs: the status code.
+fn put_log(server: &Server, path: &str, bytes: usize) -> u16 {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.log");
+    let line = b"0101000000|sip  |1|00|Registration succeeded\n";
+    std::fs::write(&file, line.iter().copied().cycle().take(bytes).collect::<Vec<u8>>()).unwrap();
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "30", "-o", "/dev/null", "-w", "%{http_code}", "-A", POLYCOM_APP, "-T"])
+        .arg(&file)
+        .arg(server.url(path))
+        .output()
+        .expect("curl");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0)
+}
+
+#[test]
+fn polycom_vvx_boot_without_its_mac_first() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+
+    // The master file: vendor and model only (the updater's version is not
+    // the application's, it is dropped).
+    let master = fetch(&server, POLYCOM_UPDATER, "/000000000000.cfg");
+    assert!(master.contains("CONFIG_FILES=\"[PHONE_MAC_ADDRESS]-user.cfg, common.cfg\""), "{master}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Polycom")),
+            ("model", Some("VVX400")),
+            ("version", None),
+            ("mac", None),
+            ("plugin", Some("wazo-polycom-5.9.2")),
+        ],
+    );
+    assert_eq!(device["configured"], false, "{device}");
+    // The application: the plugin's shared files, still without a MAC.
+    assert!(fetch(&server, POLYCOM_APP, "/000000000000.cfg").contains("APP_FILE_PATH=\"sip.ld\""));
+    let common = fetch(&server, POLYCOM_APP, "/common.cfg");
+    assert!(common.contains("<polycomConfig"), "{common}");
+    assert_fields(&the_device(&rest), &[("version", Some("5.9.2.3446")), ("mac", None)]);
+    assert!(!server.log().contains("render:"), "a phone without its MAC yet is no render error: {}", server.log());
+    // Nor does it fail an administrator's full compile meanwhile (which
+    // would publish nothing).
+    let out = run("provd-compile", &["--data", server.data.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(fetch(&server, POLYCOM_APP, "/common.cfg").contains("<polycomConfig"));
+
+    // `<mac>-user.cfg` brings the MAC: the device found by address is
+    // rendered, served, and its remote state recorded by that very request.
+    let user = fetch(&server, POLYCOM_APP, "/0004f2aabbcc-user.cfg");
+    assert!(user.contains("reg.1.displayName=\"Autoprov\""), "{user}");
+    let device = the_device(&rest);
+    assert_fields(&device, &[("mac", Some("00:04:f2:aa:bb:cc")), ("model", Some("VVX400"))]);
+    assert_eq!(device["configured"], true, "{device}");
+    // Recorded before the answer, as wazo-provd does (the request waited for
+    // the render anyway).
+    let autoprov = rest.get("/0.2/cfg_mgr/configs/autoprov").json()["config"]["raw_config"]["sip_lines"]["1"].clone();
+    assert_eq!(device["remote_state_sip_username"], autoprov["username"], "{device}");
+    // Files the application asks for that provd does not have.
+    assert_eq!(get(&server, POLYCOM_APP.as_bytes(), "/0004f2aabbcc-phone.cfg").0, 404);
+    assert_eq!(get(&server, POLYCOM_APP.as_bytes(), "/0004f2aabbcc-directory.xml").0, 404);
+
+    // The phone uploads its logs: a clean 405, small or large, every time.
+    for (file, size) in [("0004f2aabbcc-app.log", 600), ("0004f2aabbcc-boot.log", 300_000), ("0004f2aabbcc-app.log", 1)]
+    {
+        assert_eq!(put_log(&server, &format!("/{file}"), size), 405, "PUT {file} ({size} bytes)");
+    }
+
+    assign_line(&rest, &device, "bob", "Bob VVX");
+    let user = fetch(&server, POLYCOM_APP, "/0004f2aabbcc-user.cfg");
+    assert!(user.contains("reg.1.address=\"bob\""), "{user}");
+    assert!(user.contains("reg.1.displayName=\"Bob VVX\""), "{user}");
+    let device = remote_state_becomes(&rest, "bob");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("0004f2aabbcc-user.cfg")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+}
+
+#[test]
+fn polycom_mac_file_first_gives_the_mac_and_a_404() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+    assert_eq!(get(&server, POLYCOM_UPDATER.as_bytes(), "/0004f2aabbdd.cfg").0, 404);
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[("mac", Some("00:04:f2:aa:bb:dd")), ("model", Some("VVX400")), ("plugin", Some("wazo-polycom-5.9.2"))],
+    );
+    assert_eq!(device["configured"], true, "{device}");
+    assert!(fetch(&server, POLYCOM_UPDATER, "/000000000000.cfg").contains("-user.cfg"));
+    assert!(fetch(&server, POLYCOM_APP, "/0004f2aabbdd-user.cfg").contains("reg.1.displayName=\"Autoprov\""));
+    assert_eq!(devices(&rest).len(), 1);
+}
+
+// --- Cisco SCCP ---------------------------------------------------------------
+
+#[test]
+fn cisco_sccp_7960_boot() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+
+    // dhcpd's `on commit` hook, as the CLI documents it: the vendor class
+    // in binary-to-ascii's hex (no leading zeros), trailing NUL included.
+    let vci: Vec<String> = b"Cisco Systems, Inc. IP Phone CP-7960G\0".iter().map(|b| format!("{b:x}")).collect();
+    let token = server.data.join("api-token");
+    let out = run(
+        "provd",
+        &[
+            "--api",
+            &format!("http://{}/0.2", server.api.unwrap()),
+            "--token-file",
+            token.to_str().unwrap(),
+            "dhcp-hook",
+            "commit",
+            "127.0.0.1",
+            "00:1E:4A:AA:BB:CC",
+            &format!("060{}", vci.join(".")),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Cisco")),
+            ("model", Some("7960G")),
+            ("mac", Some("00:1e:4a:aa:bb:cc")),
+            ("ip", Some("127.0.0.1")),
+            ("plugin", Some("wazo-cisco-sccp-legacy")),
+        ],
+    );
+    assert_eq!(device["configured"], true, "{device}");
+
+    // TFTP: the certificate trust list it does not need, then its file.
+    let ctl = tftp(&server, "CTLSEP001E4AAABBCC.tlv").unwrap_err();
+    assert!(ctl.contains("Error code 1"), "{ctl}");
+    let cnf = tftp(&server, "SEP001E4AAABBCC.cnf.xml").unwrap();
+    assert!(cnf.contains("<loadInformation>P0030801SR02</loadInformation>"), "{cnf}");
+    assign_line(&rest, &device, "carl", "Carl 7960");
+    let cnf = tftp(&server, "SEP001E4AAABBCC.cnf.xml").unwrap();
+    assert!(cnf.contains("<processNodeName>10.0.0.7</processNodeName>"), "{cnf}");
+    assert!(tftp(&server, "RINGLIST.XML").unwrap().contains("<CiscoIPPhoneRingList>"));
+    // Over HTTP too (port 6970 on a real install).
+    let (status, body) = get(&server, b"", "/SEP001E4AAABBCC.cnf.xml");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<processNodeName>10.0.0.7</processNodeName>"), "{body}");
+    assert_eq!(devices(&rest).len(), 1);
+    assert_security_log(&server, &[created_line(&device), sensitive_line("SEP001E4AAABBCC.cnf.xml")]);
+
+    // SCCP phones have no SIP NOTIFY to reload.
+    let done = synchronize(&rest, &device);
+    assert_eq!(done, json!({"status": "fail", "error": "synchronize is not supported for this device"}));
+}
+
+// --- Cisco SPA / ATA ----------------------------------------------------------
+
+#[test]
+fn cisco_spa509g_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+
+    // DHCP names the model with three digits only (`SPA509`).
+    assert_eq!(dhcp_commit(&rest, "00:11:22:aa:bb:cc", b"Cisco SPA509G"), 204);
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Cisco")),
+            ("model", Some("SPA509")),
+            ("mac", Some("00:11:22:aa:bb:cc")),
+            ("plugin", Some("wazo-cisco-spa-7.5.5")),
+        ],
+    );
+    // TFTP, leading slash and all: the model's profile, no MAC. Still the
+    // same phone (`SPA509G` is what DHCP called `SPA509`).
+    let profile = atftp(&server, "/spa509G.cfg").unwrap();
+    assert!(profile.contains("<Profile_Rule_C>http://127.0.0.1:8667/$MA.xml</Profile_Rule_C>"), "{profile}");
+    assert_eq!(the_device(&rest)["id"], device["id"]);
+
+    // Then HTTP, with its real User-Agent (MAC and serial number).
+    let ua = "Cisco/SPA509G-7.5.5 (001122AABBCC)(CBT141400UK)";
+    assert!(fetch(&server, ua, "/spa-phone.xml").contains("<flat-profile>"));
+    let xml = fetch(&server, ua, "/001122aabbcc.xml");
+    assert!(xml.contains("<Display_Name_1_>Autoprov</Display_Name_1_>"), "{xml}");
+    assign_line(&rest, &device, "carol", "Carol SPA");
+    let xml = fetch(&server, ua, "/001122aabbcc.xml");
+    assert!(xml.contains("<User_ID_1_>carol</User_ID_1_>"), "{xml}");
+    assert!(xml.contains("<Display_Name_1_>Carol SPA</Display_Name_1_>"), "{xml}");
+    let device = remote_state_becomes(&rest, "carol");
+    assert_fields(&device, &[("version", Some("7.5.5")), ("sn", Some("CBT141400UK"))]);
+    assert_eq!(device["configured"], true, "{device}");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("001122aabbcc.xml")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+}
+
+#[test]
+fn linksys_pap2t_boot_found_by_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+    // No DHCP integration: the first request tells the model, not the MAC.
+    let init = tftp(&server, "/init.cfg").unwrap();
+    assert!(init.contains("<Profile_Rule_C>http://127.0.0.1:8667/$MA.xml</Profile_Rule_C>"), "{init}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Cisco")),
+            ("model", Some("PAP2T")),
+            ("mac", None),
+            ("plugin", Some("wazo-cisco-pap2t-5.1.6")),
+        ],
+    );
+    assert_eq!(device["configured"], false, "{device}");
+    assert!(!server.log().contains("render:"), "{}", server.log());
+    // HTTP: the MAC comes from the path, the device from the address.
+    let ua = "Linksys/PAP2T-5.1.6(LS) (4MM00F903042)";
+    assert!(fetch(&server, ua, "/spa-ata.xml").contains("<flat-profile>"));
+    let xml = fetch(&server, ua, "/00188b112233.xml");
+    assert!(xml.contains("Autoprov"), "{xml}");
+    let device = the_device(&rest);
+    assert_fields(&device, &[("mac", Some("00:18:8b:11:22:33")), ("sn", Some("4MM00F903042"))]);
+    assert_eq!(device["configured"], true, "{device}");
+    assign_line(&rest, &device, "gina", "Gina PAP");
+    assert!(fetch(&server, ua, "/00188b112233.xml").contains("gina"));
+    remote_state_becomes(&rest, "gina");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("00188b112233.xml")]);
+}
+
+#[test]
+fn cisco_ata190_boot() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+    assert_eq!(dhcp_commit(&rest, "00:11:22:33:44:55", b"Cisco ATA190"), 204);
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[("model", Some("ATA190")), ("mac", Some("00:11:22:33:44:55")), ("plugin", Some("wazo-cisco-ata190-1.2.2"))],
+    );
+    let cnf = tftp(&server, "ATA001122334455.cnf.xml").unwrap();
+    assert!(cnf.contains("<displayName>Autoprov</displayName>"), "{cnf}");
+    assign_line(&rest, &device, "hank", "Hank ATA");
+    let cnf = tftp(&server, "ATA001122334455.cnf.xml").unwrap();
+    assert!(cnf.contains("<name>hank</name>"), "{cnf}");
+    let device = remote_state_becomes(&rest, "hank");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("ATA001122334455.cnf.xml")]);
+}
+
+// --- Digium -------------------------------------------------------------------
+
+#[test]
+fn digium_d40_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    // DHCP option 60 tells model and firmware.
+    assert_eq!(dhcp_commit(&rest, "00:0f:d3:aa:bb:cc", b"digium_D40_2_8_1"), 204);
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Digium")),
+            ("model", Some("D40")),
+            ("version", Some("2.8.1")),
+            ("mac", Some("00:0f:d3:aa:bb:cc")),
+            ("plugin", Some("wazo-digium-2.8.1")),
+        ],
+    );
+    assert_eq!(device["configured"], true, "{device}");
+    assert_security_log(&server, &[created_line(&device)]);
+
+    let ua = "Digium D40 2.8.1";
+    let cfg = fetch(&server, ua, "/Digium/000fd3aabbcc.cfg");
+    assert!(cfg.contains("/Digium/000fd3aabbcc-contacts.xml\""), "{cfg}");
+    assign_line(&rest, &device, "dave", "Dave D40");
+    let cfg = fetch(&server, ua, "/Digium/000fd3aabbcc.cfg");
+    assert!(cfg.contains("username=\"dave\""), "{cfg}");
+    assert!(cfg.contains("line_label=\"Dave D40\""), "{cfg}");
+    assert!(fetch(&server, ua, "/Digium/000fd3aabbcc-contacts.xml").contains("<phonebooks>"));
+    let device = remote_state_becomes(&rest, "dave");
+    assert_fields(&device, &[("ip", Some("127.0.0.1"))]);
+    assert_security_log(&server, &[sensitive_line("000fd3aabbcc.cfg")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+}
+
+// --- Bad input ----------------------------------------------------------------
+
+/// Any answer but a 500 or a dropped connection.
+#[track_caller]
+fn assert_answered(status: u16, what: &str, server: &Server) {
+    assert!(matches!(status, 200 | 404), "{what}: {status}\n{}", server.log());
+}
+
+#[test]
+fn user_agents_with_non_ascii_bytes_get_an_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+    let cases: [(&[u8], &str); 4] = [
+        // wazo-provd's `ua.decode('ascii')` raised on these: a 500 for everyone.
+        (b"AVAYA/SIP12x0\xff/04.01.13.00", "/46xxsettings.txt"),
+        (b"FileTransport PolycomVVX-VVX_400\xc3\xa9-UA/5.9.2.3446 Type/Application", "/000000000000.cfg"),
+        (b"Yealink SIP-T46S 66.86.0.15 \xe9\xe8 80:5e:c0:d5:7d:72", "/y000000000028.cfg"),
+        (b"Mozilla/4.0 (compatible; snom870-SIP 8.7.5.35 1.1.5-IFX-\xb0\x80 000413AABB01)", "/snom870.htm"),
+    ];
+    for (ua, path) in cases {
+        let (status, body) = get(&server, ua, path);
+        assert_answered(status, &format!("{} {path}: {body}", String::from_utf8_lossy(ua)), &server);
+    }
+    // The Snom one is still a Snom 870 (its MAC is a token of its own).
+    let snom = devices(&rest).into_iter().find(|d| d["vendor"] == "Snom").expect("the Snom device");
+    assert_fields(&snom, &[("model", Some("870")), ("mac", Some("00:04:13:aa:bb:01"))]);
+}
+
+#[test]
+fn snom_user_agent_whose_last_token_is_no_mac() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+    // wazo-provd's Snom regex took `1` from `1.4` as the MAC and raised.
+    let ua = "Mozilla/4.0 (compatible; snom870-SIP 8.4.35 SPEAr300 SNOM 1.4)";
+    assert!(fetch(&server, ua, "/snom870.htm").contains("/snom870.xml\""));
+    assert_fields(
+        &the_device(&rest),
+        &[("model", Some("870")), ("version", Some("8.4.35")), ("mac", None), ("plugin", Some("wazo-snom-8.7.5.35"))],
+    );
+    assert!(fetch(&server, ua, "/snom870-000413AABB02.htm").contains("/000413AABB02.xml\""));
+    assert!(fetch(&server, ua, "/000413AABB02.xml").contains("<settings>"));
+    assert_fields(&the_device(&rest), &[("mac", Some("00:04:13:aa:bb:02"))]);
+}
+
+#[test]
+fn dhcp_vendor_classes_with_trailing_nuls() {
+    let cases: [(&str, &[u8], &str, &str); 4] = [
+        ("00:1e:4a:aa:bb:01", b"Cisco Systems, Inc. IP Phone CP-7960G\0\0\0", "7960G", "wazo-cisco-sccp-legacy"),
+        ("00:0f:d3:aa:bb:02", b"digium_D40_2_8_1\0", "D40", "wazo-digium-2.8.1"),
+        ("00:11:22:aa:bb:03", b"Cisco SPA509G\0", "SPA509", "wazo-cisco-spa-7.5.5"),
+        ("00:11:22:aa:bb:04", b"LINKSYS SPA-942\0\0", "SPA942", "wazo-cisco-spa-legacy"),
+    ];
+    for (mac, vci, model, plugin) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let server = start(&dir, None);
+        let rest = server.rest();
+        assert_eq!(dhcp_commit(&rest, mac, vci), 204, "{vci:?}");
+        let device = the_device(&rest);
+        assert_fields(&device, &[("mac", Some(mac)), ("model", Some(model)), ("plugin", Some(plugin))]);
+        assert_eq!(device["configured"], true, "{device}");
+    }
+}
+
+#[test]
+fn unknown_models_of_known_vendors_get_an_answer() {
+    // (User-Agent, path, plugin): a plugin of the vendor serves them from
+    // its base template, or nobody does (404), never an error.
+    let http: [(&str, &str, Option<&str>); 3] = [
+        (
+            "Mozilla/4.0 (compatible; snomD999-SIP 10.1.54.13 2010.12-00004-g9ba52f5 000413922D99 SXM:0 UXM:0)",
+            "/snomD999-000413922D99.htm",
+            Some("wazo-snom-10.1.54.13"),
+        ),
+        (
+            "FileTransport PolycomVVX-VVX_999-UA/5.9.2.3446 Type/Application",
+            "/0004f2aabb99-user.cfg",
+            Some("wazo-polycom-6.4.6"),
+        ),
+        ("Cisco/SPA599G-7.5.5 (001122AABB99)(CBT141400ZZ)", "/001122aabb99.xml", None),
+    ];
+    for (ua, path, plugin) in http {
+        let dir = tempfile::tempdir().unwrap();
+        let server = start(&dir, None);
+        let (status, body) = get(&server, ua.as_bytes(), path);
+        assert_answered(status, &format!("{ua} {path}: {body}"), &server);
+        let device = the_device(&server.rest());
+        if let Some(plugin) = plugin {
+            assert_eq!(status, 200, "{body}");
+            assert_fields(&device, &[("plugin", Some(plugin))]);
+        }
+    }
+    // TFTP: an SPA model no plugin has; an SCCP model no plugin lists.
+    for name in ["/spa999.cfg", "SEP001E4AAABB99.cnf.xml"] {
+        let dir = tempfile::tempdir().unwrap();
+        let server = start(&dir, None);
+        match tftp(&server, name) {
+            Ok(_) => {}
+            Err(e) => assert!(e.contains("Error code 1"), "{name}: {e}"),
+        }
+    }
+    // DHCP: a Digium model the plugin does not list, then its file.
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+    assert_eq!(dhcp_commit(&rest, "00:0f:d3:aa:bb:99", b"digium_D99_2_8_1"), 204);
+    assert_fields(&the_device(&rest), &[("model", Some("D99")), ("plugin", Some("wazo-digium-2.8.1"))]);
+    let (status, body) = get(&server, b"Digium D99 2.8.1", "/Digium/000fd3aabb99.cfg");
+    assert_answered(status, &body, &server);
+}

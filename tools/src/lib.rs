@@ -8,5 +8,6 @@ pub mod dhcp;
 pub mod doc;
 pub mod error;
 pub mod expr;
+pub mod loadgen;
 pub mod oip;
 pub mod table;

@@ -104,6 +104,31 @@ fn a_request_that_identifies_nothing_is_nowhere_to_route() {
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
 }
 
+/// Cisco rows of families provd does not have (Cisco's multiplatform
+/// firmware): as in identify.rs.
+const OTHER_FAMILIES: &[&str] = &["CISCO ATA191-MPP", "CISCO ATA192-MPP", "CP-7841-3PCC"];
+
+/// The table's `\xHH` escapes as bytes.
+fn unescape(s: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"\\x") && i + 4 <= b.len() {
+            out.push(u8::from_str_radix(&s[i + 2..i + 4], 16).expect("a \\x escape"));
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Every row of the public identification vectors sent to the running
+/// server the way its phone sends it (User-Agent, HTTP path, TFTP file
+/// name, DHCP vendor class through `dev_mgr/dhcpinfo`), each on an empty
+/// device list: the one device it creates carries what the row says.
 #[test]
 fn the_public_identification_vectors_through_the_running_server() {
     let dir = tempfile::tempdir().unwrap();
@@ -118,40 +143,81 @@ fn the_public_identification_vectors_through_the_running_server() {
         w.commit().unwrap();
     }
     let server = Server::start(&data, &[]);
+    let rest = server.rest();
+    let devices = || -> Vec<serde_json::Value> {
+        let r = rest.get("/0.2/dev_mgr/devices");
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()["devices"].as_array().unwrap().clone()
+    };
     let rows: Vec<_> = provd_e2e::ident_vectors()
         .into_iter()
-        .filter(|r| r.protocol == "http-ua" && (r.vendor == "Yealink" || r.vendor == "Aastra"))
+        .filter(|r| !OTHER_FAMILIES.iter().any(|o| r.input.contains(o)))
         .collect();
-    assert!(rows.len() > 30);
+    let mut protocols: Vec<_> = rows.iter().map(|r| r.protocol.as_str()).collect();
+    protocols.sort_unstable();
+    protocols.dedup();
+    assert!(rows.len() > 70, "{}", rows.len());
     let mut wrong = Vec::new();
+    // A MAC for the DHCP rows, which the lease gives, not the vendor class.
+    const LEASED: &str = "02:00:00:00:00:01";
     for row in &rows {
-        let out = curl(&["-A", &row.input, "-o", "/dev/null", "-w", "%{http_code}", &server.url("/boot.cfg")]);
-        let code = stdout(&out);
-        // The file does not exist; the phone is still identified and recorded.
-        assert!(code == "404", "{}: {code}", row.input);
-        let (d, _) = provd_shared::data::DataDir::open(&data).unwrap();
-        let r = d.store().read_txn().unwrap();
-        let device = d.store().devices(&r).unwrap().map(Result::unwrap).find(|dev| {
-            if row.mac.is_empty() {
-                dev.model.as_deref() == Some(&row.model) && dev.version.as_deref() == Some(&row.version)
-            } else {
-                dev.mac.map(|m| m.to_string()).as_deref() == Some(&row.mac)
+        for device in devices() {
+            let id = device["id"].as_str().unwrap();
+            assert_eq!(rest.delete(&format!("/0.2/dev_mgr/devices/{id}")).status, 204);
+        }
+        match row.protocol.as_str() {
+            "http-ua" => {
+                // A Polycom's version counts only on its SIP application's
+                // requests (its BootROM's would flip it on every boot).
+                let path = if row.vendor == "Polycom" { "/phone1.cfg" } else { "/boot.cfg" };
+                let out = curl(&["-A", &row.input, "-o", "/dev/null", "-w", "%{http_code}", &server.url(path)]);
+                // The file does not exist; the phone is still identified and recorded.
+                assert_eq!(stdout(&out), "404", "{}", row.input);
             }
+            "http-path" => {
+                let out = curl(&["-A", "", "-o", "/dev/null", "-w", "%{http_code}", &server.url(&row.input)]);
+                assert!(stdout(&out) != "000", "{}: no answer", row.input);
+            }
+            "tftp-path" => {
+                let got = tempfile::NamedTempFile::new().unwrap();
+                let port = server.tftp.port().to_string();
+                let out = std::process::Command::new("timeout")
+                    .args(["60", "tftp", "-m", "binary", "127.0.0.1", &port, "-c", "get", &row.input])
+                    .arg(got.path())
+                    .output()
+                    .expect("tftp (tftp-hpa)");
+                let said = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+                assert!(!said.contains("timed out"), "{}: {said}", row.input);
+            }
+            "dhcp-vendor" => {
+                let hex: Vec<String> = unescape(&row.input).iter().map(|b| format!("{b:02x}")).collect();
+                let info = serde_json::json!({"dhcp_info": {
+                    "op": "commit", "ip": "127.0.0.1", "mac": LEASED, "options": [format!("060{}", hex.join("."))]
+                }});
+                let r = rest.send("POST", "/0.2/dev_mgr/dhcpinfo", &info);
+                assert_eq!(r.status, 204, "{}: {}", row.input, r.text());
+            }
+            other => panic!("unknown protocol {other}"),
+        }
+        let mut found = Vec::new();
+        eventually(250, || {
+            found = devices();
+            !found.is_empty()
         });
-        let Some(device) = device else {
-            wrong.push(format!("{}: no device", row.input));
+        let [device] = &found[..] else {
+            wrong.push(format!("{} {:?}: {} devices", row.protocol, row.input, found.len()));
             continue;
         };
-        let got = (
-            device.vendor.clone().unwrap_or_default(),
-            device.model.clone().unwrap_or_default(),
-            device.version.clone().unwrap_or_default(),
-        );
-        if got != (row.vendor.clone(), row.model.clone(), row.version.clone()) {
-            wrong.push(format!("{}: {got:?}", row.input));
+        let field = |k: &str| device[k].as_str().unwrap_or("").to_owned();
+        let mac = if row.protocol == "dhcp-vendor" { LEASED } else { &row.mac };
+        let want = [&row.vendor, &row.model, &row.version, mac];
+        let have = [field("vendor"), field("model"), field("version"), field("mac")];
+        if want.iter().zip(&have).any(|(w, h)| *w != h) {
+            wrong.push(format!("{} {:?}: {have:?}, want {want:?}", row.protocol, row.input));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_eq!(protocols.len(), 4, "every way phones are identified: {protocols:?}");
 }
 
 #[test]

@@ -145,26 +145,31 @@ start_tftpd() {
 # provd), sendfile, open-file cache, no access log, the listen backlog
 # provd uses (4096; nginx's default is 511).
 start_nginx() {
-    local name=$1 root=$2 port dir
+    local name=$1 root=$2 port dir nofile
     port=$(free_port tcp)
+    # A worker cannot go above the hard open-files limit (nginx's own
+    # worker_rlimit_nofile fails with EPERM here): cached descriptors and
+    # connections share it.
+    nofile=$(ulimit -Hn)
+    [[ $nofile == unlimited ]] && nofile=65536
     dir=$(dirname "$root")/nginx-$name
     mkdir -p "$dir"
     cat >"$dir/nginx.conf" <<EOF
 daemon off;
 master_process on;
 worker_processes 2;
-worker_rlimit_nofile 65536;
+worker_rlimit_nofile $nofile;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
-events { worker_connections 30000; }
+events { worker_connections $((nofile / 2)); }
 http {
     access_log off;
     sendfile on;
     tcp_nopush on;
-    # Cached descriptors count against worker_rlimit_nofile with the
-    # connections: 20000 + 30000 stay below 65536 (max=100000 made nginx
-    # answer 500, EMFILE, on a 20,000-phone fleet).
-    open_file_cache max=20000 inactive=60s;
+    # Cached descriptors count against the limit with the connections: a
+    # quarter of it (max=100000 made nginx answer 500, EMFILE, on a
+    # 20,000-phone fleet under a 20000 limit).
+    open_file_cache max=$((nofile / 4)) inactive=60s;
     keepalive_timeout 75s;
     default_type application/octet-stream;
     client_body_temp_path $dir/tmp;

@@ -15,7 +15,7 @@
 #    resident pages), and the resident part of the data.mdb mapping.
 #
 # Environment: CPU_PHONES (20000), CONCURRENCY (500), RUNS (3),
-# RSS_DEVICES ("10000 100000"), NGINX/TFTPD (NGINX=none or TFTPD=none to
+# RSS_DEVICES ("10000 100000"), PARTS ("http tftp rss"), NGINX/TFTPD (NGINX=none or TFTPD=none to
 # skip a peer), WORK, BIN, BENCH_LOCK.
 #
 # Exit status: 0 clean, 1 provd had failed requests, 3 only a peer had.
@@ -29,6 +29,8 @@ TFTP_CONCURRENCY=${TFTP_CONCURRENCY:-100}
 RUNS=${RUNS:-3}
 RSS_DEVICES=${RSS_DEVICES:-"10000 100000"}
 MAX_DURATION=${MAX_DURATION:-300}
+# Which parts to run.
+PARTS=${PARTS:-"http tftp rss"}
 WORK=${WORK:-/tmp/provd-compare-resources}
 STAMP=$(date +%Y%m%dT%H%M%S)
 RESULTS=$WORK/cpu-$STAMP.jsonl
@@ -39,6 +41,7 @@ mkdir -p "$WORK"
 status=0
 
 # --- 1. CPU per 100k requests --------------------------------------------
+if [[ " $PARTS " == *" http "* ]]; then
 fleet "$WORK/http-fleet" "$CPU_PHONES" all 12
 start_provd provd_http "$WORK/http-fleet/data"
 http_servers=(provd_http)
@@ -54,6 +57,8 @@ for run in $(seq "$RUNS"); do
     done
 done
 
+fi
+if [[ " $PARTS " == *" tftp "* ]]; then
 fleet "$WORK/tftp-fleet" "$CPU_PHONES" yealink 28
 start_provd provd_tftp "$WORK/tftp-fleet/data"
 tftp_servers=(provd_tftp)
@@ -70,10 +75,12 @@ for blksize in 512 1428; do
         done
     done
 done
+fi
 cleanup
 PIDS=(); CGROUPS=()
 
 # --- 2. provd-server memory ----------------------------------------------
+[[ " $PARTS " == *" rss "* ]] || RSS_DEVICES=""
 for n in $RSS_DEVICES; do
     fleet "$WORK/rss-$n" "$n" all 12
     start_provd "rss$n" "$WORK/rss-$n/data"

@@ -201,6 +201,8 @@ nginx_conf() { # name extra-http-directives
 daemon off;
 master_process on;
 worker_processes $THREADS;
+# open_file_cache keeps descriptors open: both fleets' files, in each worker.
+worker_rlimit_nofile 65536;
 pid $WORK/$1/nginx.pid;
 error_log $WORK/$1/error.log warn;
 events { worker_connections 4096; }
@@ -222,7 +224,7 @@ http {
 EOF
 }
 nginx_conf nginx ""
-nginx_conf nginx-cache "open_file_cache max=40000 inactive=120s; open_file_cache_valid 120s; open_file_cache_errors on;"
+nginx_conf nginx-cache "open_file_cache max=30000 inactive=120s; open_file_cache_valid 120s; open_file_cache_errors on;"
 
 # ---- servers ------------------------------------------------------------------
 wait_port() { # process port

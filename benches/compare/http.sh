@@ -445,7 +445,7 @@ measure() { # load(wrk|lg) target output
         [[ -z $non2xx ]] || fail "wrk $t: $out: $non2xx non-2xx/3xx responses"
     else
         requests=$(jq '.requests_ok' "$out")
-        RUN_RPS=$(jq '.requests_per_s' "$out")
+        RUN_RPS=$(jq '.requests_per_s | floor' "$out")
         RUN_P50=$(jq '.latency.request.p50_ms' "$out")
         RUN_P99=$(jq '.latency.request.p99_ms' "$out")
         errors=$(jq '.errors.total' "$out")

@@ -28,6 +28,12 @@ where
     Tz::Offset: std::fmt::Display,
 {
     let _ = write!(out, "[{}] ", at.format("%Y-%m-%d %H:%M:%S,%3f"));
+    write_message(event, out);
+}
+
+/// Appends the part of the line after `[<time>] ` (with its newline): for
+/// writers that format the time themselves.
+pub fn write_message(event: &SecurityEvent<'_>, out: &mut Vec<u8>) {
     let (what, ip, name): (&str, IpAddr, &[u8]) = match *event {
         SecurityEvent::DeviceCreated { ip, device_id } => {
             ("New device created automatically from ", ip, device_id.as_bytes())

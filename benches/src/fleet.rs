@@ -22,11 +22,18 @@ impl Rng {
     }
 }
 
-fn oui(family: &str) -> [u8; 3] {
+/// The vendor a family's devices carry and the OUI their MACs start with
+/// (any registered OUI of the vendor: only the family's identification and
+/// file names look at it).
+fn vendor_of(family: &str) -> (&'static str, [u8; 3]) {
     match family {
-        "aastra" => [0x00, 0x08, 0x5d],
-        "yealink" => [0x80, 0x5e, 0xc0],
-        _ => [0x02, 0x00, 0x00],
+        "aastra" => ("Aastra", [0x00, 0x08, 0x5d]),
+        "cisco_sccp" | "cisco_spa" => ("Cisco", [0x00, 0x1e, 0x7a]),
+        "digium" => ("Digium", [0x00, 0x0f, 0xd3]),
+        "polycom" => ("Polycom", [0x00, 0x04, 0xf2]),
+        "snom" => ("Snom", [0x00, 0x04, 0x13]),
+        "yealink" => ("Yealink", [0x80, 0x5e, 0xc0]),
+        _ => ("Unknown", [0x02, 0x00, 0x00]),
     }
 }
 
@@ -52,7 +59,7 @@ pub fn write_jsondb(out: &Path, n: usize, plugins_dir: &Path, seed: u64) -> anyh
     let dtmf = ["RTP-in-band", "RTP-out-of-band", "SIP-INFO"];
     for i in 0..n {
         let (plugin, family, model, version) = &choices[rng.below(choices.len())];
-        let o = oui(family);
+        let (vendor, o) = vendor_of(family);
         let mac = format!(
             "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
             o[0],
@@ -106,7 +113,7 @@ pub fn write_jsondb(out: &Path, n: usize, plugins_dir: &Path, seed: u64) -> anyh
         });
         let mut device = json!({
             "id": id, "mac": mac, "ip": format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, (i & 255).max(1)),
-            "vendor": if family == "aastra" { "Aastra" } else { "Yealink" },
+            "vendor": vendor,
             "model": model, "plugin": plugin, "config": id, "configured": true,
             "tenant_uuid": "00000000-0000-4000-8000-000000000001", "is_new": false,
             "options": {"switchboard": false}

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use provd_shared::config::apply_defaults;
 use provd_shared::family::{ConfigureError, FileSource};
@@ -16,7 +17,31 @@ use crate::templates::Templates;
 pub struct LoadedPlugin {
     pub plugin: Plugin,
     pub templates: Templates,
+    /// See [`LoadedPlugin::digest`]; computed on first use (it reads every
+    /// template file).
+    digest: OnceLock<[u8; 32]>,
 }
+
+impl LoadedPlugin {
+    pub fn new(plugin: Plugin) -> LoadedPlugin {
+        LoadedPlugin { templates: Templates::for_plugin(&plugin), plugin, digest: OnceLock::new() }
+    }
+
+    /// A digest of everything of the plugin a device render reads: its id,
+    /// its `plugin-info` and every template.
+    pub fn digest(&self) -> &[u8; 32] {
+        self.digest.get_or_init(|| {
+            let mut h = blake3::Hasher::new();
+            h.update(self.plugin.id.as_bytes()).update(&[0]);
+            h.update(&serde_json::to_vec(&self.plugin.info).expect("plugin-info serializes"));
+            h.update(&self.templates.digest());
+            *h.finalize().as_bytes()
+        })
+    }
+}
+
+/// Identifies the code that renders (see build.rs): part of every fingerprint.
+const CODE_ID: &str = env!("PROVD_CODE_ID");
 
 /// A served file and its bytes, ready to store.
 #[derive(Debug, Clone)]
@@ -102,10 +127,7 @@ pub struct Renderer {
 
 impl Renderer {
     pub fn new(plugins: Vec<Plugin>, configs: ConfigTree) -> Renderer {
-        let plugins = plugins
-            .into_iter()
-            .map(|p| (p.id.clone(), LoadedPlugin { templates: Templates::for_plugin(&p), plugin: p }))
-            .collect();
+        let plugins = plugins.into_iter().map(|p| (p.id.clone(), LoadedPlugin::new(p))).collect();
         Renderer { plugins, configs }
     }
 
@@ -188,6 +210,23 @@ impl Renderer {
         Ok(Prepared { plugin: lp, context: raw, files: prepared })
     }
 
+    /// A fingerprint of every input of [`render_device`](Self::render_device)
+    /// for `device`: provd's code, the plugin (info and templates), the
+    /// device's fields (all but `configured`, which compiles set) and its
+    /// flattened config's makings. Equal fingerprints render equal files.
+    /// `None` when the device would not render (no plugin, no config, ...).
+    ///
+    /// Not covered: the system's time zone database, which some families
+    /// read (`provd-compile --force` renders everything after a tzdata update).
+    pub fn input_fingerprint(&self, device: &Device) -> Option<[u8; 32]> {
+        let lp = self.plugins.get(device.plugin.as_deref()?)?;
+        let config = self.configs.fingerprint(device.config.as_deref()?).ok()??;
+        let mut h = blake3::Hasher::new();
+        h.update(CODE_ID.as_bytes()).update(lp.digest()).update(&config);
+        hash_device(&mut h, device);
+        Some(*h.finalize().as_bytes())
+    }
+
     pub fn render_device(&self, device: &Device) -> DeviceRender {
         let prepared = match self.prepare_device(device) {
             Ok(p) => p,
@@ -229,6 +268,46 @@ impl Renderer {
         }
         Ok(out)
     }
+}
+
+/// Feeds every field of `d` but `configured` to `h`. No `..` below: a new
+/// device field fails to compile until it is hashed here.
+fn hash_device(h: &mut blake3::Hasher, d: &Device) {
+    let Device {
+        id,
+        mac,
+        ip,
+        sn,
+        uuid,
+        vendor,
+        model,
+        version,
+        plugin,
+        config,
+        configured: _,
+        added,
+        options,
+        description,
+        tenant_uuid,
+        is_new,
+        remote_state_sip_username,
+        extra,
+    } = d;
+    fn text(h: &mut blake3::Hasher, s: Option<&str>) {
+        match s {
+            Some(s) => h.update(&(s.len() as u64).to_le_bytes()).update(s.as_bytes()),
+            None => h.update(&u64::MAX.to_le_bytes()),
+        };
+    }
+    text(h, Some(id));
+    h.update(&mac.map(|m| m.0).map_or([0xff; 7], |m| [0, m[0], m[1], m[2], m[3], m[4], m[5]]));
+    for s in [ip, sn, uuid, vendor, model, version, plugin, config, added, description, tenant_uuid] {
+        text(h, s.as_deref());
+    }
+    text(h, remote_state_sip_username.as_deref());
+    h.update(&[is_new.map_or(2, u8::from)]);
+    serde_json::to_writer(&mut *h, options).expect("JSON values serialize");
+    serde_json::to_writer(&mut *h, extra).expect("JSON values serialize");
 }
 
 /// The bytes of a rendered file in the plugin's encoding (`plugin-info`

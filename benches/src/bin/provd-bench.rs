@@ -59,6 +59,16 @@ enum Cmd {
         #[arg(long)]
         no_python: bool,
     },
+    /// Where a device's render time goes: every device of a data directory
+    /// rendered on one thread, each step timed (flatten, validate and
+    /// defaults, family values, template lookup, template render, hash).
+    Phases {
+        #[arg(long)]
+        data: PathBuf,
+        /// Render the fleet this many times (the first warms the caches).
+        #[arg(long, default_value_t = 2)]
+        passes: usize,
+    },
     /// Set one runtime parameter (as the REST API's /params would), e.g. `NAT 1`.
     SetParam {
         #[arg(long)]
@@ -90,6 +100,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Compile { devices, runs, workdir, reconfigures, no_python } => {
             bench_compile(devices, runs, &workdir, reconfigures, !no_python)
         }
+        Cmd::Phases { data, passes } => phases(&data, passes),
         Cmd::SetParam { data, name, value } => {
             let (data, _) = DataDir::open(&data)?;
             let store = data.store();
@@ -336,5 +347,116 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
         runs_of(&noop),
         runs_of(&py)
     );
+    Ok(())
+}
+
+/// Single-threaded, step by step: where one device's render time goes.
+/// Wall-clock laps: on a shared machine, compare shares, not microseconds.
+fn phases(dir: &Path, passes: usize) -> anyhow::Result<()> {
+    use provd_compiler::context::context;
+    let (data, _) = DataDir::open(dir)?;
+    let t = Instant::now();
+    let (renderer, _) = compile::renderer(&data, &Scope::All)?;
+    let load = t.elapsed();
+    let r = data.store().read_txn()?;
+    let t = Instant::now();
+    let devices: Vec<_> = data.store().devices(&r)?.collect::<Result<_, _>>()?;
+    let decode = t.elapsed();
+    drop(r);
+    // The template each file resolves to, looked up beforehand (not timed).
+    let names: Vec<Vec<String>> = devices
+        .iter()
+        .map(|d| {
+            let Ok(p) = renderer.prepare_device(d) else { return Vec::new() };
+            p.files
+                .into_iter()
+                .filter_map(|f| match f.source {
+                    PreparedSource::Template(n) => Some(n),
+                    PreparedSource::Bytes(_) => None,
+                })
+                .collect()
+        })
+        .collect();
+    const STEPS: [&str; 7] = [
+        "input fingerprint",
+        "flatten",
+        "validate + defaults",
+        "family values",
+        "context + render",
+        "encode + hash",
+        "drop",
+    ];
+    let mut total = [Duration::ZERO; STEPS.len()];
+    let mut bytes = 0usize;
+    let mut by_plugin: std::collections::BTreeMap<String, (usize, Duration, usize)> = Default::default();
+    for pass in 0..passes.max(1) {
+        total = [Duration::ZERO; STEPS.len()];
+        bytes = 0;
+        by_plugin.clear();
+        for (d, names) in devices.iter().zip(&names) {
+            let (Some(pid), Some(cid)) = (d.plugin.as_deref(), d.config.as_deref()) else { continue };
+            let Some(lp) = renderer.plugin(pid) else { continue };
+            let mut t = Instant::now();
+            let mut lap = |i: usize, t: &mut Instant| {
+                let now = Instant::now();
+                total[i] += now - *t;
+                *t = now;
+                now
+            };
+            std::hint::black_box(renderer.input_fingerprint(d));
+            lap(0, &mut t);
+            let Some(mut raw) = renderer.configs().flatten(cid)? else { continue };
+            lap(1, &mut t);
+            provd_shared::raw_config::validate(&raw)?;
+            provd_shared::config::apply_defaults(&mut raw);
+            lap(2, &mut t);
+            if lp.plugin.family.configure(&lp.plugin, d, &mut raw).is_err() {
+                continue;
+            }
+            let started = lap(3, &mut t);
+            let ctx = context(raw);
+            let mut out = Vec::new();
+            for n in names {
+                out.push(lp.templates.render(n, &ctx)?);
+            }
+            let e = by_plugin.entry(pid.to_owned()).or_default();
+            e.0 += 1;
+            e.1 += started.elapsed();
+            e.2 += out.iter().map(String::len).sum::<usize>();
+            lap(4, &mut t);
+            for o in &out {
+                bytes += o.len();
+                std::hint::black_box(blake3::hash(o.as_bytes()));
+            }
+            lap(5, &mut t);
+            drop((ctx, out));
+            lap(6, &mut t);
+        }
+        eprintln!("pass {pass} done");
+    }
+    let n = devices.len().max(1) as f64;
+    let sum: Duration = total.iter().sum();
+    println!(
+        "{} devices, {:.1} MiB rendered; renderer load {load:.2?}, device decode {decode:.2?}",
+        devices.len(),
+        bytes as f64 / (1 << 20) as f64
+    );
+    println!("| step | total | per device | share |");
+    println!("|---|---|---|---|");
+    for (name, d) in STEPS.iter().zip(total) {
+        println!(
+            "| {name} | {:.3}s | {:.1}us | {:.0}% |",
+            d.as_secs_f64(),
+            d.as_secs_f64() * 1e6 / n,
+            100.0 * d.as_secs_f64() / sum.as_secs_f64()
+        );
+    }
+    println!("| all | {:.3}s | {:.1}us | |", sum.as_secs_f64(), sum.as_secs_f64() * 1e6 / n);
+    println!();
+    println!("| plugin | devices | context + render per device | bytes per device |");
+    println!("|---|---|---|---|");
+    for (p, (count, d, b)) in &by_plugin {
+        println!("| {p} | {count} | {:.1}us | {} |", d.as_secs_f64() * 1e6 / *count as f64, b / count);
+    }
     Ok(())
 }

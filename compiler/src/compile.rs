@@ -12,7 +12,7 @@ use provd_shared::store::{FileWriter, Index, Owner, OwnerRef, RouteChange, Store
 use provd_shared::{ConfigTree, Device, Mac};
 use rayon::prelude::*;
 
-use crate::render::{DeviceRender, RenderedFile, Renderer, Unconfigured};
+use crate::render::{DeviceRender, Fingerprinted, RenderedFile, Renderer, Unconfigured};
 
 /// Which devices a compile renders.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,10 +341,12 @@ pub fn compile(data: &DataDir, renderer: &Renderer, opts: &Options) -> Result<Re
     let report = std::thread::scope(|s| {
         let writer = s.spawn(|| write_generation(store, renderer, &devices, &plugin_ids, opts, rx, bar.as_ref()));
         let outcome = |i: usize, d: &Device| {
-            let fingerprint = if opts.records() { renderer.input_fingerprint(d) } else { None };
-            match fingerprint {
-                Some(fp) if previous.get(i) == Some(&Some(fp)) => Outcome::Unchanged(fp),
-                fingerprint => Outcome::Rendered(renderer.render_device(d), fingerprint),
+            if !opts.records() {
+                return Outcome::Rendered(renderer.render_device(d), None);
+            }
+            match renderer.render_unless_unchanged(d, previous.get(i).and_then(Option::as_ref)) {
+                Fingerprinted::Unchanged(fp) => Outcome::Unchanged(fp),
+                Fingerprinted::Rendered(render, fp) => Outcome::Rendered(render, fp),
             }
         };
         devices.par_chunks(BATCH).enumerate().for_each_with(tx, |tx, (c, chunk)| {

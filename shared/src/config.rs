@@ -103,6 +103,53 @@ pub enum FlattenError {
     Corrupt(String, String),
 }
 
+/// A config with its ancestry flattened, see [`ConfigTree::resolve`].
+pub struct Resolved<'t> {
+    id: &'t str,
+    ancestry: Arc<Map>,
+    digest: [u8; 32],
+    own: Own<'t>,
+}
+
+enum Own<'t> {
+    Decoded(&'t Map),
+    /// The stored document, and the raw config's JSON inside it.
+    Raw {
+        doc: &'t [u8],
+        raw_config: &'t str,
+    },
+}
+
+impl Resolved<'_> {
+    /// See [`ConfigTree::fingerprint`].
+    pub fn fingerprint(&self) -> [u8; 32] {
+        let mut h = blake3::Hasher::new();
+        h.update(&self.digest);
+        match self.own {
+            Own::Decoded(raw) => h.update(&serde_json::to_vec(raw).expect("JSON values serialize")),
+            // The whole document: more than the raw config, never less.
+            Own::Raw { doc, .. } => h.update(doc),
+        };
+        *h.finalize().as_bytes()
+    }
+
+    /// The flattened raw config: the ancestry, then the config's own.
+    pub fn flatten(self) -> Result<Map, FlattenError> {
+        let mut out = Map::clone(&self.ancestry);
+        match self.own {
+            Own::Decoded(raw) => merge_into(&mut out, raw),
+            Own::Raw { raw_config, .. } => {
+                use serde::de::DeserializeSeed;
+                let mut de = serde_json::Deserializer::from_str(raw_config);
+                MergeInto(&mut out)
+                    .deserialize(&mut de)
+                    .map_err(|e| FlattenError::Corrupt(self.id.into(), e.to_string()))?;
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// The parts of a stored config document flattening needs; the raw config
 /// stays unparsed until it can be merged in place.
 #[derive(Deserialize)]
@@ -110,45 +157,6 @@ struct RawDoc<'a> {
     parent_ids: Vec<String>,
     #[serde(borrow)]
     raw_config: &'a serde_json::value::RawValue,
-}
-
-/// The `parent_ids` of a stored config document, read without going
-/// through the rest of it (stored documents have it second, before the raw
-/// config).
-fn parent_ids_of(bytes: &[u8]) -> Result<Vec<String>, String> {
-    use serde::de::{DeserializeSeed, Error, IgnoredAny, MapAccess, Visitor};
-    struct Parents<'o>(&'o mut Option<Vec<String>>);
-    impl<'de> DeserializeSeed<'de> for Parents<'_> {
-        type Value = ();
-        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_map(self)
-        }
-    }
-    impl<'de> Visitor<'de> for Parents<'_> {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a config document")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
-            while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
-                if key == "parent_ids" {
-                    *self.0 = Some(m.next_value()?);
-                    // Found: stop reading (the caller ignores this error).
-                    return Err(A::Error::custom(STOP));
-                }
-                m.next_value::<IgnoredAny>()?;
-            }
-            Err(A::Error::missing_field("parent_ids"))
-        }
-    }
-    const STOP: &str = "parent_ids found";
-    let mut found = None;
-    let result = Parents(&mut found).deserialize(&mut serde_json::Deserializer::from_slice(bytes));
-    match (found, result) {
-        (Some(ids), _) => Ok(ids),
-        (None, Err(e)) => Err(e.to_string()),
-        (None, Ok(())) => Err("missing field `parent_ids`".into()),
-    }
 }
 
 /// Deserializes a JSON object into an existing map with flattening's
@@ -332,12 +340,25 @@ impl ConfigTree {
     /// `Ok(None)` when `id` is unknown; unknown parents are skipped (deleting
     /// a config leaves its children's references dangling, as in wazo-provd).
     pub fn flatten(&self, id: &str) -> Result<Option<Map>, FlattenError> {
+        self.resolve(id)?.map(Resolved::flatten).transpose()
+    }
+
+    /// A digest of everything the flattened raw config of `id` is made of
+    /// (the flattened ancestry, the config's own document): equal digests,
+    /// equal flattened configs. `Ok(None)` when `id` is unknown.
+    pub fn fingerprint(&self, id: &str) -> Result<Option<[u8; 32]>, FlattenError> {
+        Ok(self.resolve(id)?.map(|r| r.fingerprint()))
+    }
+
+    /// Config `id` looked up and its ancestry flattened: what
+    /// [`flatten`](Self::flatten) and [`fingerprint`](Self::fingerprint)
+    /// share, for callers that want the one and maybe the other.
+    pub fn resolve<'t>(&'t self, id: &'t str) -> Result<Option<Resolved<'t>>, FlattenError> {
         match self.entries.get(id) {
             None => Ok(None),
             Some(Entry::Decoded(config)) => {
-                let mut out = Map::clone(&*self.ancestry(config)?);
-                merge_into(&mut out, &config.raw_config);
-                Ok(Some(out))
+                let (ancestry, digest) = self.ancestry_and_digest(config)?;
+                Ok(Some(Resolved { id, ancestry, digest, own: Own::Decoded(&config.raw_config) }))
             }
             // Usually read by this device only: its raw config is parsed
             // straight into a copy of the ancestry, never built on its own.
@@ -345,44 +366,20 @@ impl ConfigTree {
                 let corrupt = |e: serde_json::Error| FlattenError::Corrupt(id.into(), e.to_string());
                 let doc: RawDoc<'_> = serde_json::from_slice(bytes).map_err(corrupt)?;
                 let shape = Config { id: id.to_owned(), parent_ids: doc.parent_ids, ..Default::default() };
-                let mut out = Map::clone(&*self.ancestry(&shape)?);
-                use serde::de::DeserializeSeed;
-                let mut de = serde_json::Deserializer::from_str(doc.raw_config.get());
-                MergeInto(&mut out).deserialize(&mut de).map_err(corrupt)?;
-                Ok(Some(out))
+                let (ancestry, digest) = self.ancestry_and_digest(&shape)?;
+                Ok(Some(Resolved {
+                    id,
+                    ancestry,
+                    digest,
+                    own: Own::Raw { doc: bytes, raw_config: doc.raw_config.get() },
+                }))
             }
         }
-    }
-
-    /// A digest of everything the flattened raw config of `id` is made of
-    /// (the flattened ancestry, the config's own document): equal digests,
-    /// equal flattened configs. `Ok(None)` when `id` is unknown.
-    pub fn fingerprint(&self, id: &str) -> Result<Option<[u8; 32]>, FlattenError> {
-        let mut h = blake3::Hasher::new();
-        match self.entries.get(id) {
-            None => return Ok(None),
-            Some(Entry::Decoded(config)) => {
-                h.update(&self.ancestry_and_digest(config)?.1);
-                h.update(&serde_json::to_vec(&config.raw_config).expect("JSON values serialize"));
-            }
-            Some(Entry::Raw { bytes, .. }) => {
-                let parent_ids = parent_ids_of(bytes).map_err(|e| FlattenError::Corrupt(id.into(), e))?;
-                let shape = Config { id: id.to_owned(), parent_ids, ..Default::default() };
-                h.update(&self.ancestry_and_digest(&shape)?.1);
-                // The whole document: more than the raw config, never less.
-                h.update(bytes);
-            }
-        }
-        Ok(Some(*h.finalize().as_bytes()))
     }
 
     /// The flattened raw config of everything `config` inherits, without
     /// its own raw config. Memoised by parent list: the depth-first walk
     /// depends only on it (a walk that reaches `config` again is a cycle).
-    fn ancestry(&self, config: &Config) -> Result<Arc<Map>, FlattenError> {
-        self.ancestry_and_digest(config).map(|(m, _)| m)
-    }
-
     fn ancestry_and_digest(&self, config: &Config) -> Result<(Arc<Map>, [u8; 32]), FlattenError> {
         if let Some(hit) = self.by_parents.lock().unwrap().get(&config.parent_ids) {
             // A cached walk never met this config, or it would be a cycle:

@@ -1,5 +1,6 @@
 //! Compile benchmark harness: generates a fleet, imports it, and measures in
-//! one run, on the same data: a full compile and publish, a no-op recompile,
+//! one run, on the same data: a full compile and publish, a no-op recompile
+//! (devices skipped as unchanged), a recompile rendering every device again,
 //! the raw store-write time of the same bytes (the ceiling), one-device
 //! reconfigures, and Python Jinja2 rendering the same templates with the same
 //! contexts and writing one file per device (wazo-provd's cost).
@@ -185,6 +186,7 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
     // another fresh copy, then a no-op recompile. Side by side, so a slow
     // disk moment hits both.
     let (mut full, mut noop, mut ceiling, mut ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut forced = Vec::new();
     let mut last_report = None;
     for run in 0..runs {
         let dir = work.join(format!("ceiling{run}"));
@@ -220,10 +222,18 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
         let again = compile::compile(&data, &renderer, &Options::default())?;
         noop.push(t.elapsed());
         anyhow::ensure!(again.files_changed() == 0);
+        // The same with every device rendered again (--force): what a
+        // compile costs when every device's inputs changed but not its files.
+        settle();
+        let t = Instant::now();
+        let (renderer, _) = compile::renderer(&data, &Scope::All)?;
+        let again = compile::compile(&data, &renderer, &Options { force: true, ..Default::default() })?;
+        forced.push(t.elapsed());
+        anyhow::ensure!(again.files_changed() == 0 && again.unchanged == 0);
         ratios.push(full[run].as_secs_f64() / ceiling[run].as_secs_f64());
         eprintln!(
-            "run {run}: ceiling {:.2?}, full {:.2?} ({:.2}x), no-op {:.2?}",
-            ceiling[run], full[run], ratios[run], noop[run]
+            "run {run}: ceiling {:.2?}, full {:.2?} ({:.2}x), no-op {:.2?}, forced {:.2?}",
+            ceiling[run], full[run], ratios[run], noop[run], forced[run]
         );
         last_report = Some(report);
         drop(data);
@@ -321,6 +331,11 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
         median(noop.clone()).as_secs_f64(),
         fps(median(noop.clone()))
     );
+    println!(
+        "| recompile rendering every device (--force, nothing changed) | {:.3}s | {:.0} | |",
+        median(forced.clone()).as_secs_f64(),
+        fps(median(forced.clone()))
+    );
     if !py.is_empty() {
         let py_m = median(py.clone());
         println!(
@@ -341,10 +356,11 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
     println!("| import of the jsondb (once) | {:.3}s | | |", import_time.as_secs_f64());
     println!();
     println!(
-        "every run (s): full [{}], ceiling [{}], no-op [{}], python [{}]",
+        "every run (s): full [{}], ceiling [{}], no-op [{}], forced [{}], python [{}]",
         runs_of(&full),
         runs_of(&ceiling),
         runs_of(&noop),
+        runs_of(&forced),
         runs_of(&py)
     );
     Ok(())

@@ -250,8 +250,11 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
     // One-device reconfigure: config edited, then compile --device until committed.
     let store = data.store();
     let mut reconf = Vec::new();
-    for i in 0..reconfigures.min(devices.len()) {
-        let d = &devices[i * devices.len() / reconfigures.max(1)];
+    // The edit changes line 1's display name, which Cisco SCCP phones (no
+    // SIP lines) do not show: their files would not change.
+    let sip: Vec<_> = devices.iter().filter(|d| !d.plugin.as_deref().unwrap_or_default().contains("sccp")).collect();
+    for i in 0..reconfigures.min(sip.len()) {
+        let d = sip[i * sip.len() / reconfigures.max(1)];
         let cid = d.config.clone().context("device without config")?;
         let mut w = store.write_txn()?;
         let mut c = store.config(&w, &cid)?.context("config")?;

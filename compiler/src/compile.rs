@@ -221,6 +221,9 @@ pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>)
     Ok((Renderer::new(plugins, ConfigTree::new(base, configs)), warnings))
 }
 
+/// A device's recorded input fingerprint, if any.
+type Fingerprint = Option<[u8; 32]>;
+
 /// The devices in scope, each with the input fingerprint of its last
 /// render when `fingerprints` (see [`provd_shared::store::RenderRecord`]).
 fn devices_in_scope(
@@ -228,7 +231,7 @@ fn devices_in_scope(
     renderer: &Renderer,
     scope: &Scope,
     fingerprints: bool,
-) -> Result<(Vec<Device>, Vec<Option<[u8; 32]>>), CompileError> {
+) -> Result<(Vec<Device>, Vec<Fingerprint>), CompileError> {
     let r = store.read_txn()?;
     let devices = devices_of(store, &r, renderer, scope)?;
     if !fingerprints {

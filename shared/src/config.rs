@@ -103,6 +103,9 @@ pub enum FlattenError {
     Corrupt(String, String),
 }
 
+/// A flattened ancestry and its digest.
+type Ancestry = (Arc<Map>, [u8; 32]);
+
 /// A config with its ancestry flattened, see [`ConfigTree::resolve`].
 pub struct Resolved<'t> {
     id: &'t str,
@@ -285,7 +288,7 @@ pub struct ConfigTree {
     entries: Entries,
     base_raw_config: Map,
     /// The flattened ancestry and a digest of it.
-    by_parents: Mutex<HashMap<Vec<String>, (Arc<Map>, [u8; 32])>>,
+    by_parents: Mutex<HashMap<Vec<String>, Ancestry>>,
 }
 
 impl ConfigTree {
@@ -380,7 +383,7 @@ impl ConfigTree {
     /// The flattened raw config of everything `config` inherits, without
     /// its own raw config. Memoised by parent list: the depth-first walk
     /// depends only on it (a walk that reaches `config` again is a cycle).
-    fn ancestry_and_digest(&self, config: &Config) -> Result<(Arc<Map>, [u8; 32]), FlattenError> {
+    fn ancestry_and_digest(&self, config: &Config) -> Result<Ancestry, FlattenError> {
         if let Some(hit) = self.by_parents.lock().unwrap().get(&config.parent_ids) {
             // A cached walk never met this config, or it would be a cycle:
             // re-check only configs that are their own ancestor.

@@ -12,7 +12,7 @@ use provd_shared::store::{FileWriter, Index, Owner, OwnerRef, RouteChange, Store
 use provd_shared::{ConfigTree, Device, Mac};
 use rayon::prelude::*;
 
-use crate::render::{DeviceRender, RenderedFile, Renderer, Unconfigured};
+use crate::render::{DeviceRender, Fingerprinted, RenderedFile, Renderer, Unconfigured};
 
 /// Which devices a compile renders.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,11 +42,28 @@ pub struct Options {
     pub diff: bool,
     /// Show a progress bar (the caller checks for a terminal).
     pub progress: bool,
+    /// Render devices whose inputs did not change since their last render
+    /// too (by default a compile of many devices skips them).
+    pub force: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { scope: Scope::All, dry_run: false, keep_going: false, diff: false, progress: false }
+        Options { scope: Scope::All, dry_run: false, keep_going: false, diff: false, progress: false, force: false }
+    }
+}
+
+impl Options {
+    /// Whether this compile fingerprints inputs to skip unchanged devices.
+    /// Small scopes (one device, a batch of new phones) render outright:
+    /// hashing a plugin's templates would cost more than rendering.
+    fn skips_unchanged(&self) -> bool {
+        !self.force && self.records()
+    }
+
+    /// Whether it writes render records (see [`provd_shared::store::RenderRecord`]).
+    fn records(&self) -> bool {
+        matches!(self.scope, Scope::All | Scope::Plugin(_) | Scope::Config(_))
     }
 }
 
@@ -86,6 +103,9 @@ pub struct Report {
     pub generation: Option<u64>,
     pub devices: usize,
     pub configured: usize,
+    /// Devices not rendered because nothing they are rendered from changed
+    /// since their files were published (counted in `configured` too).
+    pub unchanged: usize,
     pub unconfigured: Vec<(String, Unconfigured)>,
     pub files_rendered: usize,
     pub created: usize,
@@ -114,9 +134,10 @@ impl Report {
             (None, false) => "FAILED, nothing published".to_owned(),
         };
         format!(
-            "{what}: {} devices ({} configured), {} files rendered, {} changed ({} new, {} updated, {} removed), {} blobs written, {} errors, {:.3}s",
+            "{what}: {} devices ({} configured), {} unchanged and not rendered, {} files rendered, {} changed ({} new, {} updated, {} removed), {} blobs written, {} errors, {:.3}s",
             self.devices,
             self.configured,
+            self.unchanged,
             self.files_rendered,
             self.files_changed(),
             self.created,
@@ -188,11 +209,10 @@ pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>)
             out
         }
         _ => {
-            // Decoded where used, on the rendering threads.
-            let docs = store
-                .config_documents(&r)?
-                .map(|d| d.map(|(id, bytes)| (id.to_owned(), bytes.to_vec())))
-                .collect::<Result<Vec<_>, _>>()?;
+            // Decoded where used, on the rendering threads; copied out of
+            // the map on every core (the copies are most of this step).
+            let docs = store.config_documents(&r)?.collect::<Result<Vec<_>, _>>()?;
+            let docs = docs.into_par_iter().map(|(id, bytes)| (id.to_owned(), bytes.to_vec())).collect::<Vec<_>>();
             let warnings = broken.iter().map(ToString::to_string).collect();
             return Ok((Renderer::new(plugins, ConfigTree::from_documents(base, docs)), warnings));
         }
@@ -201,18 +221,57 @@ pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>)
     Ok((Renderer::new(plugins, ConfigTree::new(base, configs)), warnings))
 }
 
-fn devices_in_scope(store: &Store, renderer: &Renderer, scope: &Scope) -> Result<Vec<Device>, CompileError> {
+/// A device's recorded input fingerprint, if any.
+type Fingerprint = Option<[u8; 32]>;
+
+/// The devices in scope, each with the input fingerprint of its last
+/// render when `fingerprints` (see [`provd_shared::store::RenderRecord`]).
+fn devices_in_scope(
+    store: &Store,
+    renderer: &Renderer,
+    scope: &Scope,
+    fingerprints: bool,
+) -> Result<(Vec<Device>, Vec<Fingerprint>), CompileError> {
     let r = store.read_txn()?;
+    let devices = devices_of(store, &r, renderer, scope)?;
+    if !fingerprints {
+        return Ok((devices, Vec::new()));
+    }
+    let mut previous = Vec::with_capacity(devices.len());
+    if *scope == Scope::All {
+        // Both are in id order: walk them side by side.
+        let mut recs = store.render_fingerprints(&r)?;
+        let mut next = recs.next().transpose()?;
+        for d in &devices {
+            while next.is_some_and(|(id, _)| id < d.id.as_str()) {
+                next = recs.next().transpose()?;
+            }
+            previous.push(next.filter(|(id, _)| *id == d.id).map(|(_, fp)| *fp));
+        }
+    } else {
+        for d in &devices {
+            previous.push(store.render_record(&r, &d.id)?.map(|rec| *rec.fingerprint()));
+        }
+    }
+    Ok((devices, previous))
+}
+
+fn devices_of(
+    store: &Store,
+    r: &provd_shared::store::ReadTxn<'_>,
+    renderer: &Renderer,
+    scope: &Scope,
+) -> Result<Vec<Device>, CompileError> {
     let by_ids = |ids: Vec<String>| -> Result<Vec<Device>, CompileError> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.extend(store.device(&r, &id)?);
+            out.extend(store.device(r, &id)?);
         }
         Ok(out)
     };
     match scope {
         Scope::All => {
-            let docs = store.device_documents(&r)?.collect::<Result<Vec<_>, _>>()?;
+            let docs = store.device_documents(r)?.collect::<Result<Vec<_>, _>>()?;
             Ok(docs
                 .into_par_iter()
                 .map(|(id, bytes)| Store::decode_device(id, bytes))
@@ -224,12 +283,12 @@ fn devices_in_scope(store: &Store, renderer: &Renderer, scope: &Scope) -> Result
                 known.sort();
                 return Err(CompileError::UnknownPlugin(p.clone(), known.join(", ")));
             }
-            by_ids(store.device_ids_by(&r, Index::Plugin, p)?)
+            by_ids(store.device_ids_by(r, Index::Plugin, p)?)
         }
         Scope::Device(id) => by_ids(vec![id.clone()])
             .and_then(|d| if d.is_empty() { Err(CompileError::UnknownDevice(id.clone())) } else { Ok(d) }),
         Scope::Mac(mac) => {
-            let d = by_ids(store.device_ids_by(&r, Index::Mac, &mac.to_string())?)?;
+            let d = by_ids(store.device_ids_by(r, Index::Mac, &mac.to_string())?)?;
             if d.is_empty() { Err(CompileError::UnknownMac(*mac)) } else { Ok(d) }
         }
         Scope::Devices(ids) => by_ids(ids.clone()),
@@ -241,7 +300,7 @@ fn devices_in_scope(store: &Store, renderer: &Renderer, scope: &Scope) -> Result
             let mut configs = renderer.configs().descendants(c);
             configs.insert(c.clone());
             for cfg in configs {
-                ids.extend(store.device_ids_by(&r, Index::Config, &cfg)?);
+                ids.extend(store.device_ids_by(r, Index::Config, &cfg)?);
             }
             ids.sort();
             ids.dedup();
@@ -256,7 +315,7 @@ fn devices_in_scope(store: &Store, renderer: &Renderer, scope: &Scope) -> Result
 pub fn compile(data: &DataDir, renderer: &Renderer, opts: &Options) -> Result<Report, CompileError> {
     let started = Instant::now();
     let store = data.store();
-    let devices = devices_in_scope(store, renderer, &opts.scope)?;
+    let (devices, previous) = devices_in_scope(store, renderer, &opts.scope, opts.skips_unchanged())?;
     let loaded = started.elapsed();
     let plugin_ids: Vec<String> = match &opts.scope {
         Scope::All => {
@@ -281,11 +340,20 @@ pub fn compile(data: &DataDir, renderer: &Renderer, opts: &Options) -> Result<Re
     // Renders travel to the writer in batches (one wake-up per batch, not
     // per device); the bound keeps rendering at most ~4k devices ahead.
     const BATCH: usize = 128;
-    let (tx, rx) = mpsc::sync_channel::<Vec<(usize, DeviceRender)>>(32);
+    let (tx, rx) = mpsc::sync_channel::<Vec<(usize, Outcome)>>(32);
     let report = std::thread::scope(|s| {
         let writer = s.spawn(|| write_generation(store, renderer, &devices, &plugin_ids, opts, rx, bar.as_ref()));
+        let outcome = |i: usize, d: &Device| {
+            if !opts.records() {
+                return Outcome::Rendered(renderer.render_device(d), None);
+            }
+            match renderer.render_unless_unchanged(d, previous.get(i).and_then(Option::as_ref)) {
+                Fingerprinted::Unchanged(fp) => Outcome::Unchanged(fp),
+                Fingerprinted::Rendered(render, fp) => Outcome::Rendered(render, fp),
+            }
+        };
         devices.par_chunks(BATCH).enumerate().for_each_with(tx, |tx, (c, chunk)| {
-            let batch = chunk.iter().enumerate().map(|(i, d)| (c * BATCH + i, renderer.render_device(d))).collect();
+            let batch = chunk.iter().enumerate().map(|(i, d)| (c * BATCH + i, outcome(c * BATCH + i, d))).collect();
             // The writer only stops early on a store error, reported below.
             let _ = tx.send(batch);
         });
@@ -301,6 +369,15 @@ pub fn compile(data: &DataDir, renderer: &Renderer, opts: &Options) -> Result<Re
     report.phases.insert(0, ("read devices", loaded));
     report.phases.insert(1, ("render and write", report.elapsed - loaded - commit));
     Ok(report)
+}
+
+/// What the rendering threads hand the writer for one device.
+enum Outcome {
+    /// Rendered, with the input fingerprint when the compile records them.
+    Rendered(DeviceRender, Option<[u8; 32]>),
+    /// Not rendered: same fingerprint as its recorded last render. The
+    /// writer checks that its files are still served as recorded.
+    Unchanged([u8; 32]),
 }
 
 /// Applies renders to the write transaction, counting what changed.
@@ -325,6 +402,25 @@ impl Writer<'_, '_, '_> {
                 self.opts.diff.then(|| unified_diff(key, old.as_deref().unwrap_or_default(), new.unwrap_or_default()));
             self.report.changes.push(Change { key: key.to_owned(), kind, diff });
         }
+    }
+
+    /// Whether the device's recorded render has `fingerprint` and the store
+    /// serves exactly the files it recorded, for this device.
+    fn still_served(&mut self, id: &str, owner: &Owner, fingerprint: &[u8; 32]) -> Result<bool, CompileError> {
+        let txn = self.fw.read();
+        let Some(rec) = self.store.render_record(txn, id)? else { return Ok(false) };
+        if rec.fingerprint() != fingerprint {
+            return Ok(false);
+        }
+        let mut n = 0;
+        for (key, hash) in rec.files() {
+            n += 1;
+            match self.store.route(txn, key)? {
+                Some(r) if r.hash() == hash && r.owner_key() == owner.key() => {}
+                _ => return Ok(false),
+            }
+        }
+        Ok(self.store.owned_routes(txn, owner)?.len() == n)
     }
 
     fn owner_of(&mut self, key: &str) -> Result<Option<Owner>, CompileError> {
@@ -450,7 +546,7 @@ fn write_generation(
     devices: &[Device],
     plugin_ids: &[String],
     opts: &Options,
-    rx: mpsc::Receiver<Vec<(usize, DeviceRender)>>,
+    rx: mpsc::Receiver<Vec<(usize, Outcome)>>,
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<Report, CompileError> {
     let now =
@@ -476,31 +572,62 @@ fn write_generation(
     }
 
     let mut deferred: Vec<(usize, RenderedFile)> = Vec::new();
-    for (i, render) in rx.into_iter().flatten() {
+    for (i, outcome) in rx.into_iter().flatten() {
         let device = &devices[i];
         let owner = Owner::device(&device.id);
         // Deleted (through the REST API) since it was read: serve nothing.
         if store.device_doc(out.fw.txn(), &device.id)?.is_none() {
             out.apply_files(&owner, &[], &mut Vec::new())?;
+            store.delete_render_record(out.fw.txn(), &device.id)?;
             bar.inspect(|b| b.inc(1));
             continue;
         }
+        let (render, fingerprint) = match outcome {
+            Outcome::Unchanged(fp) if out.still_served(&device.id, &owner, &fp)? => {
+                out.report.unchanged += 1;
+                out.report.configured += 1;
+                if !device.configured
+                    && let Some(mut d) = store.device(out.fw.txn(), &device.id)?
+                {
+                    d.configured = true;
+                    store.put_device_unindexed(out.fw.txn(), &d)?;
+                }
+                bar.inspect(|b| b.inc(1));
+                continue;
+            }
+            // Its files changed behind the record's back: render after all.
+            Outcome::Unchanged(fp) => (renderer.render_device(device), Some(fp)),
+            Outcome::Rendered(render, fp) => (render, fp),
+        };
         let configured = match render {
             DeviceRender::Configured { files, .. } => {
                 out.report.files_rendered += files.len();
                 let mut conflicts = Vec::new();
                 out.apply_files(&owner, &files, &mut conflicts)?;
+                match fingerprint {
+                    Some(fp) if conflicts.is_empty() => store.put_render_record(
+                        out.fw.txn(),
+                        &device.id,
+                        &fp,
+                        files.iter().map(|f| (f.key.as_str(), &f.hash)),
+                    )?,
+                    _ => {
+                        store.delete_render_record(out.fw.txn(), &device.id)?;
+                    }
+                }
                 deferred.extend(conflicts.into_iter().map(|f| (i, f)));
                 out.report.configured += 1;
                 Some(true)
             }
             DeviceRender::Unconfigured(why) => {
                 out.apply_files(&owner, &[], &mut Vec::new())?;
+                store.delete_render_record(out.fw.txn(), &device.id)?;
                 out.report.unconfigured.push((device.id.clone(), why));
                 Some(false)
             }
             DeviceRender::Failed(message) => {
                 // Its previous files stay served: a phone keeps its last good config.
+                store.delete_render_record(out.fw.txn(), &device.id)?;
                 out.report.failures.push(Failure { device: Some(describe(device)), message });
                 None
             }

@@ -49,6 +49,10 @@ struct Args {
     /// Publish what rendered even when some devices fail (they keep their previous files).
     #[arg(long)]
     keep_going: bool,
+    /// Render every device in scope, even those whose inputs (device, config,
+    /// plugin, templates) did not change since they were last rendered.
+    #[arg(long)]
+    force: bool,
     /// Import a wazo-provd jsondb directory (devices/, configs/) first, then compile everything.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["show", "export"])]
     import_wazo_jsondb: Option<PathBuf>,
@@ -134,6 +138,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         keep_going: args.keep_going,
         diff: args.diff,
         progress: std::io::stderr().is_terminal(),
+        force: args.force,
     };
     let report = compile::compile(&data, &renderer, &opts)?;
 

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use provd_shared::config::apply_defaults;
 use provd_shared::family::{ConfigureError, FileSource};
@@ -16,7 +17,31 @@ use crate::templates::Templates;
 pub struct LoadedPlugin {
     pub plugin: Plugin,
     pub templates: Templates,
+    /// See [`LoadedPlugin::digest`]; computed on first use (it reads every
+    /// template file).
+    digest: OnceLock<[u8; 32]>,
 }
+
+impl LoadedPlugin {
+    pub fn new(plugin: Plugin) -> LoadedPlugin {
+        LoadedPlugin { templates: Templates::for_plugin(&plugin), plugin, digest: OnceLock::new() }
+    }
+
+    /// A digest of everything of the plugin a device render reads: its id,
+    /// its `plugin-info` and every template.
+    pub fn digest(&self) -> &[u8; 32] {
+        self.digest.get_or_init(|| {
+            let mut h = blake3::Hasher::new();
+            h.update(self.plugin.id.as_bytes()).update(&[0]);
+            h.update(&serde_json::to_vec(&self.plugin.info).expect("plugin-info serializes"));
+            h.update(&self.templates.digest());
+            *h.finalize().as_bytes()
+        })
+    }
+}
+
+/// Identifies the code that renders (see build.rs): part of every fingerprint.
+const CODE_ID: &str = env!("PROVD_CODE_ID");
 
 /// A served file and its bytes, ready to store.
 #[derive(Debug, Clone)]
@@ -102,10 +127,7 @@ pub struct Renderer {
 
 impl Renderer {
     pub fn new(plugins: Vec<Plugin>, configs: ConfigTree) -> Renderer {
-        let plugins = plugins
-            .into_iter()
-            .map(|p| (p.id.clone(), LoadedPlugin { templates: Templates::for_plugin(&p), plugin: p }))
-            .collect();
+        let plugins = plugins.into_iter().map(|p| (p.id.clone(), LoadedPlugin::new(p))).collect();
         Renderer { plugins, configs }
     }
 
@@ -137,20 +159,56 @@ impl Renderer {
     /// template it renders from (first of `<file>.tpl`, `<model>.tpl`,
     /// `base.tpl`) or its literal bytes.
     pub fn prepare_device(&self, device: &Device) -> Result<Prepared<'_>, DeviceRender> {
+        self.prepare(device, None).map_err(|e| match e {
+            Early::Done(render) => render,
+            Early::Unchanged(_) => unreachable!("no fingerprint asked for"),
+        })
+    }
+
+    /// [`prepare_device`](Self::prepare_device); with `fingerprint`, the
+    /// device's [input fingerprint](Self::input_fingerprint) is stored
+    /// there, from the config lookup and parse the render uses, and
+    /// preparing stops if it equals `previous`.
+    fn prepare(&self, device: &Device, fingerprint: Option<FingerprintCheck<'_>>) -> Result<Prepared<'_>, Early> {
+        let done = |r| Early::Done(r);
         let Some(plugin_id) = device.plugin.as_deref() else {
-            return Err(DeviceRender::Unconfigured(Unconfigured::NoPlugin));
+            return Err(done(DeviceRender::Unconfigured(Unconfigured::NoPlugin)));
         };
         let Some(config_id) = device.config.as_deref() else {
-            return Err(DeviceRender::Unconfigured(Unconfigured::NoConfig));
+            return Err(done(DeviceRender::Unconfigured(Unconfigured::NoConfig)));
         };
         let Some(lp) = self.plugins.get(plugin_id) else {
-            return Err(DeviceRender::Unconfigured(Unconfigured::PluginNotInstalled(plugin_id.to_owned())));
+            return Err(done(DeviceRender::Unconfigured(Unconfigured::PluginNotInstalled(plugin_id.to_owned()))));
         };
-        let mut raw = match self.raw_config(config_id) {
-            Ok(Some(raw)) => raw,
-            Ok(None) => return Err(DeviceRender::Unconfigured(Unconfigured::ConfigNotFound(config_id.to_owned()))),
-            Err(e) => return Err(DeviceRender::Failed(e)),
+        let resolved = match self.configs.resolve(config_id) {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                return Err(done(DeviceRender::Unconfigured(Unconfigured::ConfigNotFound(config_id.to_owned()))));
+            }
+            Err(e) => return Err(done(DeviceRender::Failed(e.to_string()))),
         };
+        if let Some(check) = fingerprint {
+            let fp = fingerprint_of(lp, &resolved.fingerprint(), device);
+            *check.out = Some(fp);
+            if check.previous == Some(&fp) {
+                return Err(Early::Unchanged(fp));
+            }
+        }
+        let mut raw = resolved.flatten().map_err(|e| done(DeviceRender::Failed(e.to_string())))?;
+        raw_config::validate(&raw)
+            .map_err(|e| done(DeviceRender::Failed(format!("raw config of {config_id}: {e}"))))?;
+        apply_defaults(&mut raw);
+        let prepared = self.prepare_files(device, lp, raw).map_err(done)?;
+        Ok(prepared)
+    }
+
+    fn prepare_files<'r>(
+        &'r self,
+        device: &Device,
+        lp: &'r LoadedPlugin,
+        mut raw: Map,
+    ) -> Result<Prepared<'r>, DeviceRender> {
+        let plugin_id = lp.plugin.id.as_str();
         let files = lp.plugin.family.configure(&lp.plugin, device, &mut raw).map_err(|e| match e {
             ConfigureError::MissingDeviceField(field) => {
                 DeviceRender::Unconfigured(Unconfigured::MissingDeviceField(field))
@@ -188,11 +246,40 @@ impl Renderer {
         Ok(Prepared { plugin: lp, context: raw, files: prepared })
     }
 
+    /// A fingerprint of every input of [`render_device`](Self::render_device)
+    /// for `device`: provd's code, the plugin (info and templates), the
+    /// device's fields (all but `configured`, which compiles set) and its
+    /// flattened config's makings. Equal fingerprints render equal files.
+    /// `None` when the device would not render (no plugin, no config, ...).
+    ///
+    /// Not covered: the system's time zone database, which some families
+    /// read (`provd-compile --force` renders everything after a tzdata update).
+    pub fn input_fingerprint(&self, device: &Device) -> Option<[u8; 32]> {
+        let lp = self.plugins.get(device.plugin.as_deref()?)?;
+        let config = self.configs.fingerprint(device.config.as_deref()?).ok()??;
+        Some(fingerprint_of(lp, &config, device))
+    }
+
     pub fn render_device(&self, device: &Device) -> DeviceRender {
-        let prepared = match self.prepare_device(device) {
-            Ok(p) => p,
-            Err(outcome) => return outcome,
-        };
+        match self.prepare_device(device) {
+            Ok(p) => self.render_prepared(p),
+            Err(outcome) => outcome,
+        }
+    }
+
+    /// [`render_device`](Self::render_device) unless the device's input
+    /// fingerprint equals `previous`, computed on the way (the config is
+    /// looked up and parsed once for both).
+    pub fn render_unless_unchanged(&self, device: &Device, previous: Option<&[u8; 32]>) -> Fingerprinted {
+        let mut out = None;
+        match self.prepare(device, Some(FingerprintCheck { previous, out: &mut out })) {
+            Ok(p) => Fingerprinted::Rendered(self.render_prepared(p), out),
+            Err(Early::Done(render)) => Fingerprinted::Rendered(render, out),
+            Err(Early::Unchanged(fp)) => Fingerprinted::Unchanged(fp),
+        }
+    }
+
+    fn render_prepared(&self, prepared: Prepared<'_>) -> DeviceRender {
         let plugin_id = prepared.plugin.plugin.id.as_str();
         let ctx = crate::context::context(prepared.context);
         let mut out = Vec::with_capacity(prepared.files.len());
@@ -229,6 +316,72 @@ impl Renderer {
         }
         Ok(out)
     }
+}
+
+/// What [`Renderer::render_unless_unchanged`] did.
+pub enum Fingerprinted {
+    /// The device's inputs have the fingerprint given as unchanged.
+    Unchanged([u8; 32]),
+    /// Rendered (or found unconfigured, or failed), with the input
+    /// fingerprint when the device has one.
+    Rendered(DeviceRender, Option<[u8; 32]>),
+}
+
+enum Early {
+    Done(DeviceRender),
+    Unchanged([u8; 32]),
+}
+
+struct FingerprintCheck<'a> {
+    previous: Option<&'a [u8; 32]>,
+    out: &'a mut Option<[u8; 32]>,
+}
+
+fn fingerprint_of(lp: &LoadedPlugin, config: &[u8; 32], device: &Device) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    h.update(CODE_ID.as_bytes()).update(lp.digest()).update(config);
+    hash_device(&mut h, device);
+    *h.finalize().as_bytes()
+}
+
+/// Feeds every field of `d` but `configured` to `h`. No `..` below: a new
+/// device field fails to compile until it is hashed here.
+fn hash_device(h: &mut blake3::Hasher, d: &Device) {
+    let Device {
+        id,
+        mac,
+        ip,
+        sn,
+        uuid,
+        vendor,
+        model,
+        version,
+        plugin,
+        config,
+        configured: _,
+        added,
+        options,
+        description,
+        tenant_uuid,
+        is_new,
+        remote_state_sip_username,
+        extra,
+    } = d;
+    fn text(h: &mut blake3::Hasher, s: Option<&str>) {
+        match s {
+            Some(s) => h.update(&(s.len() as u64).to_le_bytes()).update(s.as_bytes()),
+            None => h.update(&u64::MAX.to_le_bytes()),
+        };
+    }
+    text(h, Some(id));
+    h.update(&mac.map(|m| m.0).map_or([0xff; 7], |m| [0, m[0], m[1], m[2], m[3], m[4], m[5]]));
+    for s in [ip, sn, uuid, vendor, model, version, plugin, config, added, description, tenant_uuid] {
+        text(h, s.as_deref());
+    }
+    text(h, remote_state_sip_username.as_deref());
+    h.update(&[is_new.map_or(2, u8::from)]);
+    serde_json::to_writer(&mut *h, options).expect("JSON values serialize");
+    serde_json::to_writer(&mut *h, extra).expect("JSON values serialize");
 }
 
 /// The bytes of a rendered file in the plugin's encoding (`plugin-info`

@@ -77,6 +77,26 @@ impl Templates {
         Templates { env, index, custom_dir, shipped_dir }
     }
 
+    /// A digest of every template (name, origin, contents): a template
+    /// edit, added override or plugin upgrade changes it. Reads every file.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut names: Vec<&String> = self.index.keys().collect();
+        names.sort();
+        let mut h = blake3::Hasher::new();
+        for name in names {
+            let (origin, path) = &self.index[name];
+            h.update(&(name.len() as u64).to_le_bytes());
+            h.update(name.as_bytes());
+            h.update(&[*origin as u8]);
+            match std::fs::read(path) {
+                Ok(bytes) => h.update(&(bytes.len() as u64).to_le_bytes()).update(&bytes),
+                // Unreadable: a render using it fails, and failures leave no record.
+                Err(_) => h.update(&u64::MAX.to_le_bytes()),
+            };
+        }
+        *h.finalize().as_bytes()
+    }
+
     pub fn exists(&self, name: &str) -> bool {
         self.index.contains_key(name)
     }

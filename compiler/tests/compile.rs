@@ -306,3 +306,55 @@ fn a_latin1_plugin_gets_latin1_bytes() {
     let route = s.route(&r, &format!("{PLUGIN}/805ec0000001.cfg")).unwrap().unwrap();
     assert_eq!(s.content(&r, &route).unwrap(), b"Fr\xe9d\xe9ric ?");
 }
+
+#[test]
+fn unchanged_devices_are_not_rendered_again_until_an_input_changes() {
+    let f = Fixture::new();
+    f.line_config("c1", "alice");
+    f.line_config("c2", "bob");
+    f.put_device("d1", "80:5e:c0:00:00:01", Some("T46S"), "c1");
+    f.put_device("d2", "80:5e:c0:00:00:02", Some("T46S"), "c2");
+    assert_eq!(f.all().unchanged, 0);
+    let again = f.all();
+    assert_eq!((again.unchanged, again.configured, again.files_changed()), (2, 2, 0));
+
+    // Its own config, a parent config, a device field, a template: each
+    // makes the devices it reaches render again.
+    f.line_config("c1", "carol");
+    let r = f.all();
+    assert_eq!((r.unchanged, r.updated), (1, 1));
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "base user=carol");
+    f.put_config("base", &[], json!({"X_note": "edited"}));
+    assert_eq!(f.all().unchanged, 0);
+    f.put_device("d2", "80:5e:c0:00:00:02", Some("T46S"), "c2");
+    let s = f.data.store();
+    let mut w = s.write_txn().unwrap();
+    let mut d = s.device(&w, "d2").unwrap().unwrap();
+    d.description = Some("desk 2".into());
+    s.put_device(&mut w, &d).unwrap();
+    w.commit().unwrap();
+    assert_eq!(f.all().unchanged, 1);
+    write(&f.plugin_dir().join("var/templates/base.tpl"), "custom user={{ sip_lines['1'].username }}\n");
+    let r = f.all();
+    assert_eq!((r.unchanged, r.updated), (0, 2));
+    assert_eq!(f.served("805ec0000002.cfg").unwrap(), "custom user=bob");
+    assert_eq!(f.all().unchanged, 2);
+
+    // Files changed behind the record's back are rendered again.
+    let mut w = s.write_txn().unwrap();
+    let mut fw = s.file_writer(&mut w, 1).unwrap();
+    fw.remove(&format!("{PLUGIN}/805ec0000001.cfg")).unwrap();
+    fw.finish().unwrap();
+    w.commit().unwrap();
+    let r = f.all();
+    assert_eq!((r.unchanged, r.created), (1, 1));
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "custom user=carol");
+
+    // --force renders everything; a one-device compile always renders.
+    let forced = f.compile(Options { force: true, ..Default::default() });
+    assert_eq!((forced.unchanged, forced.files_changed()), (0, 0));
+    assert_eq!(f.compile(Options { scope: Scope::Device("d1".into()), ..Default::default() }).unchanged, 0);
+    // ...and leaves no record behind, so the next full compile renders it.
+    assert_eq!(f.all().unchanged, 1);
+    assert_eq!(f.all().unchanged, 2);
+}

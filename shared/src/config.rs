@@ -103,6 +103,56 @@ pub enum FlattenError {
     Corrupt(String, String),
 }
 
+/// A flattened ancestry and its digest.
+type Ancestry = (Arc<Map>, [u8; 32]);
+
+/// A config with its ancestry flattened, see [`ConfigTree::resolve`].
+pub struct Resolved<'t> {
+    id: &'t str,
+    ancestry: Arc<Map>,
+    digest: [u8; 32],
+    own: Own<'t>,
+}
+
+enum Own<'t> {
+    Decoded(&'t Map),
+    /// The stored document, and the raw config's JSON inside it.
+    Raw {
+        doc: &'t [u8],
+        raw_config: &'t str,
+    },
+}
+
+impl Resolved<'_> {
+    /// See [`ConfigTree::fingerprint`].
+    pub fn fingerprint(&self) -> [u8; 32] {
+        let mut h = blake3::Hasher::new();
+        h.update(&self.digest);
+        match self.own {
+            Own::Decoded(raw) => h.update(&serde_json::to_vec(raw).expect("JSON values serialize")),
+            // The whole document: more than the raw config, never less.
+            Own::Raw { doc, .. } => h.update(doc),
+        };
+        *h.finalize().as_bytes()
+    }
+
+    /// The flattened raw config: the ancestry, then the config's own.
+    pub fn flatten(self) -> Result<Map, FlattenError> {
+        let mut out = Map::clone(&self.ancestry);
+        match self.own {
+            Own::Decoded(raw) => merge_into(&mut out, raw),
+            Own::Raw { raw_config, .. } => {
+                use serde::de::DeserializeSeed;
+                let mut de = serde_json::Deserializer::from_str(raw_config);
+                MergeInto(&mut out)
+                    .deserialize(&mut de)
+                    .map_err(|e| FlattenError::Corrupt(self.id.into(), e.to_string()))?;
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// The parts of a stored config document flattening needs; the raw config
 /// stays unparsed until it can be merged in place.
 #[derive(Deserialize)]
@@ -194,11 +244,40 @@ impl<'de> serde::de::Visitor<'de> for MergeValue<'_> {
 /// first use. Compiles hand the tree raw documents so decoding happens on
 /// the rendering threads, not before them.
 enum Entry {
-    Decoded(Config),
-    Raw { bytes: Vec<u8>, decoded: OnceLock<Result<Config, String>> },
+    Decoded(Box<Config>),
+    Raw { bytes: Vec<u8>, decoded: OnceLock<Result<Box<Config>, String>> },
 }
 
-fn decode_config(bytes: &[u8]) -> Result<Config, String> {
+/// The configs by id: a vector sorted by id, searched by bisection. A hash
+/// map spreads a hundred thousand configs over memory at random, and on
+/// this kind of (virtual) machine every cold lookup then costs about a
+/// microsecond of cache and TLB misses; in id order, devices rendered in
+/// id order mostly find their config next to the previous one.
+struct Entries(Vec<(String, Entry)>);
+
+impl Entries {
+    fn new(mut v: Vec<(String, Entry)>) -> Entries {
+        // Stored documents come in key order already.
+        if !v.is_sorted_by(|a, b| a.0 < b.0) {
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            // Last one wins, as collecting into a map did.
+            v.reverse();
+            v.dedup_by(|a, b| a.0 == b.0);
+            v.reverse();
+        }
+        Entries(v)
+    }
+
+    fn get(&self, id: &str) -> Option<&Entry> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(id)).ok().map(|i| &self.0[i].1)
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+}
+
+fn decode_config(bytes: &[u8]) -> Result<Box<Config>, String> {
     serde_json::from_slice(bytes).map_err(|e| e.to_string())
 }
 
@@ -206,15 +285,16 @@ fn decode_config(bytes: &[u8]) -> Result<Config, String> {
 /// distinct parent list memoised: thousands of devices share
 /// `[base, defaultconfigdevice]`, so their ancestry is merged once.
 pub struct ConfigTree {
-    entries: HashMap<String, Entry>,
+    entries: Entries,
     base_raw_config: Map,
-    by_parents: Mutex<HashMap<Vec<String>, Arc<Map>>>,
+    /// The flattened ancestry and a digest of it.
+    by_parents: Mutex<HashMap<Vec<String>, Ancestry>>,
 }
 
 impl ConfigTree {
     pub fn new(base_raw_config: Map, configs: impl IntoIterator<Item = Config>) -> Self {
         ConfigTree {
-            entries: configs.into_iter().map(|c| (c.id.clone(), Entry::Decoded(c))).collect(),
+            entries: Entries::new(configs.into_iter().map(|c| (c.id.clone(), Entry::Decoded(Box::new(c)))).collect()),
             base_raw_config,
             by_parents: Mutex::new(HashMap::new()),
         }
@@ -223,7 +303,9 @@ impl ConfigTree {
     /// A tree over stored JSON documents `(id, bytes)`, decoded when needed.
     pub fn from_documents(base_raw_config: Map, docs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
         ConfigTree {
-            entries: docs.into_iter().map(|(id, bytes)| (id, Entry::Raw { bytes, decoded: OnceLock::new() })).collect(),
+            entries: Entries::new(
+                docs.into_iter().map(|(id, bytes)| (id, Entry::Raw { bytes, decoded: OnceLock::new() })).collect(),
+            ),
             base_raw_config,
             by_parents: Mutex::new(HashMap::new()),
         }
@@ -234,7 +316,7 @@ impl ConfigTree {
             Entry::Decoded(c) => Ok(c),
             Entry::Raw { bytes, decoded } => decoded
                 .get_or_init(|| decode_config(bytes))
-                .as_ref()
+                .as_deref()
                 .map_err(|e| FlattenError::Corrupt(id.into(), e.clone())),
         })
     }
@@ -245,7 +327,7 @@ impl ConfigTree {
     }
 
     pub fn contains(&self, id: &str) -> bool {
-        self.entries.contains_key(id)
+        self.entries.get(id).is_some()
     }
 
     pub fn ids(&self) -> impl Iterator<Item = &str> {
@@ -261,12 +343,25 @@ impl ConfigTree {
     /// `Ok(None)` when `id` is unknown; unknown parents are skipped (deleting
     /// a config leaves its children's references dangling, as in wazo-provd).
     pub fn flatten(&self, id: &str) -> Result<Option<Map>, FlattenError> {
+        self.resolve(id)?.map(Resolved::flatten).transpose()
+    }
+
+    /// A digest of everything the flattened raw config of `id` is made of
+    /// (the flattened ancestry, the config's own document): equal digests,
+    /// equal flattened configs. `Ok(None)` when `id` is unknown.
+    pub fn fingerprint(&self, id: &str) -> Result<Option<[u8; 32]>, FlattenError> {
+        Ok(self.resolve(id)?.map(|r| r.fingerprint()))
+    }
+
+    /// Config `id` looked up and its ancestry flattened: what
+    /// [`flatten`](Self::flatten) and [`fingerprint`](Self::fingerprint)
+    /// share, for callers that want the one and maybe the other.
+    pub fn resolve<'t>(&'t self, id: &'t str) -> Result<Option<Resolved<'t>>, FlattenError> {
         match self.entries.get(id) {
             None => Ok(None),
             Some(Entry::Decoded(config)) => {
-                let mut out = Map::clone(&*self.ancestry(config)?);
-                merge_into(&mut out, &config.raw_config);
-                Ok(Some(out))
+                let (ancestry, digest) = self.ancestry_and_digest(config)?;
+                Ok(Some(Resolved { id, ancestry, digest, own: Own::Decoded(&config.raw_config) }))
             }
             // Usually read by this device only: its raw config is parsed
             // straight into a copy of the ancestry, never built on its own.
@@ -274,11 +369,13 @@ impl ConfigTree {
                 let corrupt = |e: serde_json::Error| FlattenError::Corrupt(id.into(), e.to_string());
                 let doc: RawDoc<'_> = serde_json::from_slice(bytes).map_err(corrupt)?;
                 let shape = Config { id: id.to_owned(), parent_ids: doc.parent_ids, ..Default::default() };
-                let mut out = Map::clone(&*self.ancestry(&shape)?);
-                use serde::de::DeserializeSeed;
-                let mut de = serde_json::Deserializer::from_str(doc.raw_config.get());
-                MergeInto(&mut out).deserialize(&mut de).map_err(corrupt)?;
-                Ok(Some(out))
+                let (ancestry, digest) = self.ancestry_and_digest(&shape)?;
+                Ok(Some(Resolved {
+                    id,
+                    ancestry,
+                    digest,
+                    own: Own::Raw { doc: bytes, raw_config: doc.raw_config.get() },
+                }))
             }
         }
     }
@@ -286,7 +383,7 @@ impl ConfigTree {
     /// The flattened raw config of everything `config` inherits, without
     /// its own raw config. Memoised by parent list: the depth-first walk
     /// depends only on it (a walk that reaches `config` again is a cycle).
-    fn ancestry(&self, config: &Config) -> Result<Arc<Map>, FlattenError> {
+    fn ancestry_and_digest(&self, config: &Config) -> Result<Ancestry, FlattenError> {
         if let Some(hit) = self.by_parents.lock().unwrap().get(&config.parent_ids) {
             // A cached walk never met this config, or it would be a cycle:
             // re-check only configs that are their own ancestor.
@@ -300,7 +397,8 @@ impl ConfigTree {
         for parent in &config.parent_ids {
             self.walk(parent, &mut visited, &mut stack, Some(&mut out))?;
         }
-        let out = Arc::new(out);
+        let digest = *blake3::hash(&serde_json::to_vec(&out).expect("JSON values serialize")).as_bytes();
+        let out = (Arc::new(out), digest);
         self.by_parents.lock().unwrap().insert(config.parent_ids.clone(), out.clone());
         Ok(out)
     }

@@ -124,6 +124,57 @@ pub fn route_key(plugin: &str, path: &str) -> String {
     k
 }
 
+/// What a device's files were last rendered from: a fingerprint of every
+/// input of the render (device, flattened config, plugin and templates,
+/// provd's own code) and the files it produced. A compile that finds the
+/// same fingerprint, and the store still serving exactly those files, need
+/// not render the device again.
+#[derive(Clone, Copy)]
+pub struct RenderRecord<'t> {
+    raw: &'t [u8],
+}
+
+impl<'t> RenderRecord<'t> {
+    fn parse(raw: &'t [u8]) -> Option<RenderRecord<'t>> {
+        let rec = RenderRecord { raw };
+        (raw.len() >= 32 && rec.try_files().all(|f| f.is_some())).then_some(rec)
+    }
+
+    pub fn fingerprint(&self) -> &'t [u8; 32] {
+        self.raw[..32].try_into().unwrap()
+    }
+
+    fn try_files(&self) -> impl Iterator<Item = Option<(&'t str, &'t [u8; 32])>> + 't {
+        let mut rest = &self.raw[32..];
+        std::iter::from_fn(move || {
+            if rest.is_empty() {
+                return None;
+            }
+            let Some((hash, tail)) = rest.split_first_chunk::<32>() else {
+                rest = &[];
+                return Some(None);
+            };
+            let Some((len, tail)) = tail.split_first_chunk::<4>() else {
+                rest = &[];
+                return Some(None);
+            };
+            let len = u32::from_le_bytes(*len) as usize;
+            let Some(key) = tail.get(..len).and_then(|k| std::str::from_utf8(k).ok()) else {
+                rest = &[];
+                return Some(None);
+            };
+            rest = &tail[len..];
+            Some(Some((key, hash)))
+        })
+    }
+
+    /// The files rendered: (route key, content hash).
+    pub fn files(&self) -> impl Iterator<Item = (&'t str, &'t [u8; 32])> + 't {
+        // Checked by parse.
+        self.try_files().map(Option::unwrap)
+    }
+}
+
 const ROUTE_FIXED: usize = 8 + 8 + 8 + 32;
 
 /// A served file as stored: a view over the record's bytes, borrowed from
@@ -208,6 +259,8 @@ struct Dbs {
     meta: Database<'static, Str, Bytes>,
     /// creation sequence (u64 BE) → id of a device the server created
     auto_devices: Database<'static, Bytes, Str>,
+    /// device id → what its files were last rendered from, see [`RenderRecord`]
+    render_records: Database<'static, Str, Bytes>,
 }
 
 /// The store. Cheap to clone; one per process is enough.
@@ -260,16 +313,31 @@ impl Store {
                     .create(w)?;
                 let meta = o.create_database::<Str, Bytes>(w, Some("meta"))?;
                 let auto_devices = o.create_database::<Bytes, Str>(w, Some("auto_devices"))?;
+                let render_records = o.create_database::<Str, Bytes>(w, Some("render_records"))?;
                 Ok(CommitOrAbort::<_, ()>::Commit((
-                    (devices, configs, indexes, auto_devices),
+                    (devices, configs, indexes, auto_devices, render_records),
                     (blobs, blob_index, routes, routes_by_owner, meta),
                 )))
             })?
             .unwrap_commit();
-        let ((devices, configs, indexes, auto_devices), (blobs, blob_index, routes, routes_by_owner, meta)) = db;
+        let (
+            (devices, configs, indexes, auto_devices, render_records),
+            (blobs, blob_index, routes, routes_by_owner, meta),
+        ) = db;
         Ok(Store {
             env,
-            db: Dbs { devices, configs, indexes, blobs, blob_index, routes, routes_by_owner, meta, auto_devices },
+            db: Dbs {
+                devices,
+                configs,
+                indexes,
+                blobs,
+                blob_index,
+                routes,
+                routes_by_owner,
+                meta,
+                auto_devices,
+                render_records,
+            },
         })
     }
 
@@ -413,7 +481,61 @@ impl Store {
         let old = self.device(w, id)?;
         self.unindex(w, old.as_ref())?;
         self.db.devices.delete(w, id)?;
+        self.db.render_records.delete(w, id)?;
         Ok(old)
+    }
+
+    // ---- render records ---------------------------------------------------
+
+    /// What device `id`'s files were last rendered from, if recorded.
+    pub fn render_record<'t>(&self, txn: &'t RoTxn<'_>, id: &str) -> Result<Option<RenderRecord<'t>>> {
+        match self.db.render_records.get(txn, id)? {
+            None => Ok(None),
+            Some(raw) => RenderRecord::parse(raw).map(Some).ok_or_else(|| StoreError::Corrupt {
+                what: "render record",
+                key: id.into(),
+                why: "short".into(),
+            }),
+        }
+    }
+
+    /// Every render record's device id and input fingerprint, in id order.
+    pub fn render_fingerprints<'t>(
+        &self,
+        txn: &'t RoTxn<'_>,
+    ) -> Result<impl Iterator<Item = Result<(&'t str, &'t [u8; 32])>> + 't> {
+        Ok(self.db.render_records.iter(txn)?.map(|r| {
+            let (id, raw) = r?;
+            let rec = RenderRecord::parse(raw).ok_or_else(|| StoreError::Corrupt {
+                what: "render record",
+                key: id.into(),
+                why: "short".into(),
+            })?;
+            Ok((id, rec.fingerprint()))
+        }))
+    }
+
+    /// Records that device `id` was rendered from inputs `fingerprint` into
+    /// `files` (route key, content hash).
+    pub fn put_render_record<'k>(
+        &self,
+        w: &mut RwTxn<'_>,
+        id: &str,
+        fingerprint: &[u8; 32],
+        files: impl IntoIterator<Item = (&'k str, &'k [u8; 32])>,
+    ) -> Result<()> {
+        let mut buf = Vec::with_capacity(128);
+        buf.extend_from_slice(fingerprint);
+        for (key, hash) in files {
+            buf.extend_from_slice(hash);
+            buf.extend_from_slice(&(key.len() as u32).to_le_bytes());
+            buf.extend_from_slice(key.as_bytes());
+        }
+        Ok(self.db.render_records.put(w, id, &buf)?)
+    }
+
+    pub fn delete_render_record(&self, w: &mut RwTxn<'_>, id: &str) -> Result<bool> {
+        Ok(self.db.render_records.delete(w, id)?)
     }
 
     fn unindex(&self, w: &mut RwTxn<'_>, old: Option<&Device>) -> Result<()> {
@@ -628,6 +750,11 @@ impl<'e> FileWriter<'_, '_, 'e> {
     }
 
     pub fn txn(&mut self) -> &mut RwTxn<'e> {
+        self.w
+    }
+
+    /// The transaction, for reading.
+    pub fn read(&self) -> &RoTxn<'e> {
         self.w
     }
 

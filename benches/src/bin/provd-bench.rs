@@ -1,5 +1,6 @@
 //! Compile benchmark harness: generates a fleet, imports it, and measures in
-//! one run, on the same data: a full compile and publish, a no-op recompile,
+//! one run, on the same data: a full compile and publish, a no-op recompile
+//! (devices skipped as unchanged), a recompile rendering every device again,
 //! the raw store-write time of the same bytes (the ceiling), one-device
 //! reconfigures, and Python Jinja2 rendering the same templates with the same
 //! contexts and writing one file per device (wazo-provd's cost).
@@ -59,6 +60,16 @@ enum Cmd {
         #[arg(long)]
         no_python: bool,
     },
+    /// Where a device's render time goes: every device of a data directory
+    /// rendered on one thread, each step timed (flatten, validate and
+    /// defaults, family values, template lookup, template render, hash).
+    Phases {
+        #[arg(long)]
+        data: PathBuf,
+        /// Render the fleet this many times (the first warms the caches).
+        #[arg(long, default_value_t = 2)]
+        passes: usize,
+    },
     /// Set one runtime parameter (as the REST API's /params would), e.g. `NAT 1`.
     SetParam {
         #[arg(long)]
@@ -90,6 +101,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Compile { devices, runs, workdir, reconfigures, no_python } => {
             bench_compile(devices, runs, &workdir, reconfigures, !no_python)
         }
+        Cmd::Phases { data, passes } => phases(&data, passes),
         Cmd::SetParam { data, name, value } => {
             let (data, _) = DataDir::open(&data)?;
             let store = data.store();
@@ -174,6 +186,7 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
     // another fresh copy, then a no-op recompile. Side by side, so a slow
     // disk moment hits both.
     let (mut full, mut noop, mut ceiling, mut ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut forced = Vec::new();
     let mut last_report = None;
     for run in 0..runs {
         let dir = work.join(format!("ceiling{run}"));
@@ -209,10 +222,18 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
         let again = compile::compile(&data, &renderer, &Options::default())?;
         noop.push(t.elapsed());
         anyhow::ensure!(again.files_changed() == 0);
+        // The same with every device rendered again (--force): what a
+        // compile costs when every device's inputs changed but not its files.
+        settle();
+        let t = Instant::now();
+        let (renderer, _) = compile::renderer(&data, &Scope::All)?;
+        let again = compile::compile(&data, &renderer, &Options { force: true, ..Default::default() })?;
+        forced.push(t.elapsed());
+        anyhow::ensure!(again.files_changed() == 0 && again.unchanged == 0);
         ratios.push(full[run].as_secs_f64() / ceiling[run].as_secs_f64());
         eprintln!(
-            "run {run}: ceiling {:.2?}, full {:.2?} ({:.2}x), no-op {:.2?}",
-            ceiling[run], full[run], ratios[run], noop[run]
+            "run {run}: ceiling {:.2?}, full {:.2?} ({:.2}x), no-op {:.2?}, forced {:.2?}",
+            ceiling[run], full[run], ratios[run], noop[run], forced[run]
         );
         last_report = Some(report);
         drop(data);
@@ -229,8 +250,11 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
     // One-device reconfigure: config edited, then compile --device until committed.
     let store = data.store();
     let mut reconf = Vec::new();
-    for i in 0..reconfigures.min(devices.len()) {
-        let d = &devices[i * devices.len() / reconfigures.max(1)];
+    // The edit changes line 1's display name, which Cisco SCCP phones (no
+    // SIP lines) do not show: their files would not change.
+    let sip: Vec<_> = devices.iter().filter(|d| !d.plugin.as_deref().unwrap_or_default().contains("sccp")).collect();
+    for i in 0..reconfigures.min(sip.len()) {
+        let d = sip[i * sip.len() / reconfigures.max(1)];
         let cid = d.config.clone().context("device without config")?;
         let mut w = store.write_txn()?;
         let mut c = store.config(&w, &cid)?.context("config")?;
@@ -310,6 +334,11 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
         median(noop.clone()).as_secs_f64(),
         fps(median(noop.clone()))
     );
+    println!(
+        "| recompile rendering every device (--force, nothing changed) | {:.3}s | {:.0} | |",
+        median(forced.clone()).as_secs_f64(),
+        fps(median(forced.clone()))
+    );
     if !py.is_empty() {
         let py_m = median(py.clone());
         println!(
@@ -330,11 +359,123 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
     println!("| import of the jsondb (once) | {:.3}s | | |", import_time.as_secs_f64());
     println!();
     println!(
-        "every run (s): full [{}], ceiling [{}], no-op [{}], python [{}]",
+        "every run (s): full [{}], ceiling [{}], no-op [{}], forced [{}], python [{}]",
         runs_of(&full),
         runs_of(&ceiling),
         runs_of(&noop),
+        runs_of(&forced),
         runs_of(&py)
     );
+    Ok(())
+}
+
+/// Single-threaded, step by step: where one device's render time goes.
+/// Wall-clock laps: on a shared machine, compare shares, not microseconds.
+fn phases(dir: &Path, passes: usize) -> anyhow::Result<()> {
+    use provd_compiler::context::context;
+    let (data, _) = DataDir::open(dir)?;
+    let t = Instant::now();
+    let (renderer, _) = compile::renderer(&data, &Scope::All)?;
+    let load = t.elapsed();
+    let r = data.store().read_txn()?;
+    let t = Instant::now();
+    let devices: Vec<_> = data.store().devices(&r)?.collect::<Result<_, _>>()?;
+    let decode = t.elapsed();
+    drop(r);
+    // The template each file resolves to, looked up beforehand (not timed).
+    let names: Vec<Vec<String>> = devices
+        .iter()
+        .map(|d| {
+            let Ok(p) = renderer.prepare_device(d) else { return Vec::new() };
+            p.files
+                .into_iter()
+                .filter_map(|f| match f.source {
+                    PreparedSource::Template(n) => Some(n),
+                    PreparedSource::Bytes(_) => None,
+                })
+                .collect()
+        })
+        .collect();
+    const STEPS: [&str; 7] = [
+        "input fingerprint",
+        "flatten",
+        "validate + defaults",
+        "family values",
+        "context + render",
+        "encode + hash",
+        "drop",
+    ];
+    let mut total = [Duration::ZERO; STEPS.len()];
+    let mut bytes = 0usize;
+    let mut by_plugin: std::collections::BTreeMap<String, (usize, Duration, usize)> = Default::default();
+    for pass in 0..passes.max(1) {
+        total = [Duration::ZERO; STEPS.len()];
+        bytes = 0;
+        by_plugin.clear();
+        for (d, names) in devices.iter().zip(&names) {
+            let (Some(pid), Some(cid)) = (d.plugin.as_deref(), d.config.as_deref()) else { continue };
+            let Some(lp) = renderer.plugin(pid) else { continue };
+            let mut t = Instant::now();
+            let mut lap = |i: usize, t: &mut Instant| {
+                let now = Instant::now();
+                total[i] += now - *t;
+                *t = now;
+                now
+            };
+            std::hint::black_box(renderer.input_fingerprint(d));
+            lap(0, &mut t);
+            let Some(mut raw) = renderer.configs().flatten(cid)? else { continue };
+            lap(1, &mut t);
+            provd_shared::raw_config::validate(&raw)?;
+            provd_shared::config::apply_defaults(&mut raw);
+            lap(2, &mut t);
+            if lp.plugin.family.configure(&lp.plugin, d, &mut raw).is_err() {
+                continue;
+            }
+            let started = lap(3, &mut t);
+            let ctx = context(raw);
+            let mut out = Vec::new();
+            for n in names {
+                out.push(lp.templates.render(n, &ctx)?);
+            }
+            let e = by_plugin.entry(pid.to_owned()).or_default();
+            e.0 += 1;
+            e.1 += started.elapsed();
+            e.2 += out.iter().map(String::len).sum::<usize>();
+            lap(4, &mut t);
+            for o in &out {
+                bytes += o.len();
+                std::hint::black_box(blake3::hash(o.as_bytes()));
+            }
+            lap(5, &mut t);
+            drop((ctx, out));
+            lap(6, &mut t);
+        }
+        eprintln!("pass {pass} done");
+    }
+    let n = devices.len().max(1) as f64;
+    let sum: Duration = total.iter().sum();
+    println!(
+        "{} devices, {:.1} MiB rendered; renderer load {load:.2?}, device decode {decode:.2?}",
+        devices.len(),
+        bytes as f64 / (1 << 20) as f64
+    );
+    println!("| step | total | per device | share |");
+    println!("|---|---|---|---|");
+    for (name, d) in STEPS.iter().zip(total) {
+        println!(
+            "| {name} | {:.3}s | {:.1}us | {:.0}% |",
+            d.as_secs_f64(),
+            d.as_secs_f64() * 1e6 / n,
+            100.0 * d.as_secs_f64() / sum.as_secs_f64()
+        );
+    }
+    println!("| all | {:.3}s | {:.1}us | |", sum.as_secs_f64(), sum.as_secs_f64() * 1e6 / n);
+    println!();
+    println!("| plugin | devices | context + render per device | bytes per device |");
+    println!("|---|---|---|---|");
+    for (p, (count, d, b)) in &by_plugin {
+        println!("| {p} | {count} | {:.1}us | {} |", d.as_secs_f64() * 1e6 / *count as f64, b / count);
+    }
     Ok(())
 }

@@ -227,13 +227,13 @@ pub(crate) fn ua_may_match(ua: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-pub(crate) fn prefilters() -> Vec<(&'static Regex, fn(&[u8]) -> bool)> {
+pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
     vec![(&UA, ua_may_match)]
 }
 
 /// The hand-written sensitive-file rule, exactly (both ways) the regex.
 #[cfg(test)]
-pub(crate) fn exact_rules() -> Vec<(&'static Regex, fn(&[u8]) -> bool)> {
+pub(crate) fn exact_rules() -> Vec<crate::family::RegexRule> {
     vec![(&SENSITIVE, |b| Aastra.is_sensitive(b))]
 }
 

@@ -132,7 +132,7 @@ fn captures<'a, T>(i: usize, input: &'a [u8], f: impl FnOnce(&dyn Fn(usize) -> O
 /// The User-Agent patterns with the prefix checks [`extract_ua`] makes
 /// before them.
 #[cfg(test)]
-pub(crate) fn prefilters() -> Vec<(&'static Regex, fn(&[u8]) -> bool)> {
+pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
     vec![
         (&PATTERNS[LINKSYS_UA], |ua| ua.starts_with(b"Linksys/")),
         (&PATTERNS[CISCO_UA], |ua| ua.starts_with(b"Cisco/")),

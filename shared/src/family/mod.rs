@@ -205,6 +205,10 @@ pub fn same_model(stored: &str, asked: &str) -> bool {
     stored == asked || cisco_spa::dhcp_abbreviation_of(stored, asked) || cisco_spa::dhcp_abbreviation_of(asked, stored)
 }
 
+/// A regex and a cheap check made before it (tests hold the two together).
+#[cfg(test)]
+pub(crate) type RegexRule = (&'static regex::bytes::Regex, fn(&[u8]) -> bool);
+
 static FAMILIES: &[&dyn Family] = &[
     &aastra::Aastra,
     &cisco_sccp::CiscoSccp,
@@ -231,11 +235,7 @@ mod prefilter_tests {
     //! skip a regex that would have matched: "prefilter false => no match",
     //! on every identification vector, mutations of them and random bytes.
 
-    use regex::bytes::Regex;
-
-    type Rule = (&'static Regex, fn(&[u8]) -> bool);
-
-    fn prefilters() -> Vec<Rule> {
+    fn prefilters() -> Vec<super::RegexRule> {
         [
             aastra::prefilters(),
             cisco_spa::prefilters(),

@@ -194,7 +194,7 @@ fn ua_may_match(ua: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-pub(crate) fn prefilters() -> Vec<(&'static Regex, fn(&[u8]) -> bool)> {
+pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
     vec![(&UA, ua_may_match)]
 }
 

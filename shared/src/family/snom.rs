@@ -183,7 +183,7 @@ fn snom_tokens(ua: &[u8]) -> (bool, bool) {
 }
 
 #[cfg(test)]
-pub(crate) fn prefilters() -> Vec<(&'static Regex, fn(&[u8]) -> bool)> {
+pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
     vec![(&DESK_UA, |ua| snom_tokens(ua).0), (&DECT_UA, |ua| snom_tokens(ua).1), (&HTM_PATH, htm_path_may_match)]
 }
 

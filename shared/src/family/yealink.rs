@@ -154,7 +154,7 @@ const UA_PREFILTERS: [fn(&[u8]) -> bool; 4] =
     [starts_with_yealink, starts_with_yealink, starts_with_bare_model, starts_with_yealink];
 
 #[cfg(test)]
-pub(crate) fn prefilters() -> Vec<(&'static Regex, fn(&[u8]) -> bool)> {
+pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
     UA_PATTERNS.iter().zip(UA_PREFILTERS).collect()
 }
 

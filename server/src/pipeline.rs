@@ -89,6 +89,14 @@ pub fn retrieve<'t>(
     ip: Option<&str>,
 ) -> Result<Option<DeviceView<'t>>> {
     let first = |index: Index, value: &str| -> Result<Option<DeviceView<'t>>> {
+        // The usual case, one device per MAC, without a cursor.
+        if let Some(id) = store.first_device_id(txn, index, value)?
+            && let Some(doc) = store.device_doc(txn, id)?
+            && let Ok(view) = DeviceView::parse(doc)
+        {
+            return Ok(Some(view));
+        }
+        // The first has no readable document: the others, in order.
         for id in store.device_ids_iter(txn, index, value)? {
             if let Some(doc) = store.device_doc(txn, id?)?
                 && let Ok(view) = DeviceView::parse(doc)

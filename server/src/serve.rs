@@ -22,12 +22,38 @@ use crate::writer::{Job, Writer};
 /// What happened to phone requests of one protocol.
 #[derive(Default)]
 pub struct ProtocolCounters {
-    pub served: AtomicU64,
-    pub not_found: AtomicU64,
+    pub served: Counter,
+    pub not_found: Counter,
     /// No device or no plugin: "Nowhere to route this request".
-    pub unrouted: AtomicU64,
+    pub unrouted: Counter,
     /// The store or the writer failed the request.
-    pub unavailable: AtomicU64,
+    pub unavailable: Counter,
+}
+
+/// A counter bumped by every request on every I/O thread. One cache line
+/// per slot, a slot per thread: with one shared atomic the threads passed
+/// its line back and forth on each request. Reading sums the slots.
+#[derive(Default)]
+pub struct Counter([Slot; COUNTER_SLOTS]);
+
+#[derive(Default)]
+#[repr(align(128))]
+struct Slot(AtomicU64);
+
+const COUNTER_SLOTS: usize = 8;
+
+impl Counter {
+    pub fn fetch_add(&self, n: u64, order: Ordering) {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        thread_local! {
+            static SLOT: usize = NEXT.fetch_add(1, Ordering::Relaxed) % COUNTER_SLOTS;
+        }
+        self.0[SLOT.with(|s| *s)].0.fetch_add(n, order);
+    }
+
+    pub fn load(&self, order: Ordering) -> u64 {
+        self.0.iter().fold(0u64, |sum, s| sum.wrapping_add(s.0.load(order)))
+    }
 }
 
 /// Counters for logs and metrics.
@@ -36,9 +62,9 @@ pub struct Stats {
     pub http: ProtocolCounters,
     pub tftp: ProtocolCounters,
     /// Identified a device with nothing to update: the fast path.
-    pub known: AtomicU64,
+    pub known: Counter,
     /// Handed to the writer without waiting (new information to record).
-    pub updated: AtomicU64,
+    pub updated: Counter,
     /// Waited for the writer (a new device's first file).
     pub waited_for_writer: AtomicU64,
     /// Nothing identified, nothing created.
@@ -46,7 +72,7 @@ pub struct Stats {
     /// Device creations refused by the rate limits.
     pub autocreate_refused: AtomicU64,
     pub writer_busy: AtomicU64,
-    pub bytes: AtomicU64,
+    pub bytes: Counter,
     pub transfers_in_flight: AtomicU64,
     /// Compiles run in this process (the writer's renders, the API's
     /// reconfigurations), their time and failed devices.

@@ -152,6 +152,81 @@ mod tests {
         assert_eq!(escaped.id, "aAb");
     }
 
+    /// The one-pass reader gives serde's answer, or leaves it to serde.
+    #[test]
+    fn the_fast_view_reader_agrees_with_serde() {
+        let mut docs: Vec<Vec<u8>> = [
+            &br#"{"id":"a1","mac":"00:15:65:4c:4c:26","ip":"10.0.0.5","plugin":"p","config":"c","configured":true,"options":{"x":[1,{"y":2}]},"X_other":"z"}"#[..],
+            br#"{}"#,
+            br#" { "id" : "x" , "mac" : null , "configured" : false } "#,
+            br#"{"id":"a\u0041b"}"#,
+            br#"{"id":"x","model":"T4\"6"}"#,
+            br#"{"id":"x","i\u0064":"y"}"#,
+            br#"{"id":"x","id":"y"}"#,
+            br#"{"id":"x","mac":"nope"}"#,
+            br#"{"id":"x","mac":5}"#,
+            br#"{"id":null}"#,
+            br#"{"id":"x","ip":5}"#,
+            br#"{"id":"x","configured":null}"#,
+            br#"{"id":"x","configured":"yes"}"#,
+            br#"{"id":"x","X":[1,2.5,-3e4,true,null,{"a":{}},[]],"Y":-0.0}"#,
+            br#"{"id":"x","X":01}"#,
+            br#"{"id":"x","X":1.}"#,
+            br#"{"id":"x","X":tru}"#,
+            br#"{"id":"x",}"#,
+            br#"{"id":"x"} x"#,
+            br#"{"id":"x""#,
+            br#"{"id":"x","X":{"a":1,}}"#,
+            br#"{"id":"x","X":"a\"}"}"#,
+            "{\"id\":\"x\",\"model\":\"caf\u{e9}\"}".as_bytes(),
+            b"{\"id\":\"x\",\"model\":\"a\tb\"}",
+            b"{\"id\":\"x\",\"model\":\"\xff\"}",
+            br#"[]"#,
+            br#""#,
+        ]
+        .iter()
+        .map(|d| d.to_vec())
+        .collect();
+        let full = Device {
+            id: "d1".into(),
+            mac: Some(Mac::parse("00:15:65:4c:4c:26").unwrap()),
+            ip: Some("10.0.0.5".into()),
+            sn: Some("SN\"1".into()),
+            uuid: Some("u".into()),
+            vendor: Some("Yealink".into()),
+            model: Some("T46S".into()),
+            version: Some("66.86.0.15".into()),
+            plugin: Some("wazo-yealink-v86".into()),
+            config: Some("autoprov1".into()),
+            configured: true,
+            added: Some("auto".into()),
+            options: serde_json::json!({"switchboard": false, "n": [1, {"x": null}]}).as_object().cloned(),
+            description: Some("desk \u{e9}t\u{e9}\n".into()),
+            tenant_uuid: Some("t".into()),
+            is_new: Some(true),
+            remote_state_sip_username: Some("ap1".into()),
+            extra: serde_json::json!({"X_custom": {"a": [1, 2.5e-3, "s"]}}).as_object().cloned().unwrap(),
+        };
+        docs.push(serde_json::to_vec(&full).unwrap());
+        docs.push(serde_json::to_vec_pretty(&full).unwrap());
+        docs.push(serde_json::to_vec(&Device { id: "bare".into(), ..Default::default() }).unwrap());
+        let mut sparse = full.clone();
+        sparse.sn = None;
+        sparse.mac = None;
+        sparse.configured = false;
+        docs.push(serde_json::to_vec(&sparse).unwrap());
+        let mut fast_hits = 0;
+        for doc in &docs {
+            let serde = DeviceView::parse_serde(doc);
+            if let Some(v) = fast::parse(doc) {
+                fast_hits += 1;
+                assert_eq!(Some(&v), serde.as_ref().ok(), "{}", String::from_utf8_lossy(doc));
+            }
+            assert_eq!(DeviceView::parse(doc).ok(), serde.ok(), "{}", String::from_utf8_lossy(doc));
+        }
+        assert!(fast_hits >= 8, "{fast_hits}");
+    }
+
     #[test]
     fn reconfiguration_keys() {
         let a = Device { id: "a".into(), ip: Some("10.0.0.1".into()), ..Default::default() };
@@ -220,6 +295,251 @@ fn borrowed_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<std::bo
 
 impl<'a> DeviceView<'a> {
     pub fn parse(json: &'a [u8]) -> Result<DeviceView<'a>, serde_json::Error> {
+        if let Some(view) = fast::parse(json) {
+            return Ok(view);
+        }
+        Self::parse_serde(json)
+    }
+
+    /// The reference reader: serde's derived visitor.
+    fn parse_serde(json: &'a [u8]) -> Result<DeviceView<'a>, serde_json::Error> {
         serde_json::from_slice(json)
+    }
+}
+
+/// A device view read in one pass over the stored document, without
+/// serde: every request reads its device's view, and serde's derived
+/// visitor (validating and matching every key it meets) was about a tenth
+/// of the server's CPU under load. The documents are the store's own,
+/// written by serde_json from [`Device`]; anything this reader does not
+/// expect (escapes in a key or a wanted string, a repeated or mistyped
+/// field, a control character, malformed JSON it notices) gives `None` and
+/// the document goes to serde, which gives the answer or the error.
+mod fast {
+    use std::borrow::Cow;
+
+    use super::DeviceView;
+    use crate::mac::Mac;
+
+    struct Scanner<'a> {
+        b: &'a [u8],
+        i: usize,
+    }
+
+    impl<'a> Scanner<'a> {
+        fn ws(&mut self) {
+            while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+                self.i += 1;
+            }
+        }
+
+        fn peek(&mut self) -> Option<u8> {
+            self.ws();
+            self.b.get(self.i).copied()
+        }
+
+        fn eat(&mut self, c: u8) -> Option<()> {
+            (self.peek()? == c).then(|| self.i += 1)
+        }
+
+        /// After an opening quote: the bytes up to the closing one, and
+        /// whether they hold escapes. Control characters: `None`.
+        fn string(&mut self) -> Option<(&'a [u8], bool)> {
+            let start = self.i;
+            let mut escaped = false;
+            while let Some(&c) = self.b.get(self.i) {
+                match c {
+                    b'"' => {
+                        self.i += 1;
+                        return Some((&self.b[start..self.i - 1], escaped));
+                    }
+                    b'\\' => {
+                        escaped = true;
+                        self.i += 2;
+                    }
+                    0..=0x1f => return None,
+                    _ => self.i += 1,
+                }
+            }
+            None
+        }
+
+        /// A string without escapes, as UTF-8.
+        fn plain_str(&mut self) -> Option<&'a str> {
+            match self.string()? {
+                (raw, false) => std::str::from_utf8(raw).ok(),
+                (_, true) => None,
+            }
+        }
+
+        /// `true`, `false`, `null` or a JSON number, at the cursor.
+        fn scalar(&mut self) -> Option<&'a [u8]> {
+            let rest = &self.b[self.i..];
+            for lit in [&b"true"[..], b"false", b"null"] {
+                if rest.starts_with(lit) {
+                    self.i += lit.len();
+                    return Some(lit);
+                }
+            }
+            let start = self.i;
+            let digits = |s: &mut Self| {
+                let from = s.i;
+                while s.b.get(s.i).is_some_and(u8::is_ascii_digit) {
+                    s.i += 1;
+                }
+                s.i > from
+            };
+            if self.b.get(self.i) == Some(&b'-') {
+                self.i += 1;
+            }
+            match self.b.get(self.i) {
+                Some(b'0') => self.i += 1,
+                Some(b'1'..=b'9') => {
+                    digits(self);
+                }
+                _ => return None,
+            }
+            if self.b.get(self.i) == Some(&b'.') {
+                self.i += 1;
+                if !digits(self) {
+                    return None;
+                }
+            }
+            if matches!(self.b.get(self.i), Some(b'e' | b'E')) {
+                self.i += 1;
+                if matches!(self.b.get(self.i), Some(b'+' | b'-')) {
+                    self.i += 1;
+                }
+                if !digits(self) {
+                    return None;
+                }
+            }
+            Some(&self.b[start..self.i])
+        }
+
+        /// Skips one value of any kind.
+        fn skip(&mut self, depth: usize) -> Option<()> {
+            if depth > 100 {
+                return None;
+            }
+            match self.peek()? {
+                b'"' => {
+                    self.i += 1;
+                    self.string().map(drop)
+                }
+                open @ (b'{' | b'[') => {
+                    self.i += 1;
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    if self.eat(close).is_some() {
+                        return Some(());
+                    }
+                    loop {
+                        if open == b'{' {
+                            self.eat(b'"')?;
+                            self.string()?;
+                            self.eat(b':')?;
+                        }
+                        self.skip(depth + 1)?;
+                        match self.peek()? {
+                            b',' => self.i += 1,
+                            c if c == close => {
+                                self.i += 1;
+                                return Some(());
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                _ => self.scalar().map(drop),
+            }
+        }
+
+        /// A `string or null` field.
+        fn opt_str(&mut self) -> Option<Option<Cow<'a, str>>> {
+            if self.peek()? == b'"' {
+                self.i += 1;
+                return Some(Some(Cow::Borrowed(self.plain_str()?)));
+            }
+            (self.scalar()? == b"null").then_some(None)
+        }
+    }
+
+    pub(super) fn parse(doc: &[u8]) -> Option<DeviceView<'_>> {
+        let mut s = Scanner { b: doc, i: 0 };
+        let mut v = DeviceView::default();
+        // Which fields were met: serde refuses a repeated one.
+        let mut seen = 0u16;
+        s.eat(b'{')?;
+        if s.eat(b'}').is_none() {
+            loop {
+                s.eat(b'"')?;
+                let key = s.plain_str()?;
+                s.eat(b':')?;
+                let bit = match key {
+                    "id" => 0,
+                    "mac" => 1,
+                    "ip" => 2,
+                    "sn" => 3,
+                    "uuid" => 4,
+                    "vendor" => 5,
+                    "model" => 6,
+                    "version" => 7,
+                    "plugin" => 8,
+                    "config" => 9,
+                    "configured" => 10,
+                    "remote_state_sip_username" => 11,
+                    _ => {
+                        s.skip(0)?;
+                        12
+                    }
+                };
+                if bit < 12 {
+                    if seen & (1 << bit) != 0 {
+                        return None;
+                    }
+                    seen |= 1 << bit;
+                }
+                match bit {
+                    0 => {
+                        s.eat(b'"')?;
+                        v.id = Cow::Borrowed(s.plain_str()?);
+                    }
+                    1 => {
+                        v.mac = match s.opt_str()? {
+                            Some(m) => Some(Mac::parse_bytes(m.as_bytes()).ok()?),
+                            None => None,
+                        }
+                    }
+                    2 => v.ip = s.opt_str()?,
+                    3 => v.sn = s.opt_str()?,
+                    4 => v.uuid = s.opt_str()?,
+                    5 => v.vendor = s.opt_str()?,
+                    6 => v.model = s.opt_str()?,
+                    7 => v.version = s.opt_str()?,
+                    8 => v.plugin = s.opt_str()?,
+                    9 => v.config = s.opt_str()?,
+                    10 => {
+                        s.ws();
+                        v.configured = match s.scalar()? {
+                            b"true" => true,
+                            b"false" => false,
+                            _ => return None,
+                        }
+                    }
+                    11 => v.remote_state_sip_username = s.opt_str()?,
+                    _ => {}
+                }
+                match s.peek()? {
+                    b',' => s.i += 1,
+                    b'}' => {
+                        s.i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        s.ws();
+        (s.i == doc.len()).then_some(v)
     }
 }

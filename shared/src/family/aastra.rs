@@ -36,6 +36,9 @@ pub struct Aastra;
 static UA: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u)^(?:Aastra|Mitel)(\w+) MAC:([^ ]+) V:([^ ]+)-SIP$").unwrap());
 
+/// `^[0-9A-F]{12}\.cfg$`, wazo's rule, which [`Aastra::is_sensitive`]
+/// checks by hand (it runs on every request); kept to test against.
+#[cfg(test)]
 static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9A-F]{12}\.cfg$").unwrap());
 
 const VENDOR: &str = "Aastra";
@@ -195,7 +198,9 @@ impl Family for Aastra {
     }
 
     fn is_sensitive(&self, basename: &[u8]) -> bool {
-        SENSITIVE.is_match(basename)
+        basename.len() == 16
+            && basename[..12].iter().all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'))
+            && basename[12..] == *b".cfg"
     }
 
     fn remote_state_trigger(&self, device: &Device) -> Option<String> {
@@ -214,7 +219,28 @@ thread_local! {
         std::cell::RefCell::new(UA.capture_locations());
 }
 
+/// Whether [`UA`] can match: its anchored vendor prefix. Checked first
+/// because every request's User-Agent is offered to every family, and a
+/// regex search costs more than this comparison even when it fails.
+pub(crate) fn ua_may_match(ua: &[u8]) -> bool {
+    ua.starts_with(b"Aastra") || ua.starts_with(b"Mitel")
+}
+
+#[cfg(test)]
+pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
+    vec![(&UA, ua_may_match)]
+}
+
+/// The hand-written sensitive-file rule, exactly (both ways) the regex.
+#[cfg(test)]
+pub(crate) fn exact_rules() -> Vec<crate::family::RegexRule> {
+    vec![(&SENSITIVE, |b| Aastra.is_sensitive(b))]
+}
+
 fn extract_ua(ua: &[u8]) -> Option<DeviceInfo<'_>> {
+    if !ua_may_match(ua) {
+        return None;
+    }
     let (model, mac, version) = UA_LOCATIONS.with_borrow_mut(|locs| {
         UA.captures_read(locs, ua)?;
         let group = |i| locs.get(i).map(|(s, e)| &ua[s..e]);

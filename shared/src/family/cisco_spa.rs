@@ -129,6 +129,16 @@ fn captures<'a, T>(i: usize, input: &'a [u8], f: impl FnOnce(&dyn Fn(usize) -> O
     })
 }
 
+/// The User-Agent patterns with the prefix checks [`extract_ua`] makes
+/// before them.
+#[cfg(test)]
+pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
+    vec![
+        (&PATTERNS[LINKSYS_UA], |ua| ua.starts_with(b"Linksys/")),
+        (&PATTERNS[CISCO_UA], |ua| ua.starts_with(b"Cisco/")),
+    ]
+}
+
 fn extract_ua<'a>(ua: &'a [u8], path: &[u8]) -> Option<DeviceInfo<'a>> {
     let mut info = if ua.starts_with(b"Linksys/") {
         captures(LINKSYS_UA, ua, |g| DeviceInfo {

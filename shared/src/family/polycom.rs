@@ -186,7 +186,22 @@ fn serial_mac(ua: &[u8]) -> Option<Mac> {
     Mac::parse_bytes(hex).ok()
 }
 
+/// Whether [`UA`] can match: its anchored literal prefix. Every request's
+/// User-Agent is offered to every family, and a failing regex search costs
+/// more than this comparison.
+fn ua_may_match(ua: &[u8]) -> bool {
+    ua.starts_with(b"FileTransport Polycom")
+}
+
+#[cfg(test)]
+pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
+    vec![(&UA, ua_may_match)]
+}
+
 fn extract_http<'a>(path: &'a [u8], ua: &'a [u8]) -> Option<DeviceInfo<'a>> {
+    if !ua_may_match(ua) {
+        return None;
+    }
     let (model, version) = UA_LOCATIONS.with_borrow_mut(|locs| {
         UA.captures_read(locs, ua)?;
         let group = |i| locs.get(i).map(|(s, e)| &ua[s..e]);

@@ -163,9 +163,42 @@ fn trailing_mac(rest: &[u8]) -> Option<Mac> {
     found.and_then(|t| Mac::parse_bytes(t).ok())
 }
 
+/// Where `snom` (lower case, as [`DESK_UA`] needs) or `Snom` (which
+/// [`DECT_UA`] also takes) occurs in `ua`: `(lower, either)`. Both regexes
+/// search the whole User-Agent, which every request offers to every family;
+/// one pass over the bytes rules them out for other vendors' phones.
+fn snom_tokens(ua: &[u8]) -> (bool, bool) {
+    let mut lower = false;
+    let mut upper = false;
+    for w in ua.windows(4) {
+        if w[1..] == *b"nom" {
+            match w[0] {
+                b's' => lower = true,
+                b'S' => upper = true,
+                _ => {}
+            }
+        }
+    }
+    (lower, lower || upper)
+}
+
+#[cfg(test)]
+pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
+    vec![(&DESK_UA, |ua| snom_tokens(ua).0), (&DECT_UA, |ua| snom_tokens(ua).1), (&HTM_PATH, htm_path_may_match)]
+}
+
+/// Whether [`HTM_PATH`] can match: it ends `.htm` after `snom`.
+fn htm_path_may_match(path: &[u8]) -> bool {
+    path.ends_with(b".htm") && snom_tokens(path).0
+}
+
 fn extract_ua(ua: &[u8]) -> Option<DeviceInfo<'_>> {
+    let (desk, dect) = snom_tokens(ua);
+    if !dect {
+        return None;
+    }
     LOCATIONS.with_borrow_mut(|l| {
-        if DESK_UA.captures_read(&mut l.desk, ua).is_some() {
+        if desk && DESK_UA.captures_read(&mut l.desk, ua).is_some() {
             let (model, version) = (l.desk.get(1)?, l.desk.get(2)?);
             return Some(DeviceInfo {
                 vendor: Some(Cow::Borrowed(VENDOR)),
@@ -190,6 +223,9 @@ fn extract_ua(ua: &[u8]) -> Option<DeviceInfo<'_>> {
 }
 
 fn path_mac(path: &[u8]) -> Option<Mac> {
+    if !htm_path_may_match(path) {
+        return None;
+    }
     LOCATIONS.with_borrow_mut(|l| {
         HTM_PATH.captures_read(&mut l.path, path)?;
         let (s, e) = l.path.get(1)?;

@@ -137,10 +137,34 @@ fn ascii(b: &[u8]) -> Option<&str> {
     std::str::from_utf8(b).ok()
 }
 
+/// `^[yY]ealink`: the prefix of patterns 0, 1 and 3.
+fn starts_with_yealink(ua: &[u8]) -> bool {
+    ua.len() >= 7 && matches!(ua[0], b'y' | b'Y') && ua[1..7] == *b"ealink"
+}
+
+/// `^(VP530|W52P|W60B)`: the prefix of pattern 2.
+fn starts_with_bare_model(ua: &[u8]) -> bool {
+    ua.starts_with(b"VP530") || ua.starts_with(b"W52P") || ua.starts_with(b"W60B")
+}
+
+/// Whether `UA_PATTERNS[i]` can match `ua`, by its anchored literal prefix:
+/// every request's User-Agent is offered to every family, and a failing
+/// regex search costs more than these comparisons.
+const UA_PREFILTERS: [fn(&[u8]) -> bool; 4] =
+    [starts_with_yealink, starts_with_yealink, starts_with_bare_model, starts_with_yealink];
+
+#[cfg(test)]
+pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
+    UA_PATTERNS.iter().zip(UA_PREFILTERS).collect()
+}
+
 fn extract_ua(ua: &[u8]) -> Option<DeviceInfo<'_>> {
+    if !starts_with_yealink(ua) && !starts_with_bare_model(ua) {
+        return None;
+    }
     UA_LOCATIONS.with_borrow_mut(|all| {
-        for (re, locs) in UA_PATTERNS.iter().zip(all.iter_mut()) {
-            if re.captures_read(locs, ua).is_none() {
+        for ((re, may_match), locs) in UA_PATTERNS.iter().zip(UA_PREFILTERS).zip(all.iter_mut()) {
+            if !may_match(ua) || re.captures_read(locs, ua).is_none() {
                 continue;
             }
             let group = |i| locs.get(i).map(|(s, e)| &ua[s..e]);

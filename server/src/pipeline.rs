@@ -14,6 +14,7 @@ use std::net::IpAddr;
 use provd_shared::device::DeviceView;
 use provd_shared::family::{DeviceInfo, Request};
 use provd_shared::identify::{best_plugin, identify};
+use provd_shared::json_scan;
 use provd_shared::store::{Index, ReadTxn, Result, Store};
 use provd_shared::{Config, Device, Plugin};
 
@@ -159,9 +160,9 @@ pub fn may_create(info: &DeviceInfo<'_>, policy: &Policy) -> bool {
 /// one), as wazo-provd records it when the trigger file is fetched.
 fn line1_username<'t>(store: &Store, txn: &'t ReadTxn<'_>, config_id: &str) -> Result<Option<Cow<'t, str>>> {
     let Some(doc) = store.config_doc(txn, config_id)? else { return Ok(None) };
-    Ok(match scan::string_at(doc, LINE1_USERNAME) {
-        scan::Found::Value(v) => v,
-        scan::Found::Escaped => line1_username_serde(doc),
+    Ok(match json_scan::string_at(doc, LINE1_USERNAME) {
+        json_scan::Found::Value(v) => v,
+        json_scan::Found::Escaped => line1_username_serde(doc),
     })
 }
 
@@ -268,167 +269,6 @@ fn line1_username_serde(doc: &[u8]) -> Option<Cow<'_, str>> {
     }
     let mut de = serde_json::Deserializer::from_slice(doc);
     de.deserialize_map(Path(LINE1_USERNAME)).ok().flatten()
-}
-
-/// Reads one string out of a stored JSON document without parsing the
-/// rest: a trigger-file fetch (every Yealink boot) reads line 1's username
-/// from the device's config, and serde, validating and visiting every
-/// string and key it skips, took a fifth of the server's CPU under wrk.
-/// The documents are the store's own, written by serde_json; anything the
-/// scanner does not expect gives `None`, as serde's error does.
-mod scan {
-    use std::borrow::Cow;
-
-    pub enum Found<'a> {
-        /// What the serde reader returns for this document.
-        Value(Option<Cow<'a, str>>),
-        /// A key on the way has escapes: let serde read the document.
-        Escaped,
-    }
-
-    struct Scanner<'a> {
-        b: &'a [u8],
-        i: usize,
-    }
-
-    impl<'a> Scanner<'a> {
-        fn ws(&mut self) {
-            while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
-                self.i += 1;
-            }
-        }
-
-        fn peek(&mut self) -> Option<u8> {
-            self.ws();
-            self.b.get(self.i).copied()
-        }
-
-        fn eat(&mut self, c: u8) -> Option<()> {
-            (self.peek()? == c).then(|| self.i += 1)
-        }
-
-        /// After an opening quote: the raw bytes up to the closing one.
-        fn string(&mut self) -> Option<&'a [u8]> {
-            let start = self.i;
-            while self.i < self.b.len() {
-                match self.b[self.i] {
-                    b'"' => {
-                        self.i += 1;
-                        return Some(&self.b[start..self.i - 1]);
-                    }
-                    b'\\' => self.i += 2,
-                    _ => self.i += 1,
-                }
-            }
-            None
-        }
-
-        /// Skips one value (containers whole, strings by their quotes).
-        fn skip(&mut self) -> Option<()> {
-            let mut depth = 0usize;
-            loop {
-                match self.peek()? {
-                    b'"' => {
-                        self.i += 1;
-                        self.string()?;
-                    }
-                    b'{' | b'[' => {
-                        self.i += 1;
-                        depth += 1;
-                        continue;
-                    }
-                    b'}' | b']' if depth > 0 => {
-                        self.i += 1;
-                        depth -= 1;
-                    }
-                    b',' | b':' if depth > 0 => {
-                        self.i += 1;
-                        continue;
-                    }
-                    b'}' | b']' | b',' | b':' => return None,
-                    _ => {
-                        // A number or a literal: up to the next delimiter.
-                        let rest = &self.b[self.i..];
-                        let n = rest
-                            .iter()
-                            .position(|c| matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
-                            .unwrap_or(rest.len());
-                        if n == 0 {
-                            return None;
-                        }
-                        self.i += n;
-                    }
-                }
-                if depth == 0 {
-                    return Some(());
-                }
-            }
-        }
-
-        /// The object at the cursor, walked for `path` up to the value
-        /// (the rest is not read: a stored document is a serialized map,
-        /// without duplicate keys). `Err(())`: a key with escapes.
-        fn object(&mut self, path: &[&str]) -> Result<Option<Option<Cow<'a, str>>>, ()> {
-            if self.eat(b'{').is_none() {
-                return Ok(None);
-            }
-            if self.peek() == Some(b'}') {
-                return Ok(Some(None));
-            }
-            loop {
-                let Some(key) = self.eat(b'"').and_then(|_| self.string()) else { return Ok(None) };
-                if key.contains(&b'\\') {
-                    return Err(());
-                }
-                if self.eat(b':').is_none() {
-                    return Ok(None);
-                }
-                if key == path[0].as_bytes() {
-                    return Ok(Some(if path.len() == 1 {
-                        self.leaf()
-                    } else {
-                        match self.peek() {
-                            Some(b'{') => self.object(&path[1..])?.flatten(),
-                            // null, or serde's "invalid type": nothing.
-                            _ => None,
-                        }
-                    }));
-                } else if self.skip().is_none() {
-                    return Ok(None);
-                }
-                match self.peek() {
-                    Some(b',') => self.i += 1,
-                    Some(b'}') => return Ok(Some(None)),
-                    _ => return Ok(None),
-                }
-            }
-        }
-
-        /// The last key's value: a string, or `None` for anything else.
-        fn leaf(&mut self) -> Option<Cow<'a, str>> {
-            let start = self.i;
-            if self.peek() != Some(b'"') {
-                self.skip()?;
-                return None;
-            }
-            self.i += 1;
-            let raw = self.string()?;
-            if raw.contains(&b'\\') {
-                let quoted = &self.b[start..self.i];
-                return serde_json::from_slice::<String>(quoted).ok().map(Cow::Owned);
-            }
-            std::str::from_utf8(raw).ok().map(Cow::Borrowed)
-        }
-    }
-
-    pub fn string_at<'a>(doc: &'a [u8], path: &[&str]) -> Found<'a> {
-        let mut s = Scanner { b: doc, i: 0 };
-        // Like serde's `deserialize_map`, what follows the object is not read.
-        match s.object(path) {
-            Err(()) => Found::Escaped,
-            Ok(v) => Found::Value(v.flatten()),
-        }
-    }
 }
 
 /// The read-only pass on the I/O thread.
@@ -952,8 +792,8 @@ mod tests {
         let mut scanned = 0;
         for doc in &docs {
             let serde = line1_username_serde(doc.as_bytes());
-            match scan::string_at(doc.as_bytes(), LINE1_USERNAME) {
-                scan::Found::Value(v) => {
+            match json_scan::string_at(doc.as_bytes(), LINE1_USERNAME) {
+                json_scan::Found::Value(v) => {
                     // Malformed after the value: serde fails where the
                     // scanner, reading no further than needed, may not.
                     if serde_json::from_str::<serde_json::Value>(doc.trim_end_matches(" trailing")).is_ok() {
@@ -961,16 +801,19 @@ mod tests {
                     }
                     scanned += 1;
                 }
-                scan::Found::Escaped => panic!("no escaped key in {doc}"),
+                json_scan::Found::Escaped => panic!("no escaped key in {doc}"),
             }
         }
         assert!(scanned > 20);
         // A key with escapes goes to serde.
         let escaped = r#"{"raw_\u0063onfig": {"sip_lines": {"1": {"username": "a"}}}}"#;
-        assert!(matches!(scan::string_at(escaped.as_bytes(), LINE1_USERNAME), scan::Found::Escaped));
+        assert!(matches!(json_scan::string_at(escaped.as_bytes(), LINE1_USERNAME), json_scan::Found::Escaped));
         assert_eq!(line1_username_serde(escaped.as_bytes()).as_deref(), Some("a"));
         let doc = docs[0].as_bytes();
-        assert!(matches!(scan::string_at(doc, LINE1_USERNAME), scan::Found::Value(Some(Cow::Borrowed("u1001")))));
+        assert!(matches!(
+            json_scan::string_at(doc, LINE1_USERNAME),
+            json_scan::Found::Value(Some(Cow::Borrowed("u1001")))
+        ));
     }
 
     #[test]

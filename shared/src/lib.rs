@@ -5,6 +5,7 @@ pub mod data;
 pub mod device;
 pub mod family;
 pub mod identify;
+pub mod json_scan;
 pub mod mac;
 pub mod plugin;
 pub mod raw_config;

@@ -1,0 +1,229 @@
+//! Reading a few fields out of the store's own JSON documents without
+//! parsing the rest: the request path reads a device's view and, on a
+//! trigger fetch, line 1's username from its config, and serde (which
+//! validates and visits every key it meets) was a fifth of the server's CPU
+//! under load. The documents are written by serde_json; the readers here
+//! give up (`None`) on anything they do not expect, and their callers then
+//! ask serde, which stays the reference.
+
+use std::borrow::Cow;
+
+/// A cursor over a JSON document.
+pub struct Scanner<'a> {
+    pub b: &'a [u8],
+    pub i: usize,
+}
+
+impl<'a> Scanner<'a> {
+    pub fn ws(&mut self) {
+        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+
+    pub fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    pub fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    /// After an opening quote: the bytes up to the closing one, and
+    /// whether they hold escapes. Control characters: `None`.
+    pub fn string(&mut self) -> Option<(&'a [u8], bool)> {
+        let start = self.i;
+        let mut escaped = false;
+        while let Some(&c) = self.b.get(self.i) {
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    return Some((&self.b[start..self.i - 1], escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.i += 2;
+                }
+                0..=0x1f => return None,
+                _ => self.i += 1,
+            }
+        }
+        None
+    }
+
+    /// A string without escapes, as UTF-8.
+    pub fn plain_str(&mut self) -> Option<&'a str> {
+        match self.string()? {
+            (raw, false) => std::str::from_utf8(raw).ok(),
+            (_, true) => None,
+        }
+    }
+
+    /// `true`, `false`, `null` or a JSON number, at the cursor.
+    pub fn scalar(&mut self) -> Option<&'a [u8]> {
+        let rest = &self.b[self.i..];
+        for lit in [&b"true"[..], b"false", b"null"] {
+            if rest.starts_with(lit) {
+                self.i += lit.len();
+                return Some(lit);
+            }
+        }
+        let start = self.i;
+        let digits = |s: &mut Self| {
+            let from = s.i;
+            while s.b.get(s.i).is_some_and(u8::is_ascii_digit) {
+                s.i += 1;
+            }
+            s.i > from
+        };
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        match self.b.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            if !digits(self) {
+                return None;
+            }
+        }
+        if matches!(self.b.get(self.i), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.b.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if !digits(self) {
+                return None;
+            }
+        }
+        Some(&self.b[start..self.i])
+    }
+
+    /// Skips one value of any kind.
+    pub fn skip(&mut self, depth: usize) -> Option<()> {
+        if depth > 100 {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => {
+                self.i += 1;
+                self.string().map(drop)
+            }
+            open @ (b'{' | b'[') => {
+                self.i += 1;
+                let close = if open == b'{' { b'}' } else { b']' };
+                if self.eat(close).is_some() {
+                    return Some(());
+                }
+                loop {
+                    if open == b'{' {
+                        self.eat(b'"')?;
+                        self.string()?;
+                        self.eat(b':')?;
+                    }
+                    self.skip(depth + 1)?;
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        c if c == close => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => self.scalar().map(drop),
+        }
+    }
+
+    /// A `string or null` field.
+    pub fn opt_str(&mut self) -> Option<Option<Cow<'a, str>>> {
+        if self.peek()? == b'"' {
+            self.i += 1;
+            return Some(Some(Cow::Borrowed(self.plain_str()?)));
+        }
+        (self.scalar()? == b"null").then_some(None)
+    }
+}
+
+impl<'a> Scanner<'a> {
+    pub fn new(b: &'a [u8]) -> Scanner<'a> {
+        Scanner { b, i: 0 }
+    }
+
+    /// The object at the cursor, walked for `path` up to the value (the
+    /// rest is not read: a stored document is a serialized map, without
+    /// duplicate keys). `Err(())`: a key with escapes.
+    fn object(&mut self, path: &[&str]) -> Result<Option<Option<Cow<'a, str>>>, ()> {
+        if self.eat(b'{').is_none() {
+            return Ok(None);
+        }
+        if self.peek() == Some(b'}') {
+            return Ok(Some(None));
+        }
+        loop {
+            let Some((key, escaped)) = self.eat(b'"').and_then(|_| self.string()) else { return Ok(None) };
+            if escaped {
+                return Err(());
+            }
+            if self.eat(b':').is_none() {
+                return Ok(None);
+            }
+            if key == path[0].as_bytes() {
+                return Ok(Some(if path.len() == 1 {
+                    self.leaf()
+                } else {
+                    match self.peek() {
+                        Some(b'{') => self.object(&path[1..])?.flatten(),
+                        // null, or serde's "invalid type": nothing.
+                        _ => None,
+                    }
+                }));
+            } else if self.skip(0).is_none() {
+                return Ok(None);
+            }
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => return Ok(Some(None)),
+                _ => return Ok(None),
+            }
+        }
+    }
+
+    /// The last key's value: a string, or `None` for anything else.
+    fn leaf(&mut self) -> Option<Cow<'a, str>> {
+        let start = self.i;
+        if self.peek() != Some(b'"') {
+            self.skip(0)?;
+            return None;
+        }
+        self.i += 1;
+        match self.string()? {
+            (raw, false) => std::str::from_utf8(raw).ok().map(Cow::Borrowed),
+            (_, true) => serde_json::from_slice::<String>(&self.b[start..self.i]).ok().map(Cow::Owned),
+        }
+    }
+}
+
+/// What [`string_at`] found.
+pub enum Found<'a> {
+    /// What serde reads at that path (a string, or nothing).
+    Value(Option<Cow<'a, str>>),
+    /// A key on the way has escapes: let serde read the document.
+    Escaped,
+}
+
+/// The string at `path` (object keys) in `doc`.
+pub fn string_at<'a>(doc: &'a [u8], path: &[&str]) -> Found<'a> {
+    // Like serde's `deserialize_map`, what follows the object is not read.
+    match Scanner::new(doc).object(path) {
+        Err(()) => Found::Escaped,
+        Ok(v) => Found::Value(v.flatten()),
+    }
+}

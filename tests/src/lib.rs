@@ -156,17 +156,15 @@ impl Server {
     fn terminate(&mut self) -> std::process::ExitStatus {
         // SAFETY: signalling our own child.
         unsafe { libc_kill(self.child.id() as i32, 15) };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = self.child.kill();
-                return self.child.wait().unwrap();
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
+        let mut status = None;
+        if !eventually(3000, || {
+            status = self.child.try_wait().unwrap();
+            status.is_some()
+        }) {
+            let _ = self.child.kill();
+            return self.child.wait().unwrap();
         }
+        status.unwrap()
     }
 
     /// The security log's lines.
@@ -262,6 +260,20 @@ impl Rest {
         self.call("DELETE", path, &[])
     }
 
+    /// Polls the operation at `location` until it leaves `progress`, at
+    /// most `attempts` times 50 ms apart; its last document.
+    #[track_caller]
+    pub fn wait_operation(&self, location: &str, attempts: usize) -> serde_json::Value {
+        let mut doc = serde_json::Value::Null;
+        let done = eventually_every(attempts, 50, || {
+            doc = self.get(location).json();
+            let status = doc["status"].as_str().unwrap_or_default();
+            status.starts_with("success") || status.starts_with("fail")
+        });
+        assert!(done, "{location} still in progress: {doc}");
+        doc
+    }
+
     /// A body in provd's media type.
     pub fn send(&self, method: &str, path: &str, body: &serde_json::Value) -> Reply {
         let body = body.to_string();
@@ -270,12 +282,18 @@ impl Rest {
 }
 
 /// Polls `f` until it returns true or `attempts` tries pass (20 ms apart).
-pub fn eventually(attempts: usize, mut f: impl FnMut() -> bool) -> bool {
+pub fn eventually(attempts: usize, f: impl FnMut() -> bool) -> bool {
+    eventually_every(attempts, 20, f)
+}
+
+/// [`eventually`] with tries `pause_ms` apart. Bounded by a count, not a
+/// clock: a slow machine waits longer, it does not fail sooner.
+pub fn eventually_every(attempts: usize, pause_ms: u64, mut f: impl FnMut() -> bool) -> bool {
     for _ in 0..attempts {
         if f() {
             return true;
         }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::thread::sleep(std::time::Duration::from_millis(pause_ms));
     }
     false
 }

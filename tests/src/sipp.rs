@@ -5,8 +5,7 @@ use std::fs;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A port nobody uses right now (bound, then released).
 pub fn free_udp_port() -> u16 {
@@ -47,14 +46,13 @@ impl Sipp {
             .spawn()
             .expect("cannot run sipp: install Debian's sip-tester package");
         let mut sipp = Sipp { child: Some(child), port, dir };
-        let until = Instant::now() + Duration::from_secs(10);
-        while !udp_bound(port) {
+        let bound = crate::eventually(500, || {
             if let Some(status) = sipp.child.as_mut().and_then(|c| c.try_wait().unwrap()) {
                 panic!("sipp exited before listening ({status}):\n{}", sipp.file("stderr"));
             }
-            assert!(Instant::now() < until, "sipp did not bind 127.0.0.1:{port}");
-            thread::sleep(Duration::from_millis(10));
-        }
+            udp_bound(port)
+        });
+        assert!(bound, "sipp did not bind 127.0.0.1:{port}");
         sipp
     }
 
@@ -66,23 +64,21 @@ impl Sipp {
         self.dir.path().to_owned()
     }
 
-    /// Waits for SIPp to exit (it does after its `-m` calls).
+    /// Waits for SIPp to exit (it does after its `-m` calls), polling
+    /// about `within` worth of 20 ms pauses.
     pub fn wait(&mut self, within: Duration) -> ExitStatus {
-        let child = self.child.as_mut().unwrap();
-        let until = Instant::now() + within;
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                self.child = None;
-                return status;
-            }
-            if Instant::now() >= until {
-                let _ = child.kill();
-                let _ = child.wait();
-                self.child = None;
-                panic!("sipp still running after {within:?}:\n{}", self.file("stderr"));
-            }
-            thread::sleep(Duration::from_millis(20));
+        let mut child = self.child.take().unwrap();
+        let mut status = None;
+        let attempts = (within.as_millis() / 20) as usize;
+        if !crate::eventually(attempts, || {
+            status = child.try_wait().unwrap();
+            status.is_some()
+        }) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sipp still running after {within:?}:\n{}", self.file("stderr"));
         }
+        status.unwrap()
     }
 
     /// The `Event` values SIPp logged, in order.

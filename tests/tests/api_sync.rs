@@ -2,11 +2,11 @@
 //! phone's address (SIPp plays the phone), and a mass synchronize reports
 //! which phones answered and which came back for their configuration.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use provd_e2e::sipp::Sipp;
-use provd_e2e::{Rest, Server, curl};
-use serde_json::{Value, json};
+use provd_e2e::{Rest, Server, curl, eventually};
+use serde_json::json;
 
 fn ua(mac: &str) -> String {
     format!("Yealink SIP-T46S 66.86.0.15 {mac}")
@@ -16,20 +16,6 @@ fn ua(mac: &str) -> String {
 fn fetch(server: &Server, mac: &str) -> String {
     let file = format!("/{}.cfg", mac.replace(':', ""));
     String::from_utf8_lossy(&curl(&["-A", &ua(mac), &server.url(&file)]).stdout).into_owned()
-}
-
-/// Polls an operation until it leaves `progress`; returns its document.
-fn wait_operation(rest: &Rest, location: &str, within: Duration) -> Value {
-    let until = Instant::now() + within;
-    loop {
-        let doc = rest.get(location).json();
-        let status = doc["status"].as_str().unwrap().to_owned();
-        if status.starts_with("success") || status.starts_with("fail") {
-            return doc;
-        }
-        assert!(Instant::now() < until, "{location} still {status}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn device_id(rest: &Rest, mac: &str) -> String {
@@ -52,7 +38,7 @@ fn synchronize_sends_check_sync_to_the_phone() {
     assert_eq!(r.status, 201, "{}", r.text());
     let location = r.header("Location").unwrap().to_owned();
     assert_eq!(location, "/0.2/dev_mgr/synchronize/1");
-    let done = wait_operation(&rest, &location, Duration::from_secs(30));
+    let done = rest.wait_operation(&location, 600);
     assert_eq!(done["status"], "success", "{done}");
     assert_eq!(done["outcome"]["code"], 200, "{done}");
     assert!(sipp.wait(Duration::from_secs(10)).success(), "{}", sipp.file("stderr"));
@@ -76,7 +62,7 @@ fn synchronize_of_a_phone_that_never_answers_fails_with_the_reason() {
     let id = device_id(&rest, "80:5e:c0:d5:7d:72");
     let location =
         rest.send("POST", "/0.2/dev_mgr/synchronize", &json!({"id": id})).header("Location").unwrap().to_owned();
-    let done = wait_operation(&rest, &location, Duration::from_secs(30));
+    let done = rest.wait_operation(&location, 600);
     assert_eq!(done["status"], "fail", "{done}");
     let error = done["error"].as_str().unwrap();
     assert!(error.starts_with("sip:anonymous@127.0.0.1: no answer"), "{error}");
@@ -91,7 +77,7 @@ fn synchronize_of_a_phone_that_never_answers_fails_with_the_reason() {
     assert_eq!(r.status, 201);
     let location =
         rest.send("POST", "/0.2/dev_mgr/synchronize", &json!({"id": "bare"})).header("Location").unwrap().to_owned();
-    let done = wait_operation(&rest, &location, Duration::from_secs(10));
+    let done = rest.wait_operation(&location, 200);
     assert_eq!(done, json!({"status": "fail", "error": "device is not configured"}));
 }
 
@@ -120,15 +106,12 @@ fn mass_synchronize_reports_who_answered_and_who_came_back() {
     assert_eq!(r.status, 201, "{}", r.text());
     let location = r.header("Location").unwrap().to_owned();
     // Once every NOTIFY has its answer, two of the three phones come back.
-    let until = Instant::now() + Duration::from_secs(30);
-    while rest.get(&location).json()["status"] != "progress;4/4" {
-        assert!(Instant::now() < until, "{}", rest.get(&location).text());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let answered = eventually(1500, || rest.get(&location).json()["status"] == "progress;4/4");
+    assert!(answered, "{}", rest.get(&location).text());
     assert!(fetch(&server, macs[0]).contains("Autoprov"));
     assert!(fetch(&server, macs[2]).contains("Autoprov"));
 
-    let done = wait_operation(&rest, &location, Duration::from_secs(30));
+    let done = rest.wait_operation(&location, 600);
     assert_eq!(done["status"], "fail;4/4", "one device does not exist: {done}");
     let report = &done["report"];
     assert_eq!(

@@ -9,7 +9,7 @@
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use provd_e2e::sipp::Sipp;
 use provd_e2e::{Rest, Server, eventually, run, stderr};
@@ -179,26 +179,12 @@ fn sensitive_line(file: &str) -> String {
     format!("] Sensitive file requested from 127.0.0.1: {file}")
 }
 
-/// Polls an operation until it leaves `progress`; returns its document.
-fn wait_operation(rest: &Rest, location: &str) -> Value {
-    let until = Instant::now() + Duration::from_secs(60);
-    loop {
-        let doc = rest.get(location).json();
-        let status = doc["status"].as_str().unwrap_or_default().to_owned();
-        if status.starts_with("success") || status.starts_with("fail") {
-            return doc;
-        }
-        assert!(Instant::now() < until, "{location} still {status}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// `POST /0.2/dev_mgr/synchronize` for the device; the finished operation.
 fn synchronize(rest: &Rest, device: &Value) -> Value {
     let r = rest.send("POST", "/0.2/dev_mgr/synchronize", &json!({"id": device["id"]}));
     assert_eq!(r.status, 201, "{}", r.text());
     let location = r.header("Location").unwrap().to_owned();
-    let done = wait_operation(rest, &location);
+    let done = rest.wait_operation(&location, 1200);
     assert_eq!(rest.delete(&location).status, 204);
     done
 }
@@ -289,13 +275,10 @@ fn snom_8x_desk_phone_boot() {
     let r = rest.send("POST", "/0.2/dev_mgr/synchronize_many", &json!({"ids": [device["id"]], "window": 10}));
     assert_eq!(r.status, 201, "{}", r.text());
     let location = r.header("Location").unwrap().to_owned();
-    let until = Instant::now() + Duration::from_secs(30);
-    while rest.get(&location).json()["status"] != "progress;1/1" {
-        assert!(Instant::now() < until, "{}", rest.get(&location).text());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let sent = eventually(1500, || rest.get(&location).json()["status"] == "progress;1/1");
+    assert!(sent, "{}", rest.get(&location).text());
     fetch(&server, SNOM8_UA, "/000413AABBCC.xml");
-    let done = wait_operation(&rest, &location);
+    let done = rest.wait_operation(&location, 1200);
     assert!(done["status"].as_str().unwrap().starts_with("success"), "{done}");
     assert_eq!(done["report"]["fetched"], 1, "the phone came back: {done}");
     assert_events(sipp, &["check-sync;reboot=false", "check-sync;reboot=false"]);

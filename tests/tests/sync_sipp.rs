@@ -92,7 +92,9 @@ fn sync_notify_without_answer_times_out() {
     let NotifyOutcome::NoAnswer { retransmits } = outcome else { panic!("{outcome:?}") };
     // 10 on time; a late wake-up (loaded machine) merges retransmissions.
     assert!((6..=10).contains(&retransmits), "{retransmits} retransmissions");
-    assert!(elapsed >= timers.timer_f && elapsed < timers.timer_f + Duration::from_secs(3), "{elapsed:?}");
+    // Never gives up before Timer F (a lower bound only: a loaded machine
+    // may take longer).
+    assert!(elapsed >= timers.timer_f, "{elapsed:?}");
     listener.join().unwrap();
     assert_eq!(received.load(Ordering::SeqCst), retransmits as usize + 1);
     assert_eq!(n.stats().sent, u64::from(retransmits) + 1);

@@ -10,6 +10,33 @@ use crate::plugin::Plugin;
 /// At most this many families answer a request; the vote runs on the stack.
 const MAX_ANSWERS: usize = 16;
 
+/// Decodes the escapes phone requests are written with in
+/// `ident-vectors.tsv` and `provd identify` arguments: `\xNN` for any byte
+/// and `\\` for a backslash. `Err`: the offset of a `\x` not followed by
+/// two hex digits.
+pub fn unescape(s: &[u8]) -> Result<Vec<u8>, usize> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match (s[i], s.get(i + 1)) {
+            (b'\\', Some(b'\\')) => {
+                out.push(b'\\');
+                i += 2;
+            }
+            (b'\\', Some(b'x')) => {
+                let hex = s.get(i + 2..i + 4).and_then(|h| std::str::from_utf8(h).ok());
+                out.push(hex.and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(i)?);
+                i += 4;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Runs every family's extractor on `request` and merges the answers: per
 /// field, the value given by most families wins; ties go to the first
 /// family in registry order. Allocation-free: it runs for every request.
@@ -72,6 +99,15 @@ pub fn best_plugin<'p>(plugins: &'p [Plugin], info: &DeviceInfo<'_>) -> Option<&
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unescapes_vector_inputs() {
+        assert_eq!(unescape(br"CP-7960G\x00").unwrap(), b"CP-7960G\0");
+        assert_eq!(unescape(br"a\\xff\xFF").unwrap(), b"a\\xff\xff");
+        assert_eq!(unescape(b"plain").unwrap(), b"plain");
+        assert_eq!(unescape(br"bad \xZZ"), Err(4));
+        assert_eq!(unescape(br"cut \x0"), Err(4));
+    }
 
     #[test]
     fn vote_majority_then_first() {

@@ -108,23 +108,6 @@ fn a_request_that_identifies_nothing_is_nowhere_to_route() {
 /// firmware): as in identify.rs.
 const OTHER_FAMILIES: &[&str] = &["CISCO ATA191-MPP", "CISCO ATA192-MPP", "CP-7841-3PCC"];
 
-/// The table's `\xHH` escapes as bytes.
-fn unescape(s: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i..].starts_with(b"\\x") && i + 4 <= b.len() {
-            out.push(u8::from_str_radix(&s[i + 2..i + 4], 16).expect("a \\x escape"));
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
 /// Every row of the public identification vectors sent to the running
 /// server the way its phone sends it (User-Agent, HTTP path, TFTP file
 /// name, DHCP vendor class through `dev_mgr/dhcpinfo`), each on an empty
@@ -190,7 +173,8 @@ fn the_public_identification_vectors_through_the_running_server() {
                 assert!(!said.contains("timed out"), "{}: {said}", row.input);
             }
             "dhcp-vendor" => {
-                let hex: Vec<String> = unescape(&row.input).iter().map(|b| format!("{b:02x}")).collect();
+                let class = provd_shared::identify::unescape(row.input.as_bytes()).unwrap();
+                let hex: Vec<String> = class.iter().map(|b| format!("{b:02x}")).collect();
                 let info = serde_json::json!({"dhcp_info": {
                     "op": "commit", "ip": "127.0.0.1", "mac": LEASED, "options": [format!("060{}", hex.join("."))]
                 }});

@@ -363,32 +363,11 @@ pub(crate) mod tests {
         dhcp-vendor\tLINKSYS SPA-2102\n\
         dhcp-vendor\tLINKSYS SPA-3102";
 
-    /// `\xNN` escapes to bytes.
     fn unescape(s: &str) -> Vec<u8> {
-        let mut out = Vec::new();
-        let b = s.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'\\' && b.get(i + 1) == Some(&b'x') {
-                out.push(u8::from_str_radix(&s[i + 2..i + 4], 16).unwrap());
-                i += 4;
-            } else {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-        out
+        crate::identify::unescape(s.as_bytes()).unwrap()
     }
 
-    fn request<'a>(protocol: &str, input: &'a [u8]) -> Request<'a> {
-        match protocol {
-            "http-ua" => Request::Http { path: b"/", user_agent: Some(input) },
-            "http-path" => Request::Http { path: input, user_agent: None },
-            "tftp-path" => Request::Tftp { filename: input },
-            "dhcp-vendor" => Request::Dhcp { vendor_class: input },
-            other => panic!("{other}"),
-        }
-    }
+    use crate::family::vector_request as request;
 
     fn dhcp(vci: &[u8]) -> Option<DeviceInfo<'_>> {
         CiscoSccp.extract(&Request::Dhcp { vendor_class: vci })

@@ -206,6 +206,18 @@ pub fn same_model(stored: &str, asked: &str) -> bool {
 }
 
 /// A regex and a cheap check made before it (tests hold the two together).
+/// A row of `ident-vectors.tsv` as the request it stands for.
+#[cfg(test)]
+pub(crate) fn vector_request<'a>(protocol: &str, input: &'a [u8]) -> Request<'a> {
+    match protocol {
+        "http-ua" => Request::Http { path: b"/", user_agent: Some(input) },
+        "http-path" => Request::Http { path: input, user_agent: None },
+        "tftp-path" => Request::Tftp { filename: input },
+        "dhcp-vendor" => Request::Dhcp { vendor_class: input },
+        other => panic!("{other}"),
+    }
+}
+
 #[cfg(test)]
 pub(crate) type RegexRule = (&'static regex::bytes::Regex, fn(&[u8]) -> bool);
 

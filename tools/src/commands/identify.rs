@@ -26,35 +26,8 @@ pub struct IdentifyArgs {
 /// Decodes `\xNN` and `\\` escapes into raw bytes.
 fn unescape(arg: &OsString) -> Result<Vec<u8>, String> {
     use std::os::unix::ffi::OsStrExt;
-    let s = arg.as_bytes();
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'\\' {
-            match s.get(i + 1) {
-                Some(b'\\') => {
-                    out.push(b'\\');
-                    i += 2;
-                    continue;
-                }
-                Some(b'x') => {
-                    let hex = s.get(i + 2..i + 4).and_then(|h| std::str::from_utf8(h).ok());
-                    match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                        Some(b) => {
-                            out.push(b);
-                            i += 4;
-                            continue;
-                        }
-                        None => return Err(format!("bad \\x escape at byte {i}: expected two hex digits")),
-                    }
-                }
-                _ => {}
-            }
-        }
-        out.push(s[i]);
-        i += 1;
-    }
-    Ok(out)
+    provd_shared::identify::unescape(arg.as_bytes())
+        .map_err(|i| format!("bad \\x escape at byte {i}: expected two hex digits"))
 }
 
 /// Prints the extracted information as JSON; exit 2 on a bad escape.

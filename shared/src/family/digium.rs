@@ -16,7 +16,6 @@ use regex::bytes::Regex;
 use serde_json::Value;
 
 use crate::Map;
-use crate::config::truthy;
 use crate::device::Device;
 use crate::family::helpers;
 use crate::family::*;
@@ -139,36 +138,21 @@ impl Family for Digium {
 }
 
 /// Fills each line with the global SIP servers, its account index (lines
-/// count from 1, accounts from 0) and the voicemail number; null entries
-/// are dropped so templates never print them.
+/// count from 1, accounts from 0) and the voicemail number.
 fn update_sip_lines(raw: &mut Map) {
-    let get = |key: &str| raw.get(key).filter(|v| truthy(v)).cloned();
-    let defaults: [(&str, Option<Value>); 5] = [
-        ("proxy_ip", get("sip_proxy_ip")),
-        ("proxy_port", get("sip_proxy_port")),
-        ("backup_proxy_ip", get("sip_backup_proxy_ip")),
-        ("backup_proxy_port", get("sip_backup_proxy_port")),
-        ("voicemail", get("exten_voicemail")),
+    let globals = [
+        ("proxy_ip", "sip_proxy_ip"),
+        ("proxy_port", "sip_proxy_port"),
+        ("backup_proxy_ip", "sip_backup_proxy_ip"),
+        ("backup_proxy_port", "sip_backup_proxy_port"),
+        ("voicemail", "exten_voicemail"),
     ];
-    let Some(Value::Object(lines)) = raw.get_mut("sip_lines") else {
+    let Some(lines) = helpers::fill_sip_lines(raw, &globals) else {
         return;
     };
     for (no, line) in lines.iter_mut() {
-        let Value::Object(line) = line else {
-            continue;
-        };
-        line.retain(|_, v| !v.is_null());
-        // A line with its own proxy keeps its own port and backup.
-        let own_proxy = line.contains_key("proxy_ip");
-        for (key, value) in &defaults {
-            let global_server = matches!(*key, "proxy_port" | "backup_proxy_ip" | "backup_proxy_port");
-            if let Some(value) = value
-                && !(own_proxy && global_server)
-            {
-                line.entry(*key).or_insert_with(|| value.clone());
-            }
-        }
-        if let Ok(n) = no.trim().parse::<u64>()
+        if let Value::Object(line) = line
+            && let Ok(n) = no.trim().parse::<u64>()
             && n > 0
         {
             line.insert("XX_account_index".into(), (n - 1).into());

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::Map;
+use crate::config::truthy;
 
 fn as_text(v: &Value) -> Option<String> {
     match v {
@@ -69,6 +70,34 @@ pub fn add_server_url(raw: &mut Map) {
     let without = url.split_once("://").map(|(_, rest)| rest.to_owned()).unwrap_or_else(|| url.clone());
     raw.insert("XX_server_url".into(), Value::from(url));
     raw.insert("XX_server_url_without_scheme".into(), Value::from(without));
+}
+
+/// Gives each SIP line the global values it lacks (`(line key, raw config
+/// key)`; a global counts when truthy) and drops its null entries so
+/// templates never print them. A line with a proxy of its own keeps its own
+/// port and backup. The lines, for what a family adds to them.
+pub fn fill_sip_lines<'r>(raw: &'r mut Map, globals: &[(&'static str, &str)]) -> Option<&'r mut Map> {
+    let defaults: Vec<(&str, Option<Value>)> =
+        globals.iter().map(|(key, global)| (*key, raw.get(*global).filter(|v| truthy(v)).cloned())).collect();
+    let Some(Value::Object(lines)) = raw.get_mut("sip_lines") else {
+        return None;
+    };
+    for line in lines.values_mut() {
+        let Value::Object(line) = line else {
+            continue;
+        };
+        line.retain(|_, v| !v.is_null());
+        let own_proxy = line.contains_key("proxy_ip");
+        for (key, value) in &defaults {
+            let global_server = matches!(*key, "proxy_port" | "backup_proxy_ip" | "backup_proxy_port");
+            if let Some(value) = value
+                && !(own_proxy && global_server)
+            {
+                line.entry(*key).or_insert_with(|| value.clone());
+            }
+        }
+    }
+    Some(lines)
 }
 
 /// The text of a raw-config value, or `None` when absent, null or empty.

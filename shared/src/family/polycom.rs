@@ -28,7 +28,6 @@ use regex::bytes::{CaptureLocations, Regex};
 use serde_json::Value;
 
 use crate::Map;
-use crate::config::truthy;
 use crate::device::Device;
 use crate::family::helpers;
 use crate::family::*;
@@ -437,38 +436,18 @@ fn day_of_month(day0: u16) -> u16 {
     day0 - start + 1
 }
 
-/// Fills each line with the global SIP servers and the voicemail number;
-/// null entries are dropped so templates never print them.
+/// Fills each line with the global SIP servers and the voicemail number.
 fn update_sip_lines(raw: &mut Map) {
-    let get = |key: &str| raw.get(key).filter(|v| truthy(v)).cloned();
-    let defaults: [(&str, Option<Value>); 7] = [
-        ("proxy_ip", get("sip_proxy_ip")),
-        ("proxy_port", get("sip_proxy_port")),
-        ("backup_proxy_ip", get("sip_backup_proxy_ip")),
-        ("backup_proxy_port", get("sip_backup_proxy_port")),
-        ("outbound_proxy_ip", get("sip_outbound_proxy_ip")),
-        ("outbound_proxy_port", get("sip_outbound_proxy_port")),
-        ("voicemail", get("exten_voicemail")),
+    let globals = [
+        ("proxy_ip", "sip_proxy_ip"),
+        ("proxy_port", "sip_proxy_port"),
+        ("backup_proxy_ip", "sip_backup_proxy_ip"),
+        ("backup_proxy_port", "sip_backup_proxy_port"),
+        ("outbound_proxy_ip", "sip_outbound_proxy_ip"),
+        ("outbound_proxy_port", "sip_outbound_proxy_port"),
+        ("voicemail", "exten_voicemail"),
     ];
-    let Some(Value::Object(lines)) = raw.get_mut("sip_lines") else {
-        return;
-    };
-    for line in lines.values_mut() {
-        let Value::Object(line) = line else {
-            continue;
-        };
-        line.retain(|_, v| !v.is_null());
-        // A line with its own proxy keeps its own port and backup.
-        let own_proxy = line.contains_key("proxy_ip");
-        for (key, value) in &defaults {
-            let global_server = matches!(*key, "proxy_port" | "backup_proxy_ip" | "backup_proxy_port");
-            if let Some(value) = value
-                && !(own_proxy && global_server)
-            {
-                line.entry(*key).or_insert_with(|| value.clone());
-            }
-        }
-    }
+    helpers::fill_sip_lines(raw, &globals);
 }
 
 #[cfg(test)]

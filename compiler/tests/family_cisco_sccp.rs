@@ -2,45 +2,15 @@
 //! every plugin gets a `SEP<MAC>.cnf.xml` that parses as XML and carries the
 //! call managers, the firmware load, the time zone and the locale.
 
-use provd_compiler::compile::{self, Options, Scope};
+mod common;
+
+use common::Fixture;
+use provd_compiler::compile::{self, Options};
 use provd_compiler::render::{DeviceRender, Renderer};
-use provd_shared::data::DataDir;
-use provd_shared::{Config, Device, Mac};
+use provd_shared::{Device, Mac};
 use serde_json::{Value, json};
 
 const PLUGINS: [&str; 2] = ["wazo-cisco-sccp-legacy", "wazo-cisco-sccp-9.4"];
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    data: DataDir,
-}
-
-impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let (data, _) = DataDir::open(dir.path()).unwrap();
-        Fixture { _dir: dir, data }
-    }
-
-    fn config(&self, id: &str, raw: Value) {
-        let c = Config {
-            id: id.into(),
-            parent_ids: vec!["base".into()],
-            raw_config: raw.as_object().unwrap().clone(),
-            ..Default::default()
-        };
-        let s = self.data.store();
-        let mut w = s.write_txn().unwrap();
-        s.put_config(&mut w, &c).unwrap();
-        w.commit().unwrap();
-    }
-
-    fn renderer(&self) -> Renderer {
-        let (renderer, warnings) = compile::renderer(&self.data, &Scope::All).unwrap();
-        assert!(warnings.is_empty(), "{warnings:?}");
-        renderer
-    }
-}
 
 fn device(plugin: &str, model: &str, mac: Mac, config: &str) -> Device {
     Device {

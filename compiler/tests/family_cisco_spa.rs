@@ -3,12 +3,14 @@
 //! parsed as XML, with registrar, credentials, display name, lines and
 //! function keys checked; plus the common and static files.
 
+mod common;
+
 use std::collections::HashMap;
 
-use provd_compiler::compile::{self, Options, Scope};
+use common::Fixture;
+use provd_compiler::compile::{self, Options};
 use provd_compiler::render::{DeviceRender, Renderer};
-use provd_shared::data::DataDir;
-use provd_shared::{Config, Device, Mac};
+use provd_shared::{Device, Mac};
 use serde_json::{Value, json};
 
 const PHONES: [&str; 2] = ["wazo-cisco-spa-7.5.5", "wazo-cisco-spa-legacy"];
@@ -20,38 +22,6 @@ const ATAS: [&str; 5] = [
     "wazo-cisco-spa8000-6.1.11",
 ];
 const ATA190: &str = "wazo-cisco-ata190-1.2.2";
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    data: DataDir,
-}
-
-impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let (data, _) = DataDir::open(dir.path()).unwrap();
-        Fixture { _dir: dir, data }
-    }
-
-    fn config(&self, id: &str, raw: Value) {
-        let c = Config {
-            id: id.into(),
-            parent_ids: vec!["base".into()],
-            raw_config: raw.as_object().unwrap().clone(),
-            ..Default::default()
-        };
-        let s = self.data.store();
-        let mut w = s.write_txn().unwrap();
-        s.put_config(&mut w, &c).unwrap();
-        w.commit().unwrap();
-    }
-
-    fn renderer(&self) -> Renderer {
-        let (renderer, warnings) = compile::renderer(&self.data, &Scope::All).unwrap();
-        assert!(warnings.is_empty(), "{warnings:?}");
-        renderer
-    }
-}
 
 fn device(plugin: &str, model: &str, mac: Mac, config: &str) -> Device {
     Device {

@@ -1,4 +1,6 @@
-//! Running the Python side of the Jinja2 parity tests.
+//! What the compiler's test crates share: the Python side of the Jinja2
+//! parity tests and a store fixture. Each crate uses part of it.
+#![allow(dead_code)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -22,4 +24,40 @@ pub fn python(script: &str, input: &serde_json::Value) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A fresh data directory (bundled plugins installed) with configs put in
+/// its store, and the renderer over it.
+pub struct Fixture {
+    _dir: tempfile::TempDir,
+    pub data: provd_shared::data::DataDir,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, _) = provd_shared::data::DataDir::open(dir.path()).unwrap();
+        Fixture { _dir: dir, data }
+    }
+
+    /// Puts config `id` (parent `base`) with raw config `raw`.
+    pub fn config(&self, id: &str, raw: serde_json::Value) {
+        let c = provd_shared::Config {
+            id: id.into(),
+            parent_ids: vec!["base".into()],
+            raw_config: raw.as_object().unwrap().clone(),
+            ..Default::default()
+        };
+        let s = self.data.store();
+        let mut w = s.write_txn().unwrap();
+        s.put_config(&mut w, &c).unwrap();
+        w.commit().unwrap();
+    }
+
+    pub fn renderer(&self) -> provd_compiler::render::Renderer {
+        let (renderer, warnings) =
+            provd_compiler::compile::renderer(&self.data, &provd_compiler::compile::Scope::All).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        renderer
+    }
 }

@@ -1,7 +1,7 @@
 //! The HTTP ceiling on this hardware: what a monoio server does when
 //! identification, lookup and file bytes cost nothing. Same shape as
 //! provd-server (one monoio runtime per thread, SO_REUSEPORT listeners,
-//! 4096-entry rings, timers on, TCP_NODELAY, keep-alive), requests parsed
+//! 4096-entry rings with the same setup flags, timers on, TCP_NODELAY, keep-alive), requests parsed
 //! with httparse, and every request answered 200 with one fixed body and a
 //! head like provd's (Date, Content-Type, Content-Length, ETag,
 //! Last-Modified, Accept-Ranges, wazo's CORS fields), sent in one write.
@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clap::Parser;
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
 use monoio::net::{TcpListener, TcpStream};
+use provd_server::runtime::Driver;
 use socket2::{Domain, Protocol, Socket, Type};
 
 #[derive(Parser)]
@@ -155,19 +156,14 @@ async fn serve(listener: std::net::TcpListener, body_size: usize) {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let uring = match args.driver.as_str() {
-        "auto" => monoio::utils::detect_uring(),
-        "uring" => true,
-        "epoll" => false,
+    let driver = match args.driver.as_str() {
+        "auto" => Driver::Auto.resolve(),
+        "uring" => Driver::Uring,
+        "epoll" => Driver::Epoll,
         d => anyhow::bail!("--driver {d}: auto, uring or epoll"),
     };
     let ls = listeners(args.http, args.threads.max(1))?;
-    eprintln!(
-        "http-ceiling: driver {}, {} threads, {} B body",
-        if uring { "io_uring" } else { "epoll" },
-        ls.len(),
-        args.body_size
-    );
+    eprintln!("http-ceiling: driver {}, {} threads, {} B body", driver.name(), ls.len(), args.body_size);
     eprintln!("http-ceiling: HTTP on {}", ls[0].local_addr()?);
     let body_size = args.body_size;
     let handles: Vec<_> = ls
@@ -175,18 +171,7 @@ fn main() -> anyhow::Result<()> {
         .enumerate()
         .map(|(i, l)| {
             std::thread::Builder::new().name(format!("ceiling-io-{i}")).spawn(move || -> std::io::Result<()> {
-                if uring {
-                    monoio::RuntimeBuilder::<monoio::IoUringDriver>::new()
-                        .with_entries(4096)
-                        .enable_timer()
-                        .build()?
-                        .block_on(serve(l, body_size));
-                } else {
-                    monoio::RuntimeBuilder::<monoio::LegacyDriver>::new()
-                        .enable_timer()
-                        .build()?
-                        .block_on(serve(l, body_size));
-                }
+                driver.block_on(serve(l, body_size))?;
                 Ok(())
             })
         })

@@ -14,7 +14,6 @@ use std::net::IpAddr;
 use provd_shared::device::DeviceView;
 use provd_shared::family::{DeviceInfo, Request};
 use provd_shared::identify::{best_plugin, identify};
-use provd_shared::json_scan;
 use provd_shared::store::{Index, ReadTxn, Result, Store};
 use provd_shared::{Config, Device, Plugin};
 
@@ -156,121 +155,6 @@ pub fn may_create(info: &DeviceInfo<'_>, policy: &Policy) -> bool {
     policy.create_anonymous || info.mac.is_some() || info.vendor.is_some()
 }
 
-/// The username of line 1 in the device's own config (not the flattened
-/// one), as wazo-provd records it when the trigger file is fetched.
-fn line1_username<'t>(store: &Store, txn: &'t ReadTxn<'_>, config_id: &str) -> Result<Option<Cow<'t, str>>> {
-    let Some(doc) = store.config_doc(txn, config_id)? else { return Ok(None) };
-    Ok(match json_scan::string_at(doc, LINE1_USERNAME) {
-        json_scan::Found::Value(v) => v,
-        json_scan::Found::Escaped => line1_username_serde(doc),
-    })
-}
-
-const LINE1_USERNAME: &[&str] = &["raw_config", "sip_lines", "1", "username"];
-
-/// [`line1_username`] with serde: the reference the scanner is tested
-/// against, and what reads documents whose keys have JSON escapes.
-fn line1_username_serde(doc: &[u8]) -> Option<Cow<'_, str>> {
-    use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
-    /// Walks `raw_config.sip_lines."1".username`, skipping the rest in
-    /// place: this runs when a phone fetches its trigger file.
-    struct Path<'p>(&'p [&'static str]);
-    impl<'de> Visitor<'de> for Path<'_> {
-        type Value = Option<Cow<'de, str>>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Self::Value, A::Error> {
-            let mut found = None;
-            while let Some(Text(key)) = m.next_key::<Text<'de>>()? {
-                if key == self.0[0] {
-                    found = if self.0.len() == 1 {
-                        m.next_value::<Option<Text<'de>>>().ok().flatten().map(|t| t.0)
-                    } else {
-                        m.next_value_seed(Seed(&self.0[1..]))?
-                    };
-                } else {
-                    m.next_value::<Skip>()?;
-                }
-            }
-            Ok(found)
-        }
-        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-    }
-    /// Skips any value by walking it. serde_json's own skipping
-    /// (`IgnoredAny`) allocates a stack for nested containers.
-    struct Skip;
-    impl<'de> serde::Deserialize<'de> for Skip {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Skip, D::Error> {
-            d.deserialize_any(Skip)
-        }
-    }
-    impl<'de> Visitor<'de> for Skip {
-        type Value = Skip;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("any value")
-        }
-        fn visit_bool<E>(self, _: bool) -> std::result::Result<Skip, E> {
-            Ok(Skip)
-        }
-        fn visit_i64<E>(self, _: i64) -> std::result::Result<Skip, E> {
-            Ok(Skip)
-        }
-        fn visit_u64<E>(self, _: u64) -> std::result::Result<Skip, E> {
-            Ok(Skip)
-        }
-        fn visit_f64<E>(self, _: f64) -> std::result::Result<Skip, E> {
-            Ok(Skip)
-        }
-        fn visit_str<E>(self, _: &str) -> std::result::Result<Skip, E> {
-            Ok(Skip)
-        }
-        fn visit_unit<E>(self) -> std::result::Result<Skip, E> {
-            Ok(Skip)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> std::result::Result<Skip, A::Error> {
-            while s.next_element::<Skip>()?.is_some() {}
-            Ok(Skip)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Skip, A::Error> {
-            while m.next_entry::<Skip, Skip>()?.is_some() {}
-            Ok(Skip)
-        }
-    }
-    /// A string borrowed from the document when it has no escapes (serde's
-    /// own `Cow<str>` always copies).
-    struct Text<'de>(Cow<'de, str>);
-    impl<'de> serde::Deserialize<'de> for Text<'de> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Text<'de>;
-                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Text<'de>, E> {
-                    Ok(Text(Cow::Borrowed(v)))
-                }
-                fn visit_str<E>(self, v: &str) -> std::result::Result<Text<'de>, E> {
-                    Ok(Text(Cow::Owned(v.to_owned())))
-                }
-            }
-            d.deserialize_str(V)
-        }
-    }
-    struct Seed<'p>(&'p [&'static str]);
-    impl<'de> serde::de::DeserializeSeed<'de> for Seed<'_> {
-        type Value = Option<Cow<'de, str>>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
-            d.deserialize_any(Path(self.0))
-        }
-    }
-    let mut de = serde_json::Deserializer::from_slice(doc);
-    de.deserialize_map(Path(LINE1_USERNAME)).ok().flatten()
-}
-
 /// The read-only pass on the I/O thread.
 #[allow(clippy::too_many_arguments)]
 pub fn decide<'t>(
@@ -332,8 +216,8 @@ pub fn decide<'t>(
         && view.configured
         && trigger_matches(plugins, plugin, &view, file)
     {
-        let username = line1_username(store, txn, config)?;
-        if username.is_some() && username != view.remote_state_sip_username {
+        let username = store.line1_username(txn, config)?;
+        if username.is_some() && username != view.remote_state_sip_username.as_deref() {
             write = true;
         }
     }
@@ -477,7 +361,7 @@ fn remote_state(
     if !device.configured || !trigger_matches(plugins, plugin, &view, file) {
         return Ok(None);
     }
-    Ok(line1_username(store, txn, config)?.map(Cow::into_owned))
+    Ok(store.line1_username(txn, config)?.map(str::to_owned))
 }
 
 /// The remote-state check again, once the writer has rendered the device:
@@ -753,67 +637,6 @@ mod tests {
         // Another model at that address is another phone.
         let other = extract(&Request::Tftp { filename: b"/spa508G.cfg" });
         assert!(f.decide(&p, &other, "10.0.0.5", b"spa508G.cfg").starts_with("Write { wait: true, device_id: None"));
-    }
-
-    /// The scanner reads what serde reads, on the store's documents and on
-    /// odd ones.
-    #[test]
-    fn the_username_scanner_agrees_with_serde() {
-        let line =
-            |user: &str| format!(r#"{{"1": {{"proxy_ip": "10.0.0.1", "username": {user}, "x": [1, {{"a": []}}]}}}}"#);
-        let mut docs: Vec<String> = Vec::new();
-        for user in [r#""u1001""#, "null", "12", r#""a\"b""#, r#""\u00e9t\u00e9""#, r#""été""#, r#""""#, "[1]", "{}"]
-        {
-            docs.push(format!(
-                r#"{{"id":"c1","parent_ids":["base","x"],"raw_config":{{"X_key":"","n":-1.5e3,"t":true,"sip_lines":{},"funckeys":{{"1":{{"type":"blf","value":"1"}}}}}},"deletable":false}}"#,
-                line(user)
-            ));
-            docs.push(format!("{{\n  \"raw_config\" :\t{{ \"sip_lines\" : {} }} }}\n", line(user)));
-        }
-        for odd in [
-            r#"{}"#,
-            r#"null"#,
-            r#"{"raw_config": null}"#,
-            r#"{"raw_config": {"sip_lines": null}}"#,
-            r#"{"raw_config": {"sip_lines": {"1": null}}}"#,
-            r#"{"raw_config": {"sip_lines": {"2": {"username": "b"}}}}"#,
-            r#"{"raw_config": {"sip_lines": {"1": {"username": "a"}}}} trailing"#,
-            r#"{"raw_config": {"sip_lines": {"1": {"username": "a"}}}"#,
-            r#"{"raw_config": {"sip_lines": {"1": {"username": "a""#,
-            r#"{"raw_config": {"sip_lines": "no"}}"#,
-            r#"{"raw_config": [{"sip_lines": {"1": {"username": "a"}}}]}"#,
-            r#"{"other": "}{"raw_config"", "raw_config": {"sip_lines": {"1": {"username": "a"}}}}"#,
-            r#"{"raw_config": {"sip_lines": {"1": {"username": "a"}}}, "z": }"#,
-            r#"["raw_config"]"#,
-            r#"{"raw_config": {"sip_lines": {"1": {"username": "a", }}}}"#,
-        ] {
-            docs.push(odd.to_string());
-        }
-        let mut scanned = 0;
-        for doc in &docs {
-            let serde = line1_username_serde(doc.as_bytes());
-            match json_scan::string_at(doc.as_bytes(), LINE1_USERNAME) {
-                json_scan::Found::Value(v) => {
-                    // Malformed after the value: serde fails where the
-                    // scanner, reading no further than needed, may not.
-                    if serde_json::from_str::<serde_json::Value>(doc.trim_end_matches(" trailing")).is_ok() {
-                        assert_eq!(v, serde, "{doc}");
-                    }
-                    scanned += 1;
-                }
-                json_scan::Found::Escaped => panic!("no escaped key in {doc}"),
-            }
-        }
-        assert!(scanned > 20);
-        // A key with escapes goes to serde.
-        let escaped = r#"{"raw_\u0063onfig": {"sip_lines": {"1": {"username": "a"}}}}"#;
-        assert!(matches!(json_scan::string_at(escaped.as_bytes(), LINE1_USERNAME), json_scan::Found::Escaped));
-        assert_eq!(line1_username_serde(escaped.as_bytes()).as_deref(), Some("a"));
-        let doc = docs[0].as_bytes();
-        assert!(matches!(
-            json_scan::string_at(doc, LINE1_USERNAME),
-            json_scan::Found::Value(Some(Cow::Borrowed("u1001")))
-        ));
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! Reading a few fields out of the store's own JSON documents without
-//! parsing the rest: the request path reads a device's view and, on a
-//! trigger fetch, line 1's username from its config, and serde (which
-//! validates and visits every key it meets) was a fifth of the server's CPU
-//! under load. The documents are written by serde_json; the readers here
+//! parsing the rest: the request path reads a device's view, and serde
+//! (which validates and visits every key it meets) was a fifth of the
+//! server's CPU under load. The documents are written by serde_json; the readers here
 //! give up (`None`) on anything they do not expect, and their callers then
 //! ask serde, which stays the reference.
 
@@ -155,75 +154,5 @@ impl<'a> Scanner<'a> {
 impl<'a> Scanner<'a> {
     pub fn new(b: &'a [u8]) -> Scanner<'a> {
         Scanner { b, i: 0 }
-    }
-
-    /// The object at the cursor, walked for `path` up to the value (the
-    /// rest is not read: a stored document is a serialized map, without
-    /// duplicate keys). `Err(())`: a key with escapes.
-    fn object(&mut self, path: &[&str]) -> Result<Option<Option<Cow<'a, str>>>, ()> {
-        if self.eat(b'{').is_none() {
-            return Ok(None);
-        }
-        if self.peek() == Some(b'}') {
-            return Ok(Some(None));
-        }
-        loop {
-            let Some((key, escaped)) = self.eat(b'"').and_then(|_| self.string()) else { return Ok(None) };
-            if escaped {
-                return Err(());
-            }
-            if self.eat(b':').is_none() {
-                return Ok(None);
-            }
-            if key == path[0].as_bytes() {
-                return Ok(Some(if path.len() == 1 {
-                    self.leaf()
-                } else {
-                    match self.peek() {
-                        Some(b'{') => self.object(&path[1..])?.flatten(),
-                        // null, or serde's "invalid type": nothing.
-                        _ => None,
-                    }
-                }));
-            } else if self.skip(0).is_none() {
-                return Ok(None);
-            }
-            match self.peek() {
-                Some(b',') => self.i += 1,
-                Some(b'}') => return Ok(Some(None)),
-                _ => return Ok(None),
-            }
-        }
-    }
-
-    /// The last key's value: a string, or `None` for anything else.
-    fn leaf(&mut self) -> Option<Cow<'a, str>> {
-        let start = self.i;
-        if self.peek() != Some(b'"') {
-            self.skip(0)?;
-            return None;
-        }
-        self.i += 1;
-        match self.string()? {
-            (raw, false) => std::str::from_utf8(raw).ok().map(Cow::Borrowed),
-            (_, true) => serde_json::from_slice::<String>(&self.b[start..self.i]).ok().map(Cow::Owned),
-        }
-    }
-}
-
-/// What [`string_at`] found.
-pub enum Found<'a> {
-    /// What serde reads at that path (a string, or nothing).
-    Value(Option<Cow<'a, str>>),
-    /// A key on the way has escapes: let serde read the document.
-    Escaped,
-}
-
-/// The string at `path` (object keys) in `doc`.
-pub fn string_at<'a>(doc: &'a [u8], path: &[&str]) -> Found<'a> {
-    // Like serde's `deserialize_map`, what follows the object is not read.
-    match Scanner::new(doc).object(path) {
-        Err(()) => Found::Escaped,
-        Ok(v) => Found::Value(v.flatten()),
     }
 }

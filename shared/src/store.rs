@@ -261,6 +261,9 @@ struct Dbs {
     auto_devices: Database<'static, Bytes, Str>,
     /// device id → what its files were last rendered from, see [`RenderRecord`]
     render_records: Database<'static, Str, Bytes>,
+    /// config id → line 1's username in the config's own document, see
+    /// [`Store::line1_username`]
+    line1_usernames: Database<'static, Str, Str>,
 }
 
 /// The store. Cheap to clone; one per process is enough.
@@ -274,6 +277,9 @@ const META_GENERATION: &str = "generation";
 const META_NEXT_BLOB: &str = "next_blob_id";
 const META_BASE_RAW_CONFIG: &str = "base_raw_config";
 const META_PARAMS: &str = "params";
+/// Set once `line1_usernames` holds every config (stores made before it
+/// existed get it built at open).
+const META_LINE1_BUILT: &str = "line1_usernames_built";
 
 impl Store {
     /// Opens (creating if needed) the environment in `dir`.
@@ -314,17 +320,18 @@ impl Store {
                 let meta = o.create_database::<Str, Bytes>(w, Some("meta"))?;
                 let auto_devices = o.create_database::<Bytes, Str>(w, Some("auto_devices"))?;
                 let render_records = o.create_database::<Str, Bytes>(w, Some("render_records"))?;
+                let line1_usernames = o.create_database::<Str, Str>(w, Some("line1_usernames"))?;
                 Ok(CommitOrAbort::<_, ()>::Commit((
-                    (devices, configs, indexes, auto_devices, render_records),
+                    (devices, configs, indexes, auto_devices, render_records, line1_usernames),
                     (blobs, blob_index, routes, routes_by_owner, meta),
                 )))
             })?
             .unwrap_commit();
         let (
-            (devices, configs, indexes, auto_devices, render_records),
+            (devices, configs, indexes, auto_devices, render_records, line1_usernames),
             (blobs, blob_index, routes, routes_by_owner, meta),
         ) = db;
-        Ok(Store {
+        let store = Store {
             env,
             db: Dbs {
                 devices,
@@ -337,8 +344,30 @@ impl Store {
                 meta,
                 auto_devices,
                 render_records,
+                line1_usernames,
             },
-        })
+        };
+        store.build_line1_usernames()?;
+        Ok(store)
+    }
+
+    /// Fills `line1_usernames` from every config, once per store.
+    fn build_line1_usernames(&self) -> Result<()> {
+        let r = self.read_txn()?;
+        if self.db.meta.get(&r, META_LINE1_BUILT)?.is_some() {
+            return Ok(());
+        }
+        drop(r);
+        let mut w = self.write_txn()?;
+        // Another process may have built it between the check and this
+        // transaction; building again gives the same entries.
+        let configs: Vec<Config> = self.configs(&w)?.collect::<Result<_>>()?;
+        for config in &configs {
+            self.put_line1_username(&mut w, config)?;
+        }
+        self.db.meta.put(&mut w, META_LINE1_BUILT, b"1")?;
+        w.commit()?;
+        Ok(())
     }
 
     pub fn read_txn(&self) -> Result<ReadTxn<'_>> {
@@ -606,11 +635,38 @@ impl Store {
     }
 
     pub fn put_config(&self, w: &mut RwTxn<'_>, config: &Config) -> Result<()> {
-        Ok(self.db.configs.put(w, &config.id, &serde_json::to_vec(config).unwrap())?)
+        self.db.configs.put(w, &config.id, &serde_json::to_vec(config).unwrap())?;
+        self.put_line1_username(w, config)
     }
 
     pub fn delete_config(&self, w: &mut RwTxn<'_>, id: &str) -> Result<bool> {
+        self.db.line1_usernames.delete(w, id)?;
         Ok(self.db.configs.delete(w, id)?)
+    }
+
+    /// `raw_config.sip_lines."1".username` of the config's own document (not
+    /// the flattened one), when it is a string: what wazo-provd records as a
+    /// device's remote state when it fetches its trigger file. Kept beside
+    /// the configs so that the request path, which checks it on every
+    /// trigger fetch, reads a short value instead of the whole document.
+    pub fn line1_username<'t>(&self, txn: &'t RoTxn<'_>, config_id: &str) -> Result<Option<&'t str>> {
+        Ok(self.db.line1_usernames.get(txn, config_id)?)
+    }
+
+    fn put_line1_username(&self, w: &mut RwTxn<'_>, config: &Config) -> Result<()> {
+        let username = config
+            .raw_config
+            .get("sip_lines")
+            .and_then(|lines| lines.get("1"))
+            .and_then(|line| line.get("username"))
+            .and_then(serde_json::Value::as_str);
+        match username {
+            Some(u) => self.db.line1_usernames.put(w, &config.id, u)?,
+            None => {
+                self.db.line1_usernames.delete(w, &config.id)?;
+            }
+        }
+        Ok(())
     }
 
     // ---- served files -----------------------------------------------------
@@ -1012,5 +1068,62 @@ mod tests {
         );
         assert_eq!(Owner::device("x:y").get(), OwnerRef::Device("x:y"));
         assert_eq!(OwnerRef::Plugin("p").to_owned(), Owner::plugin("p"));
+    }
+
+    fn config(id: &str, raw: serde_json::Value) -> Config {
+        serde_json::from_value(serde_json::json!({"id": id, "parent_ids": [], "raw_config": raw})).unwrap()
+    }
+
+    /// Line 1's username follows every config write, whatever shape the
+    /// config has; a store made before the index existed gets it at open.
+    #[test]
+    fn line_one_usernames_follow_the_configs() {
+        let (dir, s) = store();
+        let mut w = s.write_txn().unwrap();
+        let line = |user: serde_json::Value| serde_json::json!({"sip_lines": {"1": {"proxy_ip": "10.0.0.1", "username": user}}});
+        s.put_config(&mut w, &config("a", line("u1001".into()))).unwrap();
+        s.put_config(&mut w, &config("esc", line("a\"b\u{e9}".into()))).unwrap();
+        s.put_config(&mut w, &config("num", line(12.into()))).unwrap();
+        s.put_config(&mut w, &config("null", line(serde_json::Value::Null))).unwrap();
+        s.put_config(&mut w, &config("two", serde_json::json!({"sip_lines": {"2": {"username": "b"}}}))).unwrap();
+        s.put_config(&mut w, &config("none", serde_json::json!({}))).unwrap();
+        s.put_config(&mut w, &config("gone", line("g".into()))).unwrap();
+        w.commit().unwrap();
+        let expected = [
+            ("a", Some("u1001")),
+            ("esc", Some("a\"b\u{e9}")),
+            ("num", None),
+            ("null", None),
+            ("two", None),
+            ("none", None),
+        ];
+        let check = |s: &Store, expected: &[(&str, Option<&str>)]| {
+            let r = s.read_txn().unwrap();
+            for (id, user) in expected {
+                assert_eq!(s.line1_username(&r, id).unwrap(), *user, "{id}");
+            }
+        };
+        check(&s, &expected);
+        check(&s, &[("gone", Some("g"))]);
+
+        // Changed, then removed.
+        let mut w = s.write_txn().unwrap();
+        s.put_config(&mut w, &config("a", line("u2002".into()))).unwrap();
+        s.put_config(&mut w, &config("two", line("now".into()))).unwrap();
+        s.put_config(&mut w, &config("esc", serde_json::json!({"sip_lines": {}}))).unwrap();
+        assert!(s.delete_config(&mut w, "gone").unwrap());
+        w.commit().unwrap();
+        let expected = [("a", Some("u2002")), ("two", Some("now")), ("esc", None), ("gone", None)];
+        check(&s, &expected);
+
+        // As a store from before the index: configs, no index, no marker.
+        let mut w = s.write_txn().unwrap();
+        s.db.line1_usernames.clear(&mut w).unwrap();
+        s.db.meta.delete(&mut w, META_LINE1_BUILT).unwrap();
+        w.commit().unwrap();
+        check(&s, &[("a", None)]);
+        drop(s);
+        let s = Store::open(dir.path()).unwrap();
+        check(&s, &expected);
     }
 }

@@ -181,6 +181,8 @@ mod tests {
             "{\"id\":\"x\",\"model\":\"caf\u{e9}\"}".as_bytes(),
             b"{\"id\":\"x\",\"model\":\"a\tb\"}",
             b"{\"id\":\"x\",\"model\":\"\xff\"}",
+            b"{\"id\":\"x\",\"X_other\":\"\xc3\"}",
+            b"{\"id\":\"x\",\"\xff\":1}",
             br#"[]"#,
             br#""#,
         ]
@@ -323,7 +325,8 @@ mod fast {
     use crate::mac::Mac;
 
     pub(super) fn parse(doc: &[u8]) -> Option<DeviceView<'_>> {
-        let mut s = Scanner::new(doc);
+        let doc = std::str::from_utf8(doc).ok()?;
+        let mut s = Scanner::for_str(doc);
         let mut v = DeviceView::default();
         // Which fields were met: serde refuses a repeated one.
         let mut seen = 0u16;

@@ -197,26 +197,21 @@ pub enum Resolution {
     Unavailable,
 }
 
-/// `<plugin>/<path>` without allocating.
-struct RouteKey {
-    buf: [u8; 1280],
-    len: usize,
-}
-
-impl RouteKey {
-    fn new(plugin: &str, path: &str) -> Option<RouteKey> {
+/// Calls `f` with `<plugin>/<path>`, built on the stack (no allocation,
+/// and no 1280-byte buffer zeroed and moved for the usual short key).
+fn with_route_key<R>(plugin: &str, path: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
+    fn build<'b>(buf: &'b mut [u8], plugin: &str, path: &str) -> &'b str {
         let len = plugin.len() + 1 + path.len();
-        if len > 1280 {
-            return None;
-        }
-        let mut k = RouteKey { buf: [0; 1280], len };
-        k.buf[..plugin.len()].copy_from_slice(plugin.as_bytes());
-        k.buf[plugin.len()] = b'/';
-        k.buf[plugin.len() + 1..len].copy_from_slice(path.as_bytes());
-        Some(k)
+        buf[..plugin.len()].copy_from_slice(plugin.as_bytes());
+        buf[plugin.len()] = b'/';
+        buf[plugin.len() + 1..len].copy_from_slice(path.as_bytes());
+        // Two strings and an ASCII byte.
+        std::str::from_utf8(&buf[..len]).unwrap_or_default()
     }
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    match plugin.len() + 1 + path.len() {
+        ..=128 => Some(f(build(&mut [0; 128], plugin, path))),
+        ..=1280 => Some(f(build(&mut [0; 1280], plugin, path))),
+        _ => None,
     }
 }
 
@@ -344,24 +339,26 @@ fn find(
     if plugin.family.is_sensitive(basename) {
         shared.seclog.sensitive_file(ip, basename);
     }
-    let Some(key) = RouteKey::new(&plugin.id, path) else { return Resolution::NotFound };
-    let route = match shared.store.route(&snapshot.txn, key.as_str()) {
-        Ok(Some(r)) => r,
-        Ok(None) => return Resolution::NotFound,
-        Err(e) => {
-            crate::error!("route {}: {e}", key.as_str());
-            return Resolution::Unavailable;
+    with_route_key(&plugin.id, path, |key| {
+        let route = match shared.store.route(&snapshot.txn, key) {
+            Ok(Some(r)) => r,
+            Ok(None) => return Resolution::NotFound,
+            Err(e) => {
+                crate::error!("route {key}: {e}");
+                return Resolution::Unavailable;
+            }
+        };
+        match shared.store.content(&snapshot.txn, &route) {
+            Ok(bytes) => Resolution::File(Found {
+                body: Body::new(snapshot.clone(), bytes),
+                etag: route.etag(),
+                modified: route.modified(),
+            }),
+            Err(e) => {
+                crate::error!("content {key}: {e}");
+                Resolution::Unavailable
+            }
         }
-    };
-    match shared.store.content(&snapshot.txn, &route) {
-        Ok(bytes) => Resolution::File(Found {
-            body: Body::new(snapshot.clone(), bytes),
-            etag: route.etag(),
-            modified: route.modified(),
-        }),
-        Err(e) => {
-            crate::error!("content {}: {e}", key.as_str());
-            Resolution::Unavailable
-        }
-    }
+    })
+    .unwrap_or(Resolution::NotFound)
 }

@@ -305,7 +305,7 @@ mod prefilter_tests {
     }
 
     /// Bytes the patterns care about, and some they should not.
-    const ALPHABET: &[u8] = b"sSnNoOmMyYeEaAlLiIkK-_ :./()0123456789abcdefABCDEFPV\t\n\0\xff\xc3\xa9";
+    const ALPHABET: &[u8] = b"sSnNoOmMyYeEaAlLiIkK-_ :./()0123456789abcdefABCDEFPV\t\n\r\x0b\x0c\0\xff\xc3\xa9";
 
     fn mutate(rng: &mut Rng, s: &mut Vec<u8>) {
         for _ in 0..1 + rng.below(3) {
@@ -357,6 +357,20 @@ mod prefilter_tests {
             }
             // The inputs do exercise the pattern.
             assert!(matched > 0, "{re}: no input matches");
+        }
+    }
+
+    #[test]
+    fn hand_written_matchers_capture_what_their_regex_captures() {
+        for (re, matcher) in yealink::exact_captures() {
+            let mut matched = 0;
+            for s in &inputs() {
+                let by_regex = re.captures(s).map(|c| [1, 2, 3].map(|g| c.get(g).map(|m| (m.start(), m.end()))));
+                let by_hand = matcher(s).map(|spans| spans.map(Some));
+                assert_eq!(by_hand, by_regex, "{re}: {:?}", String::from_utf8_lossy(s));
+                matched += usize::from(by_regex.is_some());
+            }
+            assert!(matched > 100, "{re}: only {matched} inputs match");
         }
     }
 

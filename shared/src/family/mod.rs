@@ -248,14 +248,7 @@ mod prefilter_tests {
     //! on every identification vector, mutations of them and random bytes.
 
     fn prefilters() -> Vec<super::RegexRule> {
-        [
-            aastra::prefilters(),
-            cisco_spa::prefilters(),
-            polycom::prefilters(),
-            snom::prefilters(),
-            yealink::prefilters(),
-        ]
-        .concat()
+        [cisco_spa::prefilters(), polycom::prefilters(), snom::prefilters(), yealink::prefilters()].concat()
     }
 
     use super::{aastra, cisco_spa, polycom, snom, yealink};
@@ -362,7 +355,7 @@ mod prefilter_tests {
 
     #[test]
     fn hand_written_matchers_capture_what_their_regex_captures() {
-        for (re, matcher) in yealink::exact_captures() {
+        for (re, matcher) in [aastra::exact_captures(), yealink::exact_captures()].concat() {
             let mut matched = 0;
             for s in &inputs() {
                 let by_regex = re.captures(s).map(|c| [1, 2, 3].map(|g| c.get(g).map(|m| (m.start(), m.end()))));

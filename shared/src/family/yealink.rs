@@ -189,8 +189,7 @@ fn sip_form(ua: &[u8]) -> Option<Spans> {
     let ver = (at, run(at, &version)?);
     let at = run(ver.1, &space)?;
     let mac = &ua[at..];
-    (mac.len() == 17 && mac.iter().all(|c| c.is_ascii_hexdigit() || *c == b':'))
-        .then_some([model, ver, (at, ua.len())])
+    (mac.len() == 17 && mac.iter().all(|c| c.is_ascii_hexdigit() || *c == b':')).then_some([model, ver, (at, ua.len())])
 }
 
 #[cfg(test)]

@@ -38,15 +38,20 @@ impl Mac {
         }
         let mut out = [0u8; 6];
         let mut nibbles = 0usize;
-        for (i, &c) in input.iter().enumerate() {
+        // Digits since the last separator (a counter: a division per byte
+        // showed in the request path's profile).
+        let mut in_group = 0;
+        for &c in input {
             if let Some(sep) = sep
-                && i % (group + 1) == group
+                && in_group == group
             {
                 if c != sep {
                     return Err("inconsistent separators");
                 }
+                in_group = 0;
                 continue;
             }
+            in_group += 1;
             let v = match c {
                 b'0'..=b'9' => c - b'0',
                 b'a'..=b'f' => c - b'a' + 10,

@@ -209,8 +209,8 @@ fn with_route_key<R>(plugin: &str, path: &str, f: impl FnOnce(&str) -> R) -> Opt
         std::str::from_utf8(&buf[..len]).unwrap_or_default()
     }
     match plugin.len() + 1 + path.len() {
-        ..=128 => Some(f(build(&mut [0; 128], plugin, path))),
-        ..=1280 => Some(f(build(&mut [0; 1280], plugin, path))),
+        0..=128 => Some(f(build(&mut [0; 128], plugin, path))),
+        129..=1280 => Some(f(build(&mut [0; 1280], plugin, path))),
         _ => None,
     }
 }

@@ -227,7 +227,7 @@ pub(crate) fn exact_rules() -> Vec<crate::family::RegexRule> {
 /// the version the rest but its `-SIP` ending (no space in it). Every
 /// Aastra and Mitel request runs it; the regex cost more than the rest of
 /// the extraction. Tested against the regex, as Yealink's.
-fn ua_form(ua: &[u8]) -> Option<[(usize, usize); 3]> {
+fn ua_form(ua: &[u8]) -> Option<crate::family::Spans> {
     let at = if ua.starts_with(b"Aastra") {
         6
     } else if ua.starts_with(b"Mitel") {
@@ -253,7 +253,7 @@ fn ua_form(ua: &[u8]) -> Option<[(usize, usize); 3]> {
 }
 
 #[cfg(test)]
-pub(crate) fn exact_captures() -> Vec<(&'static Regex, fn(&[u8]) -> Option<[(usize, usize); 3]>)> {
+pub(crate) fn exact_captures() -> Vec<crate::family::CaptureRule> {
     vec![(&UA, ua_form)]
 }
 

@@ -221,6 +221,13 @@ pub(crate) fn vector_request<'a>(protocol: &str, input: &'a [u8]) -> Request<'a>
 #[cfg(test)]
 pub(crate) type RegexRule = (&'static regex::bytes::Regex, fn(&[u8]) -> bool);
 
+/// Capture spans of groups 1 to 3 of a User-Agent matched by hand.
+pub(crate) type Spans = [(usize, usize); 3];
+
+/// A regex and the hand-written matcher that must capture what it captures.
+#[cfg(test)]
+pub(crate) type CaptureRule = (&'static regex::bytes::Regex, fn(&[u8]) -> Option<Spans>);
+
 static FAMILIES: &[&dyn Family] = &[
     &aastra::Aastra,
     &cisco_sccp::CiscoSccp,

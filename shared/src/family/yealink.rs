@@ -158,16 +158,13 @@ pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
     UA_PATTERNS.iter().zip(UA_PREFILTERS).collect()
 }
 
-/// Capture spans of groups 1 to 3.
-type Spans = [(usize, usize); 3];
-
 /// `UA_PATTERNS[0]`, the form nearly every Yealink phone sends, matched by
 /// hand: each part's class is disjoint from the next part's, so the one
 /// possible match takes maximal runs, and a linear scan finds exactly what
 /// the regex finds (tested on the identification vectors, mutations of them
 /// and random bytes). It runs on every Yealink request; the regex cost more
 /// than the rest of the extraction.
-fn sip_form(ua: &[u8]) -> Option<Spans> {
+fn sip_form(ua: &[u8]) -> Option<crate::family::Spans> {
     // `(?-u)` classes: `\s`, `\w`, `[\d.]`, `[\da-fA-F:]`.
     let space = |c: u8| matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
@@ -193,7 +190,7 @@ fn sip_form(ua: &[u8]) -> Option<Spans> {
 }
 
 #[cfg(test)]
-pub(crate) fn exact_captures() -> Vec<(&'static Regex, fn(&[u8]) -> Option<Spans>)> {
+pub(crate) fn exact_captures() -> Vec<crate::family::CaptureRule> {
     vec![(&UA_PATTERNS[0], sip_form)]
 }
 
@@ -201,7 +198,7 @@ fn extract_ua(ua: &[u8]) -> Option<DeviceInfo<'_>> {
     if !starts_with_yealink(ua) && !starts_with_bare_model(ua) {
         return None;
     }
-    let info = |[model, ver, mac]: Spans| {
+    let info = |[model, ver, mac]: crate::family::Spans| {
         let group = |(s, e): (usize, usize)| &ua[s..e];
         DeviceInfo {
             vendor: Some(Cow::Borrowed(VENDOR)),

@@ -71,6 +71,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    provd_compiler::allocator::tune_for_compile();
     let args = Args::parse();
     match run(&args) {
         Ok(code) => code,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use provd_shared::data::DataDir;
 use provd_shared::plugin;
-use provd_shared::store::{FileWriter, Index, Owner, OwnerRef, RouteChange, Store, StoreError};
+use provd_shared::store::{FileWriter, Index, Owner, OwnerRef, Route, RouteChange, Store, StoreError};
 use provd_shared::{ConfigTree, Device, Mac};
 use rayon::prelude::*;
 
@@ -465,7 +465,8 @@ impl Writer<'_, '_, '_> {
         f: &RenderedFile,
         conflicts: &mut Vec<RenderedFile>,
     ) -> Result<(), CompileError> {
-        if let Some(current) = self.fw.current(&f.key)? {
+        let current = self.fw.current(&f.key)?;
+        if let Some(current) = current {
             if current.owner_key() == owner.key() {
                 if current.hash() == &f.hash {
                     return Ok(());
@@ -482,8 +483,9 @@ impl Writer<'_, '_, '_> {
                 }
             }
         }
+        let current = current.as_ref().map(Route::as_current);
         let old = self.old_bytes(&f.key)?;
-        match self.fw.put_hashed(&f.key, owner, &f.bytes, &f.hash)? {
+        match self.fw.put_over(&f.key, current, owner, &f.bytes, &f.hash)? {
             RouteChange::Unchanged => {}
             RouteChange::Created => self.record(&f.key, ChangeKind::Created, None, Some(&f.bytes)),
             RouteChange::Updated => self.record(&f.key, ChangeKind::Updated, old, Some(&f.bytes)),

@@ -562,7 +562,14 @@ fn write_generation(
         report: Report::default(),
     };
 
-    // Plugin files first: a device file at the same path takes precedence.
+    // Files whose owner is gone go first: while the first renders arrive,
+    // not after the last one, when nothing else would run beside it; and a
+    // path a deleted device held is free for the device that has it now.
+    if opts.scope == Scope::All {
+        out.remove_orphans(renderer, devices)?;
+    }
+
+    // Plugin files next: a device file at the same path takes precedence.
     for id in plugin_ids {
         match renderer.plugin_files(id) {
             Ok(files) => {
@@ -663,10 +670,6 @@ fn write_generation(
             }
             _ => out.put_file(&owner, &file, &mut Vec::new())?,
         }
-    }
-
-    if opts.scope == Scope::All {
-        out.remove_orphans(renderer, devices)?;
     }
 
     let Writer { fw, mut report, .. } = out;

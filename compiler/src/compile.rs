@@ -272,10 +272,23 @@ fn devices_of(
     match scope {
         Scope::All => {
             let docs = store.device_documents(r)?.collect::<Result<Vec<_>, _>>()?;
-            Ok(docs
+            // Collected as plain devices, an indexed collect writes each in
+            // its place; collecting `Result`s would gather per-thread vectors
+            // and copy them all again (100k devices: some 50 MB twice).
+            let failed = std::sync::Mutex::new(None);
+            let devices = docs
                 .into_par_iter()
-                .map(|(id, bytes)| Store::decode_device(id, bytes))
-                .collect::<Result<Vec<_>, _>>()?)
+                .map(|(id, bytes)| {
+                    Store::decode_device(id, bytes).unwrap_or_else(|e| {
+                        failed.lock().unwrap().get_or_insert(e);
+                        Device::default()
+                    })
+                })
+                .collect::<Vec<_>>();
+            match failed.into_inner().unwrap() {
+                Some(e) => Err(e.into()),
+                None => Ok(devices),
+            }
         }
         Scope::Plugin(p) => {
             if renderer.plugin(p).is_none() {

@@ -287,8 +287,8 @@ fn decode_config(bytes: &[u8]) -> Result<Box<Config>, String> {
 pub struct ConfigTree {
     entries: Entries,
     base_raw_config: Map,
-    /// The flattened ancestry and a digest of it.
-    by_parents: Mutex<HashMap<Vec<String>, Ancestry>>,
+    /// The flattened ancestry, a digest of it, and the ids its walk met.
+    by_parents: Mutex<HashMap<Vec<String>, (Ancestry, Vec<String>)>>,
 }
 
 impl ConfigTree {
@@ -384,10 +384,11 @@ impl ConfigTree {
     /// its own raw config. Memoised by parent list: the depth-first walk
     /// depends only on it (a walk that reaches `config` again is a cycle).
     fn ancestry_and_digest(&self, config: &Config) -> Result<Ancestry, FlattenError> {
-        if let Some(hit) = self.by_parents.lock().unwrap().get(&config.parent_ids) {
-            // A cached walk never met this config, or it would be a cycle:
-            // re-check only configs that are their own ancestor.
-            if !self.reaches(&config.parent_ids, &config.id) {
+        if let Some((hit, met)) = self.by_parents.lock().unwrap().get(&config.parent_ids) {
+            // The walk from these parents met every config they reach: this
+            // config is its own ancestor (a cycle, reported by walking
+            // again) if and only if the walk met it.
+            if !met.contains(&config.id) {
                 return Ok(hit.clone());
             }
         }
@@ -399,7 +400,10 @@ impl ConfigTree {
         }
         let digest = *blake3::hash(&serde_json::to_vec(&out).expect("JSON values serialize")).as_bytes();
         let out = (Arc::new(out), digest);
-        self.by_parents.lock().unwrap().insert(config.parent_ids.clone(), out.clone());
+        // Every id reached from the parents (the walk met no cycle, so not
+        // this config's own, which seeded `visited`).
+        let met = visited.into_iter().filter(|id| *id != config.id).map(str::to_owned).collect();
+        self.by_parents.lock().unwrap().insert(config.parent_ids.clone(), (out.clone(), met));
         Ok(out)
     }
 
@@ -438,22 +442,6 @@ impl ConfigTree {
     pub fn check(&self, id: &str) -> Result<(), FlattenError> {
         let mut visited = HashSet::new();
         self.walk(id, &mut visited, &mut Vec::new(), None)
-    }
-
-    fn reaches(&self, from: &[String], target: &str) -> bool {
-        let mut seen = HashSet::new();
-        let mut todo: Vec<&str> = from.iter().map(String::as_str).collect();
-        while let Some(id) = todo.pop() {
-            if id == target {
-                return true;
-            }
-            if seen.insert(id)
-                && let Some(c) = self.get(id)
-            {
-                todo.extend(c.parent_ids.iter().map(String::as_str));
-            }
-        }
-        false
     }
 
     /// Every config that inherits from `id`, directly or not.

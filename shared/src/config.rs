@@ -116,10 +116,11 @@ pub struct Resolved<'t> {
 
 enum Own<'t> {
     Decoded(&'t Map),
-    /// The stored document, and the raw config's JSON inside it.
+    /// The stored document, and its bytes from the raw config's JSON on
+    /// (what follows that value is not read).
     Raw {
         doc: &'t [u8],
-        raw_config: &'t str,
+        raw_config: &'t [u8],
     },
 }
 
@@ -143,7 +144,7 @@ impl Resolved<'_> {
             Own::Decoded(raw) => merge_into(&mut out, raw),
             Own::Raw { raw_config, .. } => {
                 use serde::de::DeserializeSeed;
-                let mut de = serde_json::Deserializer::from_str(raw_config);
+                let mut de = serde_json::Deserializer::from_slice(raw_config);
                 MergeInto(&mut out)
                     .deserialize(&mut de)
                     .map_err(|e| FlattenError::Corrupt(self.id.into(), e.to_string()))?;
@@ -160,6 +161,55 @@ struct RawDoc<'a> {
     parent_ids: Vec<String>,
     #[serde(borrow)]
     raw_config: &'a serde_json::value::RawValue,
+}
+
+/// A stored config document's `parent_ids`, and the offset of its
+/// `raw_config` value, found without reading that value (serde, to find
+/// where a `RawValue` ends, scans it all, and flattening then parses it).
+/// `None` for anything but the layout serde_json gives a [`Config`]
+/// (`parent_ids`, of plain strings, before `raw_config`): serde reads such
+/// a document, and stays the reference. Like serde reading a map, what
+/// follows the value is not read.
+fn scan_doc(doc: &[u8]) -> Option<(Vec<String>, usize)> {
+    let mut s = crate::json_scan::Scanner::new(doc);
+    s.eat(b'{')?;
+    let mut parent_ids = None;
+    loop {
+        s.eat(b'"')?;
+        let (key, escaped) = s.string()?;
+        if escaped {
+            return None;
+        }
+        s.eat(b':')?;
+        match key {
+            b"parent_ids" if parent_ids.is_some() => return None,
+            b"parent_ids" => {
+                let mut ids = Vec::new();
+                s.eat(b'[')?;
+                if s.eat(b']').is_none() {
+                    loop {
+                        s.eat(b'"')?;
+                        ids.push(s.plain_str()?.to_owned());
+                        match s.peek()? {
+                            b',' => s.i += 1,
+                            b']' => {
+                                s.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                parent_ids = Some(ids);
+            }
+            b"raw_config" => {
+                s.ws();
+                return Some((parent_ids?, s.i));
+            }
+            _ => s.skip(0)?,
+        }
+        s.eat(b',')?;
+    }
 }
 
 /// Deserializes a JSON object into an existing map with flattening's
@@ -367,14 +417,20 @@ impl ConfigTree {
             // straight into a copy of the ancestry, never built on its own.
             Some(Entry::Raw { bytes, .. }) => {
                 let corrupt = |e: serde_json::Error| FlattenError::Corrupt(id.into(), e.to_string());
-                let doc: RawDoc<'_> = serde_json::from_slice(bytes).map_err(corrupt)?;
-                let shape = Config { id: id.to_owned(), parent_ids: doc.parent_ids, ..Default::default() };
+                let (parent_ids, raw_config) = match scan_doc(bytes) {
+                    Some((parent_ids, at)) => (parent_ids, &bytes[at..]),
+                    None => {
+                        let doc: RawDoc<'_> = serde_json::from_slice(bytes).map_err(corrupt)?;
+                        (doc.parent_ids, doc.raw_config.get().as_bytes())
+                    }
+                };
+                let shape = Config { id: id.to_owned(), parent_ids, ..Default::default() };
                 let (ancestry, digest) = self.ancestry_and_digest(&shape)?;
                 Ok(Some(Resolved {
                     id,
                     ancestry,
                     digest,
-                    own: Own::Raw { doc: bytes, raw_config: doc.raw_config.get() },
+                    own: Own::Raw { doc: bytes, raw_config },
                 }))
             }
         }
@@ -590,6 +646,30 @@ mod tests {
         }
         let broken = ConfigTree::from_documents(Map::new(), [("x".to_string(), b"{not json".to_vec())]);
         assert!(matches!(broken.flatten("x"), Err(FlattenError::Corrupt(id, _)) if id == "x"));
+    }
+
+    #[test]
+    fn documents_in_other_layouts_are_read_by_serde() {
+        let docs = [
+            ("p", r#"{"id":"p","parent_ids":[],"raw_config":{"x":"p","y":{"a":1}}}"#),
+            // raw_config first; an escaped parent id: left to serde.
+            ("q", r#"{ "raw_config" : {"y": {"b": 2}}, "parent_ids" : ["p"] }"#),
+            ("r", r#"{"parent_ids":["\u0070"],"raw_config":{"z":3}}"#),
+            // Spaces everywhere, a key after raw_config: scanned.
+            ("s", r#"{ "parent_ids" : [ "p" , "q" ] , "raw_config" : {"z": 4} , "id": "s" }"#),
+        ];
+        assert_eq!(scan_doc(docs[0].1.as_bytes()), Some((vec![], 39)));
+        assert_eq!(scan_doc(docs[1].1.as_bytes()), None);
+        assert_eq!(scan_doc(docs[2].1.as_bytes()), None);
+        assert_eq!(scan_doc(docs[3].1.as_bytes()).map(|(p, _)| p), Some(vec!["p".to_owned(), "q".to_owned()]));
+        let tree = ConfigTree::from_documents(
+            map(json!({"b": 1})),
+            docs.iter().map(|(id, d)| (id.to_string(), d.as_bytes().to_vec())),
+        );
+        let flat = |id| Value::Object(tree.flatten(id).unwrap().unwrap());
+        assert_eq!(flat("q"), json!({"b": 1, "x": "p", "y": {"a": 1, "b": 2}}));
+        assert_eq!(flat("r"), json!({"b": 1, "x": "p", "y": {"a": 1}, "z": 3}));
+        assert_eq!(flat("s"), json!({"b": 1, "x": "p", "y": {"a": 1, "b": 2}, "z": 4}));
     }
 
     #[test]

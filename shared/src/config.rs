@@ -106,6 +106,9 @@ pub enum FlattenError {
 /// A flattened ancestry and its digest.
 type Ancestry = (Arc<Map>, [u8; 32]);
 
+/// A memoised ancestry and the ids of every config its walk met.
+type Walked = (Ancestry, Vec<String>);
+
 /// A config with its ancestry flattened, see [`ConfigTree::resolve`].
 pub struct Resolved<'t> {
     id: &'t str,
@@ -338,7 +341,7 @@ pub struct ConfigTree {
     entries: Entries,
     base_raw_config: Map,
     /// The flattened ancestry, a digest of it, and the ids its walk met.
-    by_parents: Mutex<HashMap<Vec<String>, (Ancestry, Vec<String>)>>,
+    by_parents: Mutex<HashMap<Vec<String>, Walked>>,
 }
 
 impl ConfigTree {
@@ -426,12 +429,7 @@ impl ConfigTree {
                 };
                 let shape = Config { id: id.to_owned(), parent_ids, ..Default::default() };
                 let (ancestry, digest) = self.ancestry_and_digest(&shape)?;
-                Ok(Some(Resolved {
-                    id,
-                    ancestry,
-                    digest,
-                    own: Own::Raw { doc: bytes, raw_config },
-                }))
+                Ok(Some(Resolved { id, ancestry, digest, own: Own::Raw { doc: bytes, raw_config } }))
             }
         }
     }

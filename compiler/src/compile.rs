@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use provd_shared::data::DataDir;
 use provd_shared::plugin;
-use provd_shared::store::{FileWriter, Index, Owner, OwnerRef, RouteChange, Store, StoreError};
+use provd_shared::store::{FileWriter, Index, Owner, OwnerRef, Route, RouteChange, Store, StoreError};
 use provd_shared::{ConfigTree, Device, Mac};
 use rayon::prelude::*;
 
@@ -272,10 +272,23 @@ fn devices_of(
     match scope {
         Scope::All => {
             let docs = store.device_documents(r)?.collect::<Result<Vec<_>, _>>()?;
-            Ok(docs
+            // Collected as plain devices, an indexed collect writes each in
+            // its place; collecting `Result`s would gather per-thread vectors
+            // and copy them all again (100k devices: some 50 MB twice).
+            let failed = std::sync::Mutex::new(None);
+            let devices = docs
                 .into_par_iter()
-                .map(|(id, bytes)| Store::decode_device(id, bytes))
-                .collect::<Result<Vec<_>, _>>()?)
+                .map(|(id, bytes)| {
+                    Store::decode_device(id, bytes).unwrap_or_else(|e| {
+                        failed.lock().unwrap().get_or_insert(e);
+                        Device::default()
+                    })
+                })
+                .collect::<Vec<_>>();
+            match failed.into_inner().unwrap() {
+                Some(e) => Err(e.into()),
+                None => Ok(devices),
+            }
         }
         Scope::Plugin(p) => {
             if renderer.plugin(p).is_none() {
@@ -465,7 +478,8 @@ impl Writer<'_, '_, '_> {
         f: &RenderedFile,
         conflicts: &mut Vec<RenderedFile>,
     ) -> Result<(), CompileError> {
-        if let Some(current) = self.fw.current(&f.key)? {
+        let current = self.fw.current(&f.key)?;
+        if let Some(current) = current {
             if current.owner_key() == owner.key() {
                 if current.hash() == &f.hash {
                     return Ok(());
@@ -482,8 +496,9 @@ impl Writer<'_, '_, '_> {
                 }
             }
         }
+        let current = current.as_ref().map(Route::as_current);
         let old = self.old_bytes(&f.key)?;
-        match self.fw.put_hashed(&f.key, owner, &f.bytes, &f.hash)? {
+        match self.fw.put_over(&f.key, current, owner, &f.bytes, &f.hash)? {
             RouteChange::Unchanged => {}
             RouteChange::Created => self.record(&f.key, ChangeKind::Created, None, Some(&f.bytes)),
             RouteChange::Updated => self.record(&f.key, ChangeKind::Updated, old, Some(&f.bytes)),
@@ -560,7 +575,14 @@ fn write_generation(
         report: Report::default(),
     };
 
-    // Plugin files first: a device file at the same path takes precedence.
+    // Files whose owner is gone go first: while the first renders arrive,
+    // not after the last one, when nothing else would run beside it; and a
+    // path a deleted device held is free for the device that has it now.
+    if opts.scope == Scope::All {
+        out.remove_orphans(renderer, devices)?;
+    }
+
+    // Plugin files next: a device file at the same path takes precedence.
     for id in plugin_ids {
         match renderer.plugin_files(id) {
             Ok(files) => {
@@ -661,10 +683,6 @@ fn write_generation(
             }
             _ => out.put_file(&owner, &file, &mut Vec::new())?,
         }
-    }
-
-    if opts.scope == Scope::All {
-        out.remove_orphans(renderer, devices)?;
     }
 
     let Writer { fw, mut report, .. } = out;

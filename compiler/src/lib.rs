@@ -1,6 +1,7 @@
 //! provd's compile stage: renders the files of every affected device in
 //! parallel and publishes them as one atomic generation of the store.
 
+pub mod allocator;
 pub mod compile;
 pub mod context;
 pub mod import;

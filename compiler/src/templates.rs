@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use minijinja::{AutoEscape, Environment, Value};
 use provd_shared::Plugin;
@@ -28,6 +29,11 @@ pub enum Origin {
 pub struct Templates {
     env: Environment<'static>,
     index: Arc<HashMap<String, (Origin, PathBuf)>>,
+    /// Per template, the length of its last output: the next render's
+    /// buffer starts that large instead of growing (and copying) its way
+    /// there from minijinja's estimate, which for a template that extends
+    /// another counts only its own text.
+    last_len: HashMap<String, AtomicUsize>,
     custom_dir: PathBuf,
     shipped_dir: PathBuf,
 }
@@ -57,6 +63,7 @@ impl Templates {
         let mut index = HashMap::new();
         index_dir(&custom_dir, Origin::Custom, &mut index);
         index_dir(&shipped_dir, Origin::Shipped, &mut index);
+        let last_len = index.keys().map(|k| (k.clone(), AtomicUsize::new(0))).collect();
         let index = Arc::new(index);
         let mut env = Environment::new();
         let loader_index = index.clone();
@@ -74,7 +81,7 @@ impl Templates {
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         minijinja_contrib::add_to_environment(&mut env);
         jinja2_filters(&mut env);
-        Templates { env, index, custom_dir, shipped_dir }
+        Templates { env, index, last_len, custom_dir, shipped_dir }
     }
 
     /// A digest of every template (name, origin, contents): a template
@@ -117,7 +124,15 @@ impl Templates {
 
     pub fn render(&self, name: &str, ctx: &Value) -> Result<String, RenderError> {
         let tpl = self.env.get_template(name).map_err(|e| self.error(name, e))?;
-        tpl.render(ctx).map_err(|e| self.error(name, e))
+        let Some(last_len) = self.last_len.get(name) else {
+            return tpl.render(ctx).map_err(|e| self.error(name, e));
+        };
+        let hint = last_len.load(Ordering::Relaxed);
+        let mut out = Vec::with_capacity(hint + hint / 16);
+        tpl.render_captured_to(ctx, &mut out).map_err(|e| self.error(name, e))?;
+        last_len.store(out.len(), Ordering::Relaxed);
+        // minijinja writes `str`s only.
+        Ok(String::from_utf8(out).expect("templates render UTF-8"))
     }
 
     fn error(&self, requested: &str, e: minijinja::Error) -> RenderError {

@@ -289,6 +289,25 @@ fn files_follow_their_device() {
 }
 
 #[test]
+fn a_deleted_devices_path_goes_to_the_device_with_its_mac_in_one_compile() {
+    let f = Fixture::new();
+    f.line_config("c1", "alice");
+    f.put_device("d1", "80:5e:c0:00:00:01", None, "c1");
+    f.all();
+    // Deleted behind the compiler's back, and its MAC given to a new device.
+    let s = f.data.store();
+    let mut w = s.write_txn().unwrap();
+    s.delete_device(&mut w, "d1").unwrap();
+    w.commit().unwrap();
+    f.put_device("d2", "80:5e:c0:00:00:01", None, "c1");
+    let r = f.all();
+    assert!(r.failures.is_empty(), "{:?}", r.failures);
+    let r = s.read_txn().unwrap();
+    let route_owner = s.route(&r, &format!("{PLUGIN}/805ec0000001.cfg")).unwrap().unwrap().owner();
+    assert_eq!(route_owner, Some(OwnerRef::Device("d2")));
+}
+
+#[test]
 fn a_latin1_plugin_gets_latin1_bytes() {
     let f = Fixture::new();
     let p = f.plugin_dir();

@@ -106,6 +106,9 @@ pub enum FlattenError {
 /// A flattened ancestry and its digest.
 type Ancestry = (Arc<Map>, [u8; 32]);
 
+/// A memoised ancestry and the ids of every config its walk met.
+type Walked = (Ancestry, Vec<String>);
+
 /// A config with its ancestry flattened, see [`ConfigTree::resolve`].
 pub struct Resolved<'t> {
     id: &'t str,
@@ -116,10 +119,11 @@ pub struct Resolved<'t> {
 
 enum Own<'t> {
     Decoded(&'t Map),
-    /// The stored document, and the raw config's JSON inside it.
+    /// The stored document, and its bytes from the raw config's JSON on
+    /// (what follows that value is not read).
     Raw {
         doc: &'t [u8],
-        raw_config: &'t str,
+        raw_config: &'t [u8],
     },
 }
 
@@ -143,7 +147,7 @@ impl Resolved<'_> {
             Own::Decoded(raw) => merge_into(&mut out, raw),
             Own::Raw { raw_config, .. } => {
                 use serde::de::DeserializeSeed;
-                let mut de = serde_json::Deserializer::from_str(raw_config);
+                let mut de = serde_json::Deserializer::from_slice(raw_config);
                 MergeInto(&mut out)
                     .deserialize(&mut de)
                     .map_err(|e| FlattenError::Corrupt(self.id.into(), e.to_string()))?;
@@ -160,6 +164,55 @@ struct RawDoc<'a> {
     parent_ids: Vec<String>,
     #[serde(borrow)]
     raw_config: &'a serde_json::value::RawValue,
+}
+
+/// A stored config document's `parent_ids`, and the offset of its
+/// `raw_config` value, found without reading that value (serde, to find
+/// where a `RawValue` ends, scans it all, and flattening then parses it).
+/// `None` for anything but the layout serde_json gives a [`Config`]
+/// (`parent_ids`, of plain strings, before `raw_config`): serde reads such
+/// a document, and stays the reference. Like serde reading a map, what
+/// follows the value is not read.
+fn scan_doc(doc: &[u8]) -> Option<(Vec<String>, usize)> {
+    let mut s = crate::json_scan::Scanner::new(doc);
+    s.eat(b'{')?;
+    let mut parent_ids = None;
+    loop {
+        s.eat(b'"')?;
+        let (key, escaped) = s.string()?;
+        if escaped {
+            return None;
+        }
+        s.eat(b':')?;
+        match key {
+            b"parent_ids" if parent_ids.is_some() => return None,
+            b"parent_ids" => {
+                let mut ids = Vec::new();
+                s.eat(b'[')?;
+                if s.eat(b']').is_none() {
+                    loop {
+                        s.eat(b'"')?;
+                        ids.push(s.plain_str()?.to_owned());
+                        match s.peek()? {
+                            b',' => s.i += 1,
+                            b']' => {
+                                s.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                parent_ids = Some(ids);
+            }
+            b"raw_config" => {
+                s.ws();
+                return Some((parent_ids?, s.i));
+            }
+            _ => s.skip(0)?,
+        }
+        s.eat(b',')?;
+    }
 }
 
 /// Deserializes a JSON object into an existing map with flattening's
@@ -287,8 +340,8 @@ fn decode_config(bytes: &[u8]) -> Result<Box<Config>, String> {
 pub struct ConfigTree {
     entries: Entries,
     base_raw_config: Map,
-    /// The flattened ancestry and a digest of it.
-    by_parents: Mutex<HashMap<Vec<String>, Ancestry>>,
+    /// The flattened ancestry, a digest of it, and the ids its walk met.
+    by_parents: Mutex<HashMap<Vec<String>, Walked>>,
 }
 
 impl ConfigTree {
@@ -367,15 +420,16 @@ impl ConfigTree {
             // straight into a copy of the ancestry, never built on its own.
             Some(Entry::Raw { bytes, .. }) => {
                 let corrupt = |e: serde_json::Error| FlattenError::Corrupt(id.into(), e.to_string());
-                let doc: RawDoc<'_> = serde_json::from_slice(bytes).map_err(corrupt)?;
-                let shape = Config { id: id.to_owned(), parent_ids: doc.parent_ids, ..Default::default() };
+                let (parent_ids, raw_config) = match scan_doc(bytes) {
+                    Some((parent_ids, at)) => (parent_ids, &bytes[at..]),
+                    None => {
+                        let doc: RawDoc<'_> = serde_json::from_slice(bytes).map_err(corrupt)?;
+                        (doc.parent_ids, doc.raw_config.get().as_bytes())
+                    }
+                };
+                let shape = Config { id: id.to_owned(), parent_ids, ..Default::default() };
                 let (ancestry, digest) = self.ancestry_and_digest(&shape)?;
-                Ok(Some(Resolved {
-                    id,
-                    ancestry,
-                    digest,
-                    own: Own::Raw { doc: bytes, raw_config: doc.raw_config.get() },
-                }))
+                Ok(Some(Resolved { id, ancestry, digest, own: Own::Raw { doc: bytes, raw_config } }))
             }
         }
     }
@@ -384,10 +438,11 @@ impl ConfigTree {
     /// its own raw config. Memoised by parent list: the depth-first walk
     /// depends only on it (a walk that reaches `config` again is a cycle).
     fn ancestry_and_digest(&self, config: &Config) -> Result<Ancestry, FlattenError> {
-        if let Some(hit) = self.by_parents.lock().unwrap().get(&config.parent_ids) {
-            // A cached walk never met this config, or it would be a cycle:
-            // re-check only configs that are their own ancestor.
-            if !self.reaches(&config.parent_ids, &config.id) {
+        if let Some((hit, met)) = self.by_parents.lock().unwrap().get(&config.parent_ids) {
+            // The walk from these parents met every config they reach: this
+            // config is its own ancestor (a cycle, reported by walking
+            // again) if and only if the walk met it.
+            if !met.contains(&config.id) {
                 return Ok(hit.clone());
             }
         }
@@ -399,7 +454,10 @@ impl ConfigTree {
         }
         let digest = *blake3::hash(&serde_json::to_vec(&out).expect("JSON values serialize")).as_bytes();
         let out = (Arc::new(out), digest);
-        self.by_parents.lock().unwrap().insert(config.parent_ids.clone(), out.clone());
+        // Every id reached from the parents (the walk met no cycle, so not
+        // this config's own, which seeded `visited`).
+        let met = visited.into_iter().filter(|id| *id != config.id).map(str::to_owned).collect();
+        self.by_parents.lock().unwrap().insert(config.parent_ids.clone(), (out.clone(), met));
         Ok(out)
     }
 
@@ -438,22 +496,6 @@ impl ConfigTree {
     pub fn check(&self, id: &str) -> Result<(), FlattenError> {
         let mut visited = HashSet::new();
         self.walk(id, &mut visited, &mut Vec::new(), None)
-    }
-
-    fn reaches(&self, from: &[String], target: &str) -> bool {
-        let mut seen = HashSet::new();
-        let mut todo: Vec<&str> = from.iter().map(String::as_str).collect();
-        while let Some(id) = todo.pop() {
-            if id == target {
-                return true;
-            }
-            if seen.insert(id)
-                && let Some(c) = self.get(id)
-            {
-                todo.extend(c.parent_ids.iter().map(String::as_str));
-            }
-        }
-        false
     }
 
     /// Every config that inherits from `id`, directly or not.
@@ -602,6 +644,30 @@ mod tests {
         }
         let broken = ConfigTree::from_documents(Map::new(), [("x".to_string(), b"{not json".to_vec())]);
         assert!(matches!(broken.flatten("x"), Err(FlattenError::Corrupt(id, _)) if id == "x"));
+    }
+
+    #[test]
+    fn documents_in_other_layouts_are_read_by_serde() {
+        let docs = [
+            ("p", r#"{"id":"p","parent_ids":[],"raw_config":{"x":"p","y":{"a":1}}}"#),
+            // raw_config first; an escaped parent id: left to serde.
+            ("q", r#"{ "raw_config" : {"y": {"b": 2}}, "parent_ids" : ["p"] }"#),
+            ("r", r#"{"parent_ids":["\u0070"],"raw_config":{"z":3}}"#),
+            // Spaces everywhere, a key after raw_config: scanned.
+            ("s", r#"{ "parent_ids" : [ "p" , "q" ] , "raw_config" : {"z": 4} , "id": "s" }"#),
+        ];
+        assert_eq!(scan_doc(docs[0].1.as_bytes()), Some((vec![], 39)));
+        assert_eq!(scan_doc(docs[1].1.as_bytes()), None);
+        assert_eq!(scan_doc(docs[2].1.as_bytes()), None);
+        assert_eq!(scan_doc(docs[3].1.as_bytes()).map(|(p, _)| p), Some(vec!["p".to_owned(), "q".to_owned()]));
+        let tree = ConfigTree::from_documents(
+            map(json!({"b": 1})),
+            docs.iter().map(|(id, d)| (id.to_string(), d.as_bytes().to_vec())),
+        );
+        let flat = |id| Value::Object(tree.flatten(id).unwrap().unwrap());
+        assert_eq!(flat("q"), json!({"b": 1, "x": "p", "y": {"a": 1, "b": 2}}));
+        assert_eq!(flat("r"), json!({"b": 1, "x": "p", "y": {"a": 1}, "z": 3}));
+        assert_eq!(flat("s"), json!({"b": 1, "x": "p", "y": {"a": 1, "b": 2}, "z": 4}));
     }
 
     #[test]

@@ -226,6 +226,21 @@ impl<'t> Route<'t> {
     }
 }
 
+impl Route<'_> {
+    /// What [`FileWriter::put_over`] needs of the route it replaces.
+    pub fn as_current(&self) -> CurrentRoute {
+        CurrentRoute { hash: *self.hash(), owner_key: self.owner_key().to_owned(), modified: self.modified() }
+    }
+}
+
+/// A route as read before overwriting it, see [`FileWriter::put_over`].
+#[derive(Debug, Clone)]
+pub struct CurrentRoute {
+    hash: [u8; 32],
+    owner_key: String,
+    modified: i64,
+}
+
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn encode_route(out: &mut Vec<u8>, blob_id: u64, len: u64, modified: i64, hash: &[u8; 32], owner: &Owner) {
@@ -766,10 +781,28 @@ impl<'e> FileWriter<'_, '_, 'e> {
     /// As [`put`](Self::put), with the BLAKE3 hash already computed (the
     /// compiler hashes on its rendering threads).
     pub fn put_hashed(&mut self, key: &str, owner: &Owner, bytes: &[u8], hash: &[u8; 32]) -> Result<RouteChange> {
-        let db = self.store.db;
-        let old = match db.routes.get(self.w, key)?.and_then(Route::parse) {
+        let current = match self.current(key)? {
             Some(r) if r.hash() == hash && r.owner_key() == owner.key() => return Ok(RouteChange::Unchanged),
-            Some(r) => Some((*r.hash(), r.owner_key().to_owned(), r.modified())),
+            r => r.as_ref().map(Route::as_current),
+        };
+        self.put_over(key, current, owner, bytes, hash)
+    }
+
+    /// As [`put_hashed`](Self::put_hashed), for a caller that has just
+    /// read the route at `key` (with [`current`](Self::current)): saves
+    /// looking it up again.
+    pub fn put_over(
+        &mut self,
+        key: &str,
+        current: Option<CurrentRoute>,
+        owner: &Owner,
+        bytes: &[u8],
+        hash: &[u8; 32],
+    ) -> Result<RouteChange> {
+        let db = self.store.db;
+        let old = match current {
+            Some(r) if r.hash == *hash && r.owner_key == owner.key() => return Ok(RouteChange::Unchanged),
+            Some(r) => Some((r.hash, r.owner_key, r.modified)),
             None => None,
         };
         let change = if old.is_some() { RouteChange::Updated } else { RouteChange::Created };
@@ -829,15 +862,15 @@ impl<'e> FileWriter<'_, '_, 'e> {
 
     fn acquire(&mut self, bytes: &[u8], hash: &[u8; 32]) -> Result<u64> {
         let db = self.store.db;
-        if let Some(rec) = db.blob_index.get(self.w, hash)? {
+        let id = self.next_blob;
+        // One search of the index, not two: most contents are new.
+        if let Some(rec) = db.blob_index.get_or_put(self.w, hash, &blob_rec_encode(id, 1))? {
             let (id, refs) = blob_rec(rec);
             db.blob_index.put(self.w, hash, &blob_rec_encode(id, refs + 1))?;
             return Ok(id);
         }
-        let id = self.next_blob;
         self.next_blob += 1;
         db.blobs.put_with_flags(self.w, PutFlags::APPEND, &id.to_be_bytes(), bytes)?;
-        db.blob_index.put(self.w, hash, &blob_rec_encode(id, 1))?;
         self.blobs_written += 1;
         Ok(id)
     }

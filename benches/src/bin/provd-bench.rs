@@ -88,6 +88,8 @@ enum Cmd {
 }
 
 fn main() -> anyhow::Result<()> {
+    // As provd-compile does.
+    provd_compiler::allocator::tune_for_compile();
     match Cli::parse().cmd {
         Cmd::Fleet { devices, out, plugins, seed } => {
             let plugins = match plugins {

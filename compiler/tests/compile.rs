@@ -5,7 +5,7 @@ use std::path::Path;
 
 use provd_compiler::compile::{self, ChangeKind, Options, Scope};
 use provd_shared::data::DataDir;
-use provd_shared::store::OwnerRef;
+use provd_shared::store::Owner;
 use provd_shared::{Config, Device, Mac};
 use serde_json::json;
 
@@ -92,6 +92,14 @@ impl Fixture {
         let r = s.read_txn().unwrap();
         let route = s.route(&r, &format!("{PLUGIN}/{path}")).unwrap()?;
         Some(String::from_utf8(s.content(&r, &route).unwrap().to_vec()).unwrap())
+    }
+
+    /// The owner of the route at `path` of the test plugin, as its key.
+    fn owner(&self, path: &str) -> Option<String> {
+        let s = self.data.store();
+        let r = s.read_txn().unwrap();
+        let route = s.route(&r, &format!("{PLUGIN}/{path}")).unwrap()?;
+        Some(route.owner_key().to_owned())
     }
 
     fn generation(&self) -> u64 {
@@ -273,10 +281,7 @@ fn files_follow_their_device() {
     f.put_device("d2", "80:5e:c0:00:00:01", None, "c1");
     let r = f.all();
     assert!(r.failures.is_empty(), "{:?}", r.failures);
-    let r = s.read_txn().unwrap();
-    let route_owner = s.route(&r, &format!("{PLUGIN}/805ec0000001.cfg")).unwrap().unwrap().owner();
-    assert_eq!(route_owner, Some(OwnerRef::Device("d2")));
-    drop(r);
+    assert_eq!(f.owner("805ec0000001.cfg"), Some(Owner::device("d2").key().to_owned()));
     assert!(!s.device(&s.read_txn().unwrap(), "d1").unwrap().unwrap().configured);
 
     // A device deleted behind the compiler's back loses its files.
@@ -302,9 +307,7 @@ fn a_deleted_devices_path_goes_to_the_device_with_its_mac_in_one_compile() {
     f.put_device("d2", "80:5e:c0:00:00:01", None, "c1");
     let r = f.all();
     assert!(r.failures.is_empty(), "{:?}", r.failures);
-    let r = s.read_txn().unwrap();
-    let route_owner = s.route(&r, &format!("{PLUGIN}/805ec0000001.cfg")).unwrap().unwrap().owner();
-    assert_eq!(route_owner, Some(OwnerRef::Device("d2")));
+    assert_eq!(f.owner("805ec0000001.cfg"), Some(Owner::device("d2").key().to_owned()));
 }
 
 #[test]

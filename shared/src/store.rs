@@ -302,10 +302,11 @@ impl Store {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { path: dir.display().to_string(), source })?;
         let map_size: usize =
             std::env::var("PROVD_STORE_MAP_SIZE").ok().and_then(|s| s.parse().ok()).unwrap_or(64 << 30);
+        // 16 named databases today; room to add more without a surprise.
         // SAFETY: heed's contract is that the files are not modified by
         // other means while open; only provd processes open this directory.
         let env = unsafe {
-            EnvOpenOptions::new().read_txn_without_tls().map_size(map_size).max_dbs(16).max_readers(1024).open(dir)?
+            EnvOpenOptions::new().read_txn_without_tls().map_size(map_size).max_dbs(32).max_readers(1024).open(dir)?
         };
         let wtxn = env.write_txn()?;
         let db = env

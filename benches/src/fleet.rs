@@ -5,22 +5,8 @@
 use std::path::Path;
 
 use provd_shared::plugin;
+use provd_shared::rng::Rng;
 use serde_json::{Value, json};
-
-/// xorshift64*: deterministic, dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545F4914F6CDD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// The vendor a family's devices carry and the OUI their MACs start with
 /// (any registered OUI of the vendor: only the family's identification and

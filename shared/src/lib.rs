@@ -9,6 +9,7 @@ pub mod json_scan;
 pub mod mac;
 pub mod plugin;
 pub mod raw_config;
+pub mod rng;
 pub mod security;
 pub mod tz;
 

@@ -259,6 +259,7 @@ mod prefilter_tests {
     }
 
     use super::{aastra, cisco_spa, polycom, snom, yealink};
+    use crate::rng::Rng;
 
     /// Every input of the identification vectors, as User-Agent and path.
     fn vectors() -> Vec<Vec<u8>> {
@@ -288,20 +289,6 @@ mod prefilter_tests {
             out.push(extra.to_vec());
         }
         out
-    }
-
-    /// xorshift64*: reproducible without a dependency.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
     }
 
     /// Bytes the patterns care about, and some they should not.

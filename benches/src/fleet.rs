@@ -64,7 +64,7 @@ pub fn write_jsondb(out: &Path, n: usize, plugins_dir: &Path, seed: u64) -> anyh
                 json!({
                     "username": format!("u{ext:06}x{:04x}", rng.below(65536)),
                     "auth_username": format!("u{ext:06}"),
-                    "password": format!("{:016x}", rng.next()),
+                    "password": format!("{:016x}", rng.next_u64()),
                     "display_name": format!("User {ext} Line {l}"),
                     "number": ext.to_string(),
                     "proxy_ip": "10.0.0.10",
@@ -92,7 +92,7 @@ pub fn write_jsondb(out: &Path, n: usize, plugins_dir: &Path, seed: u64) -> anyh
                 "exten_fwd_unconditional": "*21", "exten_fwd_no_answer": "*22", "exten_fwd_busy": "*23",
                 "exten_fwd_disable_all": "*20", "exten_park": "700",
                 "timezone": zones[rng.below(zones.len())], "locale": locales[rng.below(locales.len())],
-                "X_xivo_user_uuid": format!("{:08x}-0000-4000-8000-{:012x}", i, rng.next() & 0xffff_ffff_ffff),
+                "X_xivo_user_uuid": format!("{:08x}-0000-4000-8000-{:012x}", i, rng.next_u64() & 0xffff_ffff_ffff),
                 "X_xivo_phonebook_profile": "default",
                 "sip_dtmf_mode": dtmf[rng.below(3)]
             }

@@ -297,7 +297,7 @@ mod prefilter_tests {
     fn mutate(rng: &mut Rng, s: &mut Vec<u8>) {
         for _ in 0..1 + rng.below(3) {
             let at = if s.is_empty() { 0 } else { rng.below(s.len() + 1) };
-            let byte = if rng.below(4) == 0 { rng.next() as u8 } else { ALPHABET[rng.below(ALPHABET.len())] };
+            let byte = if rng.below(4) == 0 { rng.next_u64() as u8 } else { ALPHABET[rng.below(ALPHABET.len())] };
             match rng.below(5) {
                 0 => s.insert(at, byte),
                 1 if at < s.len() => {

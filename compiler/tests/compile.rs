@@ -1,12 +1,14 @@
 //! The compiler against a real store in a temporary data directory, with a
 //! small plugin of the yealink family whose templates the tests write.
 
+mod common;
+
 use std::path::Path;
 
 use provd_compiler::compile::{self, ChangeKind, Options, Scope};
 use provd_shared::data::DataDir;
 use provd_shared::store::Owner;
-use provd_shared::{Config, Device, Mac};
+use provd_shared::{Device, Mac};
 use serde_json::json;
 
 const PLUGIN: &str = "test-yealink-1";
@@ -45,16 +47,7 @@ impl Fixture {
     }
 
     fn put_config(&self, id: &str, parents: &[&str], raw: serde_json::Value) {
-        let c = Config {
-            id: id.into(),
-            parent_ids: parents.iter().map(|s| s.to_string()).collect(),
-            raw_config: raw.as_object().unwrap().clone(),
-            ..Default::default()
-        };
-        let s = self.data.store();
-        let mut w = s.write_txn().unwrap();
-        s.put_config(&mut w, &c).unwrap();
-        w.commit().unwrap();
+        common::put_config(&self.data, id, parents, raw);
     }
 
     fn put_device(&self, id: &str, mac: &str, model: Option<&str>, config: &str) {

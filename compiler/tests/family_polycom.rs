@@ -3,12 +3,14 @@
 //! settings checked; the master and common files per plugin; the whole set
 //! published and served from the store.
 
+mod common;
+
 use std::collections::HashMap;
 
 use provd_compiler::compile::{self, Options, Scope};
 use provd_compiler::render::{DeviceRender, RenderedFile, Renderer};
 use provd_shared::data::DataDir;
-use provd_shared::{Config, Device, Mac};
+use provd_shared::{Device, Mac};
 use serde_json::{Value, json};
 
 const PLUGINS: [(&str, &str); 3] = [
@@ -68,16 +70,7 @@ impl Fixture {
     }
 
     fn put_config(&self, id: &str, parents: &[&str], raw: Value) {
-        let c = Config {
-            id: id.into(),
-            parent_ids: parents.iter().map(|s| s.to_string()).collect(),
-            raw_config: raw.as_object().unwrap().clone(),
-            ..Default::default()
-        };
-        let s = self.data.store();
-        let mut w = s.write_txn().unwrap();
-        s.put_config(&mut w, &c).unwrap();
-        w.commit().unwrap();
+        common::put_config(&self.data, id, parents, raw);
     }
 
     /// One device per model of every Polycom plugin, on `config`.

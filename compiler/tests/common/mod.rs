@@ -26,6 +26,20 @@ pub fn python(script: &str, input: &serde_json::Value) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Puts config `id` with `parents` and raw config `raw` in `data`'s store.
+pub fn put_config(data: &provd_shared::data::DataDir, id: &str, parents: &[&str], raw: serde_json::Value) {
+    let c = provd_shared::Config {
+        id: id.into(),
+        parent_ids: parents.iter().map(|p| p.to_string()).collect(),
+        raw_config: raw.as_object().unwrap().clone(),
+        ..Default::default()
+    };
+    let s = data.store();
+    let mut w = s.write_txn().unwrap();
+    s.put_config(&mut w, &c).unwrap();
+    w.commit().unwrap();
+}
+
 /// A fresh data directory (bundled plugins installed) with configs put in
 /// its store, and the renderer over it.
 pub struct Fixture {
@@ -42,16 +56,7 @@ impl Fixture {
 
     /// Puts config `id` (parent `base`) with raw config `raw`.
     pub fn config(&self, id: &str, raw: serde_json::Value) {
-        let c = provd_shared::Config {
-            id: id.into(),
-            parent_ids: vec!["base".into()],
-            raw_config: raw.as_object().unwrap().clone(),
-            ..Default::default()
-        };
-        let s = self.data.store();
-        let mut w = s.write_txn().unwrap();
-        s.put_config(&mut w, &c).unwrap();
-        w.commit().unwrap();
+        put_config(&self.data, id, &["base"], raw);
     }
 
     pub fn renderer(&self) -> provd_compiler::render::Renderer {

@@ -4,7 +4,7 @@
 {% if syslog_enabled and syslog_ip -%}
 static.syslog.mode = 1
 static.syslog.server = {{ syslog_ip }}
-static.syslog.server_port = {{ syslog_port|d(514, true) }}
+static.syslog.server_port = {{ syslog_port or 514 }}
 {% else -%}
 static.syslog.mode = 0
 {% endif -%}

@@ -22,11 +22,11 @@ sip.notify_reboot_enable = 0
 {% if vlan_enabled and vlan_id is not none and vlan_id is defined -%}
 static.network.vlan.internet_port_enable = 1
 static.network.vlan.internet_port_vid = {{ vlan_id }}
-static.network.vlan.internet_port_priority = {{ vlan_priority|d(0, true) }}
+static.network.vlan.internet_port_priority = {{ vlan_priority or 0 }}
 {% if vlan_pc_port_id -%}
 static.network.vlan.pc_port_enable = 1
 static.network.vlan.pc_port_vid = {{ vlan_pc_port_id }}
-static.network.vlan.pc_port_priority = {{ vlan_priority|d(0, true) }}
+static.network.vlan.pc_port_priority = {{ vlan_priority or 0 }}
 {% else -%}
 static.network.vlan.pc_port_enable = 0
 {% endif -%}
@@ -45,8 +45,8 @@ static.network.static_dns_enable = 0
 {% if syslog_enabled and syslog_ip -%}
 static.syslog.enable = 1
 static.syslog.server = {{ syslog_ip }}
-static.syslog.server_port = {{ syslog_port|d(514, true) }}
-static.syslog.level = {{ XX_syslog_level|d(4, true) }}
+static.syslog.server_port = {{ syslog_port or 514 }}
+static.syslog.level = {{ XX_syslog_level or 4 }}
 {% else -%}
 static.syslog.enable = 0
 {% endif -%}
@@ -73,10 +73,10 @@ voice.tone.country = {{ XX_country }}
 {% endblock %}
 ## Access to the phone
 {% block security -%}
-static.security.user_name.user = {{ user_username|d('user', true) }}
-static.security.user_name.admin = {{ admin_username|d('admin', true) }}
-static.security.user_password = {{ user_username|d('user', true) }}:{{ user_password|d('user', true) }}
-static.security.user_password = {{ admin_username|d('admin', true) }}:{{ admin_password|d('admin', true) }}
+static.security.user_name.user = {{ user_username or 'user' }}
+static.security.user_name.admin = {{ admin_username or 'admin' }}
+static.security.user_password = {{ user_username or 'user' }}:{{ user_password or 'user' }}
+static.security.user_password = {{ admin_username or 'admin' }}:{{ admin_password or 'admin' }}
 {% endblock %}
 ## Features
 {% block features -%}
@@ -101,30 +101,30 @@ remote_phonebook.data.1.url = %NULL%
 {% for line_no, line in XX_sip_lines.items() -%}
 {% if line -%}
 account.{{ line_no }}.enable = 1
-account.{{ line_no }}.label = {{ line.display_name|d(line.number, true)|d('', true) }}
-account.{{ line_no }}.display_name = {{ line.display_name|d('', true) }}
-account.{{ line_no }}.auth_name = {{ line.auth_username|d('', true) }}
-account.{{ line_no }}.user_name = {{ line.username|d('', true) }}
-account.{{ line_no }}.password = {{ line.password|d('', true) }}
-account.{{ line_no }}.sip_server.1.address = {{ line.proxy_ip|d('%NULL%', true) }}
-account.{{ line_no }}.sip_server.1.port = {{ line.proxy_port|d('%NULL%', true) }}
+account.{{ line_no }}.label = {{ line.display_name or line.number or '' }}
+account.{{ line_no }}.display_name = {{ line.display_name or '' }}
+account.{{ line_no }}.auth_name = {{ line.auth_username or '' }}
+account.{{ line_no }}.user_name = {{ line.username or '' }}
+account.{{ line_no }}.password = {{ line.password or '' }}
+account.{{ line_no }}.sip_server.1.address = {{ line.proxy_ip or '%NULL%' }}
+account.{{ line_no }}.sip_server.1.port = {{ line.proxy_port or '%NULL%' }}
 account.{{ line_no }}.sip_server.1.transport_type = {{ XX_sip_transport }}
-account.{{ line_no }}.sip_server.2.address = {{ line.backup_proxy_ip|d('%NULL%', true) }}
-account.{{ line_no }}.sip_server.2.port = {{ line.backup_proxy_port|d('%NULL%', true) }}
+account.{{ line_no }}.sip_server.2.address = {{ line.backup_proxy_ip or '%NULL%' }}
+account.{{ line_no }}.sip_server.2.port = {{ line.backup_proxy_port or '%NULL%' }}
 account.{{ line_no }}.sip_server.2.transport_type = {{ XX_sip_transport }}
 {% if line.outbound_proxy_ip -%}
 account.{{ line_no }}.outbound_proxy_enable = 1
 account.{{ line_no }}.outbound_proxy.1.address = {{ line.outbound_proxy_ip }}
-account.{{ line_no }}.outbound_proxy.1.port = {{ line.outbound_proxy_port|d(5060, true) }}
+account.{{ line_no }}.outbound_proxy.1.port = {{ line.outbound_proxy_port or 5060 }}
 {% else -%}
 account.{{ line_no }}.outbound_proxy_enable = 0
 {% endif -%}
 account.{{ line_no }}.nat.udp_update_enable = 1
-account.{{ line_no }}.dtmf.type = {{ line.XX_dtmf_type|d('%NULL%', true) }}
+account.{{ line_no }}.dtmf.type = {{ line.XX_dtmf_type or '%NULL%' }}
 account.{{ line_no }}.dtmf.info_type = 1
-account.{{ line_no }}.srtp_encryption = {{ line.XX_srtp_encryption|d(0, true) }}
+account.{{ line_no }}.srtp_encryption = {{ line.XX_srtp_encryption or 0 }}
 account.{{ line_no }}.subscribe_mwi = {{ 1 if sip_subscribe_mwi else 0 }}
-voice_mail.number.{{ line_no }} = {{ line.voicemail|d('%NULL%', true) }}
+voice_mail.number.{{ line_no }} = {{ line.voicemail or '%NULL%' }}
 {% else -%}
 account.{{ line_no }}.enable = 0
 account.{{ line_no }}.label = %NULL%

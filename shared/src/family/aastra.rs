@@ -174,8 +174,8 @@ impl Family for Aastra {
         let level = log_level(raw.get("syslog_level").and_then(Value::as_str));
         raw.insert("XX_log_level".into(), level.into());
         // An unknown zone leaves the phone's own setting alone, as wazo-provd does.
-        if let Some(Ok(tz)) = raw.get("timezone").and_then(Value::as_str).map(tz::timezone_info) {
-            raw.insert("XX_timezone".into(), format_timezone(&tz).into());
+        if let Some(lines) = raw.get("timezone").and_then(Value::as_str).and_then(|z| TIMEZONE_LINES.get(z)) {
+            raw.insert("XX_timezone".into(), lines.into());
         }
         if let Some(proto) = raw.get("sip_transport").and_then(Value::as_str).and_then(transport) {
             raw.insert("XX_transport_proto".into(), proto.into());
@@ -334,6 +334,8 @@ fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> String {
     }
     lines.join("\n")
 }
+
+static TIMEZONE_LINES: tz::PerZone<String> = tz::PerZone::new(format_timezone);
 
 /// The `Custom` time zone lines: offset in minutes west of UTC and, when the
 /// zone has DST, its yearly rule.

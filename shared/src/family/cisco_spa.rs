@@ -304,10 +304,10 @@ impl Family for CiscoSpa {
         if let Some(fkeys) = model.and_then(|m| function_keys(m, raw.get("funckeys"))) {
             raw.insert("XX_fkeys".into(), Value::from(fkeys));
         }
-        if let Some(Ok(tz)) = raw.get("timezone").and_then(Value::as_str).map(tz::timezone_info) {
+        if let Some((lines, cisco_name)) = raw.get("timezone").and_then(Value::as_str).and_then(|z| TIMEZONE.get(z)) {
             // An unknown zone leaves the phone's own setting alone.
-            raw.insert("XX_timezone".into(), Value::from(format_timezone(&tz)));
-            raw.insert("XX_cisco_timezone".into(), Value::from(super::cisco_sccp::cisco_zone_name(&tz)));
+            raw.insert("XX_timezone".into(), Value::from(lines));
+            raw.insert("XX_cisco_timezone".into(), Value::from(cisco_name));
         }
         add_lines(model, raw);
         add_locale(plugin, raw);
@@ -445,6 +445,10 @@ fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> Option<String> 
     }
     Some(out.join("\n"))
 }
+
+/// A zone's elements and its Cisco zone name.
+static TIMEZONE: tz::PerZone<(String, &'static str)> =
+    tz::PerZone::new(|tz| (format_timezone(tz), super::cisco_sccp::cisco_zone_name(tz)));
 
 /// `<Time_Zone>GMT±hh:mm</Time_Zone>` and the DST elements.
 fn format_timezone(tz: &TimezoneInfo) -> String {

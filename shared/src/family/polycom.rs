@@ -272,8 +272,8 @@ impl Family for Polycom {
         let model = device.model.as_deref().and_then(|m| plugin.model(m));
 
         // An unknown zone leaves the phone's own setting alone.
-        if let Some(Ok(tz)) = raw.get("timezone").and_then(Value::as_str).map(tz::timezone_info) {
-            raw.insert("XX_timezone".into(), format_timezone(&tz).into());
+        if let Some(lines) = raw.get("timezone").and_then(Value::as_str).and_then(|z| TIMEZONE_LINES.get(z)) {
+            raw.insert("XX_timezone".into(), lines.into());
         }
         if let Some((_, lang)) = LANGUAGES.iter().find(|(l, _)| raw.get("locale").and_then(Value::as_str) == Some(*l)) {
             raw.insert("XX_language".into(), (*lang).into());
@@ -384,6 +384,8 @@ fn function_keys(model: &ModelInfo, generation: Generation, funckeys: Option<&Va
     }
     lines.join("\n")
 }
+
+static TIMEZONE_LINES: tz::PerZone<String> = tz::PerZone::new(format_timezone);
 
 /// The `tcpIpApp.sntp.*` attributes for a zone: offset in seconds and the
 /// yearly DST rule.

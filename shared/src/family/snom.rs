@@ -540,9 +540,10 @@ fn timezone_code(zone: &str, tone: Option<&str>) -> Option<String> {
         return Some((*code).to_owned());
     }
     let tone = tone?;
-    let info = tz::timezone_info(zone).ok()?;
-    Some(format!("{tone}{}", offset_hours(info.utc_offset)))
+    Some(format!("{tone}{}", OFFSET_HOURS.get(zone)?))
 }
+
+static OFFSET_HOURS: tz::PerZone<String> = tz::PerZone::new(|tz| offset_hours(tz.utc_offset));
 
 /// `+1`, `-5`, `+5.5`, `+5.75`, `-3.5`.
 fn offset_hours(seconds: i32) -> String {

@@ -283,9 +283,9 @@ impl Family for Yealink {
         let fkeys = function_keys(&KeyLayout::of(model), raw);
         raw.insert("XX_fkeys".into(), Value::from(fkeys));
         add_locale(raw);
-        if let Some(lines) = raw.get("timezone").and_then(Value::as_str).and_then(|n| tz::timezone_info(n).ok()) {
+        if let Some(lines) = raw.get("timezone").and_then(Value::as_str).and_then(|z| TIMEZONE_LINES.get(z)) {
             // An unknown zone leaves the phone's own setting alone.
-            raw.insert("XX_timezone".into(), Value::from(timezone_lines(&lines)));
+            raw.insert("XX_timezone".into(), Value::from(lines));
         }
         let transport = transport_type(raw.get("sip_transport").and_then(Value::as_str));
         raw.insert("XX_sip_transport".into(), Value::from(transport));
@@ -330,6 +330,8 @@ fn add_locale(raw: &mut Map) {
         raw.insert("XX_handset_lang".into(), Value::from(*handset));
     }
 }
+
+static TIMEZONE_LINES: tz::PerZone<String> = tz::PerZone::new(timezone_lines);
 
 /// The `local_time.*` lines for a zone. Yealink takes the standard offset
 /// as `+h` or `+h:mm`, within -11..+12.

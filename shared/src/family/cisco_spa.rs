@@ -418,7 +418,7 @@ fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> Option<String> 
         _ => Vec::new(),
     };
     sorted.sort_by_key(|(no, _)| *no);
-    let mut out = Vec::new();
+    let mut out = String::new();
     for (no, key) in sorted {
         let Some(value) = key.get("value").and_then(text) else { continue };
         let label = key.get("label").and_then(text).unwrap_or_else(|| value.clone());
@@ -430,9 +430,14 @@ fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> Option<String> 
             _ => continue,
         };
         if no <= keys {
-            out.push(format!("<Extension_{no}_>Disabled</Extension_{no}_>"));
-            out.push(format!("<Short_Name_{no}_>{label}</Short_Name_{no}_>"));
-            out.push(format!("<Extended_Function_{no}_>{function}</Extended_Function_{no}_>"));
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let _ = write!(
+                out,
+                "<Extension_{no}_>Disabled</Extension_{no}_>\n<Short_Name_{no}_>{label}</Short_Name_{no}_>\n\
+                 <Extended_Function_{no}_>{function}</Extended_Function_{no}_>"
+            );
         } else {
             let k = no - keys - 1;
             let unit = k / UNIT_KEYS + 1;
@@ -440,10 +445,13 @@ fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> Option<String> 
                 continue;
             }
             let key = k % UNIT_KEYS + 1;
-            out.push(format!("<Unit_{unit}_Key_{key}>{function}</Unit_{unit}_Key_{key}>"));
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let _ = write!(out, "<Unit_{unit}_Key_{key}>{function}</Unit_{unit}_Key_{key}>");
         }
     }
-    Some(out.join("\n"))
+    Some(out)
 }
 
 /// A zone's elements and its Cisco zone name.

@@ -377,10 +377,11 @@ impl Family for CiscoSpa {
 }
 
 /// The text of a scalar raw value; `None` for null, empty, lists and maps.
-fn text(v: &Value) -> Option<String> {
+/// Borrowed: a device's lines read many values and keep few.
+fn text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s)),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
 }
@@ -594,7 +595,7 @@ fn add_lines(model: Option<&ModelInfo>, raw: &mut Map) {
         let outbound = get("outbound_proxy_ip").or_else(|| outbound_ip.clone()).map(|ip| {
             match get("outbound_proxy_port").or_else(|| outbound_port.clone()) {
                 Some(port) => format!("{ip}:{port}"),
-                None => ip,
+                None => ip.into_owned(),
             }
         });
         entry.insert("XX_outbound_proxy".into(), Value::from(outbound.unwrap_or_default()));

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, RwLock};
 
 /// `tzinform.get_timezone_info` in Rust form. Offsets are seconds east of UTC.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +76,31 @@ pub fn timezone_info(name: &str) -> Result<Arc<TimezoneInfo>, TzError> {
     let result = load(name).map(Arc::new);
     cache.lock().unwrap().insert(name.to_owned(), result.clone());
     result
+}
+
+/// What a family derives from a zone alone (its time zone settings),
+/// derived once per zone and process: devices share a handful of zones, and
+/// formatting them for every device cost more than most of a family's other
+/// values. `None` for a zone [`timezone_info`] does not know.
+pub struct PerZone<T: 'static> {
+    derive: fn(&TimezoneInfo) -> T,
+    // Read-mostly: compile threads look zones up in parallel.
+    values: LazyLock<RwLock<HashMap<String, Option<T>>>>,
+}
+
+impl<T: Clone + Send + Sync + 'static> PerZone<T> {
+    pub const fn new(derive: fn(&TimezoneInfo) -> T) -> Self {
+        PerZone { derive, values: LazyLock::new(|| RwLock::new(HashMap::new())) }
+    }
+
+    pub fn get(&self, zone: &str) -> Option<T> {
+        if let Some(hit) = self.values.read().unwrap().get(zone) {
+            return hit.clone();
+        }
+        let value = timezone_info(zone).ok().map(|info| (self.derive)(&info));
+        self.values.write().unwrap().insert(zone.to_owned(), value.clone());
+        value
+    }
 }
 
 fn load(name: &str) -> Result<TimezoneInfo, TzError> {

@@ -15,6 +15,7 @@
 //!   so BLF keys that land there become speed dials.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 #[cfg(test)]
 use std::sync::LazyLock;
 
@@ -174,8 +175,8 @@ impl Family for Aastra {
         let level = log_level(raw.get("syslog_level").and_then(Value::as_str));
         raw.insert("XX_log_level".into(), level.into());
         // An unknown zone leaves the phone's own setting alone, as wazo-provd does.
-        if let Some(Ok(tz)) = raw.get("timezone").and_then(Value::as_str).map(tz::timezone_info) {
-            raw.insert("XX_timezone".into(), format_timezone(&tz).into());
+        if let Some(lines) = raw.get("timezone").and_then(Value::as_str).and_then(|z| TIMEZONE_LINES.get(z)) {
+            raw.insert("XX_timezone".into(), lines.into());
         }
         if let Some(proto) = raw.get("sip_transport").and_then(Value::as_str).and_then(transport) {
             raw.insert("XX_transport_proto".into(), proto.into());
@@ -280,8 +281,8 @@ fn key_name(model: &ModelInfo, number: u64) -> Option<String> {
         return None;
     }
     let mut n = number;
-    for kind in ["prgkey", "topsoftkey", "softkey"] {
-        let count = model.get_u64(&format!("{kind}s")).unwrap_or(0);
+    for (kind, count_key) in [("prgkey", "prgkeys"), ("topsoftkey", "topsoftkeys"), ("softkey", "softkeys")] {
+        let count = model.get_u64(count_key).unwrap_or(0);
         if n <= count {
             return Some(format!("{kind}{n}"));
         }
@@ -310,7 +311,7 @@ fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> String {
         .collect();
     keys.sort_by_key(|(no, _)| *no);
     let softkey_blf = model.extra.get("softkey_blf").and_then(Value::as_bool).unwrap_or(true);
-    let mut lines = Vec::new();
+    let mut out = String::new();
     for (no, key) in keys {
         let Some(name) = key_name(model, no) else {
             continue;
@@ -327,13 +328,17 @@ fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> String {
         };
         let label = key.get("label").and_then(text_of).unwrap_or_else(|| value.clone());
         let line = key.get("line").and_then(text_of).unwrap_or_else(|| "1".into());
-        lines.push(format!("{name} type: {kind}"));
-        lines.push(format!("{name} value: {value}"));
-        lines.push(format!("{name} label: {label}"));
-        lines.push(format!("{name} line: {line}"));
+        for (field, text) in [("type", kind), ("value", &value), ("label", &label), ("line", &line)] {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let _ = write!(out, "{name} {field}: {text}");
+        }
     }
-    lines.join("\n")
+    out
 }
+
+static TIMEZONE_LINES: tz::PerZone<String> = tz::PerZone::new(format_timezone);
 
 /// The `Custom` time zone lines: offset in minutes west of UTC and, when the
 /// zone has DST, its yearly rule.
@@ -462,9 +467,14 @@ fn parking(raw: &Map) -> Option<String> {
     let Some(Value::Object(lines)) = raw.get("sip_lines") else {
         return Some(String::new());
     };
-    let out: Vec<String> =
-        lines.keys().map(|no| format!("sip line{no} park pickup config: {value};{value};asterisk")).collect();
-    Some(out.join("\n"))
+    let mut out = String::new();
+    for no in lines.keys() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = write!(out, "sip line{no} park pickup config: {value};{value};asterisk");
+    }
+    Some(out)
 }
 
 /// Splits `XX_server_url` into the phone's configuration server settings

@@ -142,6 +142,8 @@ static ZONE_ROWS: LazyLock<Vec<ZoneRow>> = LazyLock::new(|| {
     rows
 });
 
+static ZONE_NAMES: tz::PerZone<&'static str> = tz::PerZone::new(cisco_zone_name);
+
 /// The Cisco zone name for a zone: the row of the same name, else the row
 /// with the same offset (or one 30 or 60 minutes away) and DST rule, else
 /// that offset's row without DST, else its first row.
@@ -253,10 +255,7 @@ impl Family for CiscoSccp {
         if let Some((_, locale)) = LOCALES.iter().find(|(l, _)| raw.get("locale").and_then(Value::as_str) == Some(*l)) {
             raw.insert("XX_locale".into(), locale.to_vec().into());
         }
-        let zone = match raw.get("timezone").and_then(Value::as_str).map(tz::timezone_info) {
-            Some(Ok(tz)) => cisco_zone_name(&tz),
-            _ => DEFAULT_ZONE,
-        };
+        let zone = raw.get("timezone").and_then(Value::as_str).and_then(|z| ZONE_NAMES.get(z)).unwrap_or(DEFAULT_ZONE);
         raw.insert("XX_timezone".into(), Value::from(zone));
         if let Some(url) = helpers::phonebook_url(raw, "cisco", "menu", "", "") {
             raw.insert("XX_xivo_phonebook_url".into(), Value::from(url));

@@ -304,10 +304,10 @@ impl Family for CiscoSpa {
         if let Some(fkeys) = model.and_then(|m| function_keys(m, raw.get("funckeys"))) {
             raw.insert("XX_fkeys".into(), Value::from(fkeys));
         }
-        if let Some(Ok(tz)) = raw.get("timezone").and_then(Value::as_str).map(tz::timezone_info) {
+        if let Some((lines, cisco_name)) = raw.get("timezone").and_then(Value::as_str).and_then(|z| TIMEZONE.get(z)) {
             // An unknown zone leaves the phone's own setting alone.
-            raw.insert("XX_timezone".into(), Value::from(format_timezone(&tz)));
-            raw.insert("XX_cisco_timezone".into(), Value::from(super::cisco_sccp::cisco_zone_name(&tz)));
+            raw.insert("XX_timezone".into(), Value::from(lines));
+            raw.insert("XX_cisco_timezone".into(), Value::from(cisco_name));
         }
         add_lines(model, raw);
         add_locale(plugin, raw);
@@ -377,10 +377,11 @@ impl Family for CiscoSpa {
 }
 
 /// The text of a scalar raw value; `None` for null, empty, lists and maps.
-fn text(v: &Value) -> Option<String> {
+/// Borrowed: a device's lines read many values and keep few.
+fn text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s)),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
 }
@@ -418,7 +419,7 @@ fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> Option<String> 
         _ => Vec::new(),
     };
     sorted.sort_by_key(|(no, _)| *no);
-    let mut out = Vec::new();
+    let mut out = String::new();
     for (no, key) in sorted {
         let Some(value) = key.get("value").and_then(text) else { continue };
         let label = key.get("label").and_then(text).unwrap_or_else(|| value.clone());
@@ -430,9 +431,14 @@ fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> Option<String> 
             _ => continue,
         };
         if no <= keys {
-            out.push(format!("<Extension_{no}_>Disabled</Extension_{no}_>"));
-            out.push(format!("<Short_Name_{no}_>{label}</Short_Name_{no}_>"));
-            out.push(format!("<Extended_Function_{no}_>{function}</Extended_Function_{no}_>"));
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let _ = write!(
+                out,
+                "<Extension_{no}_>Disabled</Extension_{no}_>\n<Short_Name_{no}_>{label}</Short_Name_{no}_>\n\
+                 <Extended_Function_{no}_>{function}</Extended_Function_{no}_>"
+            );
         } else {
             let k = no - keys - 1;
             let unit = k / UNIT_KEYS + 1;
@@ -440,11 +446,18 @@ fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> Option<String> 
                 continue;
             }
             let key = k % UNIT_KEYS + 1;
-            out.push(format!("<Unit_{unit}_Key_{key}>{function}</Unit_{unit}_Key_{key}>"));
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let _ = write!(out, "<Unit_{unit}_Key_{key}>{function}</Unit_{unit}_Key_{key}>");
         }
     }
-    Some(out.join("\n"))
+    Some(out)
 }
+
+/// A zone's elements and its Cisco zone name.
+static TIMEZONE: tz::PerZone<(String, &'static str)> =
+    tz::PerZone::new(|tz| (format_timezone(tz), super::cisco_sccp::cisco_zone_name(tz)));
 
 /// `<Time_Zone>GMT±hh:mm</Time_Zone>` and the DST elements.
 fn format_timezone(tz: &TimezoneInfo) -> String {
@@ -582,7 +595,7 @@ fn add_lines(model: Option<&ModelInfo>, raw: &mut Map) {
         let outbound = get("outbound_proxy_ip").or_else(|| outbound_ip.clone()).map(|ip| {
             match get("outbound_proxy_port").or_else(|| outbound_port.clone()) {
                 Some(port) => format!("{ip}:{port}"),
-                None => ip,
+                None => ip.into_owned(),
             }
         });
         entry.insert("XX_outbound_proxy".into(), Value::from(outbound.unwrap_or_default()));

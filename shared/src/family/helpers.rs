@@ -1,16 +1,41 @@
 //! Values several families put in their template context, computed the way
 //! wazo-provd's plugin helpers compute them.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::Map;
 use crate::config::truthy;
 
-fn as_text(v: &Value) -> Option<String> {
+/// A string or number value as text, borrowed when it is a string.
+fn as_text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
+    }
+}
+
+/// Where the phonebook and the user services of wazo-phoned answer, and for
+/// which user: what their URLs share. Only when both
+/// `X_xivo_phonebook_ip` and `X_xivo_user_uuid` are set.
+struct Phoned<'r> {
+    scheme: Cow<'r, str>,
+    ip: Cow<'r, str>,
+    port: Cow<'r, str>,
+    user: Cow<'r, str>,
+}
+
+impl<'r> Phoned<'r> {
+    fn of(raw: &'r Map) -> Option<Self> {
+        let text = |key: &str| raw.get(key).and_then(as_text);
+        Some(Phoned {
+            ip: text("X_xivo_phonebook_ip")?,
+            user: text("X_xivo_user_uuid")?,
+            scheme: text("X_xivo_phonebook_scheme").unwrap_or(Cow::Borrowed("http")),
+            port: text("X_xivo_phonebook_port").unwrap_or(Cow::Borrowed("9498")),
+        })
     }
 }
 
@@ -18,56 +43,61 @@ fn as_text(v: &Value) -> Option<String> {
 /// `{scheme}://{X_xivo_phonebook_ip}:{port}/0.1/directories/{entry_point}/default/{vendor}?[prefix&]xivo_user_uuid={uuid}[&suffix]`.
 /// Only when both `X_xivo_phonebook_ip` and `X_xivo_user_uuid` are set.
 pub fn phonebook_url(raw: &Map, vendor: &str, entry_point: &str, qs_prefix: &str, qs_suffix: &str) -> Option<String> {
-    let ip = raw.get("X_xivo_phonebook_ip").and_then(as_text)?;
-    let user = raw.get("X_xivo_user_uuid").and_then(as_text)?;
-    let scheme = raw.get("X_xivo_phonebook_scheme").and_then(as_text).unwrap_or_else(|| "http".into());
-    let port = raw.get("X_xivo_phonebook_port").and_then(as_text).unwrap_or_else(|| "9498".into());
-    let mut qs = String::new();
-    if !qs_prefix.is_empty() {
-        qs.push_str(qs_prefix);
-        qs.push('&');
-    }
-    qs.push_str("xivo_user_uuid=");
-    qs.push_str(&user);
-    if !qs_suffix.is_empty() {
-        qs.push('&');
-        qs.push_str(qs_suffix);
-    }
-    Some(format!("{scheme}://{ip}:{port}/0.1/directories/{entry_point}/default/{vendor}?{qs}"))
+    let Phoned { scheme, ip, port, user } = Phoned::of(raw)?;
+    let and_if = |part: &str| if part.is_empty() { "" } else { "&" };
+    Some(
+        [
+            &*scheme,
+            "://",
+            &ip,
+            ":",
+            &port,
+            "/0.1/directories/",
+            entry_point,
+            "/default/",
+            vendor,
+            "?",
+            qs_prefix,
+            and_if(qs_prefix),
+            "xivo_user_uuid=",
+            &user,
+            and_if(qs_suffix),
+            qs_suffix,
+        ]
+        .concat(),
+    )
 }
 
 /// `XX_wazo_phoned_user_service_<service>_enabled_url` / `_disabled_url`
 /// (`{scheme}://{host}:{port}/0.1/{vendor}/users/{uuid}/services/{service}/enable|disable`).
 pub fn add_phoned_user_service_urls(raw: &mut Map, vendor: &str, service: &str) {
-    let (Some(ip), Some(user)) =
-        (raw.get("X_xivo_phonebook_ip").and_then(as_text), raw.get("X_xivo_user_uuid").and_then(as_text))
-    else {
+    let Some(Phoned { scheme, ip, port, user }) = Phoned::of(raw) else {
         return;
     };
-    let scheme = raw.get("X_xivo_phonebook_scheme").and_then(as_text).unwrap_or_else(|| "http".into());
-    let port = raw.get("X_xivo_phonebook_port").and_then(as_text).unwrap_or_else(|| "9498".into());
-    for state in ["enable", "disable"] {
-        raw.insert(
-            format!("XX_wazo_phoned_user_service_{service}_{state}d_url"),
-            Value::from(format!("{scheme}://{ip}:{port}/0.1/{vendor}/users/{user}/services/{service}/{state}")),
-        );
-    }
+    let urls = ["enable", "disable"].map(|state| {
+        let key = ["XX_wazo_phoned_user_service_", service, "_", state, "d_url"].concat();
+        let url =
+            [&*scheme, "://", &ip, ":", &port, "/0.1/", vendor, "/users/", &user, "/services/", service, "/", state]
+                .concat();
+        (key, Value::from(url))
+    });
+    raw.extend(urls);
 }
 
 /// `XX_server_url` and `XX_server_url_without_scheme`: `http_base_url` when
 /// present, else `http://{ip}:{http_port}`.
 pub fn add_server_url(raw: &mut Map) {
     let url = match raw.get("http_base_url").and_then(as_text) {
-        Some(u) if !u.is_empty() => u,
+        Some(u) if !u.is_empty() => u.into_owned(),
         _ => {
             let (Some(ip), Some(port)) = (raw.get("ip").and_then(as_text), raw.get("http_port").and_then(as_text))
             else {
                 return;
             };
-            format!("http://{ip}:{port}")
+            ["http://", &ip, ":", &port].concat()
         }
     };
-    let without = url.split_once("://").map(|(_, rest)| rest.to_owned()).unwrap_or_else(|| url.clone());
+    let without = url.split_once("://").map_or(&*url, |(_, rest)| rest).to_owned();
     raw.insert("XX_server_url".into(), Value::from(url));
     raw.insert("XX_server_url_without_scheme".into(), Value::from(without));
 }
@@ -100,9 +130,29 @@ pub fn fill_sip_lines<'r>(raw: &'r mut Map, globals: &[(&'static str, &str)]) ->
     Some(lines)
 }
 
+/// The number a key is the decimal form of, exactly as `n.to_string()`
+/// writes it (`"07"` and `"+7"` are not 7).
+pub fn key_number(key: &str) -> Option<u64> {
+    let canonical = !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) && (key == "0" || !key.starts_with('0'));
+    canonical.then(|| key.parse().ok()).flatten()
+}
+
+/// `map`'s values under the keys `"1"` to `last`, by number (index 0
+/// unused): one pass over the map, where looking each number up would
+/// format and hash it.
+pub fn by_number(map: Option<&Map>, last: u64) -> Vec<Option<&Value>> {
+    let mut slots = vec![None; last as usize + 1];
+    for (key, value) in map.into_iter().flatten() {
+        if let Some(n) = key_number(key).filter(|n| (1..=last).contains(n)) {
+            slots[n as usize] = Some(value);
+        }
+    }
+    slots
+}
+
 /// The text of a raw-config value, or `None` when absent, null or empty.
 pub fn text(raw: &Map, key: &str) -> Option<String> {
-    raw.get(key).and_then(as_text).filter(|s| !s.is_empty())
+    raw.get(key).and_then(as_text).filter(|s| !s.is_empty()).map(Cow::into_owned)
 }
 
 #[cfg(test)]
@@ -123,6 +173,17 @@ mod tests {
             "http://10.0.0.1:9498/0.1/directories/input/default/aastra?a=b&xivo_user_uuid=u-1"
         );
         assert_eq!(phonebook_url(&Map::new(), "x", "input", "", ""), None);
+    }
+
+    #[test]
+    fn by_number_finds_what_a_lookup_of_n_to_string_finds() {
+        let map = json!({"1": "a", "02": "b", "+3": "c", "3 ": "d", "4": "e", "x": "f", "18446744073709551616": "g"});
+        let slots = by_number(map.as_object(), 5);
+        for n in 0..=5u64 {
+            let expected = if n == 0 { None } else { map.get(n.to_string()) };
+            assert_eq!(slots[n as usize], expected, "{n}");
+        }
+        assert_eq!(by_number(None, 2), vec![None; 3]);
     }
 
     #[test]

@@ -22,6 +22,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use regex::bytes::{CaptureLocations, Regex};
@@ -272,8 +273,8 @@ impl Family for Polycom {
         let model = device.model.as_deref().and_then(|m| plugin.model(m));
 
         // An unknown zone leaves the phone's own setting alone.
-        if let Some(Ok(tz)) = raw.get("timezone").and_then(Value::as_str).map(tz::timezone_info) {
-            raw.insert("XX_timezone".into(), format_timezone(&tz).into());
+        if let Some(lines) = raw.get("timezone").and_then(Value::as_str).and_then(|z| TIMEZONE_LINES.get(z)) {
+            raw.insert("XX_timezone".into(), lines.into());
         }
         if let Some((_, lang)) = LANGUAGES.iter().find(|(l, _)| raw.get("locale").and_then(Value::as_str) == Some(*l)) {
             raw.insert("XX_language".into(), (*lang).into());
@@ -329,7 +330,10 @@ impl Family for Polycom {
 }
 
 /// Escapes a value for a double-quoted XML attribute.
-fn xml_attr(s: &str) -> String {
+fn xml_attr(s: &str) -> Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\n', '\r', '\t']) {
+        return Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -342,7 +346,7 @@ fn xml_attr(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// How many resource-list keys the model offers, modules included.
@@ -365,7 +369,7 @@ fn function_keys(model: &ModelInfo, generation: Generation, funckeys: Option<&Va
         .filter_map(|(no, key)| Some((no.trim().parse().ok().filter(|n| (1..=max).contains(n))?, key.as_object()?)))
         .collect();
     keys.sort_by_key(|(no, _)| *no);
-    let mut lines = Vec::new();
+    let mut out = String::new();
     for (no, key) in keys {
         let automata = match key.get("type").and_then(Value::as_str) {
             Some("blf" | "speeddial") => false,
@@ -376,14 +380,19 @@ fn function_keys(model: &ModelInfo, generation: Generation, funckeys: Option<&Va
             continue;
         };
         let label = key.get("label").and_then(text_of).unwrap_or_else(|| value.clone());
-        lines.push(format!("attendant.resourceList.{no}.address=\"{}\"", xml_attr(&value)));
-        lines.push(format!("attendant.resourceList.{no}.label=\"{}\"", xml_attr(&label)));
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = write!(out, "attendant.resourceList.{no}.address=\"{}\"", xml_attr(&value));
+        let _ = write!(out, "\nattendant.resourceList.{no}.label=\"{}\"", xml_attr(&label));
         if automata {
-            lines.push(format!("attendant.resourceList.{no}.type=\"automata\""));
+            let _ = write!(out, "\nattendant.resourceList.{no}.type=\"automata\"");
         }
     }
-    lines.join("\n")
+    out
 }
+
+static TIMEZONE_LINES: tz::PerZone<String> = tz::PerZone::new(format_timezone);
 
 /// The `tcpIpApp.sntp.*` attributes for a zone: offset in seconds and the
 /// yearly DST rule.

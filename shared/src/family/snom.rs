@@ -23,6 +23,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use regex::bytes::{CaptureLocations, Regex};
@@ -288,6 +289,10 @@ fn present_text<'m>(map: &'m Map, key: &str) -> Option<Cow<'m, str>> {
 
 /// XML text and attribute escaping for values built into `XX_*` markup.
 fn xml_escape(s: &str, out: &mut String) {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -540,9 +545,10 @@ fn timezone_code(zone: &str, tone: Option<&str>) -> Option<String> {
         return Some((*code).to_owned());
     }
     let tone = tone?;
-    let info = tz::timezone_info(zone).ok()?;
-    Some(format!("{tone}{}", offset_hours(info.utc_offset)))
+    Some(format!("{tone}{}", OFFSET_HOURS.get(zone)?))
 }
+
+static OFFSET_HOURS: tz::PerZone<String> = tz::PerZone::new(|tz| offset_hours(tz.utc_offset));
 
 /// `+1`, `-5`, `+5.5`, `+5.75`, `-3.5`.
 fn offset_hours(seconds: i32) -> String {
@@ -698,7 +704,7 @@ fn update_desk_lines(raw: &mut Map, transport: &str, identities: u64) {
             line.insert("XX_backup_outbound".into(), Value::from(via));
             // The failover identity is never registered while the primary
             // is: the phone must not complain about it.
-            blocked.push_str(&format!(" Identity{next_backup:02}IsNotRegistered"));
+            let _ = write!(blocked, " Identity{next_backup:02}IsNotRegistered");
             next_backup += 1;
         }
         listed.push(Value::Object(line.clone()));
@@ -799,12 +805,11 @@ fn function_keys(raw: &Map, orbit: bool) -> String {
         if !out.is_empty() {
             out.push('\n');
         }
-        let mut escaped_label = String::new();
-        xml_escape(&label, &mut escaped_label);
-        out.push_str(&format!(
-            "    <fkey idx=\"{}\" context=\"active\" short_label=\"{escaped_label}\" label=\"{escaped_label}\" perm=\"R\">{kind} ",
-            no - 1
-        ));
+        let _ = write!(out, "    <fkey idx=\"{}\" context=\"active\" short_label=\"", no - 1);
+        xml_escape(&label, &mut out);
+        out.push_str("\" label=\"");
+        xml_escape(&label, &mut out);
+        let _ = write!(out, "\" perm=\"R\">{kind} ");
         xml_escape(&value, &mut out);
         if let Some(pickup) = pickup.as_deref().filter(|_| kind == "blf") {
             out.push('|');

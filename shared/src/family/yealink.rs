@@ -283,9 +283,9 @@ impl Family for Yealink {
         let fkeys = function_keys(&KeyLayout::of(model), raw);
         raw.insert("XX_fkeys".into(), Value::from(fkeys));
         add_locale(raw);
-        if let Some(lines) = raw.get("timezone").and_then(Value::as_str).and_then(|n| tz::timezone_info(n).ok()) {
+        if let Some(lines) = raw.get("timezone").and_then(Value::as_str).and_then(|z| TIMEZONE_LINES.get(z)) {
             // An unknown zone leaves the phone's own setting alone.
-            raw.insert("XX_timezone".into(), Value::from(timezone_lines(&lines)));
+            raw.insert("XX_timezone".into(), Value::from(lines));
         }
         let transport = transport_type(raw.get("sip_transport").and_then(Value::as_str));
         raw.insert("XX_sip_transport".into(), Value::from(transport));
@@ -330,6 +330,8 @@ fn add_locale(raw: &mut Map) {
         raw.insert("XX_handset_lang".into(), Value::from(*handset));
     }
 }
+
+static TIMEZONE_LINES: tz::PerZone<String> = tz::PerZone::new(timezone_lines);
 
 /// The `local_time.*` lines for a zone. Yealink takes the standard offset
 /// as `+h` or `+h:mm`, within -11..+12.
@@ -473,13 +475,11 @@ fn update_sip_lines(raw: &mut Map) {
 fn add_xx_sip_lines(model: Option<&ModelInfo>, raw: &mut Map) {
     let sip_lines = raw.get("sip_lines").and_then(Value::as_object);
     let xx = match model.and_then(|m| m.get_u64("lines")).filter(|&n| n > 0) {
-        Some(n) => (1..=n.min(1024))
-            .map(|i| {
-                let k = i.to_string();
-                let line = sip_lines.and_then(|l| l.get(&k)).cloned().unwrap_or(Value::Null);
-                (k, line)
-            })
-            .collect(),
+        Some(n) => {
+            let n = n.min(1024);
+            let lines = helpers::by_number(sip_lines, n);
+            (1..=n).map(|i| (i.to_string(), lines[i as usize].cloned().unwrap_or(Value::Null))).collect()
+        }
         None => sip_lines.cloned().unwrap_or_default(),
     };
     raw.insert("XX_sip_lines".into(), Value::Object(xx));
@@ -550,7 +550,11 @@ fn setting(out: &mut String, prefix: &str, field: &str, value: &str) {
     out.push('.');
     out.push_str(field);
     out.push_str(" = ");
-    out.extend(value.chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }));
+    if value.contains(['\r', '\n']) {
+        out.extend(value.chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }));
+    } else {
+        out.push_str(value);
+    }
     out.push('\n');
 }
 
@@ -576,19 +580,23 @@ fn function_keys(layout: &KeyLayout, raw: &Map) -> String {
         .max()
         .unwrap_or(0);
     let total = layout.onboard() + modules_used * layout.module_keys;
+    let funckeys = helpers::by_number(funckeys, total);
+    let sip_lines = helpers::by_number(sip_lines, total);
 
     let mut out = String::with_capacity(total as usize * 110);
     let mut prefix = String::with_capacity(32);
+    let mut key_no = String::new();
     for n in 1..=total {
         prefix.clear();
         layout.prefix(n, &mut prefix);
-        let key_no = n.to_string();
-        let funckey = funckeys.and_then(|f| f.get(&key_no)).and_then(Value::as_object);
+        let funckey = funckeys[n as usize].and_then(Value::as_object);
         let Some(fk) = funckey else {
-            match sip_lines.and_then(|l| l.get(&key_no)).and_then(Value::as_object) {
+            match sip_lines[n as usize].and_then(Value::as_object) {
                 // An unconfigured key whose number is a SIP line shows that line.
                 Some(line) => {
                     let number = line.get("number").and_then(text).unwrap_or(Cow::Borrowed("%NULL%"));
+                    key_no.clear();
+                    let _ = write!(key_no, "{n}");
                     setting(&mut out, &prefix, "type", "15");
                     setting(&mut out, &prefix, "line", &key_no);
                     setting(&mut out, &prefix, "value", &number);

@@ -14,6 +14,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use minijinja::{AutoEscape, Environment, Value};
 use provd_shared::Plugin;
 
+/// The work one render may do, in minijinja fuel: about one instruction, or
+/// 64 bytes of output and strings. The largest shipped template renders in
+/// some 1,250 (a Yealink T57W with function keys, on the bench fleet); a
+/// custom template that loops without end or builds a huge string stops
+/// here, after a fraction of a second and at most ~128 MB, with an error
+/// naming its file and line, instead of holding a compile (or the server's
+/// render of a new phone) forever or exhausting memory.
+pub const RENDER_FUEL: u64 = 2_000_000;
+
 /// Where a template name was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -77,6 +86,7 @@ impl Templates {
             None => Ok(None),
         });
         env.set_auto_reload(false);
+        env.set_fuel(Some(RENDER_FUEL));
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         minijinja_contrib::add_to_environment(&mut env);
@@ -135,16 +145,30 @@ impl Templates {
         Ok(String::from_utf8(out).expect("templates render UTF-8"))
     }
 
-    fn error(&self, requested: &str, e: minijinja::Error) -> RenderError {
-        // The innermost template named by the error, else the one asked for.
+    fn error(&self, requested: &str, outer: minijinja::Error) -> RenderError {
+        // A failure inside an included template arrives as the include's
+        // error with the real one as its source: report the innermost that
+        // knows its template (its line is that template's).
+        let mut e = &outer;
+        while let Some(inner) = std::error::Error::source(e)
+            .and_then(|s| s.downcast_ref::<minijinja::Error>())
+            .filter(|inner| inner.name().is_some())
+        {
+            e = inner;
+        }
         let name = e.name().unwrap_or(requested).to_owned();
         let file = self.path_of(&name).map(Path::to_path_buf).unwrap_or_else(|| {
             // Not found anywhere: say where it was looked for.
             PathBuf::from(format!("{}|{}/{name}", self.custom_dir.display(), self.shipped_dir.display()))
         });
-        let message = match e.detail() {
-            Some(d) => format!("{}: {d}", e.kind()),
-            None => e.kind().to_string(),
+        let message = match (e.kind(), e.detail()) {
+            (minijinja::ErrorKind::OutOfFuel, _) => format!(
+                "stopped: the render used up its budget ({RENDER_FUEL} steps, or about {} MB of text); \
+                 a loop that does not end or a string far larger than a phone's file?",
+                RENDER_FUEL * 64 / 1_000_000
+            ),
+            (kind, Some(d)) => format!("{kind}: {d}"),
+            (kind, None) => kind.to_string(),
         };
         RenderError { file, line: e.line(), message }
     }
@@ -275,6 +299,39 @@ mod tests {
         assert!(e.message.contains("syntax error"), "{e}");
         let e = t.render("nope.tpl", &Value::UNDEFINED).unwrap_err();
         assert!(e.to_string().contains("nope.tpl"), "{e}");
+
+        // A failure at render time inside an include, two levels down.
+        let (d, t) = setup(&[
+            ("templates/base.tpl", "line1\n{% include 'mid.tpl' %}"),
+            ("templates/mid.tpl", "{% include 'inc.tpl' %}"),
+            ("var/templates/inc.tpl", "ok\nok\n{{ 1 // 0 }}\n"),
+        ]);
+        let e = t.render("base.tpl", &Value::UNDEFINED).unwrap_err();
+        assert_eq!(e.file, d.path().join("var/templates/inc.tpl"));
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.contains("unable to calculate 1 // 0"), "{e}");
+    }
+
+    #[test]
+    fn runaway_templates_stop_with_their_file_and_line() {
+        let (d, t) = setup(&[
+            ("templates/base.tpl", "head\n{% include 'loop.tpl' %}"),
+            (
+                "var/templates/loop.tpl",
+                "ok\n{% for i in range(100000) %}{% for j in range(100000) %}{{ j }}{% endfor %}{% endfor %}\n",
+            ),
+            ("var/templates/big.tpl", "{% for i in range(1000) %}\n{{ 'x' * 50000000 }}{% endfor %}"),
+        ]);
+        let e = t.render("base.tpl", &Value::UNDEFINED).unwrap_err();
+        assert_eq!(e.file, d.path().join("var/templates/loop.tpl"));
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.starts_with("stopped: the render used up its budget"), "{e}");
+        let e = t.render("big.tpl", &Value::UNDEFINED).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.starts_with("stopped: the render used up its budget"), "{e}");
+        // The same environment renders the next template normally.
+        let (_d, t) = setup(&[("templates/a.tpl", "{% for i in range(3000) %}{{ i }}{% endfor %}")]);
+        assert_eq!(t.render("a.tpl", &Value::UNDEFINED).unwrap().len(), 10890);
     }
 
     #[test]

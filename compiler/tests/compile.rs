@@ -168,6 +168,29 @@ fn a_failing_render_publishes_nothing_and_names_file_and_line() {
 }
 
 #[test]
+fn a_template_that_never_ends_stops_and_publishes_nothing() {
+    let f = Fixture::new();
+    f.line_config("c1", "alice");
+    f.put_device("d1", "80:5e:c0:00:00:01", Some("T46S"), "c1");
+    assert_eq!(f.all().generation, Some(1));
+
+    // A custom template with a loop that would run for hours.
+    write(
+        &f.plugin_dir().join("var/templates/T46S.tpl"),
+        "user={{ sip_lines['1'].username }}\n\
+         {% for i in range(100000) %}{% for j in range(100000) %}{{ j }}{% endfor %}{% endfor %}\n",
+    );
+    let report = f.all();
+    assert_eq!(report.generation, None);
+    assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+    let msg = report.failures[0].to_string();
+    assert!(msg.starts_with("device d1 (80:5e:c0:00:00:01): template "), "{msg}");
+    assert!(msg.contains("var/templates/T46S.tpl:2: stopped: the render used up its budget"), "{msg}");
+    assert_eq!(f.generation(), 1);
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "base user=alice", "old generation still served");
+}
+
+#[test]
 fn invalid_raw_config_and_cycles_are_precise_errors() {
     let f = Fixture::new();
     f.put_config("bad", &["base"], json!({"vlan_enabled": true, "vlan_id": 9999}));

@@ -1,7 +1,8 @@
 //! Generations as the server sees them: a publish by provd-compile (another
 //! process) is served without restart, a transfer in flight finishes with the
 //! bytes it started with, and a publish during a load run never produces an
-//! error or a mixed file. Also NAT, start-up refusal and graceful stop.
+//! error or a mixed file. Also NAT, start-up refusal, graceful stop, and a
+//! custom template that never ends.
 
 use std::net::UdpSocket;
 use std::path::Path;
@@ -38,6 +39,30 @@ fn a_publish_by_another_process_is_served_without_restart() {
     custom_template(&server.data, "custom generation 2\n");
     compile(&server.data, &["--plugin", "wazo-yealink-v86"]);
     assert!(eventually(100, || fetch(&server) == "custom generation 2"));
+}
+
+#[test]
+fn a_custom_template_that_never_ends_fails_and_the_server_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    // In place before the phone is first seen: its first render runs it.
+    custom_template(
+        &server.data,
+        "first line\n{% for i in range(100000) %}{% for j in range(100000) %}{{ j }}{% endfor %}{% endfor %}\n",
+    );
+    let reply = curl(&["-A", UA, "-o", "/dev/null", "-w", "%{http_code}", &server.url("/805ec0d57d72.cfg")]);
+    assert_eq!(stdout(&reply), "404", "no file for this phone, and an answer");
+    let expected = "var/templates/805ec0d57d72.cfg.tpl:2: stopped: the render used up its budget";
+    assert!(eventually(250, || server.log().contains(expected)), "{}", server.log());
+
+    // The server's renders go on: another new phone gets its file.
+    let other = "Yealink SIP-T46S 66.86.0.15 80:5e:c0:d5:7d:73";
+    let fetch_other = || stdout(&curl(&["-A", other, &server.url("/805ec0d57d73.cfg")]));
+    assert!(eventually(100, || fetch_other().starts_with("#!version:1.0.0.1")), "{}", server.log());
+    // Once the template is fixed, the phone gets its file.
+    custom_template(&server.data, "fixed\n");
+    compile(&server.data, &["--mac", "80:5e:c0:d5:7d:72"]);
+    assert!(eventually(100, || fetch(&server) == "fixed"), "{}", fetch(&server));
 }
 
 #[test]

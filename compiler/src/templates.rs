@@ -287,16 +287,23 @@ mod tests {
         assert_eq!(t.render("SEP.cnf.xml", &ctx).unwrap(), "Tom & Jerry <Sales>");
     }
 
+    /// Renders `name`, which must fail in `file` (under the setup's
+    /// directory) at `line` with a message containing `message`.
+    fn fails_at(t: &Templates, name: &str, file: &Path, line: usize, message: &str) {
+        let e = t.render(name, &Value::UNDEFINED).unwrap_err();
+        assert_eq!((e.file.as_path(), e.line), (file, Some(line)), "{e}");
+        assert!(e.message.contains(message), "{e}");
+    }
+
+    const OUT_OF_FUEL: &str = "stopped: the render used up its budget";
+
     #[test]
     fn errors_name_the_innermost_file_and_line() {
         let (d, t) = setup(&[
             ("templates/base.tpl", "line1\n{% include 'inc.tpl' %}"),
             ("var/templates/inc.tpl", "ok\nok\n{{ 1 + }}\n"),
         ]);
-        let e = t.render("base.tpl", &Value::UNDEFINED).unwrap_err();
-        assert_eq!(e.file, d.path().join("var/templates/inc.tpl"));
-        assert_eq!(e.line, Some(3));
-        assert!(e.message.contains("syntax error"), "{e}");
+        fails_at(&t, "base.tpl", &d.path().join("var/templates/inc.tpl"), 3, "syntax error");
         let e = t.render("nope.tpl", &Value::UNDEFINED).unwrap_err();
         assert!(e.to_string().contains("nope.tpl"), "{e}");
 
@@ -306,10 +313,7 @@ mod tests {
             ("templates/mid.tpl", "{% include 'inc.tpl' %}"),
             ("var/templates/inc.tpl", "ok\nok\n{{ 1 // 0 }}\n"),
         ]);
-        let e = t.render("base.tpl", &Value::UNDEFINED).unwrap_err();
-        assert_eq!(e.file, d.path().join("var/templates/inc.tpl"));
-        assert_eq!(e.line, Some(3));
-        assert!(e.message.contains("unable to calculate 1 // 0"), "{e}");
+        fails_at(&t, "base.tpl", &d.path().join("var/templates/inc.tpl"), 3, "unable to calculate 1 // 0");
     }
 
     #[test]
@@ -322,13 +326,8 @@ mod tests {
             ),
             ("var/templates/big.tpl", "{% for i in range(1000) %}\n{{ 'x' * 50000000 }}{% endfor %}"),
         ]);
-        let e = t.render("base.tpl", &Value::UNDEFINED).unwrap_err();
-        assert_eq!(e.file, d.path().join("var/templates/loop.tpl"));
-        assert_eq!(e.line, Some(2));
-        assert!(e.message.starts_with("stopped: the render used up its budget"), "{e}");
-        let e = t.render("big.tpl", &Value::UNDEFINED).unwrap_err();
-        assert_eq!(e.line, Some(2));
-        assert!(e.message.starts_with("stopped: the render used up its budget"), "{e}");
+        fails_at(&t, "base.tpl", &d.path().join("var/templates/loop.tpl"), 2, OUT_OF_FUEL);
+        fails_at(&t, "big.tpl", &d.path().join("var/templates/big.tpl"), 2, OUT_OF_FUEL);
         // The same environment renders the next template normally.
         let (_d, t) = setup(&[("templates/a.tpl", "{% for i in range(3000) %}{{ i }}{% endfor %}")]);
         assert_eq!(t.render("a.tpl", &Value::UNDEFINED).unwrap().len(), 10890);

@@ -95,6 +95,19 @@ impl Fixture {
         Some(route.owner_key().to_owned())
     }
 
+    /// A compile of everything fails on one device only, with a message
+    /// starting with `who` and containing `what`; generation 1 stays
+    /// published, with d1's file for config c1 of user alice.
+    fn fails_alone(&self, who: &str, what: &str) {
+        let report = self.all();
+        assert_eq!(report.generation, None);
+        assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+        let msg = report.failures[0].to_string();
+        assert!(msg.starts_with(who) && msg.contains(what), "{msg}");
+        assert_eq!(self.generation(), 1);
+        assert_eq!(self.served("805ec0000001.cfg").unwrap(), "base user=alice", "old generation still served");
+    }
+
     fn generation(&self) -> u64 {
         let s = self.data.store();
         s.generation(&s.read_txn().unwrap()).unwrap()
@@ -150,14 +163,7 @@ fn a_failing_render_publishes_nothing_and_names_file_and_line() {
     // Break the template for one device only; change the other's config.
     write(&f.plugin_dir().join("var/templates/805ec0000002.cfg.tpl"), "ok\n{% for x in %}\n");
     f.line_config("c1", "alice2");
-    let report = f.all();
-    assert_eq!(report.generation, None);
-    assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
-    let msg = report.failures[0].to_string();
-    assert!(msg.starts_with("device d2 (80:5e:c0:00:00:02): template "), "{msg}");
-    assert!(msg.contains("var/templates/805ec0000002.cfg.tpl:2: syntax error"), "{msg}");
-    assert_eq!(f.generation(), 1);
-    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "base user=alice", "old generation still served");
+    f.fails_alone("device d2 (80:5e:c0:00:00:02): template ", "var/templates/805ec0000002.cfg.tpl:2: syntax error");
 
     // --keep-going publishes what rendered; the failing device keeps its old file.
     let report = f.compile(Options { keep_going: true, ..Default::default() });
@@ -180,14 +186,10 @@ fn a_template_that_never_ends_stops_and_publishes_nothing() {
         "user={{ sip_lines['1'].username }}\n\
          {% for i in range(100000) %}{% for j in range(100000) %}{{ j }}{% endfor %}{% endfor %}\n",
     );
-    let report = f.all();
-    assert_eq!(report.generation, None);
-    assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
-    let msg = report.failures[0].to_string();
-    assert!(msg.starts_with("device d1 (80:5e:c0:00:00:01): template "), "{msg}");
-    assert!(msg.contains("var/templates/T46S.tpl:2: stopped: the render used up its budget"), "{msg}");
-    assert_eq!(f.generation(), 1);
-    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "base user=alice", "old generation still served");
+    f.fails_alone(
+        "device d1 (80:5e:c0:00:00:01): template ",
+        "var/templates/T46S.tpl:2: stopped: the render used up its budget",
+    );
 }
 
 #[test]

@@ -88,6 +88,14 @@ impl Fixture {
     }
 
     /// The owner of the route at `path` of the test plugin, as its key.
+    /// Deletes a device from the store behind the compiler's back.
+    fn delete_device(&self, id: &str) {
+        let s = self.data.store();
+        let mut w = s.write_txn().unwrap();
+        s.delete_device(&mut w, id).unwrap();
+        w.commit().unwrap();
+    }
+
     fn owner(&self, path: &str) -> Option<String> {
         let s = self.data.store();
         let r = s.read_txn().unwrap();
@@ -303,9 +311,7 @@ fn files_follow_their_device() {
     assert!(!s.device(&s.read_txn().unwrap(), "d1").unwrap().unwrap().configured);
 
     // A device deleted behind the compiler's back loses its files.
-    let mut w = s.write_txn().unwrap();
-    s.delete_device(&mut w, "d2").unwrap();
-    w.commit().unwrap();
+    f.delete_device("d2");
     let r = f.all();
     assert_eq!(r.removed, 1);
     assert!(f.served("805ec0000001.cfg").is_none());
@@ -318,10 +324,7 @@ fn a_deleted_devices_path_goes_to_the_device_with_its_mac_in_one_compile() {
     f.put_device("d1", "80:5e:c0:00:00:01", None, "c1");
     f.all();
     // Deleted behind the compiler's back, and its MAC given to a new device.
-    let s = f.data.store();
-    let mut w = s.write_txn().unwrap();
-    s.delete_device(&mut w, "d1").unwrap();
-    w.commit().unwrap();
+    f.delete_device("d1");
     f.put_device("d2", "80:5e:c0:00:00:01", None, "c1");
     let r = f.all();
     assert!(r.failures.is_empty(), "{:?}", r.failures);

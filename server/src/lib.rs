@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod body;
+pub mod descriptors;
 pub mod http;
 pub mod limits;
 pub mod log;

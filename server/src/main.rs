@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use provd_compiler::compile::{self, Options, Scope};
+use provd_server::descriptors::{Budget, BudgetOptions, raise_fd_limit};
 use provd_server::limits::Rate;
 use provd_server::pipeline::Policy;
 use provd_server::runtime::{self, Driver, IoOptions, ThreadSockets};
@@ -52,6 +53,23 @@ struct Args {
     /// Threads answering REST requests.
     #[arg(long, default_value_t = 4)]
     api_threads: usize,
+    /// REST connections kept open at once; beyond, the one idle the longest
+    /// is closed (default 64, less under a low descriptor limit).
+    #[arg(long, value_name = "N")]
+    api_max_connections: Option<usize>,
+    /// Seconds a REST connection may stay idle, and a client may take to
+    /// send a request head or body.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    api_idle_timeout: f64,
+    /// A Host name the REST API answers to when it listens on loopback,
+    /// besides localhost and loopback addresses (repeatable).
+    #[arg(long, value_name = "NAME")]
+    api_allowed_host: Vec<String>,
+    /// A web origin allowed to call the REST API from a browser (CORS), e.g.
+    /// https://admin.example.com (repeatable). Without one, browsers get no
+    /// CORS permission and requests from other origins are refused.
+    #[arg(long, value_name = "ORIGIN")]
+    api_cors_origin: Vec<String>,
     /// How synchronize reaches phones: "sip" (provd sends the NOTIFY) or "ami" (Asterisk sends it).
     #[arg(long, default_value = "sip", value_name = "BACKEND")]
     sync: String,
@@ -82,7 +100,8 @@ struct Args {
     /// Reverse proxies in front of the HTTP server whose X-Forwarded-For is trusted.
     #[arg(long, default_value_t = 0)]
     trusted_proxies: usize,
-    /// Require the provisioning key (REST parameter provisioning_key) as the first path segment.
+    /// Require the provisioning key (REST parameter provisioning_key) as the
+    /// first path segment, over HTTP and TFTP alike.
     #[arg(long)]
     url_key: bool,
     /// Largest TFTP block size granted (RFC 2348 allows 8..65464).
@@ -111,6 +130,19 @@ struct Args {
     /// Seconds an idle keep-alive connection is kept.
     #[arg(long, default_value_t = 75.0)]
     http_keepalive_timeout: f64,
+    /// Seconds a new connection may take to start its first request (and an
+    /// idle one its next, while connections run short).
+    #[arg(long, default_value_t = 10.0)]
+    http_first_byte_timeout: f64,
+    /// HTTP connections one address may hold at once (default: a quarter of
+    /// the HTTP share of the descriptor limit; raise it for a NAT of many
+    /// phones, or set the NAT parameter).
+    #[arg(long, value_name = "N")]
+    http_max_per_address: Option<usize>,
+    /// TFTP transfers one address may have waiting for its first answer
+    /// (default: a sixteenth of the TFTP share, at least 4).
+    #[arg(long, value_name = "N")]
+    tftp_max_unanswered_per_address: Option<usize>,
     /// Log lines as text ("provd-server: ...") or one JSON object per line.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -215,6 +247,10 @@ fn run(args: Args) -> anyhow::Result<()> {
         Some(a) => Some(net::udp_sockets(a, threads)?),
         None => None,
     };
+    let api_listener = match api_addr {
+        Some(a) => Some(net::tcp_listeners(a, 1)?.remove(0)),
+        None => None,
+    };
 
     let (data, boot) = DataDir::open(&args.data)?;
     if !boot.is_empty() {
@@ -258,7 +294,14 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     let plugins = Arc::new(PluginSet::new(plugins));
     let compile_lock = Arc::new(std::sync::Mutex::new(()));
-    let fds = net::raise_fd_limit();
+    let budget = Budget::new(
+        raise_fd_limit(),
+        BudgetOptions {
+            api: args.api_max_connections,
+            http_per_address: args.http_max_per_address,
+            tftp_unanswered_per_address: args.tftp_max_unanswered_per_address,
+        },
+    );
     let seclog_path = args.security_log.clone().unwrap_or_else(|| args.data.join("provd-fail2ban.log"));
     let seclog =
         SecurityLog::start(&seclog_path).map_err(|e| anyhow::anyhow!("security log {}: {e}", seclog_path.display()))?;
@@ -305,6 +348,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         fetches: Default::default(),
         stop: stop.clone(),
         base_policy: policy,
+        budget,
     });
     let opts = Arc::new(IoOptions {
         http: http::io::HttpOptions {
@@ -313,26 +357,27 @@ fn run(args: Args) -> anyhow::Result<()> {
             limits: http::proto::Limits {
                 header_timeout: Duration::from_secs_f64(args.http_header_timeout),
                 keepalive_timeout: Duration::from_secs_f64(args.http_keepalive_timeout),
+                first_byte_timeout: Duration::from_secs_f64(args.http_first_byte_timeout),
                 ..Default::default()
             },
-            ..Default::default()
         },
-        tftp: tftp::io::TftpOptions::new(args.tftp_max_blksize, args.tftp_max_windowsize),
+        tftp: tftp::io::TftpOptions {
+            url_key: args.url_key,
+            ..tftp::io::TftpOptions::new(args.tftp_max_blksize, args.tftp_max_windowsize)
+        },
         grace: Duration::from_secs(args.shutdown_grace),
     });
 
-    provd_server::info!(
-        "driver {}, {threads} threads, {fds} descriptors, security log {}",
-        driver.name(),
-        seclog_path.display()
-    );
+    provd_server::info!("driver {}, {threads} threads, security log {}", driver.name(), seclog_path.display());
+    provd_server::info!("{}", shared.budget.describe());
     if let Some(l) = http_listeners.as_ref().and_then(|l| l.first()) {
         provd_server::info!("HTTP on {}", l.local_addr()?);
     }
     if let Some(s) = tftp_sockets.as_ref().and_then(|s| s.first()) {
         provd_server::info!("TFTP on {}", s.local_addr()?);
     }
-    if let Some(addr) = api_addr {
+    if let Some(listener) = api_listener {
+        let addr = listener.local_addr()?;
         let auth = api_auth(&args, &data, addr)?;
         let tenant = default_tenant(&shared.store)?;
         let sync = api::sync::SyncConfig::from_args(
@@ -343,7 +388,14 @@ fn run(args: Args) -> anyhow::Result<()> {
             args.sync_ami_login.as_deref(),
         )?;
         let api = Arc::new(api::Api::new(data.clone(), shared.clone(), auth, tenant, sync));
-        let bound = api::start(api, addr, args.api_threads)?;
+        let options = api::listener::ListenerOptions {
+            handler_threads: args.api_threads,
+            max_connections: shared.budget.api,
+            header_timeout: Duration::from_secs_f64(args.api_idle_timeout),
+            allowed_hosts: args.api_allowed_host.clone(),
+            cors_origins: args.api_cors_origin.clone(),
+        };
+        let bound = api::listener::start(api, listener, options)?;
         provd_server::info!("REST API on {bound}");
     }
 

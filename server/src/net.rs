@@ -79,21 +79,6 @@ pub fn transfer_socket(local_ip: std::net::IpAddr) -> std::io::Result<std::net::
     Ok(s.into())
 }
 
-/// Lifts the open-file limit to its hard maximum: every TFTP transfer and
-/// HTTP connection is a descriptor, and a mass boot has thousands.
-pub fn raise_fd_limit() -> u64 {
-    // SAFETY: plain libc calls on a local struct.
-    unsafe {
-        let mut l = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < l.rlim_max {
-            l.rlim_cur = l.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
-        }
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut l);
-        l.rlim_cur
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,6 +80,27 @@ pub struct Stats {
     pub compile_nanos: AtomicU64,
     pub compile_last_nanos: AtomicU64,
     pub render_failures: AtomicU64,
+    /// Failed accepts on the phones' HTTP listener and on the REST API's,
+    /// and TFTP transfer sockets that could not be made (out of descriptors).
+    pub http_accept_errors: AtomicU64,
+    pub api_accept_errors: AtomicU64,
+    pub tftp_socket_errors: AtomicU64,
+    /// HTTP connections closed at once: the pool was full, or their
+    /// address held its share.
+    pub http_refused_full: AtomicU64,
+    pub http_refused_per_address: AtomicU64,
+    /// TFTP requests dropped: no transfer place, their address held its
+    /// share of unanswered transfers, or all unanswered places were taken.
+    pub tftp_dropped_full: AtomicU64,
+    pub tftp_dropped_per_address: AtomicU64,
+    pub tftp_dropped_unanswered: AtomicU64,
+    /// Security-log lines not written because the TFTP peer never proved
+    /// its address (it never answered: possibly a spoofed source).
+    pub tftp_unproven_security_events: AtomicU64,
+    /// REST connections closed to make room (the idle one), or refused
+    /// when all were busy.
+    pub api_closed_idle: AtomicU64,
+    pub api_refused: AtomicU64,
 }
 
 impl Stats {
@@ -163,6 +184,7 @@ pub struct Shared {
     pub fetches: TriggerFetches,
     pub stop: Arc<AtomicBool>,
     pub base_policy: crate::pipeline::Policy,
+    pub budget: crate::descriptors::Budget,
 }
 
 /// One I/O thread's view.
@@ -197,6 +219,44 @@ pub enum Resolution {
     Unavailable,
 }
 
+/// Whether a request's source address is known to be the requester's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A TCP connection: the handshake proved the address.
+    Proven,
+    /// A TFTP request: its source may be forged until the peer answers on
+    /// the transfer's port.
+    Unproven,
+}
+
+/// The security-log lines a request earned. For a proven source they are
+/// written at once (and this is empty); a TFTP transfer writes them when
+/// its peer first answers ([`SecurityNotes::write`]), so forged requests
+/// cannot get an address banned by fail2ban.
+#[derive(Debug, Default)]
+pub struct SecurityNotes {
+    /// The requested file can hold credentials.
+    pub sensitive: bool,
+    /// The request created this device.
+    pub created: Option<String>,
+}
+
+impl SecurityNotes {
+    pub fn is_empty(&self) -> bool {
+        !self.sensitive && self.created.is_none()
+    }
+
+    /// Writes the lines, for `ip` asking for `basename`.
+    pub fn write(self, seclog: &SecurityLog, ip: IpAddr, basename: &[u8]) {
+        if let Some(id) = &self.created {
+            seclog.device_created(ip, id);
+        }
+        if self.sensitive {
+            seclog.sensitive_file(ip, basename);
+        }
+    }
+}
+
 /// Calls `f` with `<plugin>/<path>`, built on the stack (no allocation,
 /// and no 1280-byte buffer zeroed and moved for the usual short key).
 fn with_route_key<R>(plugin: &str, path: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
@@ -217,11 +277,21 @@ fn with_route_key<R>(plugin: &str, path: &str, f: impl FnOnce(&str) -> R) -> Opt
 
 /// Runs the pipeline for a request and finds its file. `request` is what
 /// the families look at; `path` the normalised path (no leading slash) to
-/// serve; `basename` its file name.
-pub async fn resolve(ctx: &ThreadCtx, request: Request<'_>, ip: IpAddr, path: &str, basename: &[u8]) -> Resolution {
+/// serve; `basename` its file name. The security-log lines the request
+/// earned are written now for a [`Source::Proven`] request, and returned
+/// for the caller to write once the source is proven otherwise.
+pub async fn resolve(
+    ctx: &ThreadCtx,
+    request: Request<'_>,
+    ip: IpAddr,
+    path: &str,
+    basename: &[u8],
+    source: Source,
+) -> (Resolution, SecurityNotes) {
     let shared = &ctx.shared;
     let counters = shared.stats.of(&request);
-    let resolution = resolve_counted(ctx, request, ip, path, basename).await;
+    let mut notes = SecurityNotes::default();
+    let resolution = resolve_counted(ctx, request, ip, path, basename, source, &mut notes).await;
     let counter = match &resolution {
         Resolution::File(_) => &counters.served,
         Resolution::NotFound => &counters.not_found,
@@ -229,10 +299,21 @@ pub async fn resolve(ctx: &ThreadCtx, request: Request<'_>, ip: IpAddr, path: &s
         Resolution::Unavailable => &counters.unavailable,
     };
     counter.fetch_add(1, Ordering::Relaxed);
-    resolution
+    if source == Source::Proven && !notes.is_empty() {
+        std::mem::take(&mut notes).write(&shared.seclog, ip, basename);
+    }
+    (resolution, notes)
 }
 
-async fn resolve_counted(ctx: &ThreadCtx, request: Request<'_>, ip: IpAddr, path: &str, basename: &[u8]) -> Resolution {
+async fn resolve_counted(
+    ctx: &ThreadCtx,
+    request: Request<'_>,
+    ip: IpAddr,
+    path: &str,
+    basename: &[u8],
+    source: Source,
+    notes: &mut SecurityNotes,
+) -> Resolution {
     let shared = &ctx.shared;
     let snapshot = ctx.current.get();
     let info = pipeline::extract(&request);
@@ -257,7 +338,7 @@ async fn resolve_counted(ctx: &ThreadCtx, request: Request<'_>, ip: IpAddr, path
     match decision {
         Decision::Known { plugin, .. } => {
             shared.stats.known.fetch_add(1, Ordering::Relaxed);
-            find(ctx, &snapshot, plugin.as_deref(), path, ip, basename)
+            find(ctx, &snapshot, plugin.as_deref(), path, basename, notes)
         }
         Decision::Unknown => {
             shared.stats.unidentified.fetch_add(1, Ordering::Relaxed);
@@ -265,16 +346,16 @@ async fn resolve_counted(ctx: &ThreadCtx, request: Request<'_>, ip: IpAddr, path
         }
         Decision::Write { wait: false, plugin, .. } => {
             shared.stats.updated.fetch_add(1, Ordering::Relaxed);
-            let job = Job { info: info.into_owned(), ip, file: basename.to_vec(), reply: None };
+            let job = Job { info: info.into_owned(), ip, file: basename.to_vec(), source, reply: None };
             if shared.writer.submit(job).is_err() {
                 shared.stats.writer_busy.fetch_add(1, Ordering::Relaxed);
             }
-            find(ctx, &snapshot, plugin.as_deref(), path, ip, basename)
+            find(ctx, &snapshot, plugin.as_deref(), path, basename, notes)
         }
         Decision::Write { wait: true, .. } => {
             drop(decision);
             let (tx, rx) = futures_channel::oneshot::channel();
-            let job = Job { info: info.into_owned(), ip, file: basename.to_vec(), reply: Some(tx) };
+            let job = Job { info: info.into_owned(), ip, file: basename.to_vec(), source, reply: Some(tx) };
             if shared.writer.submit(job).is_err() {
                 shared.stats.writer_busy.fetch_add(1, Ordering::Relaxed);
                 return Resolution::Unavailable;
@@ -282,9 +363,13 @@ async fn resolve_counted(ctx: &ThreadCtx, request: Request<'_>, ip: IpAddr, path
             shared.stats.waited_for_writer.fetch_add(1, Ordering::Relaxed);
             drop(snapshot);
             let Ok(applied) = rx.await else { return Resolution::Unavailable };
+            if applied.created && source == Source::Unproven {
+                // The writer left the line to us (see `Job::source`).
+                notes.created = applied.device_id.clone();
+            }
             // The writer raised the generation hint before answering.
             let snapshot = ctx.current.get();
-            find(ctx, &snapshot, applied.plugin.as_deref(), path, ip, basename)
+            find(ctx, &snapshot, applied.plugin.as_deref(), path, basename, notes)
         }
     }
 }
@@ -327,18 +412,16 @@ fn find(
     snapshot: &Rc<Snapshot>,
     plugin: Option<&str>,
     path: &str,
-    ip: IpAddr,
     basename: &[u8],
+    notes: &mut SecurityNotes,
 ) -> Resolution {
     let shared = &ctx.shared;
     let Some(plugin) = plugin.and_then(|id| snapshot.plugins.iter().find(|p| p.id == id)) else {
         return Resolution::NowhereToRoute;
     };
-    // Logged before the lookup, whether the file exists or not (as
+    // Noted before the lookup, whether the file exists or not (as
     // wazo-provd does: guessing MAC-named files is what fail2ban watches).
-    if plugin.family.is_sensitive(basename) {
-        shared.seclog.sensitive_file(ip, basename);
-    }
+    notes.sensitive = plugin.family.is_sensitive(basename);
     with_route_key(&plugin.id, path, |key| {
         let route = match shared.store.route(&snapshot.txn, key) {
             Ok(Some(r)) => r,

@@ -28,6 +28,10 @@ pub struct Job {
     pub ip: IpAddr,
     /// Basename of the requested file (remote-state trigger).
     pub file: Vec<u8>,
+    /// Whether the request's address is proven. The writer writes the
+    /// "New device created" line only for a proven source; for a TFTP
+    /// request it is the transfer's to write once its peer answers.
+    pub source: crate::serve::Source,
     /// Present when the request waits for the outcome.
     pub reply: Option<oneshot::Sender<Applied>>,
 }
@@ -175,6 +179,7 @@ impl WriterThread {
                 allowed
             })?;
             if applied.created
+                && job.source == crate::serve::Source::Proven
                 && let Some(id) = &applied.device_id
             {
                 self.seclog.device_created(job.ip, id);

@@ -73,8 +73,28 @@ impl Server {
     /// Starts the server on `data` with HTTP and TFTP on 127.0.0.1:0 and
     /// `extra` arguments; waits until both listen.
     pub fn start(data: &std::path::Path, extra: &[&str]) -> Server {
+        Server::start_with_descriptors(data, extra, None)
+    }
+
+    /// [`Server::start`] under an open-file limit of `limit` (soft and
+    /// hard, as `ulimit -n` would set it), when given.
+    pub fn start_with_descriptors(data: &std::path::Path, extra: &[&str], limit: Option<u64>) -> Server {
         use std::io::BufRead;
-        let mut child = Command::new(bin("provd-server"))
+        use std::os::unix::process::CommandExt;
+        let mut command = Command::new(bin("provd-server"));
+        if let Some(limit) = limit {
+            // SAFETY: setrlimit only, between fork and exec.
+            unsafe {
+                command.pre_exec(move || {
+                    let l = libc::rlimit { rlim_cur: limit, rlim_max: limit };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &l) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let mut child = command
             .args([
                 "--data",
                 data.to_str().unwrap(),
@@ -136,6 +156,43 @@ impl Server {
     /// Everything the server wrote on stderr so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Descriptors the server holds now.
+    pub fn open_descriptors(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid())).map(|d| d.count()).unwrap_or(0)
+    }
+
+    /// Threads the server runs now.
+    pub fn threads(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/task", self.pid())).map(|d| d.count()).unwrap_or(0)
+    }
+
+    /// Sets the server's soft open-file limit (as if descriptors ran out
+    /// when `limit` is at most what it holds).
+    pub fn set_descriptor_limit(&self, limit: u64) {
+        let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: prlimit on our child with structs we own.
+        let r = unsafe {
+            libc::prlimit(self.pid() as i32, libc::RLIMIT_NOFILE, std::ptr::null(), &mut old);
+            let new = libc::rlimit { rlim_cur: limit.min(old.rlim_max), rlim_max: old.rlim_max };
+            libc::prlimit(self.pid() as i32, libc::RLIMIT_NOFILE, &new, std::ptr::null_mut())
+        };
+        assert_eq!(r, 0, "prlimit: {}", std::io::Error::last_os_error());
+    }
+
+    /// A sample of the API's `/metrics` (`name` with its labels, as
+    /// written: `provd_accept_errors_total{listener="api"}`); 0 if absent.
+    pub fn metric(&self, name: &str) -> f64 {
+        let text = self.rest().get("/metrics").text();
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -120,20 +120,82 @@ fn hostile_paths_never_leave_the_served_tree() {
 #[test]
 fn a_slow_client_gets_408_and_idle_connections_close() {
     let dir = tempfile::tempdir().unwrap();
-    let server =
-        Server::start(&dir.path().join("data"), &["--http-header-timeout", "0.5", "--http-keepalive-timeout", "0.5"]);
+    let server = Server::start(
+        &dir.path().join("data"),
+        &["--http-header-timeout", "0.5", "--http-keepalive-timeout", "0.5", "--http-first-byte-timeout", "0.5"],
+    );
     let mut s = TcpStream::connect(server.http).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(b"GET /805ec0d57d72.cfg HTTP/1.1\r\nHost: x\r\n").unwrap();
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
     assert!(out.starts_with("HTTP/1.1 408"), "{out}");
-    // An idle keep-alive connection is closed without a word.
+    // A connection that never says anything is closed without a word...
     let mut s = TcpStream::connect(server.http).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut out = Vec::new();
     let n = s.read_to_end(&mut out).unwrap();
     assert_eq!(n, 0);
+    // ...and so is a kept-alive one gone idle after its answer.
+    let mut s = TcpStream::connect(server.http).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(format!("GET /805ec0d57d72.cfg HTTP/1.1\r\nHost: x\r\nUser-Agent: {UA}\r\n\r\n").as_bytes()).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 200 OK") && !text.contains("Connection: close"), "{text}");
+}
+
+#[test]
+fn a_client_pipelining_past_the_request_limit_gets_every_answer_it_is_owed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    still_serving(&server);
+    let request = format!("GET /805ec0d57d72.cfg HTTP/1.1\r\nHost: x\r\nUser-Agent: {UA}\r\n\r\n");
+    let mut s = TcpStream::connect(server.http).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    // 1100 requests at once, written while the answers are read.
+    let mut writer = s.try_clone().unwrap();
+    let all = request.repeat(1100);
+    let sending = std::thread::spawn(move || writer.write_all(all.as_bytes()));
+    let mut out = Vec::new();
+    let read = s.read_to_end(&mut out);
+    let _ = sending.join();
+    // Every answer up to the limit arrives, then a clean close (a reset
+    // would have thrown unread answers away).
+    assert!(read.is_ok(), "{read:?} after {} bytes", out.len());
+    let text = String::from_utf8_lossy(&out);
+    assert_eq!(text.matches("HTTP/1.1 200 OK\r\n").count(), 1000);
+    assert_eq!(text.matches("Connection: close\r\n").count(), 1);
+    still_serving(&server);
+}
+
+#[test]
+fn the_url_key_guards_tftp_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let (d, _) = provd_shared::data::DataDir::open(&data).unwrap();
+        let mut w = d.store().write_txn().unwrap();
+        let mut params = provd_shared::Map::new();
+        params.insert("provisioning_key".into(), "s3cret-Key".into());
+        d.store().set_params(&mut w, &params).unwrap();
+        w.commit().unwrap();
+    }
+    let server = Server::start(&data, &["--url-key"]);
+    let tftp = |name: &str| {
+        let out = curl(&[&format!("tftp://{}/{name}", server.tftp)]);
+        (out.status.code(), stdout(&out))
+    };
+    // Without the key, or with a wrong one: nowhere to route (curl: 68,
+    // file not found), and nothing is created.
+    assert_eq!(tftp("SEP001E4AAABB01.cnf.xml").0, Some(68));
+    assert_eq!(tftp("wrong-key/SEP001E4AAABB01.cnf.xml").0, Some(68));
+    assert!(server.security_log().is_empty(), "{:?}", server.security_log());
+    // With it, the phone gets its file.
+    let (code, body) = tftp("s3cret-Key/SEP001E4AAABB01.cnf.xml");
+    assert_eq!(code, Some(0), "{body}\n{}", server.log());
+    assert!(body.contains("<device>"), "{body}");
 }
 
 #[test]

@@ -263,7 +263,13 @@ fn dhcpinfo(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     let mut extracted = crate::pipeline::extract(&Request::Dhcp { vendor_class: &vendor_class }).into_owned();
     extracted.mac = Some(mac);
     let (tx, rx) = futures_channel::oneshot::channel();
-    let job = Job { info: extracted, ip: IpAddr::V4(ip), file: Vec::new(), reply: Some(tx) };
+    let job = Job {
+        info: extracted,
+        ip: IpAddr::V4(ip),
+        file: Vec::new(),
+        source: crate::serve::Source::Proven,
+        reply: Some(tx),
+    };
     api.shared.writer.submit(job).map_err(|_| Resp::text(503, "the writer is saturated; retry"))?;
     // wazo-provd answers before the work is done; waiting (bounded) means a
     // client reading the device next sees it.

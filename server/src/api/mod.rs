@@ -4,6 +4,7 @@
 //! threads read, and changes to what a device is served trigger a compile.
 
 pub mod http;
+pub mod listener;
 pub mod oip;
 pub mod selector;
 
@@ -13,10 +14,8 @@ mod params;
 mod plugins;
 pub mod sync;
 
-use std::io::Read;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use provd_compiler::compile::{self, Options, Report, Scope};
 use provd_shared::data::DataDir;
@@ -124,86 +123,8 @@ impl Api {
     }
 }
 
-/// Binds `addr` and serves the API on `threads` threads; returns the bound
-/// address (for `:0`).
-pub fn start(api: Arc<Api>, addr: SocketAddr, threads: usize) -> std::io::Result<SocketAddr> {
-    let server = tiny_http::Server::http(addr).map_err(std::io::Error::other)?;
-    let bound = server.server_addr().to_ip().unwrap_or(addr);
-    let server = Arc::new(server);
-    for i in 0..threads.max(1) {
-        let (server, api) = (server.clone(), api.clone());
-        std::thread::Builder::new().name(format!("provd-api-{i}")).spawn(move || {
-            loop {
-                match server.recv() {
-                    Ok(request) => handle(&api, request),
-                    Err(e) => {
-                        crate::error!("REST API: {e}");
-                        std::thread::sleep(Duration::from_millis(50));
-                    }
-                }
-            }
-        })?;
-    }
-    Ok(bound)
-}
-
-/// Bodies are read whole (a config with a thousand lines is large); beyond
-/// this the request is refused.
-const MAX_BODY: usize = 16 << 20;
-
-fn header<'r>(request: &'r tiny_http::Request, name: &str) -> Option<&'r str> {
-    request.headers().iter().find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
-}
-
-fn handle(api: &Api, mut request: tiny_http::Request) {
-    let mut body = Vec::new();
-    let too_big =
-        request.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut body).is_err() || body.len() > MAX_BODY;
-    let url = request.url().to_owned();
-    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-    let method = request.method().as_str().to_owned();
-    let resp = if too_big {
-        Resp::text(413, "Request body too large")
-    } else if method == "OPTIONS" {
-        // Answered at once, as wazo-provd does.
-        Resp::empty(200)
-    } else {
-        let req = Req {
-            method: &method,
-            path,
-            query,
-            accept: header(&request, "Accept"),
-            content_type: header(&request, "Content-Type"),
-            body: &body,
-        };
-        match authorize(api, &request, path) {
-            Ok(()) => route(api, &req),
-            Err(r) => r,
-        }
-    };
-    let mut response = tiny_http::Response::from_data(resp.body).with_status_code(resp.status);
-    let mut add = |name: &str, value: &str| {
-        if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-            response.add_header(h);
-        }
-    };
-    if let Some(ct) = resp.content_type {
-        add("Content-Type", ct);
-    }
-    if let Some(l) = &resp.location {
-        add("Location", l);
-    }
-    for (name, value) in &resp.headers {
-        add(name, value);
-    }
-    add("Access-Control-Allow-Origin", "*");
-    add("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
-    add("Access-Control-Allow-Headers", "Origin, X-Requested-With, Accept, Content-Type, X-Auth-Token, Wazo-Tenant");
-    add("Access-Control-Expose-Headers", "Location");
-    let _ = request.respond(response);
-}
-
-fn authorize(api: &Api, request: &tiny_http::Request, path: &str) -> Result<(), Resp> {
+/// Checks the client's token (given in `X-Auth-Token`) for `path`.
+pub(crate) fn authorize(api: &Api, path: &str, token: Option<&str>) -> Result<(), Resp> {
     // The spec and the metrics are readable without a token, as wazo-provd
     // serves its api.yml.
     if path == "/0.2/api/api.yml" || path == "/metrics" {
@@ -212,7 +133,7 @@ fn authorize(api: &Api, request: &tiny_http::Request, path: &str) -> Result<(), 
     match &api.auth {
         Auth::Disabled => Ok(()),
         Auth::Tokens(tokens) => {
-            let given = header(request, "X-Auth-Token").unwrap_or("");
+            let given = token.unwrap_or("");
             // Compare every byte of every token: no early exit to time.
             let ok = tokens.iter().fold(false, |ok, t| ok | constant_time_eq(t.as_bytes(), given.as_bytes()));
             if ok && !given.is_empty() { Ok(()) } else { Err(Resp::text(401, "Unauthorized")) }
@@ -224,7 +145,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn route(api: &Api, req: &Req<'_>) -> Resp {
+pub(crate) fn route(api: &Api, req: &Req<'_>) -> Resp {
     let decoded: Vec<String> =
         req.path.trim_end_matches('/').split('/').skip(1).map(selector::percent_decode_path).collect();
     let parts: Vec<&str> = decoded.iter().map(String::as_str).collect();
@@ -400,6 +321,72 @@ fn metrics(api: &Api) -> Resp {
         "counter",
         "Requests the writer could not take.",
         &[("", s.writer_busy.load(Relaxed) as f64)],
+    );
+    metric(
+        "provd_accept_errors_total",
+        "counter",
+        "Failed accepts (or TFTP transfer sockets), mostly for want of descriptors.",
+        &[
+            ("{listener=\"http\"}", s.http_accept_errors.load(Relaxed) as f64),
+            ("{listener=\"api\"}", s.api_accept_errors.load(Relaxed) as f64),
+            ("{listener=\"tftp\"}", s.tftp_socket_errors.load(Relaxed) as f64),
+        ],
+    );
+    let budget = &api.shared.budget;
+    metric(
+        "provd_descriptor_budget",
+        "gauge",
+        "Descriptors set aside per use (see the server's start-up log).",
+        &[
+            ("{use=\"http\"}", budget.http.cap() as f64),
+            ("{use=\"tftp\"}", budget.tftp.cap() as f64),
+            ("{use=\"api\"}", budget.api as f64),
+            ("{use=\"reserve\"}", budget.reserve as f64),
+        ],
+    );
+    metric(
+        "provd_descriptors_in_use",
+        "gauge",
+        "Phone connections and transfers open now.",
+        &[
+            ("{use=\"http\"}", budget.http.in_use() as f64),
+            ("{use=\"tftp\"}", budget.tftp.in_use() as f64),
+            ("{use=\"tftp_unanswered\"}", budget.tftp_unanswered.in_use() as f64),
+        ],
+    );
+    metric(
+        "provd_http_connections_refused_total",
+        "counter",
+        "HTTP connections closed at once: every place taken, or their address held its share.",
+        &[
+            ("{reason=\"full\"}", s.http_refused_full.load(Relaxed) as f64),
+            ("{reason=\"per_address\"}", s.http_refused_per_address.load(Relaxed) as f64),
+        ],
+    );
+    metric(
+        "provd_tftp_requests_dropped_total",
+        "counter",
+        "TFTP requests dropped: every transfer place taken, every unanswered place taken, or their address held its share of unanswered transfers.",
+        &[
+            ("{reason=\"full\"}", s.tftp_dropped_full.load(Relaxed) as f64),
+            ("{reason=\"unanswered\"}", s.tftp_dropped_unanswered.load(Relaxed) as f64),
+            ("{reason=\"per_address\"}", s.tftp_dropped_per_address.load(Relaxed) as f64),
+        ],
+    );
+    metric(
+        "provd_tftp_unproven_security_events_total",
+        "counter",
+        "TFTP requests whose security-log lines were not written: the peer never answered, so its address may be forged.",
+        &[("", s.tftp_unproven_security_events.load(Relaxed) as f64)],
+    );
+    metric(
+        "provd_api_connections_closed_total",
+        "counter",
+        "REST connections closed for room: the idle one closed, or the new one refused when none was idle.",
+        &[
+            ("{reason=\"idle\"}", s.api_closed_idle.load(Relaxed) as f64),
+            ("{reason=\"refused\"}", s.api_refused.load(Relaxed) as f64),
+        ],
     );
     metric(
         "provd_security_log_dropped_total",

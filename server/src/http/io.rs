@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use monoio::buf::SliceMut;
 use monoio::io::{AsyncReadRent, AsyncWriteRent};
@@ -15,11 +15,12 @@ use provd_shared::family::Request as IdentRequest;
 
 use super::proto::{self, DateCache, FileMeta, Method, Parsed, Reply, Status};
 use crate::body::{Body, Response};
+use crate::descriptors::{AcceptErrors, Refused};
 use crate::pipeline::basename;
 use crate::runtime::{IoOptions, stopped};
-use crate::serve::{Resolution, ThreadCtx, resolve};
+use crate::serve::{Resolution, Source, ThreadCtx, resolve};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct HttpOptions {
     pub limits: proto::Limits,
     /// wazo-provd's `http_proxied_trusted_proxies_count`: 0 when phones
@@ -27,14 +28,6 @@ pub struct HttpOptions {
     pub trusted_proxies: usize,
     /// Phones must put the provisioning key first in their paths.
     pub url_key: bool,
-    /// Connections per I/O thread; beyond, new ones are closed at once.
-    pub max_connections: usize,
-}
-
-impl Default for HttpOptions {
-    fn default() -> Self {
-        HttpOptions { limits: proto::Limits::default(), trusted_proxies: 0, url_key: false, max_connections: 16_384 }
-    }
 }
 
 fn unix_now() -> u64 {
@@ -43,35 +36,59 @@ fn unix_now() -> u64 {
 
 /// Accepts until stopped, then lets open connections finish their
 /// request in progress (up to the grace period).
+///
+/// Each connection holds a place in the process's HTTP pool (see
+/// [`crate::descriptors`]): while the pool is full, new connections wait
+/// in the kernel's backlog; one whose address holds its share is closed at
+/// once. Failed accepts (out of descriptors) pause and retry.
 pub async fn run(listener: TcpListener, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
     let active = Rc::new(Cell::new(0usize));
+    let shared = ctx.shared.clone();
+    let pool = &shared.budget.http;
+    let stats = &shared.stats;
+    let mut errors = AcceptErrors::new("accept on the HTTP listener", &stats.http_accept_errors);
     loop {
+        if pool.is_full() {
+            monoio::select! {
+                _ = stopped(&ctx) => break,
+                _ = monoio::time::sleep(Duration::from_millis(5)) => continue,
+            }
+        }
         monoio::select! {
             _ = stopped(&ctx) => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    if active.get() >= opts.http.max_connections {
-                        drop(stream);
-                        continue;
-                    }
+                    errors.succeeded();
+                    let slot = match pool.take(peer.ip()) {
+                        Ok(slot) => slot,
+                        Err(refused) => {
+                            let counter = match refused {
+                                Refused::Full => &stats.http_refused_full,
+                                Refused::PerAddress => &stats.http_refused_per_address,
+                            };
+                            counter.fetch_add(1, Ordering::Relaxed);
+                            drop(stream);
+                            continue;
+                        }
+                    };
                     active.set(active.get() + 1);
                     let (ctx, opts, active) = (ctx.clone(), opts.clone(), active.clone());
                     monoio::spawn(async move {
                         connection(stream, peer, &ctx, &opts).await;
+                        drop(slot);
                         active.set(active.get() - 1);
                     });
                 }
                 Err(e) => {
-                    // Out of descriptors: back off instead of spinning.
-                    crate::error!("accept: {e}");
-                    monoio::time::sleep(Duration::from_millis(20)).await;
+                    let pause = errors.failed(&e);
+                    monoio::time::sleep(pause).await;
                 }
             }
         }
     }
     drop(listener);
-    let deadline = std::time::Instant::now() + opts.grace;
-    while active.get() > 0 && std::time::Instant::now() < deadline {
+    let deadline = Instant::now() + opts.grace;
+    while active.get() > 0 && Instant::now() < deadline {
         monoio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -96,12 +113,17 @@ async fn send(stream: &mut TcpStream, mut resp: Response, body: Option<Body>, ti
 async fn connection(mut stream: TcpStream, peer: SocketAddr, ctx: &ThreadCtx, opts: &IoOptions) {
     let limits = &opts.http.limits;
     let _ = stream.set_nodelay(true);
+    let accepted = Instant::now();
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut start = 0usize;
     let mut resp = Response::new(Vec::with_capacity(1024));
     let mut dates = DateCache::new(unix_now());
     let mut served = 0usize;
     let mut path_buf = [0u8; proto::MAX_PATH];
+    // When the head being received began: its deadline is counted from
+    // there, not from each read (a byte every second must not keep a
+    // connection forever).
+    let mut head_started: Option<Instant> = None;
     loop {
         match proto::parse(&buf[start..], limits) {
             Parsed::Partial => {
@@ -118,24 +140,42 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ctx: &ThreadCtx, op
                     let want = (buf.capacity() * 2).min(limits.max_head + 1).max(buf.len() + 1);
                     buf.reserve_exact(want - buf.len());
                 }
-                // Headers in progress get the header timeout; an idle
-                // keep-alive connection the keep-alive one.
+                // A head in progress has what is left of the header
+                // timeout; a new connection the first-byte one; an idle
+                // keep-alive connection the keep-alive one, or the
+                // first-byte one while connections run short.
                 let had_partial = !buf.is_empty();
-                let timeout = if had_partial { limits.header_timeout } else { limits.keepalive_timeout };
+                let now = Instant::now();
+                let deadline = if had_partial {
+                    *head_started.get_or_insert(now) + limits.header_timeout
+                } else if served == 0 {
+                    accepted + limits.first_byte_timeout
+                } else if ctx.shared.budget.http.under_pressure() {
+                    now + limits.first_byte_timeout.min(limits.keepalive_timeout)
+                } else {
+                    now + limits.keepalive_timeout
+                };
                 // monoio reads into a Vec from its start: read into the
                 // spare capacity instead, after what is buffered.
                 let (len, cap) = (buf.len(), buf.capacity());
                 let spare = SliceMut::new(buf, len, cap);
-                match monoio::time::timeout(timeout, stream.read(spare)).await {
+                match monoio::time::timeout(deadline.saturating_duration_since(now), stream.read(spare)).await {
                     Ok((Ok(0), _)) | Ok((Err(_), _)) => return,
-                    Ok((Ok(_), b)) => buf = b.into_inner(),
+                    Ok((Ok(_), b)) => {
+                        buf = b.into_inner();
+                        if !had_partial {
+                            head_started = Some(Instant::now());
+                        }
+                    }
                     Err(_) => {
                         // A started request gets 408 (as nginx); an idle
-                        // keep-alive connection is just closed.
+                        // connection is just closed.
                         if had_partial {
                             let date = *dates.at(unix_now());
                             proto::REQUEST_TIMEOUT.write(&mut resp.head, &date);
-                            let _ = send(&mut stream, resp, None, limits.send_timeout).await;
+                            if send(&mut stream, resp, None, limits.send_timeout).await.is_some() {
+                                linger(stream, ctx).await;
+                            }
                         }
                         return;
                     }
@@ -144,13 +184,17 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ctx: &ThreadCtx, op
             Parsed::Error(e) => {
                 let date = *dates.at(unix_now());
                 e.write(&mut resp.head, &date);
-                let _ = send(&mut stream, resp, None, limits.send_timeout).await;
+                if send(&mut stream, resp, None, limits.send_timeout).await.is_some() {
+                    linger(stream, ctx).await;
+                }
                 return;
             }
             Parsed::Request { req, consumed } => {
                 served += 1;
+                head_started = None;
                 let date = *dates.at(unix_now());
                 let mut reply = req.reply(&date);
+                let client_keeps_alive = reply.keep_alive;
                 if served >= limits.max_requests as usize || ctx.shared.stop.load(Ordering::Relaxed) {
                     reply.keep_alive = false;
                 }
@@ -159,9 +203,44 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ctx: &ThreadCtx, op
                 start += consumed;
                 match send(&mut stream, resp, body, limits.send_timeout).await {
                     Some(r) if keep_alive => resp = r,
+                    // We close a connection the client meant to keep: it
+                    // may have sent (pipelined) more requests already.
+                    Some(_) if client_keeps_alive || start < buf.len() => return linger(stream, ctx).await,
                     _ => return,
                 }
             }
+        }
+    }
+}
+
+/// How long, and how much, a closing connection is drained for.
+const LINGER_TIME: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 1 << 20;
+
+/// Closes after the last answer without losing it: requests the client
+/// sent meanwhile (pipelined beyond `max_requests`, or after an error)
+/// are read and dropped until it closes, as nginx's `lingering_close`
+/// does. Closing with unread data would make the kernel send a reset,
+/// which can destroy answers the client has not read yet.
+async fn linger(mut stream: TcpStream, ctx: &ThreadCtx) {
+    // Short of descriptors, the connection's place matters more.
+    if ctx.shared.budget.http.under_pressure() {
+        return;
+    }
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let until = Instant::now() + LINGER_TIME;
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut drained = 0;
+    while drained < LINGER_BYTES {
+        let left = until.saturating_duration_since(Instant::now());
+        match monoio::time::timeout(left, stream.read(buf)).await {
+            Ok((Ok(n), b)) if n > 0 => {
+                drained += n;
+                buf = b;
+            }
+            _ => return,
         }
     }
 }
@@ -225,7 +304,7 @@ async fn respond(
     let raw_path = req.target.as_bytes();
     let ident = IdentRequest::Http { path: raw_path, user_agent: req.user_agent };
     let name = basename(path.as_bytes());
-    match resolve(ctx, ident, ip, path, name).await {
+    match resolve(ctx, ident, ip, path, name, Source::Proven).await.0 {
         Resolution::File(found) => {
             let meta = FileMeta {
                 len: found.body.len() as u64,

@@ -10,8 +10,9 @@
 //! ```text
 //! loop {
 //!     match parse(&buf[start..end], &limits) {
-//!         Partial => read more (header_timeout from the head's first byte →
-//!                    HttpError 408 then close; keepalive_timeout while idle → close)
+//!         Partial => read more (header_timeout from the head's first byte, in
+//!                    all → HttpError 408 then close; first_byte_timeout before
+//!                    the first request, keepalive_timeout while idle → close)
 //!         Error(e) => { e.write(&mut out, date); send; close }
 //!         Request { req, consumed } => {
 //!             let mut reply = req.reply(date);

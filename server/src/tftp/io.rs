@@ -14,28 +14,35 @@ use provd_shared::family::Request as IdentRequest;
 
 use super::proto::{self, ErrorCode, ErrorReply, Transfer, Transmit};
 use crate::body::Body;
+use crate::descriptors::{AcceptErrors, Refused, Slot};
 use crate::http::proto as http;
 use crate::pipeline::basename;
 use crate::runtime::{IoOptions, stopped};
-use crate::serve::{Resolution, ThreadCtx, resolve};
+use crate::serve::{Resolution, SecurityNotes, Source, ThreadCtx, resolve};
 
 #[derive(Debug, Clone)]
 pub struct TftpOptions {
     pub limits: proto::Limits,
-    /// Concurrent transfers per I/O thread; beyond, requests are dropped
-    /// (the phone retries).
-    pub max_transfers: usize,
+    /// Phones must put the provisioning key first in their file names, as
+    /// over HTTP (`--url-key`).
+    pub url_key: bool,
 }
 
 impl TftpOptions {
     pub fn new(max_blksize: u16, max_windowsize: u16) -> TftpOptions {
         let limits = proto::Limits { max_blksize, max_windowsize, ..Default::default() }.sanitized();
-        TftpOptions { limits, max_transfers: 20_000 }
+        TftpOptions { limits, url_key: false }
     }
 }
 
 /// Receives requests until stopped, then lets transfers finish (up to the
 /// grace period).
+///
+/// Each transfer holds a place in the process's TFTP pool, and, until its
+/// peer first answers, one among the unanswered transfers (bounded per
+/// source address and in all; see [`crate::descriptors`]): a forged
+/// request never answers, and would otherwise hold its socket until the
+/// transfer times out. Requests beyond are dropped; a real phone retries.
 pub async fn run(socket: UdpSocket, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
     let local_ip = match socket.local_addr() {
         Ok(a) => a.ip(),
@@ -45,6 +52,9 @@ pub async fn run(socket: UdpSocket, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
         }
     };
     widen_receive_buffer(&socket);
+    let shared = ctx.shared.clone();
+    let stats = &shared.stats;
+    let mut errors = AcceptErrors::new("TFTP transfer socket", &stats.tftp_socket_errors);
     let active = Rc::new(Cell::new(0usize));
     let mut buf = vec![0u8; opts.tftp.limits.max_request_len + 1];
     loop {
@@ -56,23 +66,49 @@ pub async fn run(socket: UdpSocket, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
                 let Ok((n, peer)) = res else { continue };
                 // Malformed requests get no answer: the source may be
                 // spoofed, and any answer would be a reflection.
-                let Ok(req) = proto::Request::parse(&buf[..n], opts.tftp.limits.max_request_len) else { continue };
-                if active.get() >= opts.tftp.max_transfers {
+                if proto::Request::parse(&buf[..n], opts.tftp.limits.max_request_len).is_err() {
                     continue;
                 }
+                let places = shared.budget.tftp.take(peer.ip()).and_then(|transfer| {
+                    Ok((transfer, shared.budget.tftp_unanswered.take(peer.ip())?))
+                });
+                let (transfer_place, unanswered_place) = match places {
+                    Ok(places) => places,
+                    Err(refused) => {
+                        let counter = match refused {
+                            Refused::Full if shared.budget.tftp.is_full() => &stats.tftp_dropped_full,
+                            Refused::Full => &stats.tftp_dropped_unanswered,
+                            Refused::PerAddress => &stats.tftp_dropped_per_address,
+                        };
+                        counter.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                };
+                let transfer_socket = match crate::net::transfer_socket(local_ip).and_then(UdpSocket::from_std) {
+                    Ok(s) => {
+                        errors.succeeded();
+                        s
+                    }
+                    Err(e) => {
+                        drop((transfer_place, unanswered_place));
+                        let pause = errors.failed(&e);
+                        monoio::time::sleep(pause).await;
+                        continue;
+                    }
+                };
                 active.set(active.get() + 1);
-                ctx.shared.stats.transfers_in_flight.fetch_add(1, Ordering::Relaxed);
+                stats.transfers_in_flight.fetch_add(1, Ordering::Relaxed);
                 // The request outlives this buffer: one small copy per transfer.
                 let datagram = buf[..n].to_vec();
                 let (ctx, opts, active) = (ctx.clone(), opts.clone(), active.clone());
                 monoio::spawn(async move {
                     if let Ok(req) = proto::Request::parse(&datagram, opts.tftp.limits.max_request_len) {
-                        transfer(req, peer, local_ip, &ctx, &opts).await;
+                        transfer(req, peer, transfer_socket, unanswered_place, &ctx, &opts).await;
                     }
+                    drop(transfer_place);
                     active.set(active.get() - 1);
                     ctx.shared.stats.transfers_in_flight.fetch_sub(1, Ordering::Relaxed);
                 });
-                let _ = req;
             }
         }
     }
@@ -122,18 +158,12 @@ async fn send(socket: &UdpSocket, out: Vec<u8>, peer: SocketAddr) -> Vec<u8> {
 async fn transfer(
     req: proto::Request<'_>,
     peer: SocketAddr,
-    local_ip: std::net::IpAddr,
+    socket: UdpSocket,
+    unanswered: Slot,
     ctx: &ThreadCtx,
     opts: &IoOptions,
 ) {
     let limits = &opts.tftp.limits;
-    let socket = match crate::net::transfer_socket(local_ip).and_then(UdpSocket::from_std) {
-        Ok(s) => s,
-        Err(e) => {
-            crate::error!("TFTP transfer socket: {e}");
-            return;
-        }
-    };
     let mut out = Vec::with_capacity(4 + limits.max_blksize as usize);
     let refuse = |reply: ErrorReply, mut out: Vec<u8>| {
         out.clear();
@@ -146,29 +176,64 @@ async fn transfer(
         return;
     }
     // The same path rules as HTTP: no traversal, no escape from the
-    // plugin's tree (a leading '/' is optional in TFTP).
+    // plugin's tree (a leading '/' is optional in TFTP), and with
+    // `--url-key` the provisioning key first.
+    let snapshot = ctx.current.get();
+    let key = snapshot.url_key.as_deref().filter(|_| opts.tftp.url_key).map(str::as_bytes);
+    let keys = key.as_ref().map(std::slice::from_ref);
     let mut path_buf = [0u8; http::MAX_PATH];
-    let path = match http::normalize_path(req.filename.as_bytes(), None, &mut path_buf) {
+    let path = match (opts.tftp.url_key, keys) {
+        // Required, but no key is set: nothing is served (as over HTTP).
+        (true, None) => Err(http::PathError::UrlKey),
+        _ => http::normalize_path(req.filename.as_bytes(), keys, &mut path_buf),
+    };
+    let path = match path {
         Ok(p) => std::str::from_utf8(p).unwrap_or(""),
+        Err(http::PathError::UrlKey) => {
+            let reply = ErrorReply::new(ErrorCode::FILE_NOT_FOUND, "Nowhere to route this request");
+            send(&socket, refuse(reply, out), peer).await;
+            return;
+        }
         Err(_) => "",
     };
     if path.is_empty() {
         send(&socket, refuse(ErrorReply::new(ErrorCode::ACCESS_VIOLATION, "invalid file name"), out), peer).await;
         return;
     }
-    let ident = IdentRequest::Tftp { filename: req.filename.as_bytes() };
-    let body: Body = match resolve(ctx, ident, peer.ip(), path, basename(path.as_bytes())).await {
+    let basename = basename(path.as_bytes());
+    // Families read the name as sent, less the key that is not theirs.
+    let filename = req.filename.as_bytes();
+    let filename = match key {
+        Some(key) => {
+            let unrooted = filename.strip_prefix(b"/").unwrap_or(filename);
+            unrooted.strip_prefix(key).and_then(|rest| rest.strip_prefix(b"/")).unwrap_or(path.as_bytes())
+        }
+        None => filename,
+    };
+    let ident = IdentRequest::Tftp { filename };
+    let (resolution, notes) = resolve(ctx, ident, peer.ip(), path, basename, Source::Unproven).await;
+    let stats = &ctx.shared.stats;
+    // Security lines wait for the peer's first answer; a refusal gets none.
+    let unproven = |notes: SecurityNotes| {
+        if !notes.is_empty() {
+            stats.tftp_unproven_security_events.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    let body: Body = match resolution {
         Resolution::File(found) => found.body,
         Resolution::NotFound => {
+            unproven(notes);
             send(&socket, refuse(ErrorReply::file_not_found(), out), peer).await;
             return;
         }
         Resolution::NowhereToRoute => {
+            unproven(notes);
             let reply = ErrorReply::new(ErrorCode::FILE_NOT_FOUND, "Nowhere to route this request");
             send(&socket, refuse(reply, out), peer).await;
             return;
         }
         Resolution::Unavailable => {
+            unproven(notes);
             let reply = ErrorReply::new(ErrorCode::NOT_DEFINED, "Internal processing error");
             send(&socket, refuse(reply, out), peer).await;
             return;
@@ -177,6 +242,7 @@ async fn transfer(
     let negotiated = match proto::accept(&req, body.len() as u64, limits) {
         Ok(n) => n,
         Err(reply) => {
+            unproven(notes);
             send(&socket, refuse(reply, out), peer).await;
             return;
         }
@@ -184,6 +250,9 @@ async fn transfer(
     let mut t = Transfer::new(negotiated, limits);
     let mut inbuf = vec![0u8; 2048];
     let content = body.as_slice();
+    // Until the peer answers on this transfer's port, its address is
+    // unproven: the notes and the unanswered place are kept till then.
+    let mut waiting = Some((notes, unanswered));
     loop {
         let now = Instant::now();
         while let Some(tx) = t.poll_transmit(now) {
@@ -208,7 +277,14 @@ async fn transfer(
                 let (res, b) = received;
                 inbuf = b;
                 match res {
-                    Ok((n, from)) if from == peer => t.handle(Instant::now(), &inbuf[..n]),
+                    Ok((n, from)) if from == peer => {
+                        t.handle(Instant::now(), &inbuf[..n]);
+                        // It got our packet at the address it gave: proven.
+                        if let Some((notes, place)) = waiting.take() {
+                            notes.write(&ctx.shared.seclog, peer.ip(), basename);
+                            drop(place);
+                        }
+                    }
                     // RFC 1350: a stranger on this TID gets ERROR 5, the
                     // transfer goes on.
                     Ok((_, from)) => {
@@ -227,6 +303,9 @@ async fn transfer(
             // At shutdown, a peer that never answered is not waited for.
             t.abort(ErrorReply::new(ErrorCode::NOT_DEFINED, "server shutting down"));
         }
+    }
+    if let Some((notes, _)) = waiting {
+        unproven(notes);
     }
 }
 

@@ -25,8 +25,15 @@ pub struct Limits {
     /// Most header field lines; more → 431. Clamped to [`MAX_HEADERS_CAP`].
     pub max_headers: usize,
     /// Time allowed to receive a whole request head, counted from its first
-    /// byte; on expiry answer 408 and close.
+    /// byte however it trickles in (nginx's `client_header_timeout` bounds
+    /// the whole head too); on expiry answer 408 and close.
     pub header_timeout: Duration,
+    /// Time allowed between accepting a connection and the first byte of
+    /// its first request, and, while connections run short, between two
+    /// requests of a kept-alive one; on expiry close without answering. A
+    /// phone sends its request at once: a connection that says nothing is
+    /// holding a descriptor.
+    pub first_byte_timeout: Duration,
     /// Idle time allowed between requests on a kept-alive connection; on
     /// expiry close without answering.
     pub keepalive_timeout: Duration,
@@ -46,6 +53,7 @@ impl Default for Limits {
             max_head: 32 * 1024,
             max_headers: 100,
             header_timeout: Duration::from_secs(60),
+            first_byte_timeout: Duration::from_secs(10),
             keepalive_timeout: Duration::from_secs(75),
             send_timeout: Duration::from_secs(60),
             max_requests: 1000,

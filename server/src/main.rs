@@ -240,15 +240,15 @@ fn run(args: Args) -> anyhow::Result<()> {
 
     // Bind first: a port held by someone else is the most common mistake.
     let http_listeners = match http_addr {
-        Some(a) => Some(net::tcp_listeners(a, threads)?),
+        Some(a) => Some(net::tcp_listeners(a, threads, net::BIND_PATIENCE)?),
         None => None,
     };
     let tftp_sockets = match tftp_addr {
-        Some(a) => Some(net::udp_sockets(a, threads)?),
+        Some(a) => Some(net::udp_sockets(a, threads, net::BIND_PATIENCE)?),
         None => None,
     };
     let api_listener = match api_addr {
-        Some(a) => Some(net::tcp_listeners(a, 1)?.remove(0)),
+        Some(a) => Some(net::tcp_listeners(a, 1, net::BIND_PATIENCE)?.remove(0)),
         None => None,
     };
 

@@ -3,6 +3,7 @@
 //! never shared with another process that already holds the port.
 
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -22,25 +23,46 @@ fn socket(addr: SocketAddr, ty: Type, proto: Protocol) -> std::io::Result<Socket
     Ok(s)
 }
 
+/// How long a port held by someone else is waited for before giving up.
+/// A provd-server killed a moment ago still holds its ports for a while:
+/// io_uring cancels a ring's pending accepts, and so closes the listening
+/// sockets they hold, in the kernel's own time after the process is gone
+/// (seen: a LISTEN socket after `kill -9` and `wait`, in 2 restarts of 5).
+pub const BIND_PATIENCE: Duration = Duration::from_secs(5);
+
 /// Binds `count` sockets of the same kind on `addr` (an ephemeral port is
 /// chosen once and shared). Refuses when another process holds the port,
-/// which SO_REUSEPORT would otherwise let us share silently.
-fn bind_group(addr: SocketAddr, count: usize, tcp: bool) -> Result<Vec<Socket>, BindError> {
+/// which SO_REUSEPORT would otherwise let us share silently, after waiting
+/// up to `patience` for it to let go.
+fn bind_group(addr: SocketAddr, count: usize, tcp: bool, patience: Duration) -> Result<Vec<Socket>, BindError> {
     let proto_name = if tcp { "TCP" } else { "UDP" };
     let (ty, proto) = if tcp { (Type::STREAM, Protocol::TCP) } else { (Type::DGRAM, Protocol::UDP) };
     let io = |source| BindError::Io { proto: proto_name, addr, source };
     if addr.port() != 0 {
-        // A plain bind fails if anyone, reuse-port or not, holds the port.
-        let probe = socket(addr, ty, proto).map_err(io)?;
-        if tcp {
-            probe.set_reuse_address(true).map_err(io)?;
-        }
-        match probe.bind(&addr.into()) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-                return Err(BindError::InUse { proto: proto_name, addr });
+        let until = Instant::now() + patience;
+        let mut said = false;
+        loop {
+            // A plain bind fails if anyone, reuse-port or not, holds the port.
+            let probe = socket(addr, ty, proto).map_err(io)?;
+            if tcp {
+                probe.set_reuse_address(true).map_err(io)?;
             }
-            Err(e) => return Err(io(e)),
+            match probe.bind(&addr.into()) {
+                Ok(()) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && Instant::now() < until => {
+                    if !said {
+                        crate::info!(
+                            "{proto_name} {addr} is in use; waiting for it (a provd-server that just exited?)"
+                        );
+                        said = true;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                    return Err(BindError::InUse { proto: proto_name, addr });
+                }
+                Err(e) => return Err(io(e)),
+            }
         }
     }
     let mut out = Vec::with_capacity(count);
@@ -62,12 +84,16 @@ fn bind_group(addr: SocketAddr, count: usize, tcp: bool) -> Result<Vec<Socket>, 
     Ok(out)
 }
 
-pub fn tcp_listeners(addr: SocketAddr, count: usize) -> Result<Vec<std::net::TcpListener>, BindError> {
-    Ok(bind_group(addr, count, true)?.into_iter().map(Into::into).collect())
+pub fn tcp_listeners(
+    addr: SocketAddr,
+    count: usize,
+    patience: Duration,
+) -> Result<Vec<std::net::TcpListener>, BindError> {
+    Ok(bind_group(addr, count, true, patience)?.into_iter().map(Into::into).collect())
 }
 
-pub fn udp_sockets(addr: SocketAddr, count: usize) -> Result<Vec<std::net::UdpSocket>, BindError> {
-    Ok(bind_group(addr, count, false)?.into_iter().map(Into::into).collect())
+pub fn udp_sockets(addr: SocketAddr, count: usize, patience: Duration) -> Result<Vec<std::net::UdpSocket>, BindError> {
+    Ok(bind_group(addr, count, false, patience)?.into_iter().map(Into::into).collect())
 }
 
 /// A fresh UDP socket for one TFTP transfer (its own port: a new TID).
@@ -87,17 +113,28 @@ mod tests {
     fn a_port_held_by_another_socket_is_refused() {
         let other = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let addr = other.local_addr().unwrap();
-        assert!(matches!(udp_sockets(addr, 2), Err(BindError::InUse { .. })));
+        assert!(matches!(udp_sockets(addr, 2, Duration::ZERO), Err(BindError::InUse { .. })));
         let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        assert!(matches!(tcp_listeners(other.local_addr().unwrap(), 2), Err(BindError::InUse { .. })));
+        let addr = other.local_addr().unwrap();
+        assert!(matches!(tcp_listeners(addr, 2, Duration::ZERO), Err(BindError::InUse { .. })));
+        // A port let go while waiting is taken.
+        let releases = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            drop(other);
+        });
+        assert!(tcp_listeners(addr, 2, Duration::from_secs(30)).is_ok());
+        releases.join().unwrap();
     }
 
     #[test]
     fn our_threads_share_one_ephemeral_port() {
-        let socks = tcp_listeners("127.0.0.1:0".parse().unwrap(), 3).unwrap();
+        let socks = tcp_listeners("127.0.0.1:0".parse().unwrap(), 3, Duration::ZERO).unwrap();
         let ports: Vec<u16> = socks.iter().map(|s| s.local_addr().unwrap().port()).collect();
         assert!(ports.iter().all(|p| *p == ports[0]) && ports[0] != 0);
         // While ours hold it, another process-style bind is refused.
-        assert!(matches!(tcp_listeners(socks[0].local_addr().unwrap(), 1), Err(BindError::InUse { .. })));
+        assert!(matches!(
+            tcp_listeners(socks[0].local_addr().unwrap(), 1, Duration::ZERO),
+            Err(BindError::InUse { .. })
+        ));
     }
 }

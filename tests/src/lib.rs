@@ -94,23 +94,15 @@ impl Server {
                 });
             }
         }
-        let mut child = command
-            .args([
-                "--data",
-                data.to_str().unwrap(),
-                "--http",
-                "127.0.0.1:0",
-                "--tftp",
-                "127.0.0.1:0",
-                "--threads",
-                "2",
-            ])
-            // Tests run in parallel: never the fixed default port.
-            .args(if extra.contains(&"--api") { &[][..] } else { &["--api", "127.0.0.1:0"][..] })
-            .args(extra)
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("start provd-server");
+        command.args(["--data", data.to_str().unwrap(), "--threads", "2"]);
+        // Tests run in parallel: never the fixed default ports, unless the
+        // test names its own.
+        for listener in ["--http", "--tftp", "--api"] {
+            if !extra.contains(&listener) {
+                command.args([listener, "127.0.0.1:0"]);
+            }
+        }
+        let mut child = command.args(extra).stderr(std::process::Stdio::piped()).spawn().expect("start provd-server");
         let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let (tx, rx) = std::sync::mpsc::channel();
         let stderr = child.stderr.take().unwrap();
@@ -208,6 +200,12 @@ impl Server {
     /// SIGTERM, then waits for the exit (killing after a minute).
     pub fn stop(mut self) -> std::process::ExitStatus {
         self.terminate()
+    }
+
+    /// SIGKILL, as a crash or the OOM killer would, and waits for the exit.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     fn terminate(&mut self) -> std::process::ExitStatus {

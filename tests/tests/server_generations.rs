@@ -220,3 +220,20 @@ fn a_port_held_by_another_process_is_refused() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("already in use by another process"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_killed_server_restarts_at_once_on_the_same_ports() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let first = Server::start(&data, &[]);
+    let ports = [first.http.to_string(), first.tftp.to_string(), first.api.unwrap().to_string()];
+    first.kill();
+    // Each time at once, while the kernel may still be closing the killed
+    // server's listening sockets.
+    for round in 0..5 {
+        let server = Server::start(&data, &["--http", &ports[0], "--tftp", &ports[1], "--api", &ports[2]]);
+        let out = curl(&["-o", "/dev/null", "-w", "%{http_code}", "-A", UA, &server.url("/805ec0d57d72.cfg")]);
+        assert_eq!(stdout(&out), "200", "round {round}: {}", server.log());
+        server.kill();
+    }
+}

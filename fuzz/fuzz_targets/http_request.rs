@@ -27,7 +27,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use libfuzzer_sys::fuzz_target;
-use provd_server::http::proto::{
+use provd_proto::http::{
     DateCache, FileMeta, HttpDate, Limits, MAX_PATH, Method, Parsed, Request, Selection, content_type,
     normalize_path, parse, parse_http_date, respond_file, select, split_target, write_error, write_options, Status,
 };
@@ -85,7 +85,7 @@ fn check_paths(req: &Request<'_>) {
                 });
                 assert!(ok, "keyed path {k:?} is not plain path {p:?} minus a key");
             }
-            Err(e) => assert_eq!(*e, provd_server::http::proto::PathError::TooLong, "keyed Ok but plain {e:?}"),
+            Err(e) => assert_eq!(*e, provd_proto::http::PathError::TooLong, "keyed Ok but plain {e:?}"),
         }
     }
     let mut none_buf = [0u8; MAX_PATH];

@@ -19,7 +19,7 @@
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use provd_server::tftp::proto::{
+use provd_proto::tftp::{
     DEFAULT_MAX_REQUEST_LEN, ErrorCode, Limits, MAX_BLKSIZE, MAX_OPTIONS, MIN_BLKSIZE, Packet, Request, RequestKind,
     Transfer, Transmit, accept, check_request, encode_request, printable,
 };

@@ -39,7 +39,7 @@
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use provd_server::tftp::proto::{
+use provd_proto::tftp::{
     ErrorReply, Limits, Outcome, Packet, Request, Transfer, Transmit, accept, encode_ack, encode_error,
     encode_request, ErrorCode, RequestKind,
 };

@@ -1,4 +1,4 @@
-//! HTTP/1.1: the protocol core and its I/O loop.
+//! HTTP/1.1: the protocol core (`provd-proto`) and its I/O loop.
 
 pub mod io;
-pub mod proto;
+pub use provd_proto::http as proto;

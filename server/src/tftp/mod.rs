@@ -1,4 +1,4 @@
-//! TFTP: the protocol core and its I/O loop.
+//! TFTP: the protocol core (`provd-proto`) and its I/O loop.
 
 pub mod io;
-pub mod proto;
+pub use provd_proto::tftp as proto;

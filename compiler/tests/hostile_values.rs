@@ -452,13 +452,28 @@ fn yealink_display_name_published() {
 }
 
 /// SIP line numbers become part of setting names: a config whose line key
-/// is not a number is refused, naming the key, rather than rendered.
+/// is not a number is refused, naming the key, rather than rendered. So is
+/// a time zone that is no zone name (families write the name or values
+/// derived from it).
 #[test]
-fn sip_line_keys_that_are_no_numbers_are_refused() {
+fn sip_line_keys_that_are_no_numbers_and_unknown_time_zones_are_refused() {
     let f = common::Fixture::new();
     f.config("c", json!({"sip_lines": {"1.password = X\nstatic.x": {"username": "bob"}}}));
+    f.config("tz", json!({"timezone": format!("Europe/Paris{PAYLOAD}")}));
     let renderer = f.renderer();
     for lp in renderer.plugins() {
+        let d = Device {
+            id: "tz".into(),
+            mac: Some(Mac([0x00, 0x04, 0x13, 0, 0, 2])),
+            model: lp.plugin.info.models.keys().next().cloned(),
+            plugin: Some(lp.plugin.id.clone()),
+            config: Some("tz".into()),
+            ..Default::default()
+        };
+        match renderer.render_device(&d) {
+            DeviceRender::Failed(e) => assert!(e.contains("raw config of tz: timezone: "), "{}: {e}", lp.plugin.id),
+            other => panic!("{}: {other:?}", lp.plugin.id),
+        }
         let model = lp.plugin.info.models.keys().next().unwrap().clone();
         let d = Device {
             id: "d".into(),

@@ -4,6 +4,13 @@
 //! much as rendering a small template; templates read a fraction of it. This
 //! object hands minijinja each value when a template asks for it. Maps keep
 //! their insertion order, so `.items()` and loops see what Jinja2 sees.
+//!
+//! The top-level keys a family names as markup ([`Family::markup_keys`],
+//! blocks it built in the file's own syntax) reach templates as safe
+//! strings, which the environment's formatter prints as they are; every
+//! other string is escaped for the file when printed (see templates.rs).
+//!
+//! [`Family::markup_keys`]: provd_shared::Family::markup_keys
 
 use std::fmt;
 use std::ptr::NonNull;
@@ -14,17 +21,25 @@ use minijinja::value::{Enumerator, Object, ObjectExt, ObjectRepr};
 use provd_shared::Map;
 use serde_json::Value as Json;
 
-/// The context value for `raw`.
+/// The context value for `raw`, no value marked safe.
 pub fn context(raw: Map) -> Value {
+    context_with_markup(raw, &[])
+}
+
+/// The context value for `raw`, whose top-level string values under
+/// `markup` are safe strings (ready-made file syntax).
+pub fn context_with_markup(raw: Map, markup: &'static [&'static str]) -> Value {
     let root = Arc::new(raw);
     let node = NonNull::from(&*root);
-    Value::from_object(JsonMap { node, root })
+    Value::from_object(JsonMap { node, root, markup })
 }
 
 /// A map inside the shared, immutable root.
 struct JsonMap {
     node: NonNull<Map>,
     root: Arc<Map>,
+    /// Keys of this map whose string values are markup: the root's only.
+    markup: &'static [&'static str],
 }
 
 /// A list inside the shared, immutable root.
@@ -69,7 +84,7 @@ fn convert(root: &Arc<Map>, v: &Json) -> Value {
         }
         Json::String(s) => Value::from(s.as_str()),
         Json::Array(a) => Value::from_object(JsonList { node: NonNull::from(a), root: root.clone() }),
-        Json::Object(m) => Value::from_object(JsonMap { node: NonNull::from(m), root: root.clone() }),
+        Json::Object(m) => Value::from_object(JsonMap { node: NonNull::from(m), root: root.clone(), markup: &[] }),
     }
 }
 
@@ -98,7 +113,10 @@ impl Object for JsonMap {
         let map = self.map();
         // Hashing a key costs more than comparing a dozen short ones.
         let found = if map.len() <= 12 { map.iter().find(|(k, _)| *k == key).map(|(_, v)| v) } else { map.get(key) };
-        found.map(|v| convert(&self.root, v))
+        match found? {
+            Json::String(s) if self.markup.contains(&key) => Some(Value::from_safe_string(s.clone())),
+            v => Some(convert(&self.root, v)),
+        }
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {

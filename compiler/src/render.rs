@@ -281,7 +281,8 @@ impl Renderer {
 
     fn render_prepared(&self, prepared: Prepared<'_>) -> DeviceRender {
         let plugin_id = prepared.plugin.plugin.id.as_str();
-        let ctx = crate::context::context(prepared.context);
+        let markup = prepared.plugin.plugin.family.markup_keys();
+        let ctx = crate::context::context_with_markup(prepared.context, markup);
         let mut out = Vec::with_capacity(prepared.files.len());
         for file in prepared.files {
             let bytes = match file.source {
@@ -309,7 +310,7 @@ impl Renderer {
             .common_files(&lp.plugin, self.configs.base_raw_config())
             .map_err(|e| format!("plugin {plugin_id}: {e}"))?;
         for c in commons {
-            let ctx = crate::context::context(c.context);
+            let ctx = crate::context::context_with_markup(c.context, lp.plugin.family.markup_keys());
             let s = lp.templates.render(&c.template, &ctx).map_err(|e| format!("template {e}"))?;
             out.retain(|f: &RenderedFile| f.key != route_key(plugin_id, &c.path));
             out.push(RenderedFile::new(plugin_id, &c.path, encode(&lp.plugin, s)));

@@ -2,17 +2,27 @@
 //!
 //! wazo-provd renders with a plain Jinja2 `Environment`: no autoescape,
 //! undefined values render empty, `.items()` and other Python methods work,
-//! dicts keep insertion order. minijinja matches that with pycompat, the
-//! `preserve_order` features and autoescape off (it would otherwise
-//! HTML-escape `.xml` templates).
+//! dicts keep insertion order. minijinja matches that with pycompat and the
+//! `preserve_order` features, and never HTML-escapes by file name.
+//!
+//! One departure, for safety: a plugin's environment escapes every printed
+//! value for the syntax of its family's files ([`Syntax`]), so that no
+//! raw-config value becomes a line, key, element or attribute of its own
+//! (docs/ESCAPING.md). It is minijinja's auto-escaping with a format of
+//! ours ([`AutoEscape::Custom`]) and a formatter that applies it: a safe
+//! string (`|e`, `|safe`, a macro's or block's output, a family's markup
+//! value) is printed as it is, anything else escaped. Without a syntax
+//! ([`Templates::from_dirs`]) nothing is escaped, exactly as in Jinja2.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use minijinja::{AutoEscape, Environment, Value};
+use minijinja::value::ValueKind;
+use minijinja::{AutoEscape, Environment, Error, Output, State, Value};
 use provd_shared::Plugin;
+use provd_shared::syntax::{self, Syntax};
 
 /// The work one render may do, in minijinja fuel: about one instruction, or
 /// 64 bytes of output and strings. The largest shipped template renders in
@@ -64,11 +74,20 @@ fn index_dir(root: &Path, origin: Origin, index: &mut HashMap<String, (Origin, P
 }
 
 impl Templates {
+    /// The plugin's templates, printing values escaped for its family's
+    /// files.
     pub fn for_plugin(plugin: &Plugin) -> Templates {
-        Templates::from_dirs(plugin.custom_templates_dir(), plugin.templates_dir())
+        Templates::with_syntax(plugin.custom_templates_dir(), plugin.templates_dir(), Some(plugin.family.syntax()))
     }
 
+    /// Templates printing values as they are, as Jinja2 without autoescape
+    /// does.
     pub fn from_dirs(custom_dir: PathBuf, shipped_dir: PathBuf) -> Templates {
+        Templates::with_syntax(custom_dir, shipped_dir, None)
+    }
+
+    /// Templates printing values escaped for `syntax` (as they are without).
+    pub fn with_syntax(custom_dir: PathBuf, shipped_dir: PathBuf, syntax: Option<Syntax>) -> Templates {
         let mut index = HashMap::new();
         index_dir(&custom_dir, Origin::Custom, &mut index);
         index_dir(&shipped_dir, Origin::Shipped, &mut index);
@@ -87,7 +106,11 @@ impl Templates {
         });
         env.set_auto_reload(false);
         env.set_fuel(Some(RENDER_FUEL));
-        env.set_auto_escape_callback(|_| AutoEscape::None);
+        // Every template of the plugin, whatever its name: the family's
+        // files share one syntax.
+        let auto_escape = syntax.map_or(AutoEscape::None, |s| AutoEscape::Custom(s.name().into()));
+        env.set_auto_escape_callback(move |_| auto_escape.clone());
+        env.set_formatter(format_value);
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         minijinja_contrib::add_to_environment(&mut env);
         jinja2_filters(&mut env);
@@ -174,27 +197,60 @@ impl Templates {
     }
 }
 
+/// The file syntax the current template prints in, if any.
+fn syntax_of(state: &State) -> Option<Syntax> {
+    match state.auto_escape() {
+        AutoEscape::Custom(name) => Syntax::from_name(name),
+        _ => None,
+    }
+}
+
+/// Prints a `{{ ... }}` value: safe strings as they are, anything else
+/// escaped for the file's syntax. Numbers, booleans, none and undefined
+/// print as minijinja prints them (nothing to escape there); strings are
+/// written borrowed when they need no escaping.
+fn format_value(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
+    let Some(syntax) = syntax_of(state) else {
+        // No file syntax, or an `{% autoescape %}` block of the template's own.
+        return minijinja::escape_formatter(out, state, value);
+    };
+    if value.is_safe() {
+        return out.write_str(value.as_str().unwrap_or_default()).map_err(Error::from);
+    }
+    let written = match value.kind() {
+        ValueKind::String => syntax.write_escaped(out, value.as_str().unwrap_or_default()),
+        ValueKind::Undefined | ValueKind::None | ValueKind::Bool | ValueKind::Number => {
+            std::fmt::Write::write_fmt(out, format_args!("{value}"))
+        }
+        // Lists, maps and the like print their repr, which holds their strings.
+        _ => syntax.write_escaped(out, &value.to_string()),
+    };
+    written.map_err(Error::from)
+}
+
 /// Filters whose minijinja behaviour differs from Jinja2's in ways plugin
 /// templates notice (found by the parity corpus, tests/jinja_parity.rs).
 fn jinja2_filters(env: &mut Environment<'static>) {
-    // markupsafe escapes quotes as &#34; and &#39;.
-    fn escape(value: Value) -> Value {
+    // markupsafe escapes quotes as &#34; and &#39;. In a file with a syntax,
+    // line breaks and other control characters become spaces too (markupsafe
+    // keeps them): `|e` is what templates copied from wazo-provd use, and it
+    // must not let a value out of its line in a `key: value` file either.
+    fn escape(state: &State, value: Value) -> Value {
         if value.is_safe() {
             return value;
         }
-        let s = value.to_string();
-        let mut out = String::with_capacity(s.len() + 8);
-        for c in s.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&#34;"),
-                '\'' => out.push_str("&#39;"),
-                c => out.push(c),
+        let text;
+        let s = match value.as_str() {
+            Some(s) => s,
+            None => {
+                text = value.to_string();
+                &text
             }
-        }
-        Value::from_safe_string(out)
+        };
+        Value::from_safe_string(match syntax_of(state) {
+            Some(_) => syntax::xml(s).into_owned(),
+            None => syntax::markupsafe(s),
+        })
     }
     env.add_filter("escape", escape);
     env.add_filter("e", escape);
@@ -256,14 +312,96 @@ mod tests {
     use super::*;
 
     fn setup(files: &[(&str, &str)]) -> (tempfile::TempDir, Templates) {
+        setup_with(files, None)
+    }
+
+    fn setup_with(files: &[(&str, &str)], syntax: Option<Syntax>) -> (tempfile::TempDir, Templates) {
         let dir = tempfile::tempdir().unwrap();
         for (rel, body) in files {
             let p = dir.path().join(rel);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, body).unwrap();
         }
-        let t = Templates::from_dirs(dir.path().join("var/templates"), dir.path().join("templates"));
+        let t = Templates::with_syntax(dir.path().join("var/templates"), dir.path().join("templates"), syntax);
         (dir, t)
+    }
+
+    /// Renders `template` (a custom one) with `ctx` in `syntax`.
+    fn render_in(syntax: Option<Syntax>, template: &str, ctx: &Value) -> String {
+        let (_d, t) = setup_with(&[("var/templates/t.tpl", template)], syntax);
+        t.render("t.tpl", ctx).unwrap()
+    }
+
+    const HOSTILE: &str = "Bob\naccount.1.password = X\r\n<b a=\"1\">&'c'\u{2028}\u{85}\t]]>";
+
+    #[test]
+    fn printed_values_are_escaped_for_the_files_syntax() {
+        let ctx = minijinja::context! { v => HOSTILE, n => 5, f => 2.5, t => true, nothing => () };
+        let template = "{{ v }}|{{ n }}|{{ f }}|{{ t }}|{{ nothing }}|{{ missing }}|{{ 'x' ~ v }}";
+        assert_eq!(
+            render_in(Some(Syntax::Lines), template, &ctx),
+            "Bob account.1.password = X  <b a=\"1\">&'c'   ]]>|5|2.5|True|None||xBob account.1.password = X  \
+             <b a=\"1\">&'c'   ]]>"
+        );
+        assert_eq!(
+            render_in(Some(Syntax::Xml), template, &ctx),
+            "Bob account.1.password = X  &lt;b a=&#34;1&#34;&gt;&amp;&#39;c&#39;   ]]&gt;|5|2.5|True|None||\
+             xBob account.1.password = X  &lt;b a=&#34;1&#34;&gt;&amp;&#39;c&#39;   ]]&gt;"
+        );
+        // Without a syntax, as in Jinja2: nothing is escaped.
+        assert_eq!(render_in(None, "{{ v }}", &ctx), HOSTILE);
+        // A list prints its repr, escaped as a whole.
+        let ctx = minijinja::context! { l => vec!["<a>", "b"] };
+        assert_eq!(render_in(Some(Syntax::Xml), "{{ l }}", &ctx), "[&#39;&lt;a&gt;&#39;, &#39;b&#39;]");
+    }
+
+    #[test]
+    fn escaped_and_safe_values_are_not_escaped_twice() {
+        let ctx = minijinja::context! { v => "Tom & \"Jerry\" <it's>" };
+        let xml = Some(Syntax::Xml);
+        // `|e`, as templates copied from wazo-provd write it: escaped once,
+        // as markupsafe does.
+        let once = "Tom &amp; &#34;Jerry&#34; &lt;it&#39;s&gt;";
+        assert_eq!(render_in(xml, "{{ v|e }}", &ctx), once);
+        assert_eq!(render_in(xml, "{{ v|e|e }}", &ctx), once);
+        assert_eq!(render_in(None, "{{ v|e }}", &ctx), once);
+        assert_eq!(render_in(Some(Syntax::Lines), "{{ v|e }}", &ctx), once);
+        // `|e` in a file with a syntax drops line breaks too.
+        let ctx = minijinja::context! { v => "a\nb<" };
+        assert_eq!(render_in(Some(Syntax::Lines), "{{ v|e }}", &ctx), "a b&lt;");
+        assert_eq!(render_in(None, "{{ v|e }}", &ctx), "a\nb&lt;");
+        // `|safe` and an autoescape block opt out.
+        assert_eq!(render_in(xml, "{{ v|safe }}", &ctx), "a\nb<");
+        assert_eq!(render_in(xml, "{% autoescape false %}{{ v }}{% endautoescape %}{{ v }}", &ctx), "a\nb<a b&lt;");
+        // What the template writes itself is markup: macros, blocks, set
+        // blocks, includes; the values inside are escaped once.
+        let ctx = minijinja::context! { v => "<x>" };
+        let (_d, t) = setup_with(
+            &[
+                ("templates/base.tpl", "<r>{% block b %}<b>{{ v }}</b>{% endblock %}</r>"),
+                ("templates/inc.tpl", "<i>{{ v }}</i>"),
+                (
+                    "var/templates/t.tpl",
+                    "{% extends 'base.tpl' %}{% macro m(a) %}<m>{{ a }}</m>{% endmacro %}\
+                     {% block b %}{{ super() }}{{ m(v) }}{% set s %}<s>{{ v }}</s>{% endset %}{{ s }}\
+                     {% include 'inc.tpl' %}{{ '<l>'|safe ~ v }}{% endblock %}",
+                ),
+            ],
+            xml,
+        );
+        assert_eq!(
+            t.render("t.tpl", &ctx).unwrap(),
+            "<r><b>&lt;x&gt;</b><m>&lt;x&gt;</m><s>&lt;x&gt;</s><i>&lt;x&gt;</i><l>&lt;x&gt;</r>"
+        );
+    }
+
+    #[test]
+    fn markup_values_of_the_family_print_as_they_are() {
+        let raw =
+            serde_json::json!({"XX_fkeys": "<k a=\"1\">x</k>\n<k/>", "XX_other": "<k/>", "l": {"XX_fkeys": "<k/>"}});
+        let ctx = crate::context::context_with_markup(raw.as_object().unwrap().clone(), &["XX_fkeys"]);
+        let out = render_in(Some(Syntax::Xml), "{{ XX_fkeys }}|{{ XX_other }}|{{ l.XX_fkeys }}", &ctx);
+        assert_eq!(out, "<k a=\"1\">x</k>\n<k/>|&lt;k/&gt;|&lt;k/&gt;");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod plugin;
 pub mod raw_config;
 pub mod rng;
 pub mod security;
+pub mod syntax;
 pub mod tz;
 
 /// A JSON object that keeps insertion order, as Python dicts do.

@@ -290,7 +290,11 @@ fn check(field: Field<'_>, kind: Kind, nullable: bool, v: &Value, errors: &mut V
             }
             None => err(errors, field, format!("expected a timezone name, got {}", describe(v))),
         },
-        Kind::Lines => each_entry(field, v, false, errors, |path, line, errors| {
+        // Line numbers are written into setting names (`account.1.password`,
+        // `reg.1.address=`, `<Proxy_1_>`): anything but digits there would
+        // make a name of its own. wazo-provd takes any string; wazo-confd
+        // writes numbers only.
+        Kind::Lines => each_entry(field, v, true, errors, |path, line, errors| {
             for (k, lv) in line {
                 if let Some(kind) = line_kind(k) {
                     check(path.child(k), kind, true, lv, errors);
@@ -374,6 +378,15 @@ mod tests {
             "syslog_enabled": false, "syslog_level": "info"
         }))
         .unwrap();
+    }
+
+    #[test]
+    fn sip_line_keys_are_line_numbers() {
+        v(json!({"sip_lines": {"1": {}, "2": {"username": "u"}, "10": {}}})).unwrap();
+        let e = v(json!({"sip_lines": {"1": {}, "1.password = x": {}, "2\n": {}, "": {}, " 3": {}}})).unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["sip_lines.1.password = x", "sip_lines.2\n", "sip_lines.", "sip_lines. 3"]);
+        assert!(e.0.iter().all(|f| f.message == "keys must be positive integers written as strings"), "{e}");
     }
 
     #[test]

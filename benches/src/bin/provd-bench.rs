@@ -374,7 +374,7 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
 /// Single-threaded, step by step: where one device's render time goes.
 /// Wall-clock laps: on a shared machine, compare shares, not microseconds.
 fn phases(dir: &Path, passes: usize) -> anyhow::Result<()> {
-    use provd_compiler::context::context;
+    use provd_compiler::context::context_with_markup;
     let (data, _) = DataDir::open(dir)?;
     let t = Instant::now();
     let (renderer, _) = compile::renderer(&data, &Scope::All)?;
@@ -435,7 +435,8 @@ fn phases(dir: &Path, passes: usize) -> anyhow::Result<()> {
                 continue;
             }
             let started = lap(3, &mut t);
-            let ctx = context(raw);
+            // As the renderer builds it: the family's markup values safe.
+            let ctx = context_with_markup(raw, lp.plugin.family.markup_keys());
             let mut out = Vec::new();
             for n in names {
                 out.push(lp.templates.render(n, &ctx)?);

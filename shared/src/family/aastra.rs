@@ -30,6 +30,7 @@ use crate::family::helpers;
 use crate::family::*;
 use crate::mac::Mac;
 use crate::plugin::{ModelInfo, Plugin};
+use crate::syntax;
 use crate::tz::{self, DstChange, DstDay, TimezoneInfo};
 
 pub struct Aastra;
@@ -132,6 +133,15 @@ fn text_of(v: &Value) -> Option<String> {
 impl Family for Aastra {
     fn id(&self) -> &'static str {
         "aastra"
+    }
+
+    /// Aastra/Mitel `key: value` lines.
+    fn syntax(&self) -> Syntax {
+        Syntax::Lines
+    }
+
+    fn markup_keys(&self) -> &'static [&'static str] {
+        &["XX_fkeys", "XX_parking", "XX_timezone"]
     }
 
     fn extract<'a>(&self, request: &Request<'a>) -> Option<DeviceInfo<'a>> {
@@ -299,8 +309,8 @@ fn key_name(model: &ModelInfo, number: u64) -> Option<String> {
 }
 
 /// `XX_fkeys`: the `<key> type|value|label|line` lines of the function keys
-/// that fit the model. Keys out of range, of unknown type or without a value
-/// are left out.
+/// that fit the model, their values escaped for lines. Keys out of range, of
+/// unknown type or without a value are left out.
 fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> String {
     let Some(Value::Object(funckeys)) = funckeys else {
         return String::new();
@@ -332,7 +342,8 @@ fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> String {
             if !out.is_empty() {
                 out.push('\n');
             }
-            let _ = write!(out, "{name} {field}: {text}");
+            let _ = write!(out, "{name} {field}: ");
+            Syntax::Lines.push_escaped(&mut out, text);
         }
     }
     out
@@ -472,6 +483,7 @@ fn parking(raw: &Map) -> Option<String> {
         if !out.is_empty() {
             out.push('\n');
         }
+        let (no, value) = (syntax::line_value(no), syntax::line_value(&value));
         let _ = write!(out, "sip line{no} park pickup config: {value};{value};asterisk");
     }
     Some(out)
@@ -769,6 +781,31 @@ mod tests {
         assert_eq!(
             raw["XX_parking"],
             "sip line1 park pickup config: 700;700;asterisk\nsip line2 park pickup config: 700;700;asterisk"
+        );
+    }
+
+    #[test]
+    fn function_key_values_stay_on_their_line() {
+        let p = test_plugin();
+        let mut raw = base_raw();
+        raw.insert(
+            "funckeys".into(),
+            json!({
+                "1": {"type": "blf", "value": "1002\nadmin password: x", "label": "B\r\nob\u{2028}", "line": "2\n"},
+                "2": {"type": "park", "value": "700\rsip line1 password: x"}
+            }),
+        );
+        Aastra.configure(&p, &device("6731i"), &mut raw).unwrap();
+        assert_eq!(
+            raw["XX_fkeys"],
+            "prgkey1 type: blf\nprgkey1 value: 1002 admin password: x\nprgkey1 label: B  ob \nprgkey1 line: 2 \n\
+             prgkey2 type: park\nprgkey2 value: asterisk;700 sip line1 password: x\n\
+             prgkey2 label: asterisk;700 sip line1 password: x\nprgkey2 line: 1"
+        );
+        assert_eq!(
+            raw["XX_parking"],
+            "sip line1 park pickup config: 700 sip line1 password: x;700 sip line1 password: x;asterisk\n\
+             sip line2 park pickup config: 700 sip line1 password: x;700 sip line1 password: x;asterisk"
         );
     }
 

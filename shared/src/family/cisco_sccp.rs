@@ -217,6 +217,11 @@ impl Family for CiscoSccp {
         "cisco_sccp"
     }
 
+    /// XML (`SEP<MAC>.cnf.xml`).
+    fn syntax(&self) -> Syntax {
+        Syntax::Xml
+    }
+
     fn extract<'a>(&self, request: &Request<'a>) -> Option<DeviceInfo<'a>> {
         match *request {
             // The path alone: these phones' User-Agent says nothing useful.

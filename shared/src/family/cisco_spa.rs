@@ -43,6 +43,7 @@ use crate::family::helpers;
 use crate::family::*;
 use crate::mac::Mac;
 use crate::plugin::{ModelInfo, Plugin};
+use crate::syntax;
 use crate::tz::{self, DstChange, DstDay, TimezoneInfo};
 
 pub struct CiscoSpa;
@@ -250,6 +251,15 @@ impl Family for CiscoSpa {
         "cisco_spa"
     }
 
+    /// XML flat profiles (`<mac>.xml`, `spa<model>.cfg`) and the ATA190's `.cnf.xml`.
+    fn syntax(&self) -> Syntax {
+        Syntax::Xml
+    }
+
+    fn markup_keys(&self) -> &'static [&'static str] {
+        &["XX_fkeys", "XX_timezone"]
+    }
+
     fn extract<'a>(&self, request: &Request<'a>) -> Option<DeviceInfo<'a>> {
         match *request {
             Request::Http { path, user_agent: Some(ua) } if !ua.is_empty() => extract_ua(ua, path),
@@ -386,24 +396,6 @@ fn text(v: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
-fn xml_escape(s: &str) -> Cow<'_, str> {
-    if !s.contains(['&', '<', '>', '"', '\'']) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
 /// `XX_fkeys`: the flat-profile elements of the function keys that fit the
 /// model: line keys 1..=`keys` (`Extension_n_` disabled so the key is free,
 /// `Short_Name_n_`, `Extended_Function_n_`), then the attendant console
@@ -423,7 +415,7 @@ fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> Option<String> 
     for (no, key) in sorted {
         let Some(value) = key.get("value").and_then(text) else { continue };
         let label = key.get("label").and_then(text).unwrap_or_else(|| value.clone());
-        let (value, label) = (xml_escape(&value), xml_escape(&label));
+        let (value, label) = (syntax::xml(&value), syntax::xml(&label));
         let function = match key.get("type").and_then(Value::as_str) {
             // A park key dials the parking extension, as a speed dial does.
             Some("speeddial" | "park") => format!("fnc=sd;ext={value}@$PROXY;nme={label}"),

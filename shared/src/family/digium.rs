@@ -72,6 +72,11 @@ impl Family for Digium {
         "digium"
     }
 
+    /// XML (`Digium/<mac>.cfg`, the contacts file).
+    fn syntax(&self) -> Syntax {
+        Syntax::Xml
+    }
+
     fn extract<'a>(&self, request: &Request<'a>) -> Option<DeviceInfo<'a>> {
         match *request {
             Request::Dhcp { vendor_class } => extract_dhcp(vendor_class),

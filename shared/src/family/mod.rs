@@ -8,6 +8,7 @@ use crate::Map;
 use crate::device::Device;
 use crate::mac::Mac;
 use crate::plugin::Plugin;
+pub use crate::syntax::Syntax;
 
 pub mod aastra;
 pub mod cisco_sccp;
@@ -149,6 +150,19 @@ pub trait Family: Send + Sync + 'static {
     /// How well `plugin` (of this family) supports the device described by
     /// `info`, the current request's extracted info.
     fn associate(&self, plugin: &Plugin, info: &DeviceInfo<'_>) -> Score;
+
+    /// The syntax of every file this family renders, templates and the
+    /// blocks it builds alike: every value a template prints is escaped for
+    /// it (see [`crate::syntax`]). One per family: none mixes formats.
+    fn syntax(&self) -> Syntax;
+
+    /// The top-level `XX_*` keys whose values [`configure`](Self::configure)
+    /// writes as ready-made file syntax (several lines, elements): templates
+    /// print them as they are. The family escapes, with [`Syntax`], every
+    /// raw-config or device value it puts into them.
+    fn markup_keys(&self) -> &'static [&'static str] {
+        &[]
+    }
 
     /// Completes the flattened raw config (defaults already applied) with the
     /// values this family's templates use (`XX_*`) and returns the files the

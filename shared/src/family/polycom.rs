@@ -34,6 +34,7 @@ use crate::family::helpers;
 use crate::family::*;
 use crate::mac::Mac;
 use crate::plugin::{ModelInfo, Plugin};
+use crate::syntax;
 use crate::tz::{self, DstChange, DstDay, TimezoneInfo};
 
 pub struct Polycom;
@@ -237,6 +238,15 @@ impl Family for Polycom {
         "polycom"
     }
 
+    /// XML: parameters are attributes of one element.
+    fn syntax(&self) -> Syntax {
+        Syntax::Xml
+    }
+
+    fn markup_keys(&self) -> &'static [&'static str] {
+        &["XX_fkeys", "XX_timezone"]
+    }
+
     fn extract<'a>(&self, request: &Request<'a>) -> Option<DeviceInfo<'a>> {
         match *request {
             Request::Http { path, user_agent: Some(ua) } if !ua.is_empty() => extract_http(path, ua),
@@ -329,26 +339,6 @@ impl Family for Polycom {
     }
 }
 
-/// Escapes a value for a double-quoted XML attribute.
-fn xml_attr(s: &str) -> Cow<'_, str> {
-    if !s.contains(['&', '<', '>', '"', '\n', '\r', '\t']) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            // A raw line break in an attribute would be normalised to a space.
-            '\n' | '\r' | '\t' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
 /// How many resource-list keys the model offers, modules included.
 fn key_count(model: &ModelInfo) -> u64 {
     model.get_u64("function_keys").unwrap_or(0)
@@ -383,8 +373,8 @@ fn function_keys(model: &ModelInfo, generation: Generation, funckeys: Option<&Va
         if !out.is_empty() {
             out.push('\n');
         }
-        let _ = write!(out, "attendant.resourceList.{no}.address=\"{}\"", xml_attr(&value));
-        let _ = write!(out, "\nattendant.resourceList.{no}.label=\"{}\"", xml_attr(&label));
+        let _ = write!(out, "attendant.resourceList.{no}.address=\"{}\"", syntax::xml(&value));
+        let _ = write!(out, "\nattendant.resourceList.{no}.label=\"{}\"", syntax::xml(&label));
         if automata {
             let _ = write!(out, "\nattendant.resourceList.{no}.type=\"automata\"");
         }
@@ -936,7 +926,7 @@ mod tests {
         assert_eq!(
             raw["XX_fkeys"],
             "attendant.resourceList.1.address=\"1002\"\n\
-             attendant.resourceList.1.label=\"Bob &amp; &quot;Co&quot; &lt;x&gt;\"\n\
+             attendant.resourceList.1.label=\"Bob &amp; &#34;Co&#34; &lt;x&gt;\"\n\
              attendant.resourceList.2.address=\"701\"\n\
              attendant.resourceList.2.label=\"Park\"\n\
              attendant.resourceList.2.type=\"automata\"\n\

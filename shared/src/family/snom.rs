@@ -287,27 +287,18 @@ fn present_text<'m>(map: &'m Map, key: &str) -> Option<Cow<'m, str>> {
     present(map, key).and_then(text)
 }
 
-/// XML text and attribute escaping for values built into `XX_*` markup.
-fn xml_escape(s: &str, out: &mut String) {
-    if !s.contains(['&', '<', '>', '"', '\'']) {
-        out.push_str(s);
-        return;
-    }
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-}
-
 impl Family for Snom {
     fn id(&self) -> &'static str {
         "snom"
+    }
+
+    /// XML, the `.htm` setting-file lists included.
+    fn syntax(&self) -> Syntax {
+        Syntax::Xml
+    }
+
+    fn markup_keys(&self) -> &'static [&'static str] {
+        &["XX_fkeys", "XX_timezone"]
     }
 
     /// HTTP only (Snom phones provision over HTTP). The `mac` query argument
@@ -399,6 +390,7 @@ impl Family for Snom {
             if let Some(code) =
                 raw.get("timezone").and_then(Value::as_str).and_then(|z| timezone_code(z, tone.as_deref()))
             {
+                let code = crate::syntax::xml(&code);
                 raw.insert("XX_timezone".into(), Value::from(format!("<timezone perm=\"R\">{code}</timezone>")));
             }
             add_syslog(raw);
@@ -806,14 +798,14 @@ fn function_keys(raw: &Map, orbit: bool) -> String {
             out.push('\n');
         }
         let _ = write!(out, "    <fkey idx=\"{}\" context=\"active\" short_label=\"", no - 1);
-        xml_escape(&label, &mut out);
+        Syntax::Xml.push_escaped(&mut out, &label);
         out.push_str("\" label=\"");
-        xml_escape(&label, &mut out);
+        Syntax::Xml.push_escaped(&mut out, &label);
         let _ = write!(out, "\" perm=\"R\">{kind} ");
-        xml_escape(&value, &mut out);
+        Syntax::Xml.push_escaped(&mut out, &value);
         if let Some(pickup) = pickup.as_deref().filter(|_| kind == "blf") {
             out.push('|');
-            xml_escape(pickup, &mut out);
+            Syntax::Xml.push_escaped(&mut out, pickup);
         }
         out.push_str("</fkey>");
     }
@@ -1379,7 +1371,7 @@ http-ua\tMozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 2010.12-00004-g9ba52f5
         Snom.configure(&desk10(), &device("D785"), &mut raw).unwrap();
         assert_eq!(
             raw["XX_fkeys"],
-            "    <fkey idx=\"0\" context=\"active\" short_label=\"&quot;q&apos;\" label=\"&quot;q&apos;\" perm=\"R\">speed 1&lt;/fkey&gt;&lt;x&gt;</fkey>"
+            "    <fkey idx=\"0\" context=\"active\" short_label=\"&#34;q&#39;\" label=\"&#34;q&#39;\" perm=\"R\">speed 1&lt;/fkey&gt;&lt;x&gt;</fkey>"
         );
     }
 

@@ -249,6 +249,15 @@ impl Family for Yealink {
         "yealink"
     }
 
+    /// Yealink `key = value` lines.
+    fn syntax(&self) -> Syntax {
+        Syntax::Lines
+    }
+
+    fn markup_keys(&self) -> &'static [&'static str] {
+        &["XX_fkeys", "XX_timezone"]
+    }
+
     fn extract<'a>(&self, request: &Request<'a>) -> Option<DeviceInfo<'a>> {
         match *request {
             Request::Http { user_agent: Some(ua), .. } if !ua.is_empty() => extract_ua(ua),
@@ -543,18 +552,14 @@ impl KeyLayout {
     }
 }
 
-/// One `<prefix>.<field> = <value>` line; CR/LF in values would start new
-/// settings, so they become spaces.
+/// One `<prefix>.<field> = <value>` line. The value is escaped for lines
+/// (a line break in it would start a new setting).
 fn setting(out: &mut String, prefix: &str, field: &str, value: &str) {
     out.push_str(prefix);
     out.push('.');
     out.push_str(field);
     out.push_str(" = ");
-    if value.contains(['\r', '\n']) {
-        out.extend(value.chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }));
-    } else {
-        out.push_str(value);
-    }
+    Syntax::Lines.push_escaped(out, value);
     out.push('\n');
 }
 

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod log;
 pub mod net;
 pub mod pipeline;
+pub mod reconcile;
 pub mod runtime;
 pub mod seclog;
 pub mod serve;

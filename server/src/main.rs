@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Parser;
-use provd_compiler::compile::{self, Options, Scope};
 use provd_server::limits::Rate;
 use provd_server::pipeline::Policy;
 use provd_server::runtime::{self, Driver, IoOptions, ThreadSockets};
@@ -234,23 +233,10 @@ fn run(args: Args) -> anyhow::Result<()> {
         store.set_base_raw_config(&mut w, &base)?;
         w.commit()?;
     }
-    // A fresh store (or new plugins, or a new URL) gets its first full
-    // compile; otherwise the files published before are served as they are.
-    let generation = {
-        let r = store.read_txn()?;
-        store.generation(&r)?
-    };
-    if generation == 0 || !boot.plugins_installed.is_empty() || args.advertised_url.is_some() {
-        let (renderer, warnings) = compile::renderer(&data, &Scope::All)?;
-        for w in warnings {
-            provd_server::warn!("{w}");
-        }
-        let report = compile::compile(&data, &renderer, &Options { keep_going: true, ..Default::default() })?;
-        for f in &report.failures {
-            provd_server::error!("{f}");
-        }
-        provd_server::info!("{}", report.summary());
-    }
+    // What the store holds and phones are not served yet (a compile a
+    // killed server did not finish, new plugins, a new URL, a fresh store)
+    // is published before they are served: see server/src/reconcile.rs.
+    provd_server::reconcile::at_startup(&data)?;
 
     let (plugins, broken) = provd_shared::plugin::scan(&data.plugins_dir())?;
     for b in broken {

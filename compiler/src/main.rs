@@ -157,6 +157,9 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     for f in &report.failures {
         eprintln!("error: {f}");
     }

@@ -22,6 +22,9 @@ pub fn at_startup(data: &DataDir) -> anyhow::Result<Report> {
         crate::warn!("{w}");
     }
     let report = compile::compile(data, &renderer, &Options { keep_going: true, ..Default::default() })?;
+    for w in &report.warnings {
+        crate::warn!("{w}");
+    }
     for f in &report.failures {
         crate::error!("{f}");
     }

@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod reconcile;
 pub mod runtime;
 pub mod seclog;
+pub mod secrets;
 pub mod serve;
 pub mod snapshot;
 pub mod sync;

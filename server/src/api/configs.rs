@@ -105,9 +105,19 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
     let mut doc = req.body_object("config")?;
     doc.insert("id".into(), Value::from(id));
     // wazo-provd answers 500 for a document it cannot store.
-    let config = parse_config(doc).map_err(|e| Resp::text(500, e))?;
+    let mut config = parse_config(doc).map_err(|e| Resp::text(500, e))?;
     api.write(|store, w| {
         let old = store.config(w, id).map_err(internal)?.ok_or_else(|| no_config(id))?;
+        // A config that is not deletable (base, defaultconfigdevice,
+        // autoprov) stays so: a PUT that omits the field keeps it (wazo-confd
+        // sends whole documents, with or without it); one asking for
+        // deletable: true is refused.
+        if !old.is_deletable() {
+            if config.deletable == Some(true) {
+                return Err(Resp::text(400, format!("field deletable: config {id:?} is not deletable, and stays so")));
+            }
+            config.deletable = Some(false);
+        }
         if old == config {
             return Ok(());
         }

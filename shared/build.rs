@@ -8,7 +8,13 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
     for p in entries {
-        if p.is_dir() {
+        // Bundled plugins are installed file by file: a link would be
+        // installed as a copy, and one to a directory could make this walk
+        // (and a plugin's template index) loop.
+        let meta = std::fs::symlink_metadata(&p).unwrap();
+        if meta.file_type().is_symlink() {
+            panic!("{} is a symlink: bundled plugins hold plain files only", p.display());
+        } else if meta.is_dir() {
             walk(&p, out);
         } else {
             out.push(p);

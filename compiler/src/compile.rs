@@ -115,6 +115,9 @@ pub struct Report {
     pub changes: Vec<Change>,
     pub blobs_written: u64,
     pub failures: Vec<Failure>,
+    /// What the compile skipped without failing: paths of a plugin's static
+    /// tree not served (see [`crate::tree`]), each with why.
+    pub warnings: Vec<String>,
     pub elapsed: Duration,
     /// Where the time went: reading the devices, rendering and writing
     /// (overlapped), committing.
@@ -167,7 +170,8 @@ pub enum CompileError {
 }
 
 /// Loads plugins and configs: what rendering needs. Plugins that fail to
-/// load are reported, not fatal (their devices stay unconfigured). Configs
+/// load are reported, not fatal (their devices stay unconfigured), and so
+/// are template paths the index skipped (see [`crate::tree`]). Configs
 /// are loaded for the whole store, except for a device or MAC scope, which
 /// loads only the inheritance chains it needs (a one-device reconfigure
 /// must not read a hundred thousand configs).
@@ -213,12 +217,22 @@ pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>)
             // the map on every core (the copies are most of this step).
             let docs = store.config_documents(&r)?.collect::<Result<Vec<_>, _>>()?;
             let docs = docs.into_par_iter().map(|(id, bytes)| (id.to_owned(), bytes.to_vec())).collect::<Vec<_>>();
-            let warnings = broken.iter().map(ToString::to_string).collect();
-            return Ok((Renderer::new(plugins, ConfigTree::from_documents(base, docs)), warnings));
+            return Ok(with_warnings(Renderer::new(plugins, ConfigTree::from_documents(base, docs)), &broken));
         }
     };
-    let warnings = broken.iter().map(ToString::to_string).collect();
-    Ok((Renderer::new(plugins, ConfigTree::new(base, configs)), warnings))
+    Ok(with_warnings(Renderer::new(plugins, ConfigTree::new(base, configs)), &broken))
+}
+
+/// The renderer and its warnings: plugins that failed to load, then the
+/// template paths each plugin's index skipped, by plugin id.
+fn with_warnings(renderer: Renderer, broken: &[plugin::PluginError]) -> (Renderer, Vec<String>) {
+    let mut warnings: Vec<String> = broken.iter().map(ToString::to_string).collect();
+    let mut loaded: Vec<_> = renderer.plugins().collect();
+    loaded.sort_by(|a, b| a.plugin.id.cmp(&b.plugin.id));
+    for lp in loaded {
+        warnings.extend(lp.templates.skipped().iter().map(|s| format!("plugin {}: {s}", lp.plugin.id)));
+    }
+    (renderer, warnings)
 }
 
 /// A device's recorded input fingerprint, if any.
@@ -584,8 +598,9 @@ fn write_generation(
 
     // Plugin files next: a device file at the same path takes precedence.
     for id in plugin_ids {
-        match renderer.plugin_files(id) {
-            Ok(files) => {
+        match renderer.plugin_files_reporting(id) {
+            Ok((files, skipped)) => {
+                out.report.warnings.extend(skipped.into_iter().map(|s| format!("plugin {id}: {s}")));
                 out.report.files_rendered += files.len();
                 out.apply_files(&Owner::plugin(id), &files, &mut Vec::new())?;
             }

@@ -7,3 +7,4 @@ pub mod context;
 pub mod import;
 pub mod render;
 pub mod templates;
+pub mod tree;

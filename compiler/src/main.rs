@@ -63,6 +63,8 @@ struct Args {
     #[arg(long, value_name = "MAC|ID", conflicts_with_all = ["export", "dry_run"])]
     show: Option<String>,
     /// Write every served file of the current generation under DIR/<plugin>/..., then exit.
+    /// The files hold SIP passwords: they are written mode 0600, and the
+    /// directories created for them mode 0700.
     #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]
     export: Option<PathBuf>,
     /// List every device left unconfigured, and why.
@@ -157,6 +159,9 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     for f in &report.failures {
         eprintln!("error: {f}");
     }
@@ -241,10 +246,25 @@ fn export(data: &DataDir, dir: &Path) -> anyhow::Result<ExitCode> {
             continue;
         };
         let path = dir.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap())?;
-        std::fs::write(&path, store.content(&r, &route)?)?;
+        private_dirs(path.parent().unwrap())?;
+        write_private(&path, store.content(&r, &route)?)?;
         count += 1;
     }
     println!("exported {count} files of generation {generation} to {}", dir.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Creates `dir` and its missing parents, each mode 0700 (directories that
+/// exist are left as they are).
+fn private_dirs(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+}
+
+/// Writes `bytes` to `path`, mode 0600 (also when it existed with another).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    f.write_all(bytes)
 }

@@ -300,10 +300,15 @@ impl Renderer {
     /// A plugin's shared files: its static `var/tftpboot` tree and the
     /// common files its family renders from the base raw config.
     pub fn plugin_files(&self, plugin_id: &str) -> Result<Vec<RenderedFile>, String> {
+        self.plugin_files_reporting(plugin_id).map(|(files, _)| files)
+    }
+
+    /// [`plugin_files`](Self::plugin_files), and the paths of the static
+    /// tree that were skipped (see [`crate::tree`]), each with why.
+    pub fn plugin_files_reporting(&self, plugin_id: &str) -> Result<(Vec<RenderedFile>, Vec<String>), String> {
         let lp = self.plugins.get(plugin_id).ok_or_else(|| format!("plugin {plugin_id} is not installed"))?;
-        let mut out = Vec::new();
-        let root = lp.plugin.tftpboot_dir();
-        static_files(&root, &root, plugin_id, &mut out).map_err(|e| format!("plugin {plugin_id}: {e}"))?;
+        let (mut out, skipped) =
+            static_files(&lp.plugin.tftpboot_dir(), plugin_id).map_err(|e| format!("plugin {plugin_id}: {e}"))?;
         let commons = lp
             .plugin
             .family
@@ -315,7 +320,7 @@ impl Renderer {
             out.retain(|f: &RenderedFile| f.key != route_key(plugin_id, &c.path));
             out.push(RenderedFile::new(plugin_id, &c.path, encode(&lp.plugin, s)));
         }
-        Ok(out)
+        Ok((out, skipped))
     }
 }
 
@@ -398,22 +403,19 @@ fn encode(plugin: &Plugin, text: String) -> Vec<u8> {
     }
 }
 
-fn static_files(root: &Path, dir: &Path, plugin: &str, out: &mut Vec<RenderedFile>) -> std::io::Result<()> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(std::io::Error::new(e.kind(), format!("{}: {e}", dir.display()))),
-    };
-    let mut paths: Vec<_> = entries.collect::<Result<Vec<_>, _>>()?.into_iter().map(|e| e.path()).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            static_files(root, &path, plugin, out)?;
-        } else if let Some(rel) = path.strip_prefix(root).ok().and_then(|p| p.to_str()) {
-            let bytes =
-                std::fs::read(&path).map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-            out.push(RenderedFile::new(plugin, &rel.replace('\\', "/"), bytes));
-        }
+/// The files of a plugin's static tree, walked without following links to
+/// directories or out of it (see [`crate::tree`]), and what was skipped.
+fn static_files(root: &Path, plugin: &str) -> std::io::Result<(Vec<RenderedFile>, Vec<String>)> {
+    let tree = crate::tree::walk(root);
+    if let Some(e) = tree.unreadable.first() {
+        // Not taken for an empty tree: that would stop serving its files.
+        return Err(std::io::Error::other(format!("cannot read {e}")));
     }
-    Ok(())
+    let mut out = Vec::with_capacity(tree.files.len());
+    for (rel, path) in tree.files {
+        let bytes =
+            std::fs::read(&path).map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        out.push(RenderedFile::new(plugin, &rel, bytes));
+    }
+    Ok((out, tree.skipped))
 }

@@ -55,22 +55,22 @@ pub struct Templates {
     last_len: HashMap<String, AtomicUsize>,
     custom_dir: PathBuf,
     shipped_dir: PathBuf,
+    /// See [`Templates::skipped`].
+    skipped: Vec<String>,
 }
 
-fn index_dir(root: &Path, origin: Origin, index: &mut HashMap<String, (Origin, PathBuf)>) {
-    fn walk(root: &Path, dir: &Path, origin: Origin, index: &mut HashMap<String, (Origin, PathBuf)>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(root, &path, origin, index);
-            } else if let Some(name) = path.strip_prefix(root).ok().and_then(|p| p.to_str()) {
-                // Custom templates are indexed first and win.
-                index.entry(name.replace('\\', "/")).or_insert((origin, path.clone()));
-            }
-        }
+/// Adds the files of `root` (walked by [`crate::tree::walk`]: no link to a
+/// directory or out of the tree is followed) to `index`; returns what was
+/// skipped.
+fn index_dir(root: &Path, origin: Origin, index: &mut HashMap<String, (Origin, PathBuf)>) -> Vec<String> {
+    let tree = crate::tree::walk(root);
+    for (name, path) in tree.files {
+        // Custom templates are indexed first and win.
+        index.entry(name).or_insert((origin, path));
     }
-    walk(root, root, origin, index);
+    let mut skipped = tree.skipped;
+    skipped.extend(tree.unreadable.into_iter().map(|e| format!("cannot read {e}: skipped")));
+    skipped
 }
 
 impl Templates {
@@ -89,8 +89,8 @@ impl Templates {
     /// Templates printing values escaped for `syntax` (as they are without).
     pub fn with_syntax(custom_dir: PathBuf, shipped_dir: PathBuf, syntax: Option<Syntax>) -> Templates {
         let mut index = HashMap::new();
-        index_dir(&custom_dir, Origin::Custom, &mut index);
-        index_dir(&shipped_dir, Origin::Shipped, &mut index);
+        let mut skipped = index_dir(&custom_dir, Origin::Custom, &mut index);
+        skipped.extend(index_dir(&shipped_dir, Origin::Shipped, &mut index));
         let last_len = index.keys().map(|k| (k.clone(), AtomicUsize::new(0))).collect();
         let index = Arc::new(index);
         let mut env = Environment::new();
@@ -114,7 +114,13 @@ impl Templates {
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         minijinja_contrib::add_to_environment(&mut env);
         jinja2_filters(&mut env);
-        Templates { env, index, last_len, custom_dir, shipped_dir }
+        Templates { env, index, last_len, custom_dir, shipped_dir, skipped }
+    }
+
+    /// The paths the template index skipped (links to directories or out
+    /// of the tree, too deep, not regular files), each with why.
+    pub fn skipped(&self) -> &[String] {
+        &self.skipped
     }
 
     /// A digest of every template (name, origin, contents): a template

@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Parser;
-use provd_compiler::compile::{self, Options, Scope};
 use provd_server::descriptors::{Budget, BudgetOptions, raise_fd_limit};
 use provd_server::limits::Rate;
 use provd_server::pipeline::Policy;
@@ -82,9 +81,14 @@ struct Args {
     /// Asterisk manager address (AMI backend).
     #[arg(long, default_value = "127.0.0.1:5038", value_name = "ADDR:PORT")]
     sync_ami: String,
-    /// Asterisk manager user and secret (AMI backend), as USER:SECRET.
+    /// Asterisk manager user and secret (AMI backend), as USER:SECRET
+    /// (visible to every user in `ps`: prefer --sync-ami-login-file).
     #[arg(long, value_name = "USER:SECRET")]
     sync_ami_login: Option<String>,
+    /// A file whose first line is the Asterisk manager's USER:SECRET
+    /// (AMI backend); refused if other users may read it (chmod 600).
+    #[arg(long, value_name = "PATH", conflicts_with = "sync_ami_login")]
+    sync_ami_login_file: Option<PathBuf>,
     /// I/O driver; the one chosen is logged at start.
     #[arg(long, value_enum, default_value_t = Driver::Auto)]
     driver: Driver,
@@ -176,7 +180,7 @@ fn api_auth(args: &Args, data: &DataDir, addr: SocketAddr) -> anyhow::Result<api
     }
     let mut tokens = args.api_token.clone();
     let read = |path: &std::path::Path| -> anyhow::Result<Vec<String>> {
-        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("token file {}: {e}", path.display()))?;
+        let text = provd_server::secrets::read_private(path, "token file")?;
         Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect())
     };
     if let Some(path) = &args.api_token_file {
@@ -270,23 +274,10 @@ fn run(args: Args) -> anyhow::Result<()> {
         store.set_base_raw_config(&mut w, &base)?;
         w.commit()?;
     }
-    // A fresh store (or new plugins, or a new URL) gets its first full
-    // compile; otherwise the files published before are served as they are.
-    let generation = {
-        let r = store.read_txn()?;
-        store.generation(&r)?
-    };
-    if generation == 0 || !boot.plugins_installed.is_empty() || args.advertised_url.is_some() {
-        let (renderer, warnings) = compile::renderer(&data, &Scope::All)?;
-        for w in warnings {
-            provd_server::warn!("{w}");
-        }
-        let report = compile::compile(&data, &renderer, &Options { keep_going: true, ..Default::default() })?;
-        for f in &report.failures {
-            provd_server::error!("{f}");
-        }
-        provd_server::info!("{}", report.summary());
-    }
+    // What the store holds and phones are not served yet (a compile a
+    // killed server did not finish, new plugins, a new URL, a fresh store)
+    // is published before they are served: see server/src/reconcile.rs.
+    provd_server::reconcile::at_startup(&data)?;
 
     let (plugins, broken) = provd_shared::plugin::scan(&data.plugins_dir())?;
     for b in broken {
@@ -380,12 +371,21 @@ fn run(args: Args) -> anyhow::Result<()> {
         let addr = listener.local_addr()?;
         let auth = api_auth(&args, &data, addr)?;
         let tenant = default_tenant(&shared.store)?;
+        let ami_login = match &args.sync_ami_login_file {
+            Some(path) => Some(provd_server::secrets::ami_login(path)?),
+            None => args.sync_ami_login.clone(),
+        };
+        if args.sync_ami_login.is_some() {
+            provd_server::warn!(
+                "--sync-ami-login shows the AMI secret to every user (ps): prefer --sync-ami-login-file"
+            );
+        }
         let sync = api::sync::SyncConfig::from_args(
             &args.sync,
             args.sync_sip_port,
             Duration::from_secs_f64(args.sync_timeout),
             &args.sync_ami,
-            args.sync_ami_login.as_deref(),
+            ami_login.as_deref(),
         )?;
         let api = Arc::new(api::Api::new(data.clone(), shared.clone(), auth, tenant, sync));
         let options = api::listener::ListenerOptions {

@@ -64,6 +64,74 @@ impl Stamps {
     }
 }
 
+/// Appends batches of whole lines to the log file. A batch that cannot be
+/// written whole counts its lines not written as dropped; the failure is
+/// logged once per run of failures, not once per batch (a full disk would
+/// otherwise fill the server's own log as fast as phones ask), and the
+/// return to normal is logged with what was lost.
+struct Appender<W> {
+    file: W,
+    path: PathBuf,
+    dropped: Arc<AtomicU64>,
+    /// Lines lost since writing began to fail, while it fails.
+    failing: Option<u64>,
+    /// The last write stopped inside a line: the next starts a new one.
+    partial: bool,
+}
+
+impl<W: Write> Appender<W> {
+    fn new(file: W, path: PathBuf, dropped: Arc<AtomicU64>) -> Self {
+        Appender { file, path, dropped, failing: None, partial: false }
+    }
+
+    fn append(&mut self, lines: &[u8]) {
+        // A line a failure cut is ended first, so that fail2ban never reads
+        // it glued to the next one.
+        if self.partial && self.write_counting(b"\n").1.is_none() {
+            self.partial = false;
+        }
+        let (written, error) = if self.partial {
+            (0, Some(std::io::Error::other("cannot end a line cut by an earlier failure")))
+        } else {
+            self.write_counting(lines)
+        };
+        let Some(e) = error else {
+            if let Some(lost) = self.failing.take() {
+                crate::warn!("security log {}: writable again; {lost} lines were lost", self.path.display());
+            }
+            return;
+        };
+        let lost = lines[written..].iter().filter(|b| **b == b'\n').count() as u64;
+        self.dropped.fetch_add(lost, Ordering::Relaxed);
+        self.partial |= written > 0 && lines[written - 1] != b'\n';
+        match &mut self.failing {
+            Some(total) => *total += lost,
+            None => {
+                crate::error!(
+                    "security log {}: {e}; lines are lost (provd_security_log_dropped_total) until it is writable again",
+                    self.path.display()
+                );
+                self.failing = Some(lost);
+            }
+        }
+    }
+
+    /// Writes `buf` as far as it goes: the bytes written, and the error
+    /// that stopped it short.
+    fn write_counting(&mut self, buf: &[u8]) -> (usize, Option<std::io::Error>) {
+        let mut n = 0;
+        while n < buf.len() {
+            match self.file.write(&buf[n..]) {
+                Ok(0) => return (n, Some(std::io::ErrorKind::WriteZero.into())),
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return (n, Some(e)),
+            }
+        }
+        (n, None)
+    }
+}
+
 /// A cheap handle to the log thread.
 #[derive(Clone)]
 pub struct SecurityLog {
@@ -77,18 +145,17 @@ impl SecurityLog {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
         let (tx, rx) = mpsc::sync_channel::<Record>(4096);
-        let path: PathBuf = path.to_owned();
+        let dropped = Arc::new(AtomicU64::new(0));
+        let mut out = Appender::new(file, path.to_owned(), dropped.clone());
         std::thread::Builder::new().name("provd-seclog".into()).spawn(move || {
             let mut lines = Vec::with_capacity(64 * 1024);
             let mut stamps = Stamps::default();
             let mut write = |lines: &mut Vec<u8>| {
                 // fail2ban reads the file as it grows: only whole lines
                 // are written, many at once.
-                if let Err(e) = file.write_all(lines) {
-                    eprintln!("provd-server: security log {}: {e}", path.display());
-                }
+                out.append(lines);
                 lines.clear();
             };
             while let Ok(first) = rx.recv() {
@@ -118,7 +185,7 @@ impl SecurityLog {
                 }
             }
         })?;
-        Ok(SecurityLog { tx, dropped: Arc::new(AtomicU64::new(0)) })
+        Ok(SecurityLog { tx, dropped })
     }
 
     fn send(&self, created: bool, ip: IpAddr, name: &[u8]) {
@@ -141,7 +208,8 @@ impl SecurityLog {
         self.send(true, ip, device_id.as_bytes());
     }
 
-    /// Lines lost because the log thread fell behind.
+    /// Lines lost: the log thread fell behind, or writing them failed (a
+    /// full disk).
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
@@ -179,6 +247,48 @@ mod tests {
             provd_shared::security::write_line(&local, &event, &mut want);
             assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap(), "at {ms} ms");
         }
+    }
+
+    /// A file that takes `room` more bytes, then fails as a full disk does.
+    struct Full {
+        room: usize,
+        got: Vec<u8>,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::Error::from_raw_os_error(28));
+            }
+            let n = buf.len().min(self.room).min(7);
+            self.room -= n;
+            self.got.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Lines a failing write did not finish are counted, the one it cut is
+    /// ended before the next batch, and nothing is counted once it works.
+    #[test]
+    fn lines_lost_to_a_full_disk_are_counted() {
+        let dropped = Arc::new(AtomicU64::new(0));
+        let mut out = Appender::new(Full { room: 30, got: Vec::new() }, "f2b.log".into(), dropped.clone());
+        out.append(b"line one\nline two\n");
+        assert_eq!(dropped.load(Ordering::Relaxed), 0);
+        // 12 bytes of room: "line three\nl" fit, the rest is lost.
+        out.append(b"line three\nline four\nline five\n");
+        assert_eq!(dropped.load(Ordering::Relaxed), 2);
+        out.append(b"line six\n");
+        assert_eq!(dropped.load(Ordering::Relaxed), 3);
+        assert_eq!(out.failing, Some(3));
+        out.file.room = 100;
+        out.append(b"line seven\n");
+        assert_eq!(dropped.load(Ordering::Relaxed), 3);
+        assert_eq!(out.failing, None);
+        assert_eq!(String::from_utf8_lossy(&out.file.got), "line one\nline two\nline three\nl\nline seven\n");
     }
 
     /// Every line reaches the file, whole, bursts included.

@@ -105,19 +105,32 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
     let mut doc = req.body_object("config")?;
     doc.insert("id".into(), Value::from(id));
     // wazo-provd answers 500 for a document it cannot store.
-    let config = parse_config(doc).map_err(|e| Resp::text(500, e))?;
-    let changed = api.write(|store, w| {
+    let mut config = parse_config(doc).map_err(|e| Resp::text(500, e))?;
+    api.write(|store, w| {
         let old = store.config(w, id).map_err(internal)?.ok_or_else(|| no_config(id))?;
+        // A config that is not deletable (base, defaultconfigdevice,
+        // autoprov) stays so: a PUT that omits the field keeps it (wazo-confd
+        // sends whole documents, with or without it); one asking for
+        // deletable: true is refused.
+        if !old.is_deletable() {
+            if config.deletable == Some(true) {
+                return Err(Resp::text(400, format!("field deletable: config {id:?} is not deletable, and stays so")));
+            }
+            config.deletable = Some(false);
+        }
         if old == config {
-            return Ok(false);
+            return Ok(());
         }
         check_no_cycle(store, w, &config).map_err(|e| Resp::text(500, e))?;
-        store.put_config(w, &config).map_err(internal)?;
-        Ok(true)
+        store.put_config(w, &config).map_err(internal)
     })?;
-    if changed {
-        api.compile(Scope::Config(id.to_owned()))?;
-    }
+    // Compiled even when the document is unchanged: the write that changed
+    // it may have committed without its compile (a killed server, a failed
+    // compile), and a client repeats a PUT to get it done. The compile
+    // renders only the devices whose inputs differ from what they are
+    // served (render records), so an unchanged config with nothing pending
+    // costs a hash per device.
+    api.compile(Scope::Config(id.to_owned()))?;
     Ok(Resp::empty(204))
 }
 

@@ -179,9 +179,10 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
         drop_unused_transient(store, w, old.config.as_deref(), device.config.as_deref())?;
         Ok(Some(old))
     })?;
-    if let Some(old) = old
-        && old.needs_reconfiguration(&device)
-    {
+    // An unchanged document compiles too: the write that changed it may
+    // have committed without its compile (a killed server, a failed
+    // compile), and a client repeats a PUT to get it done.
+    if old.is_none_or(|old| old.needs_reconfiguration(&device)) {
         api.compile(Scope::Device(id.to_owned()))?;
     }
     Ok(Resp::empty(204))

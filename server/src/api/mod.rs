@@ -66,10 +66,14 @@ impl Publisher {
     pub fn compile(&self, scope: Scope) -> Result<Report, String> {
         let _one_at_a_time = self.lock();
         let started = Instant::now();
-        let (renderer, _) = compile::renderer(&self.data, &scope).map_err(|e| e.to_string())?;
+        let (renderer, warnings) = compile::renderer(&self.data, &scope).map_err(|e| e.to_string())?;
         let report =
             compile::compile(&self.data, &renderer, &Options { scope, keep_going: true, ..Default::default() })
                 .map_err(|e| e.to_string())?;
+        // Plugins that do not load, template and static paths skipped.
+        for w in warnings.iter().chain(&report.warnings) {
+            crate::warn!("compile: {w}");
+        }
         if let Some(g) = report.generation {
             self.shared.hint.raise(g);
         }

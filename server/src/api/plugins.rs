@@ -436,6 +436,7 @@ fn install_job(
     if !new.join("plugin-info").is_file() {
         return Err(format!("{name} has no {id}/plugin-info: not a plugin of id {id}"));
     }
+    repo::check_plugin_links(&new, &name)?;
     Plugin::load(&new).map_err(|e| format!("{name}: {e}"))?;
 
     let target = plugins_dir.join(id);

@@ -304,6 +304,75 @@ pub fn real_dirs(root: &Path, rel: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The trees of a plugin that are walked to find templates and static
+/// files (`compiler/src/tree.rs`): a link in one must stay in it.
+const PLUGIN_TREES: [&str; 3] = ["templates", "var/templates", "var/tftpboot"];
+
+/// Checks the links of a plugin extracted at `plugin_dir` (from the
+/// tarball `name`) before it is installed: no link may lead to a directory
+/// (two links to `.` make a tree walk that never ends) or fail to resolve,
+/// and a link inside `templates/`, `var/templates/` or `var/tftpboot/` must
+/// point inside that same tree. Errors name the member as the tarball
+/// does, `<id>/<path>`.
+pub fn check_plugin_links(plugin_dir: &Path, name: &str) -> Result<(), String> {
+    let id = plugin_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut todo = vec![PathBuf::new()];
+    while let Some(rel) = todo.pop() {
+        let dir = plugin_dir.join(&rel);
+        let entries = fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+            let rel = rel.join(entry.file_name());
+            let kind = entry.file_type().map_err(|e| format!("{}: {e}", entry.path().display()))?;
+            if kind.is_dir() {
+                todo.push(rel);
+            } else if kind.is_symlink() {
+                let member = format!("{id}/{}", rel.display());
+                link_ok(plugin_dir, &rel).map_err(|why| format!("{name}: member {member:?} {why}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Why the link at `plugin_dir/rel` may not be installed, if it may not.
+fn link_ok(plugin_dir: &Path, rel: &Path) -> Result<(), String> {
+    let path = plugin_dir.join(rel);
+    let target = fs::read_link(&path).map_err(|e| format!("is an unreadable symlink: {e}"))?;
+    match fs::metadata(&path) {
+        Err(e) => return Err(format!("is a symlink to {} that does not resolve ({e})", target.display())),
+        Ok(m) if m.is_dir() => {
+            return Err(format!(
+                "is a symlink to a directory ({}): links to directories are refused",
+                target.display()
+            ));
+        }
+        Ok(_) => {}
+    }
+    // The target as a path in the plugin: `symlink_ok` let only leading
+    // '..' through, so it resolves by names alone.
+    let mut resolved: Vec<Component<'_>> = rel.parent().map(|p| p.components().collect()).unwrap_or_default();
+    for c in target.components() {
+        match c {
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            Component::Normal(_) => resolved.push(c),
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(format!("is a symlink to the absolute path {}", target.display()));
+            }
+        }
+    }
+    let resolved: PathBuf = resolved.iter().collect();
+    for tree in PLUGIN_TREES {
+        if rel.starts_with(tree) && !resolved.starts_with(tree) {
+            return Err(format!("is a symlink to {}, outside {tree}/", target.display()));
+        }
+    }
+    Ok(())
+}
+
 /// Opens a tarball, plain or compressed with gzip or bzip2 (told by its
 /// first bytes).
 fn open_tar(path: &Path) -> Result<tar::Archive<Box<dyn Read>>, String> {
@@ -616,5 +685,54 @@ mod tests {
         tarball(&big, &[("pg/big", Regular, &[0u8; 4096], None)]);
         let err = extract_tar(&big, &dir.path().join("big"), Some("pg"), 1000).unwrap_err();
         assert!(err.contains("more than 1000 bytes"), "{err}");
+    }
+
+    #[test]
+    fn plugin_links_lead_to_files_of_their_own_tree() {
+        use tar::EntryType::{Regular, Symlink};
+        let dir = tempfile::tempdir().unwrap();
+        let base: &[Member<'_>] = &[
+            ("pg/plugin-info", Regular, b"{}", None),
+            ("pg/templates/base.tpl", Regular, b"x", None),
+            ("pg/var/tftpboot/fw/a.bin", Regular, b"A", None),
+        ];
+        let check = |extra: &[Member<'_>], n: usize| {
+            let archive = dir.path().join(format!("p{n}.tar.gz"));
+            tarball(&archive, &[base, extra].concat());
+            let dest = dir.path().join(format!("p{n}"));
+            extract_tar(&archive, &dest, Some("pg"), 1 << 20).unwrap();
+            check_plugin_links(&dest.join("pg"), &format!("p{n}.tar.gz"))
+        };
+        let ok: &[Member<'_>] = &[
+            ("pg/templates/T46S.tpl", Symlink, b"", Some("base.tpl")),
+            ("pg/var/tftpboot/b.bin", Symlink, b"", Some("fw/a.bin")),
+            ("pg/info", Symlink, b"", Some("templates/base.tpl")),
+        ];
+        check(ok, 0).unwrap();
+        let cases: &[(&[Member<'_>], &str)] = &[
+            (
+                &[("pg/templates/a", Symlink, b"", Some(".")), ("pg/templates/b", Symlink, b"", Some("."))],
+                "p1.tar.gz: member \"pg/templates/",
+            ),
+            (&[("pg/templates/a", Symlink, b"", Some("."))], "is a symlink to a directory (.)"),
+            (
+                &[("pg/var/tftpboot/up", Symlink, b"", Some(".."))],
+                "member \"pg/var/tftpboot/up\" is a symlink to a directory",
+            ),
+            (&[("pg/link", Symlink, b"", Some("var"))], "member \"pg/link\" is a symlink to a directory (var)"),
+            (
+                &[("pg/var/tftpboot/info", Symlink, b"", Some("../../plugin-info"))],
+                "member \"pg/var/tftpboot/info\" is a symlink to ../../plugin-info, outside var/tftpboot/",
+            ),
+            (
+                &[("pg/var/templates/base.tpl", Symlink, b"", Some("../../templates/base.tpl"))],
+                "is a symlink to ../../templates/base.tpl, outside var/templates/",
+            ),
+            (&[("pg/templates/gone.tpl", Symlink, b"", Some("nowhere.tpl"))], "that does not resolve"),
+        ];
+        for (i, (extra, why)) in cases.iter().enumerate() {
+            let err = check(extra, i + 1).unwrap_err();
+            assert!(err.contains(why), "{err:?} should say {why:?}");
+        }
     }
 }

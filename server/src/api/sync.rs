@@ -49,7 +49,9 @@ impl SyncConfig {
                 .split_once(':')
                 .map(|(u, s)| (u.to_owned(), s.to_owned()))
                 .ok_or_else(|| anyhow::anyhow!("--sync-ami-login: expected USER:SECRET"))?,
-            None if backend == Backend::Ami => anyhow::bail!("--sync ami needs --sync-ami-login USER:SECRET"),
+            None if backend == Backend::Ami => {
+                anyhow::bail!("--sync ami needs --sync-ami-login-file PATH (or --sync-ami-login USER:SECRET)")
+            }
             None => Default::default(),
         };
         let t1 = (timeout / 64).max(Duration::from_millis(1));

@@ -1,0 +1,33 @@
+//! Start-up reconciliation: whatever the store holds that is not yet
+//! published is published before phones are served.
+//!
+//! A REST write commits its document first and compiles what it affects
+//! next (`api/configs.rs`, `api/devices.rs`, `writer.rs`); a server killed
+//! in between leaves the store with the new document and the old files.
+//! An incremental compile of everything finds those devices: each
+//! device's render record holds the fingerprint of the inputs its served
+//! files were rendered from (`compiler/src/compile.rs`), so a device whose
+//! config, device document or plugin changed since renders again, a device
+//! whose config is gone loses its files, and every other one costs a hash.
+
+use provd_compiler::compile::{self, Options, Report, Scope};
+use provd_shared::data::DataDir;
+
+/// Compiles every device whose inputs changed since its files were
+/// published (all of them on a fresh store) and publishes; render failures
+/// are logged and do not stop the others.
+pub fn at_startup(data: &DataDir) -> anyhow::Result<Report> {
+    let (renderer, warnings) = compile::renderer(data, &Scope::All)?;
+    for w in warnings {
+        crate::warn!("{w}");
+    }
+    let report = compile::compile(data, &renderer, &Options { keep_going: true, ..Default::default() })?;
+    for w in &report.warnings {
+        crate::warn!("{w}");
+    }
+    for f in &report.failures {
+        crate::error!("{f}");
+    }
+    crate::info!("start-up compile: {}", report.summary());
+    Ok(report)
+}

@@ -1,0 +1,208 @@
+//! A REST write commits its document, then compiles what it affects. A
+//! server killed in between must not leave phones served the old files for
+//! good: the restarted server publishes what the store holds, and a client
+//! repeating the same (now unchanged) PUT gets the pending work published.
+//!
+//! The kill lands inside the compile without timing luck: the devices'
+//! custom templates take a while to render (a loop well under the render
+//! budget), the commit is seen from another connection, and the store is
+//! checked to hold the old files before the restart (if the compile won
+//! the race after all, the round is played again).
+
+use std::path::Path;
+
+use provd_e2e::{PROVD_JSON, Rest, Server, curl, eventually, run, stderr, stdout};
+use provd_shared::store::Store;
+use serde_json::{Value, json};
+
+const PLUGIN: &str = "wazo-yealink-v86";
+
+fn mac(i: usize) -> String {
+    format!("80:5e:c0:d5:7e:{i:02x}")
+}
+
+fn ua(i: usize) -> String {
+    format!("Yealink SIP-T46S 66.86.0.15 {}", mac(i))
+}
+
+fn file(i: usize) -> String {
+    format!("/{}.cfg", mac(i).replace(':', ""))
+}
+
+fn config(id: &str, display: &str) -> Value {
+    json!({"config": {
+        "id": id,
+        "parent_ids": ["base", "defaultconfigdevice"],
+        "deletable": true,
+        "X_type": "device",
+        "raw_config": {"sip_lines": {"1": {
+            "username": "alice", "password": "secret", "display_name": display,
+            "number": "1001", "proxy_ip": "127.0.0.1", "registrar_ip": "127.0.0.1"
+        }}}
+    }})
+}
+
+/// Device `d<i>` on `config`, with the fields its phone's requests carry
+/// (a fetch changes nothing of it).
+fn device(i: usize, config: &str) -> Value {
+    json!({"device": {
+        "id": format!("d{i}"), "mac": mac(i), "ip": "127.0.0.1", "vendor": "Yealink", "model": "T46S",
+        "version": "66.86.0.15", "plugin": PLUGIN, "config": config
+    }})
+}
+
+/// A custom template for device `i`'s file: its line's display name, after
+/// `loops` times 100,000 empty loop turns (each costs render budget, and
+/// time; the budget allows some 6 times).
+fn custom_template(data: &Path, i: usize, loops: usize) {
+    let name = format!("{}.cfg.tpl", mac(i).replace(':', ""));
+    let p = data.join("plugins").join(PLUGIN).join("var/templates").join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    let body = format!(
+        "{{% for j in range({loops}) %}}{{% for i in range(100000) %}}{{% endfor %}}{{% endfor %}}\
+         {{% for no, line in sip_lines.items() %}}display={{{{ line.display_name }}}}\n{{% endfor %}}"
+    );
+    std::fs::write(p, body).unwrap();
+}
+
+/// What the store serves device `id`, as `provd-compile --show` prints it.
+fn served(data: &Path, id: &str) -> String {
+    let out = run("provd-compile", &["--data", data.to_str().unwrap(), "--show", id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+fn fetch(server: &Server, i: usize) -> String {
+    stdout(&curl(&["-A", &ua(i), &server.url(&file(i))]))
+}
+
+fn display_name(rest: &Rest, id: &str) -> String {
+    let r = rest.get(&format!("/0.2/cfg_mgr/configs/{id}"));
+    r.json()["config"]["raw_config"]["sip_lines"]["1"]["display_name"].as_str().unwrap_or_default().to_owned()
+}
+
+/// Config `c1` and `devices` devices on it, each with a slow template.
+fn setup(server: &Server, devices: usize, loops: usize) {
+    let rest = server.rest();
+    for i in 0..devices {
+        custom_template(&server.data, i, loops);
+    }
+    let r = rest.send("POST", "/0.2/cfg_mgr/configs", &config("c1", "Before"));
+    assert_eq!(r.status, 201, "{}", r.text());
+    for i in 0..devices {
+        let r = rest.send("POST", "/0.2/dev_mgr/devices", &device(i, "c1"));
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    assert!(served(&server.data, "d0").contains("display=Before"), "{}", served(&server.data, "d0"));
+}
+
+#[test]
+fn a_server_killed_inside_a_config_compile_publishes_it_at_restart() {
+    const DEVICES: usize = 24;
+    // Some 1.5M of the 2M budget steps: each render takes a moment, and
+    // the devices together keep the compile busy for many of them.
+    const LOOPS: usize = 5;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut server = Server::start(&data, &[]);
+    setup(&server, DEVICES, LOOPS);
+
+    let mut stale = None;
+    for round in 0..5 {
+        let name = format!("After {round}");
+        let rest = server.rest();
+        let (url, token) = (format!("{}/0.2/cfg_mgr/configs/c1", rest.base), rest.token.clone().unwrap());
+        let body = config("c1", &name).to_string();
+        // The PUT answers once its compile is published: it runs beside
+        // the watch below, and loses its connection to the kill.
+        let put = std::thread::spawn(move || {
+            let auth = format!("X-Auth-Token: {token}");
+            let ct = format!("Content-Type: {PROVD_JSON}");
+            curl(&["-X", "PUT", "-H", &auth, "-H", &ct, "--data-binary", &body, &url])
+        });
+        assert!(eventually(3000, || display_name(&rest, "c1") == name), "the PUT never committed");
+        drop(server); // SIGKILL, at once
+        let _ = put.join();
+        let now = served(&data, "d0");
+        if now.contains(&format!("display={name}")) {
+            // The compile published before the kill: play again.
+            server = Server::start(&data, &[]);
+            continue;
+        }
+        stale = Some(name);
+        break;
+    }
+    let name = stale.expect("the server was never killed inside its compile in five rounds");
+
+    let server = Server::start(&data, &[]);
+    for i in 0..DEVICES {
+        let now = served(&data, &format!("d{i}"));
+        assert!(now.contains(&format!("display={name}")), "device d{i} still served:\n{now}");
+    }
+    assert_eq!(fetch(&server, 0).trim(), format!("display={name}"));
+    assert_eq!(display_name(&server.rest(), "c1"), name);
+    assert!(server.log().contains("start-up compile: published generation"), "{}", server.log());
+}
+
+#[test]
+fn an_unchanged_put_publishes_what_the_store_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    setup(&server, 1, 0);
+    let rest = server.rest();
+    assert_eq!(rest.send("POST", "/0.2/cfg_mgr/configs", &config("c2", "Other")).status, 201);
+
+    // A config change committed without its compile, as a killed server
+    // leaves it: written straight into the store, by another process.
+    let store = Store::open(&data.join("store")).unwrap();
+    let behind: provd_shared::Config = serde_json::from_value(config("c1", "Behind")["config"].clone()).unwrap();
+    let mut w = store.write_txn().unwrap();
+    store.put_config(&mut w, &behind).unwrap();
+    w.commit().unwrap();
+    assert_eq!(display_name(&rest, "c1"), "Behind");
+    assert!(served(&data, "d0").contains("display=Before"));
+
+    // The client repeats its PUT: the document is unchanged, the files are published.
+    let r = rest.send("PUT", "/0.2/cfg_mgr/configs/c1", &config("c1", "Behind"));
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert!(served(&data, "d0").contains("display=Behind"), "{}", served(&data, "d0"));
+    assert_eq!(fetch(&server, 0).trim(), "display=Behind");
+
+    // The same for a device moved to another config behind the server's back.
+    let mut w = store.write_txn().unwrap();
+    let mut d = store.device(&w, "d0").unwrap().unwrap();
+    d.config = Some("c2".into());
+    store.put_device(&mut w, &d).unwrap();
+    w.commit().unwrap();
+    assert!(served(&data, "d0").contains("display=Behind"));
+    let doc = rest.get("/0.2/dev_mgr/devices/d0").json();
+    assert_eq!(doc["device"]["config"], "c2");
+    let r = rest.send("PUT", "/0.2/dev_mgr/devices/d0", &doc);
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert!(served(&data, "d0").contains("display=Other"), "{}", served(&data, "d0"));
+}
+
+#[test]
+fn a_config_deleted_without_its_compile_takes_its_devices_files_at_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    setup(&server, 1, 0);
+    assert!(server.stop().success());
+
+    // The DELETE's commit without the compile that follows it.
+    {
+        let store = Store::open(&data.join("store")).unwrap();
+        let mut w = store.write_txn().unwrap();
+        assert!(store.delete_config(&mut w, "c1").unwrap());
+        w.commit().unwrap();
+    }
+    assert!(served(&data, "d0").contains("display=Before"));
+
+    let server = Server::start(&data, &[]);
+    let now = served(&data, "d0");
+    assert!(now.contains("# no files served (configured: false)"), "{now}");
+    let code = curl(&["-o", "/dev/null", "-w", "%{http_code}", "-A", &ua(0), &server.url(&file(0))]);
+    assert_eq!(stdout(&code), "404");
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP device files, side by side in one run (ARCHITECTURE.md §7; issues 3
+# HTTP device files, side by side in one run (docs/BENCHMARKS.md; issues 3
 # and 6): provd-server (identification included) against nginx serving the
 # same rendered files from disk (`provd-compile --export`; sendfile on,
 # access_log off), the same nginx with open_file_cache, and a constant-body

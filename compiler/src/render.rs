@@ -70,8 +70,8 @@ pub enum Unconfigured {
     /// of a Snom 8.x, Polycom or Cisco SPA whose first requests carry only
     /// the model. Its next requests bring it; until then the phone gets its
     /// plugin's shared files. wazo-provd leaves such a device unconfigured
-    /// too (`configure` raising, behaviour §5.3), but logs an error for every
-    /// such request; here it is a state, not a failure.
+    /// too (`configure` raising, `docs/behaviour/plugins.md` §6), but logs
+    /// an error for every such request; here it is a state, not a failure.
     MissingDeviceField(&'static str),
 }
 

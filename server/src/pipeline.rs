@@ -1,5 +1,5 @@
 //! The identification pipeline, with wazo-provd's semantics
-//! (`wazo-provd-behaviour.md` §4): extract, retrieve, update, route.
+//! (`docs/behaviour/pipeline.md`): extract, retrieve, update, route.
 //!
 //! It runs twice per request that changes something: read-only on the I/O
 //! thread's snapshot ([`decide`]), which serves a known phone at once and
@@ -346,7 +346,8 @@ pub fn apply(
 
 /// The remote state to record when `device` fetches `file`: the line 1
 /// username of its own config, if `file` is its plugin's trigger and it is
-/// configured (wazo-provd's `_RequestHelper` check, behaviour §4.8).
+/// configured (wazo-provd's `_RequestHelper` check,
+/// `docs/behaviour/pipeline.md` §8).
 fn remote_state(
     store: &Store,
     txn: &ReadTxn<'_>,
@@ -365,9 +366,9 @@ fn remote_state(
 }
 
 /// The remote-state check again, once the writer has rendered the device:
-/// wazo-provd runs it in `dev_update`'s hook, after `configure` (behaviour
-/// §4.8), so the request that made a device configurable and fetched its
-/// trigger file (Polycom's `<mac>-user.cfg`, which brings the MAC) is
+/// wazo-provd runs it in `dev_update`'s hook, after `configure`
+/// (`docs/behaviour/pipeline.md` §8), so the request that made a device
+/// configurable and fetched its trigger file (Polycom's `<mac>-user.cfg`, which brings the MAC) is
 /// recorded, not only the phone's next fetch. [`apply`] ran before the
 /// render, while the device was not configured yet. Whether it wrote.
 pub fn record_remote_state(

@@ -1,6 +1,6 @@
-//! The REST API: wazo-provd's `/0.2` surface (`wazo-provd-behaviour.md`
-//! §3) on its own small thread pool, next to the data plane. Changes made
-//! here reach phones on their own: every write bumps the generation the I/O
+//! The REST API: wazo-provd's `/0.2` surface (`docs/behaviour/rest-api.md`)
+//! on its own listener thread, next to the data plane. Changes made here
+//! reach phones on their own: every write bumps the generation the I/O
 //! threads read, and changes to what a device is served trigger a compile.
 
 pub mod http;

@@ -1,6 +1,6 @@
-//! `/0.2/pg_mgr`: wazo-provd's plugin manager (`wazo-provd-behaviour.md`
-//! §3.5, §5.1). The repository (`plugin_server`: http://, file:// or a
-//! local path) lists its plugins in `plugins.db`, cached in
+//! `/0.2/pg_mgr`: wazo-provd's plugin manager (`docs/behaviour/rest-api.md`
+//! §9, `docs/behaviour/plugins.md` §9). The repository (`plugin_server`:
+//! http://, file:// or a local path) lists its plugins in `plugins.db`, cached in
 //! `<data>/cache/plugins.db` by `install/update`. Installs and upgrades
 //! download a tarball to `<data>/cache/`, check its SHA-1, extract it into
 //! a staging directory inside the plugins directory (refusing members that

@@ -63,7 +63,7 @@ static PATTERNS: LazyLock<[Regex; 4]> = LazyLock::new(|| {
         r"(?-u)^Linksys/([\w\-]+)-([^\s\-]+) \((\w+)\)$",
         r"(?-u)^Cisco/(\w+)-(\S+) (?:\(([\dA-F]{12})\))?\((\w+)\)$",
         // Only three digits of the Cisco model are kept (`SPA525G2` gives
-        // `SPA525`): quirk 13.1, resolved at association and configure time.
+        // `SPA525`): `docs/behaviour/families.md` §9.1, resolved at association and configure time.
         r"(?-u)^(?:CISCO|Cisco) (SPA[0-9]{3}|ATA190G?g?2?)",
         r"(?-u)^LINKSYS (SPA-?[0-9]{3,4})",
     ]
@@ -226,7 +226,7 @@ fn resolve_model<'p>(plugin: &'p Plugin, model: &str) -> Option<(&'p str, &'p Mo
 /// Whether `short` is the model a Cisco DHCP vendor class gives for the
 /// phone its TFTP and HTTP requests call `full`: the vendor class keeps
 /// three digits only (`Cisco SPA509G` gives `SPA509`, `Cisco SPA525G2`
-/// `SPA525`; vendor-plugins.md §5 and quirk §13.1).
+/// `SPA525`; `docs/behaviour/families.md` §4 and §9.1).
 pub fn dhcp_abbreviation_of(short: &str, full: &str) -> bool {
     let s = short.as_bytes();
     s.len() == 6
@@ -918,7 +918,7 @@ mod tests {
         assert_eq!(a(info(Some("Cisco"), Some("SPA942"), Some("6.1.5(a)"))), IMPROBABLE);
         assert_eq!(a(info(Some("Cisco"), Some("7941G"), None)), IMPROBABLE);
         // No model: below cisco_sccp's 310, so a bare `Cisco Systems` class
-        // goes to the SCCP plugins (quirk 13.2).
+        // goes to the SCCP plugins (`docs/behaviour/families.md` §9.2).
         assert_eq!(a(info(Some("Cisco"), None, None)), PROBABLE);
         assert_eq!(a(info(Some("Yealink"), Some("SPA509G"), None)), IMPROBABLE);
         assert_eq!(a(info(None, Some("SPA509G"), None)), UNKNOWN);

@@ -8,7 +8,7 @@
 //! served, and a second run can check every byte.
 //!
 //! Boot sequences (HTTP paths; over TFTP the same names without the leading
-//! `/`), from `vendor-plugins.md` and the plugins' file layout:
+//! `/`), from `docs/behaviour/families.md` and the plugins' file layout:
 //!
 //! | family | first request | second request |
 //! |---|---|---|

@@ -1,4 +1,4 @@
-//! nginx-like limits (peers-and-limits C.4).
+//! nginx-like limits (`docs/behaviour/limits.md` §2).
 
 use std::time::Duration;
 

@@ -31,7 +31,7 @@ pub struct Limits {
     /// has proved its address with an ACK.
     pub max_retries: u32,
     /// Retransmissions allowed to a peer that has not ACKed yet (its source
-    /// address may be spoofed: peers-and-limits C.2).
+    /// address may be spoofed: `docs/behaviour/limits.md` §1).
     pub unverified_retries: u32,
     /// Longest request datagram accepted (RFC 2347 says 512).
     pub max_request_len: usize,

@@ -1,7 +1,7 @@
 //! A plugin's packages (firmware, language files): `/0.2/pg_mgr/plugins/
 //! {id}/install/...` (`docs/behaviour/rest-api.md` §10,
-//! `docs/behaviour/plugins.md` §10). The catalogue is every file of `<plugin>/pkgs/` (INI: `[pkg_*]`, `[file_*]`,
-//! `[install_*]`); files download to `<plugin>/var/cache/` (SHA-1
+//! `docs/behaviour/plugins.md` §10). The catalogue is every file of
+//! `<plugin>/pkgs/` (INI: `[pkg_*]`, `[file_*]`, `[install_*]`); files download to `<plugin>/var/cache/` (SHA-1
 //! checked), the `[install_*]` filter graph turns them into files under
 //! `<plugin>/var/tftpboot/`, which the plugin then serves; what each
 //! package installed is kept in `<plugin>/var/installed/installed.json`.

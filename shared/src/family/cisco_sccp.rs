@@ -34,7 +34,8 @@ pub struct CiscoSccp;
 const VENDOR: &str = "Cisco";
 
 /// Above cisco_spa's PROBABLE (300): a bare `Cisco Systems, Inc.` vendor
-/// class (no model) is taken for an SCCP phone, as wazo does (`docs/behaviour/families.md` §9.2).
+/// class (no model) is taken for an SCCP phone, as wazo does
+/// (`docs/behaviour/families.md` §9.2).
 const MODEL_UNKNOWN: Score = PROBABLE + 10;
 
 /// `\bPhone (?:79(\d\d)|CP-79(\d\d)G|CP-(\d\d\d\d))`, searched anywhere in

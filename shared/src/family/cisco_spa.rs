@@ -63,7 +63,8 @@ static PATTERNS: LazyLock<[Regex; 4]> = LazyLock::new(|| {
         r"(?-u)^Linksys/([\w\-]+)-([^\s\-]+) \((\w+)\)$",
         r"(?-u)^Cisco/(\w+)-(\S+) (?:\(([\dA-F]{12})\))?\((\w+)\)$",
         // Only three digits of the Cisco model are kept (`SPA525G2` gives
-        // `SPA525`): `docs/behaviour/families.md` §9.1, resolved at association and configure time.
+        // `SPA525`): `docs/behaviour/families.md` §9.1, resolved at
+        // association and configure time.
         r"(?-u)^(?:CISCO|Cisco) (SPA[0-9]{3}|ATA190G?g?2?)",
         r"(?-u)^LINKSYS (SPA-?[0-9]{3,4})",
     ]

@@ -907,8 +907,8 @@ http-ua\tMozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 2010.12-00004-g9ba52f5
         }
     }
 
-    /// `docs/behaviour/families.md` §9.4: wazo's unanchored MAC regex read `1` from `SNOM 1.4` and its
-    /// exception broke the whole request. Here the model and version stay.
+    /// `docs/behaviour/families.md` §9.4: wazo's unanchored MAC regex read
+    /// `1` from `SNOM 1.4` and its exception broke the whole request. Here the model and version stay.
     #[test]
     fn mac_like_non_mac_is_no_mac() {
         let got = ua(b"Mozilla/4.0 (compatible; snom870-SIP 8.4.35 SPEAr300 SNOM 1.4)").unwrap();

@@ -230,14 +230,27 @@ fn url_key_and_forwarded_for() {
     };
     assert_eq!(code("/s3cret-Key/805ec0d57d72.cfg", Some("198.51.100.7")), "200");
     assert_eq!(code("/805ec0d57d72.cfg", Some("198.51.100.7")), "404", "the key is required");
+    // A phone known by its path alone (no User-Agent to go by): the
+    // families read the path after the key.
+    let sccp = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-H",
+        "X-Forwarded-For: 198.51.100.8",
+        &server.url("/s3cret-Key/SEP001E4AAABB02.cnf.xml"),
+    ]);
+    assert_eq!(stdout(&sccp), "200", "{}", server.log());
     assert_eq!(code("/wrong-key/805ec0d57d72.cfg", Some("198.51.100.7")), "404");
     // One trusted proxy: its X-Forwarded-For names the phone; without it, 500
     // as wazo-provd answers.
     assert_eq!(code("/s3cret-Key/805ec0d57d72.cfg", None), "500");
     let (d, _) = provd_shared::data::DataDir::open(&data).unwrap();
     let r = d.store().read_txn().unwrap();
-    let ips: Vec<_> = d.store().devices(&r).unwrap().map(|d| d.unwrap().ip).collect();
-    assert_eq!(ips, [Some("198.51.100.7".to_string())]);
+    let mut ips: Vec<_> = d.store().devices(&r).unwrap().map(|d| d.unwrap().ip).collect();
+    ips.sort();
+    assert_eq!(ips, [Some("198.51.100.7".to_string()), Some("198.51.100.8".to_string())]);
     let lines = server.security_log();
     assert!(
         lines.iter().any(|l| l.ends_with("Sensitive file requested from 198.51.100.7: 805ec0d57d72.cfg")),

@@ -51,7 +51,7 @@ pub use mime::content_type;
 pub use parse::{HttpError, MAX_FORWARDED_FOR_LINES, Method, Parsed, Request, Version, parse};
 pub use response::{CORS_HEADERS, Reply, respond_file, write_error, write_file_head, write_options};
 pub use status::Status;
-pub use target::{MAX_PATH, PathError, Target, normalize_path, split_target};
+pub use target::{MAX_PATH, PathError, Target, after_key, normalize_path, split_target};
 
 /// 404 body when no plugin serves the requester, or the URL key is wrong
 /// (wazo-provd's `NoResource` message).

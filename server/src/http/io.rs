@@ -300,8 +300,8 @@ async fn respond(
         return None;
     };
     // Families read the path as sent (query included), like wazo-provd's
-    // extractors read Twisted's request.
-    let raw_path = req.target.as_bytes();
+    // extractors read Twisted's request, less the key that is not theirs.
+    let raw_path = key.and_then(|k| proto::after_key(req.target.as_bytes(), k)).unwrap_or(req.target.as_bytes());
     let ident = IdentRequest::Http { path: raw_path, user_agent: req.user_agent };
     let name = basename(path.as_bytes());
     match resolve(ctx, ident, ip, path, name, Source::Proven).await.0 {

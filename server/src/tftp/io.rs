@@ -203,11 +203,10 @@ async fn transfer(
     let basename = basename(path.as_bytes());
     // Families read the name as sent, less the key that is not theirs.
     let filename = req.filename.as_bytes();
-    let filename = match key {
-        Some(key) => {
-            let unrooted = filename.strip_prefix(b"/").unwrap_or(filename);
-            unrooted.strip_prefix(key).and_then(|rest| rest.strip_prefix(b"/")).unwrap_or(path.as_bytes())
-        }
+    let filename = match key.and_then(|k| http::after_key(filename, k)) {
+        // Rooted as sent.
+        Some(rest) if filename.starts_with(b"/") => rest,
+        Some(rest) => &rest[1..],
         None => filename,
     };
     let ident = IdentRequest::Tftp { filename };

@@ -108,6 +108,15 @@ fn strip_prefix_ci<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
     (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix)).then(|| &s[prefix.len()..])
 }
 
+/// A raw path (or TFTP file name) after its first segment, when that
+/// segment is `key` as sent: `/KEY/a/b.cfg?x` and `KEY/a/b.cfg` give
+/// `/a/b.cfg?x` and `/a/b.cfg`. For the families, which read paths as
+/// phones send them and know nothing of provisioning keys.
+pub fn after_key<'r>(raw: &'r [u8], key: &[u8]) -> Option<&'r [u8]> {
+    let rest = raw.strip_prefix(b"/").unwrap_or(raw).strip_prefix(key)?;
+    rest.starts_with(b"/").then_some(rest)
+}
+
 /// Percent-decodes and normalises a raw path (as in [`Target::path`]) into
 /// `out`, returning the relative path (no leading slash). Empty segments
 /// collapse (`//a` → `a`), `.` segments go, everything in [`PathError`] is
@@ -213,6 +222,15 @@ fn key_matches(segment: &[u8], keys: &[&[u8]]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn after_the_key_segment() {
+        assert_eq!(after_key(b"/k3y/a/b.cfg?x=1", b"k3y"), Some(&b"/a/b.cfg?x=1"[..]));
+        assert_eq!(after_key(b"k3y/SEP1.cnf.xml", b"k3y"), Some(&b"/SEP1.cnf.xml"[..]));
+        assert_eq!(after_key(b"/k3yz/a.cfg", b"k3y"), None);
+        assert_eq!(after_key(b"/other/a.cfg", b"k3y"), None);
+        assert_eq!(after_key(b"/k3y", b"k3y"), None);
+    }
 
     fn norm(raw: &str) -> Result<String, PathError> {
         let mut out = [0u8; MAX_PATH];

@@ -20,7 +20,12 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn main() {
     let here = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let roots = [here.join("src"), here.join("../shared/src"), here.join("../Cargo.lock")];
+    let roots = [
+        here.join("src"),
+        here.join("../shared/core/src"),
+        here.join("../shared/families/src"),
+        here.join("../Cargo.lock"),
+    ];
     let mut all = Vec::new();
     for r in &roots {
         println!("cargo:rerun-if-changed={}", r.display());

@@ -12,11 +12,11 @@ use std::net::IpAddr;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use provd_compiler::compile::{self, Options, Scope};
+use provd_core::family::Request;
+use provd_core::plugin::Plugin;
 use provd_server::pipeline::{self, Decision, Policy};
-use provd_shared::data::DataDir;
-use provd_shared::family::Request;
-use provd_shared::plugin::Plugin;
-use provd_shared::store::{ReadTxn, Store};
+use provd_store::data::DataDir;
+use provd_store::{ReadTxn, Store};
 
 const DEVICES: usize = 10_000;
 
@@ -64,7 +64,7 @@ fn fleet() -> Fleet {
             (f.next().unwrap().as_bytes().to_vec(), f.next().unwrap().as_bytes().to_vec())
         })
         .collect();
-    let (plugins, _) = provd_shared::plugin::scan(&data.plugins_dir()).unwrap();
+    let (plugins, _) = provd_families::plugins::scan(&data.plugins_dir()).unwrap();
     let fleet = Fleet { _dir: dir, data, plugins, targets };
     warm(&fleet);
     fleet

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use provd_shared::plugin;
-use provd_shared::rng::Rng;
+use provd_core::rng::Rng;
+use provd_families::plugins;
 use serde_json::{Value, json};
 
 /// The vendor a family's devices carry and the OUI their MACs start with
@@ -25,7 +25,7 @@ fn vendor_of(family: &str) -> (&'static str, [u8; 3]) {
 
 /// Writes `devices/` and `configs/` under `out`; returns the device count.
 pub fn write_jsondb(out: &Path, n: usize, plugins_dir: &Path, seed: u64) -> anyhow::Result<usize> {
-    let (plugins, _) = plugin::scan(plugins_dir)?;
+    let (plugins, _) = plugins::scan(plugins_dir)?;
     let choices: Vec<(String, String, String, Option<String>)> = plugins
         .iter()
         .flat_map(|p| {

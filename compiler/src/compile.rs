@@ -6,10 +6,10 @@ use std::collections::HashSet;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use provd_shared::data::DataDir;
-use provd_shared::plugin;
-use provd_shared::store::{FileWriter, Index, Owner, OwnerRef, Route, RouteChange, Store, StoreError};
-use provd_shared::{ConfigTree, Device, Mac};
+use provd_core::{ConfigTree, Device, Mac};
+use provd_families::plugins;
+use provd_store::data::DataDir;
+use provd_store::{FileWriter, Index, Owner, OwnerRef, Route, RouteChange, Store, StoreError};
 use rayon::prelude::*;
 
 use crate::render::{DeviceRender, Fingerprinted, RenderedFile, Renderer, Unconfigured};
@@ -61,7 +61,7 @@ impl Options {
         !self.force && self.records()
     }
 
-    /// Whether it writes render records (see [`provd_shared::store::RenderRecord`]).
+    /// Whether it writes render records (see [`provd_store::RenderRecord`]).
     fn records(&self) -> bool {
         matches!(self.scope, Scope::All | Scope::Plugin(_) | Scope::Config(_))
     }
@@ -176,7 +176,7 @@ pub enum CompileError {
 /// loads only the inheritance chains it needs (a one-device reconfigure
 /// must not read a hundred thousand configs).
 pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>), CompileError> {
-    let (plugins, broken) = plugin::scan(&data.plugins_dir()).map_err(CompileError::Plugins)?;
+    let (plugins, broken) = plugins::scan(&data.plugins_dir()).map_err(CompileError::Plugins)?;
     let store = data.store();
     let r = store.read_txn()?;
     let base = store.base_raw_config(&r)?.unwrap_or_default();
@@ -225,7 +225,7 @@ pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>)
 
 /// The renderer and its warnings: plugins that failed to load, then the
 /// template paths each plugin's index skipped, by plugin id.
-fn with_warnings(renderer: Renderer, broken: &[plugin::PluginError]) -> (Renderer, Vec<String>) {
+fn with_warnings(renderer: Renderer, broken: &[provd_core::plugin::PluginError]) -> (Renderer, Vec<String>) {
     let mut warnings: Vec<String> = broken.iter().map(ToString::to_string).collect();
     let mut loaded: Vec<_> = renderer.plugins().collect();
     loaded.sort_by(|a, b| a.plugin.id.cmp(&b.plugin.id));
@@ -239,7 +239,7 @@ fn with_warnings(renderer: Renderer, broken: &[plugin::PluginError]) -> (Rendere
 type Fingerprint = Option<[u8; 32]>;
 
 /// The devices in scope, each with the input fingerprint of its last
-/// render when `fingerprints` (see [`provd_shared::store::RenderRecord`]).
+/// render when `fingerprints` (see [`provd_store::RenderRecord`]).
 fn devices_in_scope(
     store: &Store,
     renderer: &Renderer,
@@ -272,7 +272,7 @@ fn devices_in_scope(
 
 fn devices_of(
     store: &Store,
-    r: &provd_shared::store::ReadTxn<'_>,
+    r: &provd_store::ReadTxn<'_>,
     renderer: &Renderer,
     scope: &Scope,
 ) -> Result<Vec<Device>, CompileError> {

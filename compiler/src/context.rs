@@ -10,7 +10,7 @@
 //! strings, which the environment's formatter prints as they are; every
 //! other string is escaped for the file when printed (see templates.rs).
 //!
-//! [`Family::markup_keys`]: provd_shared::Family::markup_keys
+//! [`Family::markup_keys`]: provd_core::Family::markup_keys
 
 use std::fmt;
 use std::ptr::NonNull;
@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object, ObjectExt, ObjectRepr};
-use provd_shared::Map;
+use provd_core::Map;
 use serde_json::Value as Json;
 
 /// The context value for `raw`, no value marked safe.

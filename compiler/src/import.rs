@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use provd_shared::store::{Store, StoreError};
-use provd_shared::{Config, ConfigTree, Device, Map, raw_config};
+use provd_core::{Config, ConfigTree, Device, Map, raw_config};
+use provd_store::{Store, StoreError};
 use rayon::prelude::*;
 
 #[derive(Debug, Default)]
@@ -49,7 +49,7 @@ fn read_doc<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(String, T), 
         Some(serde_json::Value::String(doc_id)) if *doc_id == id => {}
         Some(other) => return Err(format!("id {other} does not match the file name")),
     }
-    let doc = provd_shared::from_json_value(value)?;
+    let doc = provd_core::from_json_value(value)?;
     Ok((id, doc))
 }
 
@@ -67,7 +67,7 @@ pub fn import_wazo_jsondb(store: &Store, root: &Path) -> Result<ImportReport, Im
         .into_par_iter()
         .map(|p| {
             let r = read_doc::<Config>(&p).and_then(|(id, mut c)| {
-                provd_shared::device::check_id(&id).map_err(|why| format!("id {id:?} is {why}"))?;
+                provd_core::device::check_id(&id).map_err(|why| format!("id {id:?} is {why}"))?;
                 c.strip_none_if_device();
                 raw_config::validate(&c.raw_config).map_err(|e| format!("raw_config: {e}"))?;
                 Ok(c)

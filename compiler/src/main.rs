@@ -13,9 +13,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use provd_compiler::compile::{self, ChangeKind, Options, Scope};
 use provd_compiler::import;
-use provd_shared::data::{DataDir, base_raw_config_for};
-use provd_shared::store::{Index, Owner};
-use provd_shared::{Device, Mac};
+use provd_core::{Device, Mac};
+use provd_store::data::{DataDir, base_raw_config_for};
+use provd_store::{Index, Owner};
 
 /// Render phones' configuration files and publish them atomically.
 ///

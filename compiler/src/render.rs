@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use provd_shared::config::apply_defaults;
-use provd_shared::family::{ConfigureError, FileSource};
-use provd_shared::store::route_key;
-use provd_shared::{ConfigTree, Device, Map, Plugin, raw_config};
+use provd_core::config::apply_defaults;
+use provd_core::family::{ConfigureError, FileSource};
+use provd_core::{ConfigTree, Device, Map, Plugin, raw_config};
+use provd_store::route_key;
 
 use crate::templates::Templates;
 

@@ -21,8 +21,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use minijinja::value::ValueKind;
 use minijinja::{AutoEscape, Environment, Error, Output, State, Value};
-use provd_shared::Plugin;
-use provd_shared::syntax::{self, Syntax};
+use provd_core::Plugin;
+use provd_core::syntax::{self, Syntax};
 
 /// The work one render may do, in minijinja fuel: about one instruction, or
 /// 64 bytes of output and strings. The largest shipped template renders in

@@ -6,9 +6,9 @@ mod common;
 use std::path::Path;
 
 use provd_compiler::compile::{self, ChangeKind, Options, Scope};
-use provd_shared::data::DataDir;
-use provd_shared::store::Owner;
-use provd_shared::{Device, Mac};
+use provd_core::{Device, Mac};
+use provd_store::Owner;
+use provd_store::data::DataDir;
 use serde_json::json;
 
 const PLUGIN: &str = "test-yealink-1";

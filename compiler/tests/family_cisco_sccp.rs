@@ -7,7 +7,7 @@ mod common;
 use common::Fixture;
 use provd_compiler::compile::{self, Options};
 use provd_compiler::render::{DeviceRender, Renderer};
-use provd_shared::{Device, Mac};
+use provd_core::{Device, Mac};
 use serde_json::{Value, json};
 
 const PLUGINS: [&str; 2] = ["wazo-cisco-sccp-legacy", "wazo-cisco-sccp-9.4"];

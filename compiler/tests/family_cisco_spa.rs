@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use common::Fixture;
 use provd_compiler::compile::{self, Options};
 use provd_compiler::render::{DeviceRender, Renderer};
-use provd_shared::{Device, Mac};
+use provd_core::{Device, Mac};
 use serde_json::{Value, json};
 
 const PHONES: [&str; 2] = ["wazo-cisco-spa-7.5.5", "wazo-cisco-spa-legacy"];

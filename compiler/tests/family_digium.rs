@@ -5,8 +5,8 @@
 
 use provd_compiler::compile::{self, Options, Scope};
 use provd_compiler::render::{DeviceRender, RenderedFile, Renderer};
-use provd_shared::data::DataDir;
-use provd_shared::{Config, Device, Mac};
+use provd_core::{Config, Device, Mac};
+use provd_store::data::DataDir;
 use serde_json::{Value, json};
 
 const PLUGIN: &str = "wazo-digium-2.8.1";

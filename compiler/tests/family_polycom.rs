@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use provd_compiler::compile::{self, Options, Scope};
 use provd_compiler::render::{DeviceRender, RenderedFile, Renderer};
-use provd_shared::data::DataDir;
-use provd_shared::{Device, Mac};
+use provd_core::{Device, Mac};
+use provd_store::data::DataDir;
 use serde_json::{Value, json};
 
 const PLUGINS: [(&str, &str); 3] = [
@@ -75,7 +75,7 @@ impl Fixture {
 
     /// One device per model of every Polycom plugin, on `config`.
     fn devices(&self, config: &str) -> Vec<Device> {
-        let (plugins, _) = provd_shared::plugin::scan(&self.data.plugins_dir()).unwrap();
+        let (plugins, _) = provd_families::plugins::scan(&self.data.plugins_dir()).unwrap();
         let mut out = Vec::new();
         for p in plugins.iter().filter(|p| p.info.family == "polycom") {
             for model in p.info.models.keys() {

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use provd_compiler::compile::{self, Options, Scope};
 use provd_compiler::render::{DeviceRender, Renderer};
-use provd_shared::data::DataDir;
-use provd_shared::{Config, Device, Mac, Plugin};
+use provd_core::{Config, Device, Mac, Plugin};
+use provd_store::data::DataDir;
 use serde_json::{Value, json};
 
 const DESK_8: &str = "wazo-snom-8.7.5.35";
@@ -60,7 +60,7 @@ impl Fixture {
     fn new(parents: &[&str], configs: &[Value]) -> (Fixture, Vec<Device>) {
         let dir = tempfile::tempdir().unwrap();
         let (data, _) = DataDir::open(dir.path()).unwrap();
-        let (plugins, failed) = provd_shared::plugin::scan(&data.plugins_dir()).unwrap();
+        let (plugins, failed) = provd_families::plugins::scan(&data.plugins_dir()).unwrap();
         assert!(failed.is_empty(), "{failed:?}");
         let plugins: Vec<Plugin> = plugins.into_iter().filter(|p| PLUGINS.contains(&p.id.as_str())).collect();
         assert_eq!(plugins.len(), 3, "the Snom plugins are bundled");

@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 
 use provd_compiler::compile::{self, Options};
 use provd_compiler::render::{DeviceRender, RenderedFile, Renderer};
-use provd_shared::{Device, Mac};
+use provd_core::{Device, Mac};
 use serde_json::{Value, json};
 
 /// What a caller-ID name could hold: new settings for both line formats,

@@ -6,8 +6,8 @@ mod common;
 
 use provd_compiler::compile::{self, Scope};
 use provd_compiler::render::{DeviceRender, PreparedSource};
-use provd_shared::data::DataDir;
-use provd_shared::{Config, Device, Mac};
+use provd_core::{Config, Device, Mac};
+use provd_store::data::DataDir;
 use serde_json::{Value, json};
 
 fn configs() -> Vec<Value> {
@@ -44,7 +44,7 @@ fn configs() -> Vec<Value> {
 fn bundled_templates_render_identically_in_jinja2() {
     let dir = tempfile::tempdir().unwrap();
     let (data, _) = DataDir::open(dir.path()).unwrap();
-    let (plugins, _) = provd_shared::plugin::scan(&data.plugins_dir()).unwrap();
+    let (plugins, _) = provd_families::plugins::scan(&data.plugins_dir()).unwrap();
     let store = data.store();
     let mut w = store.write_txn().unwrap();
     let mut devices = Vec::new();

@@ -16,9 +16,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use provd_shared::family::{self, DeviceInfo, Request};
-use provd_shared::identify::identify;
-use provd_shared::mac::Mac;
+use provd_core::family::{self, DeviceInfo, Request};
+use provd_families::identify::identify;
+use provd_core::mac::Mac;
 
 fn hex_digits(bytes: &[u8]) -> Vec<u8> {
     bytes.iter().filter(|b| b.is_ascii_hexdigit()).map(u8::to_ascii_lowercase).collect()

@@ -16,6 +16,7 @@ pub mod reconcile;
 pub mod runtime;
 pub mod seclog;
 pub mod secrets;
+pub mod security;
 pub mod serve;
 pub mod snapshot;
 pub mod sync;

@@ -22,7 +22,7 @@ use provd_server::serve::{Shared, Stats};
 use provd_server::snapshot::{self, GenerationHint, PluginSet};
 use provd_server::writer::{Writer, WriterConfig};
 use provd_server::{api, http, net, tftp};
-use provd_shared::data::{DataDir, base_raw_config_for};
+use provd_store::data::{DataDir, base_raw_config_for};
 
 #[derive(Parser, Debug)]
 #[command(name = "provd-server", version, about = "Serve phones their provisioning files over TFTP and HTTP")]
@@ -205,7 +205,7 @@ fn api_auth(args: &Args, data: &DataDir, addr: SocketAddr) -> anyhow::Result<api
 }
 
 /// The single tenant devices belong to, chosen once and kept in the store.
-fn default_tenant(store: &provd_shared::store::Store) -> anyhow::Result<String> {
+fn default_tenant(store: &provd_store::Store) -> anyhow::Result<String> {
     let mut w = store.write_txn()?;
     let mut params = store.params(&w)?;
     if let Some(t) = params.get("tenant_uuid").and_then(|t| t.as_str()) {
@@ -279,7 +279,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     // is published before they are served: see server/src/reconcile.rs.
     provd_server::reconcile::at_startup(&data)?;
 
-    let (plugins, broken) = provd_shared::plugin::scan(&data.plugins_dir())?;
+    let (plugins, broken) = provd_families::plugins::scan(&data.plugins_dir())?;
     for b in broken {
         provd_server::warn!("{b}");
     }

@@ -11,11 +11,11 @@ use std::borrow::Cow;
 use std::io::Write as _;
 use std::net::IpAddr;
 
-use provd_shared::device::DeviceView;
-use provd_shared::family::{DeviceInfo, Request};
-use provd_shared::identify::{best_plugin, identify};
-use provd_shared::store::{Index, ReadTxn, Result, Store};
-use provd_shared::{Config, Device, Plugin};
+use provd_core::device::DeviceView;
+use provd_core::family::{DeviceInfo, Request};
+use provd_core::{Config, Device, Plugin};
+use provd_families::identify::{best_plugin, identify};
+use provd_store::{Index, ReadTxn, Result, Store};
 
 /// How the request reached us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +133,7 @@ pub fn retrieve<'t>(
         // lease names it `SPA509`, its TFTP request `SPA509G`.
         let other_model = matches!(
             (view.model.as_deref(), info.model.as_deref()),
-            (Some(s), Some(a)) if !provd_shared::family::same_model(s, a)
+            (Some(s), Some(a)) if !provd_families::same_model(s, a)
         );
         if (view.mac.is_some() && info.mac.is_some() && view.mac != info.mac)
             || contradicts(view.vendor.as_deref(), info.vendor.as_deref())
@@ -255,7 +255,7 @@ pub struct Applied {
 #[allow(clippy::too_many_arguments)]
 pub fn apply(
     store: &Store,
-    w: &mut provd_shared::store::WriteTxn<'_>,
+    w: &mut provd_store::WriteTxn<'_>,
     plugins: &[Plugin],
     policy: &Policy,
     info: &DeviceInfo<'_>,
@@ -373,7 +373,7 @@ fn remote_state(
 /// render, while the device was not configured yet. Whether it wrote.
 pub fn record_remote_state(
     store: &Store,
-    w: &mut provd_shared::store::WriteTxn<'_>,
+    w: &mut provd_store::WriteTxn<'_>,
     plugins: &[Plugin],
     device_id: &str,
     file: &[u8],
@@ -433,8 +433,8 @@ pub fn autocreate_config(store: &Store, txn: &ReadTxn<'_>) -> Result<Option<Conf
 #[cfg(test)]
 mod tests {
     use super::*;
-    use provd_shared::data::DataDir;
-    use provd_shared::store::WriteTxn;
+    use provd_store::WriteTxn;
+    use provd_store::data::DataDir;
 
     struct Fx {
         _dir: tempfile::TempDir,
@@ -445,7 +445,7 @@ mod tests {
     fn fx() -> Fx {
         let dir = tempfile::tempdir().unwrap();
         let (data, _) = DataDir::open(dir.path()).unwrap();
-        let (plugins, _) = provd_shared::plugin::scan(&data.plugins_dir()).unwrap();
+        let (plugins, _) = provd_families::plugins::scan(&data.plugins_dir()).unwrap();
         Fx { _dir: dir, data, plugins }
     }
 
@@ -628,7 +628,7 @@ mod tests {
         let p = Policy::default();
         let mut dhcp = extract(&Request::Dhcp { vendor_class: b"Cisco SPA509G" });
         assert_eq!(dhcp.model.as_deref(), Some("SPA509"));
-        dhcp.mac = Some(provd_shared::Mac::parse("00:11:22:aa:bb:cc").unwrap());
+        dhcp.mac = Some(provd_core::Mac::parse("00:11:22:aa:bb:cc").unwrap());
         let id = f.apply(&p, &dhcp, "10.0.0.5", b"").device_id.unwrap();
         let tftp = extract(&Request::Tftp { filename: b"/spa509G.cfg" });
         assert_eq!(
@@ -652,7 +652,7 @@ mod tests {
 mod no_alloc {
     use super::*;
     use crate::test_alloc::allocations;
-    use provd_shared::data::DataDir;
+    use provd_store::data::DataDir;
 
     /// A known phone fetching its own file: extraction, the pipeline's read
     /// pass, the route and the bytes, without one allocation.
@@ -660,7 +660,7 @@ mod no_alloc {
     fn the_known_device_path_does_not_allocate() {
         let dir = tempfile::tempdir().unwrap();
         let (data, _) = DataDir::open(dir.path()).unwrap();
-        let (plugins, _) = provd_shared::plugin::scan(&data.plugins_dir()).unwrap();
+        let (plugins, _) = provd_families::plugins::scan(&data.plugins_dir()).unwrap();
         let store = data.store();
         let ua: &[u8] = b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:d5:7d:72";
         let path: &[u8] = b"/805ec0d57d72.cfg";
@@ -680,7 +680,7 @@ mod no_alloc {
         let mut w = store.write_txn().unwrap();
         apply(store, &mut w, &plugins, &policy, &info, ip, b"805ec0d57d72.cfg", || true).unwrap();
         let mut fw = store.file_writer(&mut w, 1).unwrap();
-        fw.put("wazo-yealink-v86/805ec0d57d72.cfg", &provd_shared::store::Owner::device(&id), b"config").unwrap();
+        fw.put("wazo-yealink-v86/805ec0d57d72.cfg", &provd_store::Owner::device(&id), b"config").unwrap();
         fw.finish().unwrap();
         w.commit().unwrap();
 

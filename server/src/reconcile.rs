@@ -11,7 +11,7 @@
 //! whose config is gone loses its files, and every other one costs a hash.
 
 use provd_compiler::compile::{self, Options, Report, Scope};
-use provd_shared::data::DataDir;
+use provd_store::data::DataDir;
 
 /// Compiles every device whose inputs changed since its files were
 /// published (all of them on a fresh store) and publishes; render failures

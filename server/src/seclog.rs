@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::SystemTime;
 
-use provd_shared::security::{SecurityEvent, write_message};
+use crate::security::{SecurityEvent, write_message};
 
 const NAME_MAX: usize = 256;
 /// How long the log thread lets records gather after writing a batch; the
@@ -244,7 +244,7 @@ mod tests {
             } else {
                 SecurityEvent::SensitiveFile { ip: r.ip, filename: b"805ec0d57d55.cfg" }
             };
-            provd_shared::security::write_line(&local, &event, &mut want);
+            crate::security::write_line(&local, &event, &mut want);
             assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap(), "at {ms} ms");
         }
     }

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use provd_shared::family::Request;
-use provd_shared::store::Store;
+use provd_core::family::Request;
+use provd_store::Store;
 
 use crate::body::Body;
 use crate::pipeline::{self, Decision};
@@ -194,7 +194,7 @@ pub struct ThreadCtx {
 }
 
 impl ThreadCtx {
-    pub fn new(shared: Arc<Shared>) -> provd_shared::store::Result<Rc<ThreadCtx>> {
+    pub fn new(shared: Arc<Shared>) -> provd_store::Result<Rc<ThreadCtx>> {
         let current =
             Current::new(shared.store.clone(), shared.base_policy, shared.hint.clone(), shared.plugins.clone())?;
         Ok(Rc::new(ThreadCtx { shared, current }))
@@ -380,7 +380,7 @@ fn note_trigger_fetch(
     shared: &Shared,
     snapshot: &Snapshot,
     decision: &Decision<'_>,
-    info: &provd_shared::DeviceInfo<'_>,
+    info: &provd_core::DeviceInfo<'_>,
     basename: &[u8],
 ) {
     let (Decision::Known { device_id, plugin: Some(plugin) }
@@ -395,7 +395,7 @@ fn note_trigger_fetch(
     // them (this runs only while a mass synchronize watches); the request
     // fills in what a device being created lacks yet.
     let stored = match shared.store.device_doc(&snapshot.txn, device_id) {
-        Ok(Some(doc)) => provd_shared::device::DeviceView::parse(doc).ok(),
+        Ok(Some(doc)) => provd_core::device::DeviceView::parse(doc).ok(),
         _ => None,
     };
     let mac = stored.as_ref().and_then(|d| d.mac).or(info.mac);

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use provd_shared::Plugin;
+use provd_core::Plugin;
 use std::time::Duration;
 
-use provd_shared::config::truthy;
-use provd_shared::store::{ReadTxn, Result, Store};
+use provd_core::config::truthy;
+use provd_store::{ReadTxn, Result, Store};
 
 use crate::pipeline::Policy;
 

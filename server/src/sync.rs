@@ -20,9 +20,9 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use provd_shared::device::Device;
-use provd_shared::family::{Family, SyncNotify};
-use provd_shared::mac::Mac;
+use provd_core::device::Device;
+use provd_core::family::{Family, SyncNotify};
+use provd_core::mac::Mac;
 use serde::Serialize;
 
 pub mod ami;
@@ -312,7 +312,7 @@ mod tests {
 
     #[test]
     fn sync_target_for_family() {
-        let family = provd_shared::family::by_id("yealink").unwrap();
+        let family = provd_families::by_id("yealink").unwrap();
         let t = target_for(&device(Some("10.0.0.5"), None), family, Backend::Sip).unwrap();
         assert_eq!(t.notify, SyncNotify::CHECK_SYNC);
     }

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use futures_channel::oneshot;
 use provd_compiler::compile::{self, Options, Scope};
-use provd_shared::Device;
-use provd_shared::data::DataDir;
-use provd_shared::family::DeviceInfo;
-use provd_shared::store::{Index, Owner, Store, StoreError};
+use provd_core::Device;
+use provd_core::family::DeviceInfo;
+use provd_store::data::DataDir;
+use provd_store::{Index, Owner, Store, StoreError};
 
 use crate::limits::{CreationLimiter, Rate};
 use crate::pipeline::{self, Applied, Policy};
@@ -164,7 +164,7 @@ impl WriterThread {
         let params = store.params(&w)?;
         let mut policy = self.config.base_policy;
         if let Some(nat) = params.get("NAT") {
-            policy.nat = nat.as_str().map_or_else(|| provd_shared::config::truthy(nat), |s| s == "1");
+            policy.nat = nat.as_str().map_or_else(|| provd_core::config::truthy(nat), |s| s == "1");
         }
         let mut results = Vec::with_capacity(batch.len());
         let now = Instant::now();
@@ -248,7 +248,7 @@ impl WriterThread {
 
 /// Expires the oldest auto-created devices beyond `cap` that nobody
 /// configured since (still on a transient autoprov config, or none).
-fn expire_auto_devices(store: &Store, w: &mut provd_shared::store::WriteTxn<'_>, cap: u64) -> Result<u64, StoreError> {
+fn expire_auto_devices(store: &Store, w: &mut provd_store::WriteTxn<'_>, cap: u64) -> Result<u64, StoreError> {
     let mut expired = 0;
     while store.auto_device_count(w)? > cap {
         let Some(id) = store.pop_oldest_auto_device(w)? else { break };
@@ -267,11 +267,7 @@ fn expire_auto_devices(store: &Store, w: &mut provd_shared::store::WriteTxn<'_>,
 }
 
 /// Deletes a device, its files and its transient config if no other device uses it.
-pub fn delete_device(
-    store: &Store,
-    w: &mut provd_shared::store::WriteTxn<'_>,
-    device: &Device,
-) -> Result<(), StoreError> {
+pub fn delete_device(store: &Store, w: &mut provd_store::WriteTxn<'_>, device: &Device) -> Result<(), StoreError> {
     let owner = Owner::device(&device.id);
     let keys = store.owned_routes(w, &owner)?;
     let mut fw = store.file_writer(w, 0)?;

@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use provd_e2e::{PROVD_JSON, Rest, Server, curl, eventually, run, stderr, stdout};
-use provd_shared::store::Store;
+use provd_store::Store;
 use serde_json::{Value, json};
 
 const PLUGIN: &str = "wazo-yealink-v86";
@@ -156,7 +156,7 @@ fn an_unchanged_put_publishes_what_the_store_holds() {
     // A config change committed without its compile, as a killed server
     // leaves it: written straight into the store, by another process.
     let store = Store::open(&data.join("store")).unwrap();
-    let behind: provd_shared::Config = serde_json::from_value(config("c1", "Behind")["config"].clone()).unwrap();
+    let behind: provd_core::Config = serde_json::from_value(config("c1", "Behind")["config"].clone()).unwrap();
     let mut w = store.write_txn().unwrap();
     store.put_config(&mut w, &behind).unwrap();
     w.commit().unwrap();

@@ -187,9 +187,9 @@ fn nat_on_keeps_every_phone_at_its_address() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         {
-            let (d, _) = provd_shared::data::DataDir::open(&data).unwrap();
+            let (d, _) = provd_store::data::DataDir::open(&data).unwrap();
             let mut w = d.store().write_txn().unwrap();
-            let mut params = provd_shared::Map::new();
+            let mut params = provd_core::Map::new();
             params.insert("NAT".into(), nat.into());
             d.store().set_params(&mut w, &params).unwrap();
             w.commit().unwrap();
@@ -201,7 +201,7 @@ fn nat_on_keeps_every_phone_at_its_address() {
         // Writes that do not change routing are asynchronous: give the
         // writer a moment.
         let count_with_ip = || {
-            let (d, _) = provd_shared::data::DataDir::open(&data).unwrap();
+            let (d, _) = provd_store::data::DataDir::open(&data).unwrap();
             let r = d.store().read_txn().unwrap();
             d.store().devices(&r).unwrap().map(Result::unwrap).filter(|d| d.ip.is_some()).count()
         };

@@ -175,9 +175,9 @@ fn the_url_key_guards_tftp_too() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     {
-        let (d, _) = provd_shared::data::DataDir::open(&data).unwrap();
+        let (d, _) = provd_store::data::DataDir::open(&data).unwrap();
         let mut w = d.store().write_txn().unwrap();
-        let mut params = provd_shared::Map::new();
+        let mut params = provd_core::Map::new();
         params.insert("provisioning_key".into(), "s3cret-Key".into());
         d.store().set_params(&mut w, &params).unwrap();
         w.commit().unwrap();
@@ -269,7 +269,7 @@ fn unconfigured_auto_devices_expire_beyond_the_cap() {
         let ua = format!("Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:01:{i:02x}");
         curl(&["-o", "/dev/null", "-A", &ua, &server.url("/x.cfg")]);
     }
-    let (d, _) = provd_shared::data::DataDir::open(&server.data).unwrap();
+    let (d, _) = provd_store::data::DataDir::open(&server.data).unwrap();
     let r = d.store().read_txn().unwrap();
     let devices: Vec<_> = d.store().devices(&r).unwrap().map(Result::unwrap).collect();
     assert_eq!(devices.len(), 5, "{:?}", devices.iter().map(|d| d.mac).collect::<Vec<_>>());

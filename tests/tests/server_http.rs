@@ -118,9 +118,9 @@ fn the_public_identification_vectors_through_the_running_server() {
     let data = dir.path().join("data");
     {
         // NAT on: every phone here comes from 127.0.0.1.
-        let (d, _) = provd_shared::data::DataDir::open(&data).unwrap();
+        let (d, _) = provd_store::data::DataDir::open(&data).unwrap();
         let mut w = d.store().write_txn().unwrap();
-        let mut params = provd_shared::Map::new();
+        let mut params = provd_core::Map::new();
         params.insert("NAT".into(), "1".into());
         d.store().set_params(&mut w, &params).unwrap();
         w.commit().unwrap();
@@ -173,7 +173,7 @@ fn the_public_identification_vectors_through_the_running_server() {
                 assert!(!said.contains("timed out"), "{}: {said}", row.input);
             }
             "dhcp-vendor" => {
-                let class = provd_shared::identify::unescape(row.input.as_bytes()).unwrap();
+                let class = provd_families::identify::unescape(row.input.as_bytes()).unwrap();
                 let hex: Vec<String> = class.iter().map(|b| format!("{b:02x}")).collect();
                 let info = serde_json::json!({"dhcp_info": {
                     "op": "commit", "ip": "127.0.0.1", "mac": LEASED, "options": [format!("060{}", hex.join("."))]
@@ -209,9 +209,9 @@ fn url_key_and_forwarded_for() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     {
-        let (d, _) = provd_shared::data::DataDir::open(&data).unwrap();
+        let (d, _) = provd_store::data::DataDir::open(&data).unwrap();
         let mut w = d.store().write_txn().unwrap();
-        let mut params = provd_shared::Map::new();
+        let mut params = provd_core::Map::new();
         params.insert("provisioning_key".into(), "s3cret-Key".into());
         d.store().set_params(&mut w, &params).unwrap();
         w.commit().unwrap();
@@ -246,7 +246,7 @@ fn url_key_and_forwarded_for() {
     // One trusted proxy: its X-Forwarded-For names the phone; without it, 500
     // as wazo-provd answers.
     assert_eq!(code("/s3cret-Key/805ec0d57d72.cfg", None), "500");
-    let (d, _) = provd_shared::data::DataDir::open(&data).unwrap();
+    let (d, _) = provd_store::data::DataDir::open(&data).unwrap();
     let r = d.store().read_txn().unwrap();
     let mut ips: Vec<_> = d.store().devices(&r).unwrap().map(|d| d.unwrap().ip).collect();
     ips.sort();

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use provd_core::{Device, Mac};
 use provd_e2e::{Server, run, stderr};
-use provd_shared::data::DataDir;
-use provd_shared::{Device, Mac};
+use provd_store::data::DataDir;
 use serde_json::json;
 
 const PLUGIN: &str = "test-files";

@@ -9,7 +9,7 @@
 
 use std::net::Ipv4Addr;
 
-use provd_shared::Mac;
+use provd_core::Mac;
 use serde_json::{Value, json};
 
 /// What dhcpd reports.

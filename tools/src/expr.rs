@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use provd_shared::Mac;
+use provd_core::Mac;
 
 /// The forms accepted, for error messages and `--help`.
 pub const SUPPORTED: &str = "\

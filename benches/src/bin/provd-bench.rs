@@ -21,8 +21,8 @@ use provd_benches::fleet;
 use provd_compiler::compile::{self, Options, Scope};
 use provd_compiler::import::import_wazo_jsondb;
 use provd_compiler::render::{DeviceRender, PreparedSource};
-use provd_shared::data::DataDir;
-use provd_shared::store::Owner;
+use provd_store::Owner;
+use provd_store::data::DataDir;
 
 #[derive(Parser)]
 #[command(name = "provd-bench")]
@@ -428,8 +428,8 @@ fn phases(dir: &Path, passes: usize) -> anyhow::Result<()> {
             lap(0, &mut t);
             let Some(mut raw) = renderer.configs().flatten(cid)? else { continue };
             lap(1, &mut t);
-            provd_shared::raw_config::validate(&raw)?;
-            provd_shared::config::apply_defaults(&mut raw);
+            provd_core::raw_config::validate(&raw)?;
+            provd_core::config::apply_defaults(&mut raw);
             lap(2, &mut t);
             if lp.plugin.family.configure(&lp.plugin, d, &mut raw).is_err() {
                 continue;

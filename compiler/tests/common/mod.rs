@@ -27,8 +27,8 @@ pub fn python(script: &str, input: &serde_json::Value) -> serde_json::Value {
 }
 
 /// Puts config `id` with `parents` and raw config `raw` in `data`'s store.
-pub fn put_config(data: &provd_shared::data::DataDir, id: &str, parents: &[&str], raw: serde_json::Value) {
-    let c = provd_shared::Config {
+pub fn put_config(data: &provd_store::data::DataDir, id: &str, parents: &[&str], raw: serde_json::Value) {
+    let c = provd_core::Config {
         id: id.into(),
         parent_ids: parents.iter().map(|p| p.to_string()).collect(),
         raw_config: raw.as_object().unwrap().clone(),
@@ -44,13 +44,13 @@ pub fn put_config(data: &provd_shared::data::DataDir, id: &str, parents: &[&str]
 /// its store, and the renderer over it.
 pub struct Fixture {
     _dir: tempfile::TempDir,
-    pub data: provd_shared::data::DataDir,
+    pub data: provd_store::data::DataDir,
 }
 
 impl Fixture {
     pub fn new() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let (data, _) = provd_shared::data::DataDir::open(dir.path()).unwrap();
+        let (data, _) = provd_store::data::DataDir::open(dir.path()).unwrap();
         Fixture { _dir: dir, data }
     }
 

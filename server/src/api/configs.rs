@@ -4,8 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use provd_compiler::compile::Scope;
-use provd_shared::store::{Index, Store};
-use provd_shared::{Config, ConfigTree, raw_config};
+use provd_core::{Config, ConfigTree, raw_config};
+use provd_store::{Index, Store};
 use serde_json::{Map, Value, json};
 
 use super::http::{Req, Resp, links, parse_document};
@@ -71,7 +71,7 @@ fn show(api: &Api, id: &str) -> Result<Value, Resp> {
 /// Parses and checks a config document, naming the field that is wrong.
 fn parse_config(doc: Map<String, Value>) -> Result<Config, String> {
     let mut config: Config = parse_document(doc)?;
-    provd_shared::device::check_id(&config.id)
+    provd_core::device::check_id(&config.id)
         .map_err(|why| format!("config id {:?} is not usable: {why}", config.id))?;
     config.strip_none_if_device();
     raw_config::validate(&config.raw_config).map_err(|e| e.to_string())?;
@@ -84,7 +84,7 @@ fn parse_config(doc: Map<String, Value>) -> Result<Config, String> {
 fn create(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     let mut doc = req.body_object("config")?;
     if doc.get("id").is_none_or(Value::is_null) {
-        doc.insert("id".into(), Value::from(provd_shared::Device::new_id()));
+        doc.insert("id".into(), Value::from(provd_core::Device::new_id()));
     }
     let config = parse_config(doc).map_err(|e| Resp::text(400, e))?;
     let id = config.id.clone();
@@ -136,7 +136,7 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
 
 /// A config may not inherit from itself through its parents: the
 /// flattening would never end, and every device below it would fail.
-fn check_no_cycle(store: &Store, txn: &provd_shared::store::ReadTxn<'_>, config: &Config) -> Result<(), String> {
+fn check_no_cycle(store: &Store, txn: &provd_store::ReadTxn<'_>, config: &Config) -> Result<(), String> {
     let mut todo: Vec<String> = config.parent_ids.clone();
     let mut seen = HashSet::new();
     while let Some(id) = todo.pop() {
@@ -153,7 +153,7 @@ fn check_no_cycle(store: &Store, txn: &provd_shared::store::ReadTxn<'_>, config:
 }
 
 /// Ids of configs inheriting from `id`, directly or not.
-fn descendants(store: &Store, txn: &provd_shared::store::ReadTxn<'_>, id: &str) -> Result<HashSet<String>, Resp> {
+fn descendants(store: &Store, txn: &provd_store::ReadTxn<'_>, id: &str) -> Result<HashSet<String>, Resp> {
     let mut children: HashMap<String, Vec<String>> = HashMap::new();
     for c in store.configs(txn).map_err(internal)? {
         let c = c.map_err(internal)?;

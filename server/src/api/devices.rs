@@ -3,9 +3,9 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use provd_compiler::compile::Scope;
-use provd_shared::family::Request;
-use provd_shared::store::{Index, Store};
-use provd_shared::{Device, Mac};
+use provd_core::family::Request;
+use provd_core::{Device, Mac};
+use provd_store::{Index, Store};
 use serde_json::{Map, Value};
 
 use super::http::{Req, Resp, links, parse_document};
@@ -192,7 +192,7 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
 /// moves away.
 fn drop_unused_transient(
     store: &Store,
-    w: &mut provd_shared::store::WriteTxn<'_>,
+    w: &mut provd_store::WriteTxn<'_>,
     old: Option<&str>,
     new: Option<&str>,
 ) -> Result<(), Resp> {

@@ -18,8 +18,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use provd_compiler::compile::{self, Options, Report, Scope};
-use provd_shared::data::DataDir;
-use provd_shared::store::{Store, WriteTxn};
+use provd_store::data::DataDir;
+use provd_store::{Store, WriteTxn};
 use serde_json::json;
 
 use self::http::{Req, Resp, links};
@@ -87,7 +87,7 @@ impl Publisher {
     /// Reloads the plugin set from the plugins directory (after an install,
     /// upgrade, reload or uninstall); the plugins that failed to load and why.
     pub fn reload_plugins(&self) -> Vec<String> {
-        match provd_shared::plugin::scan(&self.data.plugins_dir()) {
+        match provd_families::plugins::scan(&self.data.plugins_dir()) {
             Ok((plugins, broken)) => {
                 self.shared.plugins.replace(plugins);
                 broken.iter().map(ToString::to_string).collect()

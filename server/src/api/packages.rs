@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use provd_compiler::compile::Scope;
-use provd_shared::Plugin;
+use provd_core::Plugin;
 use serde_json::{Map, Value, json};
 
 use super::repo::{self, Fetcher, Source};

@@ -1,7 +1,7 @@
 //! `/0.2/configure`: the server parameters, persisted in the store (the
 //! data plane rereads `NAT` and `provisioning_key` with each generation).
 
-use provd_shared::Map;
+use provd_core::Map;
 use serde_json::{Value, json};
 
 use super::http::{Req, Resp};

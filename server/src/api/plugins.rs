@@ -20,8 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use provd_compiler::compile::{Report, Scope};
-use provd_shared::Plugin;
-use provd_shared::data::DataDir;
+use provd_store::data::DataDir;
 use serde_json::{Map, Value, json};
 
 use self::repo::{Fetcher, Source};
@@ -121,23 +120,23 @@ pub(super) fn body_id(req: &Req<'_>) -> Result<String, Resp> {
 
 /// A plugin id usable as a directory name of the plugins directory.
 fn check_plugin_id(id: &str) -> Result<(), Resp> {
-    provd_shared::device::check_id(id)
+    provd_core::device::check_id(id)
         .and_then(|()| if id.starts_with('.') { Err("starting with '.'") } else { Ok(()) })
         .map_err(|why| Resp::text(400, format!("invalid plugin id {id:?}: {why}")))
 }
 
 /// The server parameters (`plugin_server`, `http_proxy`, `locale`).
-pub(super) fn params(api: &Api) -> Result<provd_shared::Map, Resp> {
+pub(super) fn params(api: &Api) -> Result<provd_core::Map, Resp> {
     let store = api.store();
     let r = store.read_txn().map_err(internal)?;
     store.params(&r).map_err(internal)
 }
 
-fn param(params: &provd_shared::Map, name: &str) -> Option<String> {
+fn param(params: &provd_core::Map, name: &str) -> Option<String> {
     params.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
-pub(super) fn fetcher(params: &provd_shared::Map) -> Result<Fetcher, String> {
+pub(super) fn fetcher(params: &provd_core::Map) -> Result<Fetcher, String> {
     Fetcher::new(param(params, "http_proxy").as_deref())
 }
 
@@ -297,7 +296,7 @@ pub(super) fn spawn(name: String, f: impl FnOnce() + Send + 'static) -> Result<(
         .map_err(|e| internal(format!("cannot start a thread: {e}")))
 }
 
-fn plugin_server(params: &provd_shared::Map) -> Option<String> {
+fn plugin_server(params: &provd_core::Map) -> Option<String> {
     param(params, "plugin_server")
 }
 
@@ -437,7 +436,7 @@ fn install_job(
         return Err(format!("{name} has no {id}/plugin-info: not a plugin of id {id}"));
     }
     repo::check_plugin_links(&new, &name)?;
-    Plugin::load(&new).map_err(|e| format!("{name}: {e}"))?;
+    provd_families::plugins::load(&new).map_err(|e| format!("{name}: {e}"))?;
 
     let target = plugins_dir.join(id);
     {

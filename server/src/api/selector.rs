@@ -144,7 +144,7 @@ fn apply(op: Op, arg: &Value, values: &[&Value]) -> bool {
 }
 
 fn truthy(v: &Value) -> bool {
-    provd_shared::config::truthy(v)
+    provd_core::config::truthy(v)
 }
 
 fn compare(a: &Value, b: &Value) -> Option<Ordering> {

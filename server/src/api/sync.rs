@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use provd_shared::{Device, Mac};
+use provd_core::{Device, Mac};
 use serde_json::Value;
 
 use super::http::{Req, Resp};

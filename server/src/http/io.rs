@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use monoio::buf::SliceMut;
 use monoio::io::{AsyncReadRent, AsyncWriteRent};
 use monoio::net::{TcpListener, TcpStream};
-use provd_shared::family::Request as IdentRequest;
+use provd_core::family::Request as IdentRequest;
 
 use super::proto::{self, DateCache, FileMeta, Method, Parsed, Reply, Status};
 use crate::body::{Body, Response};

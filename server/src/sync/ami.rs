@@ -455,8 +455,8 @@ mod tests {
     use std::sync::mpsc;
     use std::thread;
 
-    use provd_shared::device::Device;
-    use provd_shared::family::SyncNotify;
+    use provd_core::device::Device;
+    use provd_core::family::SyncNotify;
 
     use super::*;
     use crate::sync::{Backend, target};

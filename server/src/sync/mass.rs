@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use provd_shared::mac::Mac;
+use provd_core::mac::Mac;
 use serde::Serialize;
 
 use super::{Notifier, NotifyOutcome, SyncError, Target, Unresolved};
@@ -324,7 +324,7 @@ mod tests {
     use std::collections::HashMap;
     use std::net::IpAddr;
 
-    use provd_shared::family::SyncNotify;
+    use provd_core::family::SyncNotify;
 
     use super::*;
     use crate::sync::Address;

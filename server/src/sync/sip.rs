@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
-use provd_shared::family::SyncNotify;
+use provd_core::family::SyncNotify;
 
 /// The user part of provd's own SIP URIs (From, Contact).
 pub const USER: &str = "provd";

@@ -251,7 +251,7 @@ impl Notifier for SipNotifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use provd_shared::family::SyncNotify;
+    use provd_core::family::SyncNotify;
 
     fn target(port_owner: &UdpSocket) -> (Target, u16) {
         let addr = port_owner.local_addr().unwrap();

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use monoio::net::udp::UdpSocket;
-use provd_shared::family::Request as IdentRequest;
+use provd_core::family::Request as IdentRequest;
 
 use super::proto::{self, ErrorCode, ErrorReply, Transfer, Transmit};
 use crate::body::Body;

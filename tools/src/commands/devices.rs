@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
-use provd_shared::Mac;
+use provd_core::Mac;
 use serde_json::{Map, Value, json};
 
 use super::{Ctx, field, for_each_concurrent, id_of, print_json, println};

@@ -3,8 +3,8 @@
 use std::ffi::OsString;
 
 use clap::Args;
-use provd_shared::family::Request;
-use provd_shared::identify::identify;
+use provd_core::family::Request;
+use provd_families::identify::identify;
 
 #[derive(Args, Debug)]
 #[group(required = true, multiple = true)]
@@ -26,7 +26,7 @@ pub struct IdentifyArgs {
 /// Decodes `\xNN` and `\\` escapes into raw bytes.
 fn unescape(arg: &OsString) -> Result<Vec<u8>, String> {
     use std::os::unix::ffi::OsStrExt;
-    provd_shared::identify::unescape(arg.as_bytes())
+    provd_families::identify::unescape(arg.as_bytes())
         .map_err(|i| format!("bad \\x escape at byte {i}: expected two hex digits"))
 }
 

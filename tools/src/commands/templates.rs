@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use provd_compiler::compile::{self, Scope};
 use provd_compiler::render::{DeviceRender, Renderer};
-use provd_shared::data::DataDir;
-use provd_shared::store::Index;
-use provd_shared::{Device, device::check_id};
+use provd_core::{Device, device::check_id};
+use provd_store::Index;
+use provd_store::data::DataDir;
 use serde_json::{Value, json};
 
 use super::{print_json, println};
@@ -198,7 +198,7 @@ pub fn copy_templates(data: &Path, old: &str, new: &str, force: bool, check_only
         return Err(Error::failed(format!("plugin {new} does not load (see the warnings above)")));
     }
     let store = dd.store();
-    let devices = (|| -> std::result::Result<Vec<Device>, provd_shared::store::StoreError> {
+    let devices = (|| -> std::result::Result<Vec<Device>, provd_store::StoreError> {
         let r = store.read_txn()?;
         let mut out = Vec::new();
         for id in store.device_ids_by(&r, Index::Plugin, old)? {

@@ -613,10 +613,10 @@ mod tests {
     /// the bundled plugins, as the server does.
     #[test]
     fn catalog_plugins_are_what_provd_assigns() {
-        use provd_shared::family::Request;
-        use provd_shared::identify::{best_plugin, identify};
+        use provd_core::family::Request;
+        use provd_families::identify::{best_plugin, identify};
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
-        let (plugins, errors) = provd_shared::plugin::scan(&dir).unwrap();
+        let (plugins, errors) = provd_families::plugins::scan(&dir).unwrap();
         assert!(errors.is_empty(), "{errors:?}");
         for family in ALL {
             for model in family.models() {

@@ -15,12 +15,12 @@ use std::sync::LazyLock;
 use regex::bytes::Regex;
 use serde_json::Value;
 
-use crate::Map;
-use crate::device::Device;
-use crate::family::helpers;
-use crate::family::*;
-use crate::mac::Mac;
-use crate::plugin::Plugin;
+use crate::helpers;
+use provd_core::Map;
+use provd_core::device::Device;
+use provd_core::family::*;
+use provd_core::mac::Mac;
+use provd_core::plugin::Plugin;
 
 pub struct Digium;
 
@@ -228,7 +228,7 @@ fn firmwares(plugin: &Plugin) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::PluginInfo;
+    use provd_core::plugin::PluginInfo;
     use serde_json::json;
 
     /// The Digium rows of the shared identification vectors, copied from
@@ -479,8 +479,8 @@ mod tests {
     /// version, a firmware file, a capabilities entry and a template.
     #[test]
     fn bundled_plugin() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
-        let p = Plugin::load(&root.join("wazo-digium-2.8.1")).unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins");
+        let p = crate::plugins::load(&root.join("wazo-digium-2.8.1")).unwrap();
         assert_eq!(p.info.family, "digium");
         let names: Vec<&str> = p.info.models.keys().map(String::as_str).collect();
         assert_eq!(names, ["D40", "D45", "D50", "D60", "D62", "D65", "D70"]);

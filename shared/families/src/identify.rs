@@ -4,8 +4,8 @@
 
 use std::borrow::Cow;
 
-use crate::family::{self, DeviceInfo, PROBABLE, Request};
-use crate::plugin::Plugin;
+use provd_core::family::{DeviceInfo, PROBABLE, Request};
+use provd_core::plugin::Plugin;
 
 /// At most this many families answer a request; the vote runs on the stack.
 const MAX_ANSWERS: usize = 16;
@@ -43,7 +43,7 @@ pub fn unescape(s: &[u8]) -> Result<Vec<u8>, usize> {
 pub fn identify<'a>(request: &Request<'a>) -> DeviceInfo<'a> {
     let mut answers: [Option<DeviceInfo<'a>>; MAX_ANSWERS] = Default::default();
     let mut n = 0;
-    for f in family::all() {
+    for f in crate::all() {
         if let Some(info) = f.extract(request).filter(|i| !i.is_empty())
             && n < MAX_ANSWERS
         {

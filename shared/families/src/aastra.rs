@@ -23,15 +23,15 @@ use std::sync::LazyLock;
 use regex::bytes::Regex;
 use serde_json::Value;
 
-use crate::Map;
-use crate::config::truthy;
-use crate::device::Device;
-use crate::family::helpers;
-use crate::family::*;
-use crate::mac::Mac;
-use crate::plugin::{ModelInfo, Plugin};
-use crate::syntax;
-use crate::tz::{self, DstChange, DstDay, TimezoneInfo};
+use crate::helpers;
+use provd_core::Map;
+use provd_core::config::truthy;
+use provd_core::device::Device;
+use provd_core::family::*;
+use provd_core::mac::Mac;
+use provd_core::plugin::{ModelInfo, Plugin};
+use provd_core::syntax;
+use provd_core::tz::{self, DstChange, DstDay, TimezoneInfo};
 
 pub struct Aastra;
 
@@ -229,7 +229,7 @@ impl Family for Aastra {
 
 /// The hand-written sensitive-file rule, exactly (both ways) the regex.
 #[cfg(test)]
-pub(crate) fn exact_rules() -> Vec<crate::family::RegexRule> {
+pub(crate) fn exact_rules() -> Vec<crate::RegexRule> {
     vec![(&SENSITIVE, |b| Aastra.is_sensitive(b))]
 }
 
@@ -238,7 +238,7 @@ pub(crate) fn exact_rules() -> Vec<crate::family::RegexRule> {
 /// the version the rest but its `-SIP` ending (no space in it). Every
 /// Aastra and Mitel request runs it; the regex cost more than the rest of
 /// the extraction. Tested against the regex, as Yealink's.
-fn ua_form(ua: &[u8]) -> Option<crate::family::Spans> {
+fn ua_form(ua: &[u8]) -> Option<crate::Spans> {
     let at = if ua.starts_with(b"Aastra") {
         6
     } else if ua.starts_with(b"Mitel") {
@@ -264,13 +264,13 @@ fn ua_form(ua: &[u8]) -> Option<crate::family::Spans> {
 }
 
 #[cfg(test)]
-pub(crate) fn exact_captures() -> Vec<crate::family::CaptureRule> {
+pub(crate) fn exact_captures() -> Vec<crate::CaptureRule> {
     vec![(&UA, ua_form)]
 }
 
 fn extract_ua(ua: &[u8]) -> Option<DeviceInfo<'_>> {
     let [model, mac, version] = ua_form(ua)?.map(|(s, e)| &ua[s..e]);
-    let mac = crate::mac::Mac::parse_bytes(mac).ok()?;
+    let mac = provd_core::mac::Mac::parse_bytes(mac).ok()?;
     // Group 1 is ASCII by construction; the version may hold any byte.
     let model = std::str::from_utf8(model).ok()?;
     let model = SHORT_MODELS.iter().find(|(short, _)| *short == model).map_or(model, |(_, full)| full);
@@ -535,8 +535,8 @@ fn dict(locale: Option<&str>) -> Map {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mac::Mac;
-    use crate::plugin::PluginInfo;
+    use provd_core::mac::Mac;
+    use provd_core::plugin::PluginInfo;
     use serde_json::json;
 
     /// The Aastra rows of the shared identification vectors, copied from
@@ -1010,9 +1010,9 @@ mod tests {
     /// firmware version and a key layout.
     #[test]
     fn bundled_plugins() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins");
         for id in ["wazo-aastra-3.3.1-SP4", "wazo-aastra-8.2.0"] {
-            let p = Plugin::load(&root.join(id)).unwrap();
+            let p = crate::plugins::load(&root.join(id)).unwrap();
             assert_eq!(p.info.family, "aastra");
             assert!(p.info.extra["language_path"].is_string(), "{id}");
             assert!(!p.info.models.is_empty(), "{id}");
@@ -1033,10 +1033,10 @@ mod tests {
     #[test]
     #[ignore]
     fn dump_context() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins");
         let mut out = Map::new();
         for (id, model) in [("wazo-aastra-3.3.1-SP4", "6731i"), ("wazo-aastra-8.2.0", "6867i")] {
-            let p = Plugin::load(&root.join(id)).unwrap();
+            let p = crate::plugins::load(&root.join(id)).unwrap();
             let mut raw = base_raw();
             for (k, v) in map(json!({
                 "locale": "fr_FR", "timezone": "Europe/Paris", "ntp_enabled": true, "ntp_ip": "10.0.0.4",
@@ -1052,7 +1052,7 @@ mod tests {
             })) {
                 raw.insert(k, v);
             }
-            crate::config::apply_defaults(&mut raw);
+            provd_core::config::apply_defaults(&mut raw);
             let mut dev = device(model);
             dev.options = Some(map(json!({"switchboard": false})));
             Aastra.configure(&p, &dev, &mut raw).unwrap();

@@ -36,15 +36,15 @@ use std::sync::LazyLock;
 use regex::bytes::{CaptureLocations, Regex};
 use serde_json::Value;
 
-use crate::Map;
-use crate::config::truthy;
-use crate::device::Device;
-use crate::family::helpers;
-use crate::family::*;
-use crate::mac::Mac;
-use crate::plugin::{ModelInfo, Plugin};
-use crate::syntax;
-use crate::tz::{self, DstChange, DstDay, TimezoneInfo};
+use crate::helpers;
+use provd_core::Map;
+use provd_core::config::truthy;
+use provd_core::device::Device;
+use provd_core::family::*;
+use provd_core::mac::Mac;
+use provd_core::plugin::{ModelInfo, Plugin};
+use provd_core::syntax;
+use provd_core::tz::{self, DstChange, DstDay, TimezoneInfo};
 
 pub struct CiscoSpa;
 
@@ -134,7 +134,7 @@ fn captures<'a, T>(i: usize, input: &'a [u8], f: impl FnOnce(&dyn Fn(usize) -> O
 /// The User-Agent patterns with the prefix checks [`extract_ua`] makes
 /// before them.
 #[cfg(test)]
-pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
+pub(crate) fn prefilters() -> Vec<crate::RegexRule> {
     vec![
         (&PATTERNS[LINKSYS_UA], |ua| ua.starts_with(b"Linksys/")),
         (&PATTERNS[CISCO_UA], |ua| ua.starts_with(b"Cisco/")),
@@ -648,7 +648,7 @@ fn add_firmware(model: &ModelInfo, raw: &mut Map) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::PluginInfo;
+    use provd_core::plugin::PluginInfo;
     use serde_json::json;
 
     /// The Cisco rows of the shared identification vectors
@@ -697,7 +697,7 @@ mod tests {
         crate::identify::unescape(s.as_bytes()).unwrap()
     }
 
-    use crate::family::vector_request as request;
+    use crate::vector_request as request;
 
     fn ua<'a>(ua: &'a [u8], path: &'a [u8]) -> Option<DeviceInfo<'a>> {
         CiscoSpa.extract(&Request::Http { path, user_agent: Some(ua) })
@@ -736,7 +736,7 @@ mod tests {
     /// gives the vectors of both Cisco families.
     #[test]
     fn merged_identification_of_cisco_rows() {
-        let sccp_rows = super::super::cisco_sccp::tests::VECTORS;
+        let sccp_rows = crate::cisco_sccp::tests::VECTORS;
         for row in VECTORS.lines().chain(sccp_rows.lines()) {
             let [protocol, input, vendor, model, version, mac] =
                 row.split('\t').collect::<Vec<_>>().try_into().unwrap();
@@ -1186,7 +1186,7 @@ mod tests {
     /// common files are the names the devices ask for.
     #[test]
     fn bundled_plugins() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins");
         let expect: [(&str, &[&str], &[&str]); 8] = [
             (
                 "wazo-cisco-spa-7.5.5",
@@ -1221,7 +1221,7 @@ mod tests {
             ("wazo-cisco-ata190-1.2.2", &["ATA190"], &["dialplan.xml"]),
         ];
         for (id, models, commons) in expect {
-            let p = Plugin::load(&root.join(id)).unwrap();
+            let p = crate::plugins::load(&root.join(id)).unwrap();
             assert_eq!(p.info.family, "cisco_spa");
             assert_eq!(p.info.models.keys().collect::<Vec<_>>(), models, "{id}");
             let names: Vec<&str> =
@@ -1251,7 +1251,7 @@ mod tests {
             assert!(p.templates_dir().join("base.tpl").is_file());
             assert!(p.templates_dir().join("common/model.cfg.tpl").is_file());
         }
-        let legacy = Plugin::load(&root.join("wazo-cisco-spa-legacy")).unwrap();
+        let legacy = crate::plugins::load(&root.join("wazo-cisco-spa-legacy")).unwrap();
         assert_eq!(legacy.info.extra["encoding"], "iso-8859-1");
     }
 }

@@ -23,14 +23,14 @@ use std::sync::LazyLock;
 use regex::bytes::{CaptureLocations, Regex};
 use serde_json::Value;
 
-use crate::Map;
-use crate::config::truthy;
-use crate::device::Device;
-use crate::family::helpers;
-use crate::family::*;
-use crate::mac::Mac;
-use crate::plugin::{ModelInfo, Plugin};
-use crate::tz::{self, DstChange, DstDay, TimezoneInfo};
+use crate::helpers;
+use provd_core::Map;
+use provd_core::config::truthy;
+use provd_core::device::Device;
+use provd_core::family::*;
+use provd_core::mac::Mac;
+use provd_core::plugin::{ModelInfo, Plugin};
+use provd_core::tz::{self, DstChange, DstDay, TimezoneInfo};
 
 pub struct Yealink;
 
@@ -154,7 +154,7 @@ const UA_PREFILTERS: [fn(&[u8]) -> bool; 4] =
     [starts_with_yealink, starts_with_yealink, starts_with_bare_model, starts_with_yealink];
 
 #[cfg(test)]
-pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
+pub(crate) fn prefilters() -> Vec<crate::RegexRule> {
     UA_PATTERNS.iter().zip(UA_PREFILTERS).collect()
 }
 
@@ -164,7 +164,7 @@ pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
 /// the regex finds (tested on the identification vectors, mutations of them
 /// and random bytes). It runs on every Yealink request; the regex cost more
 /// than the rest of the extraction.
-fn sip_form(ua: &[u8]) -> Option<crate::family::Spans> {
+fn sip_form(ua: &[u8]) -> Option<crate::Spans> {
     // `(?-u)` classes: `\s`, `\w`, `[\d.]`, `[\da-fA-F:]`.
     let space = |c: u8| matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
@@ -190,7 +190,7 @@ fn sip_form(ua: &[u8]) -> Option<crate::family::Spans> {
 }
 
 #[cfg(test)]
-pub(crate) fn exact_captures() -> Vec<crate::family::CaptureRule> {
+pub(crate) fn exact_captures() -> Vec<crate::CaptureRule> {
     vec![(&UA_PATTERNS[0], sip_form)]
 }
 
@@ -198,7 +198,7 @@ fn extract_ua(ua: &[u8]) -> Option<DeviceInfo<'_>> {
     if !starts_with_yealink(ua) && !starts_with_bare_model(ua) {
         return None;
     }
-    let info = |[model, ver, mac]: crate::family::Spans| {
+    let info = |[model, ver, mac]: crate::Spans| {
         let group = |(s, e): (usize, usize)| &ua[s..e];
         DeviceInfo {
             vendor: Some(Cow::Borrowed(VENDOR)),
@@ -652,7 +652,7 @@ fn null_key(out: &mut String, prefix: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::PluginInfo;
+    use provd_core::plugin::PluginInfo;
     use serde_json::json;
 
     fn http_ua(ua: &[u8]) -> Option<DeviceInfo<'_>> {
@@ -1251,14 +1251,14 @@ linekey.3.label = Test Park
     fn dump_context() {
         let model = std::env::var("YEALINK_MODEL").unwrap_or_else(|_| "T46S".into());
         let plugin_dir = std::env::var("YEALINK_PLUGIN").unwrap_or_else(|_| "../plugins/wazo-yealink-v86".into());
-        let p = Plugin::load(std::path::Path::new(&plugin_dir)).unwrap();
+        let p = crate::plugins::load(std::path::Path::new(&plugin_dir)).unwrap();
         // Another raw config can be given as a JSON file.
         let raw_json = match std::env::var("YEALINK_RAW") {
             Ok(path) => std::fs::read_to_string(path).unwrap(),
             Err(_) => DEMO_RAW.to_owned(),
         };
         let mut raw: Map = serde_json::from_str(&raw_json).unwrap();
-        crate::config::apply_defaults(&mut raw);
+        provd_core::config::apply_defaults(&mut raw);
         let mut dev = device(&model);
         dev.options = Some(map(json!({"switchboard": false})));
         Yealink.configure(&p, &dev, &mut raw).unwrap();

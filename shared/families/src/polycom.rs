@@ -28,14 +28,14 @@ use std::sync::LazyLock;
 use regex::bytes::{CaptureLocations, Regex};
 use serde_json::Value;
 
-use crate::Map;
-use crate::device::Device;
-use crate::family::helpers;
-use crate::family::*;
-use crate::mac::Mac;
-use crate::plugin::{ModelInfo, Plugin};
-use crate::syntax;
-use crate::tz::{self, DstChange, DstDay, TimezoneInfo};
+use crate::helpers;
+use provd_core::Map;
+use provd_core::device::Device;
+use provd_core::family::*;
+use provd_core::mac::Mac;
+use provd_core::plugin::{ModelInfo, Plugin};
+use provd_core::syntax;
+use provd_core::tz::{self, DstChange, DstDay, TimezoneInfo};
 
 pub struct Polycom;
 
@@ -195,7 +195,7 @@ fn ua_may_match(ua: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
+pub(crate) fn prefilters() -> Vec<crate::RegexRule> {
     vec![(&UA, ua_may_match)]
 }
 
@@ -452,7 +452,7 @@ fn update_sip_lines(raw: &mut Map) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::PluginInfo;
+    use provd_core::plugin::PluginInfo;
     use serde_json::json;
 
     /// The Polycom rows of the shared identification vectors, copied from
@@ -991,13 +991,13 @@ mod tests {
     /// version, a capabilities entry and a template.
     #[test]
     fn bundled_plugins() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins");
         for (id, generation) in [
             ("wazo-polycom-3.2.4B", Generation::Sip3),
             ("wazo-polycom-5.9.2", Generation::Ucs),
             ("wazo-polycom-6.4.6", Generation::Ucs),
         ] {
-            let p = Plugin::load(&root.join(id)).unwrap();
+            let p = crate::plugins::load(&root.join(id)).unwrap();
             assert_eq!(p.info.family, "polycom");
             assert_eq!(super::generation(&p), generation, "{id}");
             assert!(!p.info.models.is_empty(), "{id}");

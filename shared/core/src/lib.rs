@@ -1,16 +1,13 @@
 //! The provd domain, shared by the compiler, the server and the tools.
 
 pub mod config;
-pub mod data;
 pub mod device;
 pub mod family;
-pub mod identify;
 pub mod json_scan;
 pub mod mac;
 pub mod plugin;
 pub mod raw_config;
 pub mod rng;
-pub mod security;
 pub mod syntax;
 pub mod tz;
 
@@ -22,7 +19,6 @@ pub use device::Device;
 pub use family::{DeviceInfo, Family, Request};
 pub use mac::Mac;
 pub use plugin::{Plugin, PluginInfo};
-pub mod store;
 
 /// Deserializes a JSON document, naming the offending field on error
 /// (`sip_lines.1.proxy_port: invalid type: ...`).

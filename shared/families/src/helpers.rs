@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::Map;
-use crate::config::truthy;
+use provd_core::Map;
+use provd_core::config::truthy;
 
 /// A string or number value as text, borrowed when it is a string.
 fn as_text(v: &Value) -> Option<Cow<'_, str>> {

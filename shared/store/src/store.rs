@@ -11,8 +11,8 @@ use std::path::Path;
 use heed::types::{Bytes, Str};
 use heed::{CommitOrAbort, Database, DatabaseFlags, Env, EnvOpenOptions, PutFlags, RoTxn, RwTxn, WithoutTls};
 
-use crate::config::Config;
-use crate::device::Device;
+use provd_core::config::Config;
+use provd_core::device::Device;
 
 pub use heed::Error as LmdbError;
 
@@ -416,7 +416,7 @@ impl Store {
         Ok(next)
     }
 
-    fn meta_json(&self, txn: &RoTxn<'_>, key: &'static str) -> Result<Option<crate::Map>> {
+    fn meta_json(&self, txn: &RoTxn<'_>, key: &'static str) -> Result<Option<provd_core::Map>> {
         match self.db.meta.get(txn, key)? {
             None => Ok(None),
             Some(b) => serde_json::from_slice(b).map(Some).map_err(|e| StoreError::Corrupt {
@@ -429,20 +429,20 @@ impl Store {
 
     /// The raw config below every config (`ip`, `http_port`, `tftp_port`,
     /// `http_base_url`, ...).
-    pub fn base_raw_config(&self, txn: &RoTxn<'_>) -> Result<Option<crate::Map>> {
+    pub fn base_raw_config(&self, txn: &RoTxn<'_>) -> Result<Option<provd_core::Map>> {
         self.meta_json(txn, META_BASE_RAW_CONFIG)
     }
 
-    pub fn set_base_raw_config(&self, w: &mut RwTxn<'_>, raw: &crate::Map) -> Result<()> {
+    pub fn set_base_raw_config(&self, w: &mut RwTxn<'_>, raw: &provd_core::Map) -> Result<()> {
         Ok(self.db.meta.put(w, META_BASE_RAW_CONFIG, &serde_json::to_vec(raw).unwrap())?)
     }
 
     /// Runtime parameters (`NAT`, `locale`, ...), as set through the API.
-    pub fn params(&self, txn: &RoTxn<'_>) -> Result<crate::Map> {
+    pub fn params(&self, txn: &RoTxn<'_>) -> Result<provd_core::Map> {
         Ok(self.meta_json(txn, META_PARAMS)?.unwrap_or_default())
     }
 
-    pub fn set_params(&self, w: &mut RwTxn<'_>, params: &crate::Map) -> Result<()> {
+    pub fn set_params(&self, w: &mut RwTxn<'_>, params: &provd_core::Map) -> Result<()> {
         Ok(self.db.meta.put(w, META_PARAMS, &serde_json::to_vec(params).unwrap())?)
     }
 
@@ -487,7 +487,7 @@ impl Store {
     }
 
     /// A device's stored JSON, borrowed from the transaction (read it with
-    /// [`crate::device::DeviceView`] on the request path).
+    /// [`provd_core::device::DeviceView`] on the request path).
     pub fn device_doc<'t>(&self, txn: &'t RoTxn<'_>, id: &str) -> Result<Option<&'t [u8]>> {
         Ok(self.db.devices.get(txn, id)?)
     }
@@ -918,7 +918,7 @@ fn decode<T: serde::de::DeserializeOwned>(what: &'static str, key: &str, bytes: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mac::Mac;
+    use provd_core::mac::Mac;
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::Map;
-use crate::config::Config;
-use crate::store::{Store, StoreError};
+use crate::{Store, StoreError};
+use provd_core::Map;
+use provd_core::config::Config;
 
 mod bundled {
     include!(concat!(env!("OUT_DIR"), "/bundled_plugins.rs"));

@@ -21,13 +21,13 @@ use std::sync::LazyLock;
 use regex::bytes::{CaptureLocations, Regex};
 use serde_json::Value;
 
-use crate::Map;
-use crate::device::Device;
-use crate::family::helpers;
-use crate::family::*;
-use crate::mac::Mac;
-use crate::plugin::Plugin;
-use crate::tz::{self, TimezoneInfo};
+use crate::helpers;
+use provd_core::Map;
+use provd_core::device::Device;
+use provd_core::family::*;
+use provd_core::mac::Mac;
+use provd_core::plugin::Plugin;
+use provd_core::tz::{self, TimezoneInfo};
 
 pub struct CiscoSccp;
 
@@ -329,7 +329,7 @@ fn call_managers(raw: &mut Map) -> Vec<Value> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::plugin::PluginInfo;
+    use provd_core::plugin::PluginInfo;
     use serde_json::json;
 
     /// The Cisco rows of the shared identification vectors
@@ -372,7 +372,7 @@ pub(crate) mod tests {
         crate::identify::unescape(s.as_bytes()).unwrap()
     }
 
-    use crate::family::vector_request as request;
+    use crate::vector_request as request;
 
     fn dhcp(vci: &[u8]) -> Option<DeviceInfo<'_>> {
         CiscoSccp.extract(&Request::Dhcp { vendor_class: vci })
@@ -643,9 +643,9 @@ pub(crate) mod tests {
     /// here) and a template.
     #[test]
     fn bundled_plugins() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins");
         for (id, count) in [("wazo-cisco-sccp-legacy", 7), ("wazo-cisco-sccp-9.4", 11)] {
-            let p = Plugin::load(&root.join(id)).unwrap();
+            let p = crate::plugins::load(&root.join(id)).unwrap();
             assert_eq!(p.info.family, "cisco_sccp");
             assert_eq!(p.info.models.len(), count, "{id}");
             for (name, model) in &p.info.models {
@@ -657,7 +657,7 @@ pub(crate) mod tests {
             }
             assert!(p.templates_dir().join("base.tpl").is_file());
         }
-        let legacy = Plugin::load(&root.join("wazo-cisco-sccp-legacy")).unwrap();
+        let legacy = crate::plugins::load(&root.join("wazo-cisco-sccp-legacy")).unwrap();
         for f in ["RINGLIST.XML", "DISTINCTIVERINGLIST.XML", "Ringlist.xml"] {
             assert!(legacy.tftpboot_dir().join(f).is_file(), "{f}");
         }

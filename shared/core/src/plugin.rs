@@ -9,13 +9,13 @@
 //!   pkgs/pkgs.db       optional firmware catalogue
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::Map;
-use crate::family::{self, Family};
+use crate::family::Family;
 
 /// The parsed `plugin-info`. wazo-provd's keys (`version`, `description`,
 /// `capabilities`, ...) plus what wazo-provd kept in Python: the vendor
@@ -82,25 +82,6 @@ pub enum PluginError {
 }
 
 impl Plugin {
-    pub fn load(dir: &Path) -> Result<Plugin, PluginError> {
-        let id = dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .filter(|n| crate::device::check_id(n).is_ok())
-            .ok_or_else(|| PluginError::BadId(dir.display().to_string()))?
-            .to_owned();
-        let path = dir.join("plugin-info");
-        let bytes = std::fs::read(&path).map_err(|source| PluginError::Io { id: id.clone(), path, source })?;
-        let info: PluginInfo =
-            serde_json::from_slice(&bytes).map_err(|source| PluginError::Info { id: id.clone(), source })?;
-        let family = family::by_id(&info.family).ok_or_else(|| PluginError::UnknownFamily {
-            id: id.clone(),
-            family: info.family.clone(),
-            known: family::all().iter().map(|f| f.id()).collect::<Vec<_>>().join(", "),
-        })?;
-        Ok(Plugin { id, dir: dir.to_owned(), info, family })
-    }
-
     pub fn templates_dir(&self) -> PathBuf {
         self.dir.join("templates")
     }
@@ -114,25 +95,4 @@ impl Plugin {
     pub fn model(&self, model: &str) -> Option<&ModelInfo> {
         self.info.models.get(model)
     }
-}
-
-/// Every plugin installed under `plugins_dir` (each sub-directory holding a
-/// `plugin-info`), sorted by id, plus the ones that failed to load and why.
-pub fn scan(plugins_dir: &Path) -> std::io::Result<(Vec<Plugin>, Vec<PluginError>)> {
-    let mut ok = Vec::new();
-    let mut failed = Vec::new();
-    if !plugins_dir.exists() {
-        return Ok((ok, failed));
-    }
-    for entry in std::fs::read_dir(plugins_dir)? {
-        let path = entry?.path();
-        if path.join("plugin-info").is_file() {
-            match Plugin::load(&path) {
-                Ok(p) => ok.push(p),
-                Err(e) => failed.push(e),
-            }
-        }
-    }
-    ok.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok((ok, failed))
 }

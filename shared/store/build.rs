@@ -1,4 +1,4 @@
-//! Embeds the bundled plugins (`../plugins`) so a fresh data directory can be
+//! Embeds the bundled plugins (`../../plugins`) so a fresh data directory can be
 //! bootstrapped by any provd binary, wherever it was installed.
 
 use std::fmt::Write;
@@ -23,7 +23,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let plugins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins").canonicalize().unwrap();
+    let plugins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins").canonicalize().unwrap();
     println!("cargo:rerun-if-changed={}", plugins.display());
     let mut files = Vec::new();
     if plugins.is_dir() {

@@ -29,14 +29,14 @@ use std::sync::LazyLock;
 use regex::bytes::{CaptureLocations, Regex};
 use serde_json::Value;
 
-use crate::Map;
-use crate::config::truthy;
-use crate::device::Device;
-use crate::family::helpers;
-use crate::family::*;
-use crate::mac::Mac;
-use crate::plugin::{ModelInfo, Plugin};
-use crate::tz;
+use crate::helpers;
+use provd_core::Map;
+use provd_core::config::truthy;
+use provd_core::device::Device;
+use provd_core::family::*;
+use provd_core::mac::Mac;
+use provd_core::plugin::{ModelInfo, Plugin};
+use provd_core::tz;
 
 pub struct Snom;
 
@@ -184,7 +184,7 @@ fn snom_tokens(ua: &[u8]) -> (bool, bool) {
 }
 
 #[cfg(test)]
-pub(crate) fn prefilters() -> Vec<crate::family::RegexRule> {
+pub(crate) fn prefilters() -> Vec<crate::RegexRule> {
     vec![(&DESK_UA, |ua| snom_tokens(ua).0), (&DECT_UA, |ua| snom_tokens(ua).1), (&HTM_PATH, htm_path_may_match)]
 }
 
@@ -390,7 +390,7 @@ impl Family for Snom {
             if let Some(code) =
                 raw.get("timezone").and_then(Value::as_str).and_then(|z| timezone_code(z, tone.as_deref()))
             {
-                let code = crate::syntax::xml(&code);
+                let code = provd_core::syntax::xml(&code);
                 raw.insert("XX_timezone".into(), Value::from(format!("<timezone perm=\"R\">{code}</timezone>")));
             }
             add_syslog(raw);
@@ -815,7 +815,7 @@ fn function_keys(raw: &Map, orbit: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::PluginInfo;
+    use provd_core::plugin::PluginInfo;
     use serde_json::json;
 
     /// The Snom rows of the shared identification vectors, copied as they
@@ -1543,9 +1543,9 @@ http-ua\tMozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 2010.12-00004-g9ba52f5
     fn dump_context() {
         let model = std::env::var("SNOM_MODEL").unwrap_or_else(|_| "D785".into());
         let dir = std::env::var("SNOM_PLUGIN").unwrap_or_else(|_| "../plugins/wazo-snom-10.1.54.13".into());
-        let p = Plugin::load(std::path::Path::new(&dir)).unwrap();
+        let p = crate::plugins::load(std::path::Path::new(&dir)).unwrap();
         let mut raw: Map = serde_json::from_str(DEMO_RAW).unwrap();
-        crate::config::apply_defaults(&mut raw);
+        provd_core::config::apply_defaults(&mut raw);
         Snom.configure(&p, &device(&model), &mut raw).unwrap();
         println!("{}", serde_json::to_string_pretty(&raw).unwrap());
     }

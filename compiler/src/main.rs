@@ -11,8 +11,9 @@ use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use provd_compiler::compile::{self, ChangeKind, Options, Scope};
+use provd_compiler::compile::{ChangeKind, Options, Scope};
 use provd_compiler::import;
+use provd_compiler::publish::Publisher;
 use provd_core::{Device, Mac};
 use provd_store::data::{DataDir, base_raw_config_for};
 use provd_store::{Index, Owner};
@@ -131,10 +132,8 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         scope = Scope::All;
     }
 
-    let (renderer, warnings) = compile::renderer(&data, &scope)?;
-    for w in warnings {
-        eprintln!("warning: {w}");
-    }
+    let (plugins, _) = provd_families::plugins::scan(&data.plugins_dir())?;
+    let publisher = Publisher::new(data, plugins);
     let opts = Options {
         scope: scope.clone(),
         dry_run: args.dry_run,
@@ -143,7 +142,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         progress: std::io::stderr().is_terminal(),
         force: args.force,
     };
-    let report = compile::compile(&data, &renderer, &opts)?;
+    let report = publisher.publish(&opts)?;
 
     let mut out = std::io::stdout().lock();
     if args.dry_run {
@@ -184,8 +183,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // allocated for the write transaction, one by one (0.2 s after a
     // 100k-device compile); it has nothing else to do, as the commit is
     // durable and no read transaction is left holding a reader slot.
-    std::mem::forget(renderer);
-    std::mem::forget(data);
+    std::mem::forget(publisher);
     Ok(match (report.generation.is_some(), report.failures.is_empty()) {
         (_, true) => ExitCode::SUCCESS,
         (true, false) => ExitCode::from(3),

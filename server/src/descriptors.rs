@@ -224,7 +224,7 @@ impl<'c> AcceptErrors<'c> {
     pub fn failed(&mut self, e: &std::io::Error) -> Duration {
         self.counter.fetch_add(1, Ordering::Relaxed);
         if self.in_burst == 0 {
-            crate::error!(
+            log::error!(
                 "{}: {e}; retrying, further failures counted in provd_accept_errors_total until one succeeds",
                 self.what
             );
@@ -238,7 +238,7 @@ impl<'c> AcceptErrors<'c> {
     /// Records a success, ending a burst.
     pub fn succeeded(&mut self) {
         if self.in_burst > 0 {
-            crate::info!("{}: working again after {} failures", self.what, self.in_burst);
+            log::info!("{}: working again after {} failures", self.what, self.in_burst);
             self.in_burst = 0;
             self.pause = Self::FIRST_PAUSE;
         }

@@ -9,7 +9,7 @@ pub mod body;
 pub mod descriptors;
 pub mod http;
 pub mod limits;
-pub mod log;
+pub mod logging;
 pub mod net;
 pub mod pipeline;
 pub mod reconcile;

@@ -13,13 +13,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Parser;
+use provd_compiler::publish::Publisher;
 use provd_server::descriptors::{Budget, BudgetOptions, raise_fd_limit};
 use provd_server::limits::Rate;
 use provd_server::pipeline::Policy;
 use provd_server::runtime::{self, Driver, IoOptions, ThreadSockets};
 use provd_server::seclog::SecurityLog;
 use provd_server::serve::{Shared, Stats};
-use provd_server::snapshot::{self, GenerationHint, PluginSet};
+use provd_server::snapshot;
 use provd_server::writer::{Writer, WriterConfig};
 use provd_server::{api, http, net, tftp};
 use provd_store::data::{DataDir, base_raw_config_for};
@@ -175,7 +176,7 @@ fn api_auth(args: &Args, data: &DataDir, addr: SocketAddr) -> anyhow::Result<api
         if !addr.ip().is_loopback() {
             anyhow::bail!("--api-no-auth is refused on {addr}: only a loopback REST API may run without tokens");
         }
-        provd_server::info!("REST API without authentication (--api-no-auth)");
+        log::info!("REST API without authentication (--api-no-auth)");
         return Ok(api::Auth::Disabled);
     }
     let mut tokens = args.api_token.clone();
@@ -194,7 +195,7 @@ fn api_auth(args: &Args, data: &DataDir, addr: SocketAddr) -> anyhow::Result<api
             let token = uuid::Uuid::new_v4().simple().to_string();
             let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
             writeln!(f, "{token}")?;
-            provd_server::info!("created REST API token in {}", path.display());
+            log::info!("created REST API token in {}", path.display());
         }
         tokens = read(&path)?;
         if tokens.is_empty() {
@@ -220,11 +221,11 @@ fn default_tenant(store: &provd_store::Store) -> anyhow::Result<String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    provd_server::log::set_json(args.log_format == LogFormat::Json);
+    provd_server::logging::init(args.log_format == LogFormat::Json);
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            provd_server::error!("{e:#}");
+            log::error!("{e:#}");
             ExitCode::FAILURE
         }
     }
@@ -258,7 +259,7 @@ fn run(args: Args) -> anyhow::Result<()> {
 
     let (data, boot) = DataDir::open(&args.data)?;
     if !boot.is_empty() {
-        provd_server::info!(
+        log::info!(
             "bootstrapped {}: plugins {:?}, configs {:?}",
             args.data.display(),
             boot.plugins_installed,
@@ -274,17 +275,15 @@ fn run(args: Args) -> anyhow::Result<()> {
         store.set_base_raw_config(&mut w, &base)?;
         w.commit()?;
     }
+    let (plugins, broken) = provd_families::plugins::scan(&data.plugins_dir())?;
+    for b in broken {
+        log::warn!("{b}");
+    }
+    let publisher = Arc::new(Publisher::new(data.clone(), plugins));
     // What the store holds and phones are not served yet (a compile a
     // killed server did not finish, new plugins, a new URL, a fresh store)
     // is published before they are served: see server/src/reconcile.rs.
-    provd_server::reconcile::at_startup(&data)?;
-
-    let (plugins, broken) = provd_families::plugins::scan(&data.plugins_dir())?;
-    for b in broken {
-        provd_server::warn!("{b}");
-    }
-    let plugins = Arc::new(PluginSet::new(plugins));
-    let compile_lock = Arc::new(std::sync::Mutex::new(()));
+    provd_server::reconcile::at_startup(&publisher)?;
     let budget = Budget::new(
         raise_fd_limit(),
         BudgetOptions {
@@ -296,15 +295,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     let seclog_path = args.security_log.clone().unwrap_or_else(|| args.data.join("provd-fail2ban.log"));
     let seclog =
         SecurityLog::start(&seclog_path).map_err(|e| anyhow::anyhow!("security log {}: {e}", seclog_path.display()))?;
-    let hint = GenerationHint::default();
     let policy = Policy { nat: false, create_anonymous: args.create_anonymous };
     let stats = Arc::new(Stats::default());
     let writer = Writer::start(
-        data.clone(),
-        plugins.clone(),
+        publisher.clone(),
         seclog.clone(),
-        hint.clone(),
-        compile_lock.clone(),
         stats.clone(),
         WriterConfig {
             per_ip: Rate { per_second: args.autocreate_per_minute / 60.0, burst: args.autocreate_burst },
@@ -327,14 +322,12 @@ fn run(args: Args) -> anyhow::Result<()> {
             }
         })?;
     }
-    snapshot::watch(store.clone(), hint.clone(), Duration::from_millis(20), stop.clone());
+    snapshot::watch(store.clone(), publisher.hint().clone(), Duration::from_millis(20), stop.clone());
     let shared = Arc::new(Shared {
         store,
-        plugins,
-        compile_lock,
+        publisher,
         writer,
         seclog,
-        hint,
         stats,
         fetches: Default::default(),
         stop: stop.clone(),
@@ -359,13 +352,13 @@ fn run(args: Args) -> anyhow::Result<()> {
         grace: Duration::from_secs(args.shutdown_grace),
     });
 
-    provd_server::info!("driver {}, {threads} threads, security log {}", driver.name(), seclog_path.display());
-    provd_server::info!("{}", shared.budget.describe());
+    log::info!("driver {}, {threads} threads, security log {}", driver.name(), seclog_path.display());
+    log::info!("{}", shared.budget.describe());
     if let Some(l) = http_listeners.as_ref().and_then(|l| l.first()) {
-        provd_server::info!("HTTP on {}", l.local_addr()?);
+        log::info!("HTTP on {}", l.local_addr()?);
     }
     if let Some(s) = tftp_sockets.as_ref().and_then(|s| s.first()) {
-        provd_server::info!("TFTP on {}", s.local_addr()?);
+        log::info!("TFTP on {}", s.local_addr()?);
     }
     if let Some(listener) = api_listener {
         let addr = listener.local_addr()?;
@@ -376,9 +369,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             None => args.sync_ami_login.clone(),
         };
         if args.sync_ami_login.is_some() {
-            provd_server::warn!(
-                "--sync-ami-login shows the AMI secret to every user (ps): prefer --sync-ami-login-file"
-            );
+            log::warn!("--sync-ami-login shows the AMI secret to every user (ps): prefer --sync-ami-login-file");
         }
         let sync = api::sync::SyncConfig::from_args(
             &args.sync,
@@ -396,7 +387,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             cors_origins: args.api_cors_origin.clone(),
         };
         let bound = api::listener::start(api, listener, options)?;
-        provd_server::info!("REST API on {bound}");
+        log::info!("REST API on {bound}");
     }
 
     let mut http_listeners = http_listeners.map(|v| v.into_iter());
@@ -417,10 +408,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     for h in handles {
         match h.join() {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => provd_server::error!("I/O thread: {e}"),
-            Err(_) => provd_server::error!("an I/O thread panicked"),
+            Ok(Err(e)) => log::error!("I/O thread: {e}"),
+            Err(_) => log::error!("an I/O thread panicked"),
         }
     }
-    provd_server::info!("stopped");
+    log::info!("stopped");
     Ok(())
 }

@@ -51,9 +51,7 @@ fn bind_group(addr: SocketAddr, count: usize, tcp: bool, patience: Duration) -> 
                 Ok(()) => break,
                 Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && Instant::now() < until => {
                     if !said {
-                        crate::info!(
-                            "{proto_name} {addr} is in use; waiting for it (a provd-server that just exited?)"
-                        );
+                        log::info!("{proto_name} {addr} is in use; waiting for it (a provd-server that just exited?)");
                         said = true;
                     }
                     std::thread::sleep(Duration::from_millis(50));

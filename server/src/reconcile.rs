@@ -10,24 +10,14 @@
 //! config, device document or plugin changed since renders again, a device
 //! whose config is gone loses its files, and every other one costs a hash.
 
-use provd_compiler::compile::{self, Options, Report, Scope};
-use provd_store::data::DataDir;
+use provd_compiler::compile::{CompileError, Report, Scope};
+use provd_compiler::publish::Publisher;
 
 /// Compiles every device whose inputs changed since its files were
 /// published (all of them on a fresh store) and publishes; render failures
 /// are logged and do not stop the others.
-pub fn at_startup(data: &DataDir) -> anyhow::Result<Report> {
-    let (renderer, warnings) = compile::renderer(data, &Scope::All)?;
-    for w in warnings {
-        crate::warn!("{w}");
-    }
-    let report = compile::compile(data, &renderer, &Options { keep_going: true, ..Default::default() })?;
-    for w in &report.warnings {
-        crate::warn!("{w}");
-    }
-    for f in &report.failures {
-        crate::error!("{f}");
-    }
-    crate::info!("start-up compile: {}", report.summary());
+pub fn at_startup(publisher: &Publisher) -> Result<Report, CompileError> {
+    let report = publisher.publish_keep_going(Scope::All)?;
+    log::info!("start-up compile: {}", report.summary());
     Ok(report)
 }

@@ -95,7 +95,7 @@ pub fn run_thread(
         let ctx = match ThreadCtx::new(shared) {
             Ok(ctx) => ctx,
             Err(e) => {
-                crate::error!("{e}");
+                log::error!("{e}");
                 return;
             }
         };
@@ -109,13 +109,13 @@ async fn thread_main(ctx: Rc<ThreadCtx>, sockets: ThreadSockets, opts: Arc<IoOpt
     if let Some(l) = sockets.http {
         match monoio::net::TcpListener::from_std(l) {
             Ok(l) => tasks.push(monoio::spawn(crate::http::io::run(l, ctx.clone(), opts.clone()))),
-            Err(e) => crate::error!("HTTP listener: {e}"),
+            Err(e) => log::error!("HTTP listener: {e}"),
         }
     }
     if let Some(s) = sockets.tftp {
         match monoio::net::udp::UdpSocket::from_std(s) {
             Ok(s) => tasks.push(monoio::spawn(crate::tftp::io::run(s, ctx.clone(), opts.clone()))),
-            Err(e) => crate::error!("TFTP socket: {e}"),
+            Err(e) => log::error!("TFTP socket: {e}"),
         }
     }
     for t in tasks {

@@ -97,7 +97,7 @@ impl<W: Write> Appender<W> {
         };
         let Some(e) = error else {
             if let Some(lost) = self.failing.take() {
-                crate::warn!("security log {}: writable again; {lost} lines were lost", self.path.display());
+                log::warn!("security log {}: writable again; {lost} lines were lost", self.path.display());
             }
             return;
         };
@@ -107,7 +107,7 @@ impl<W: Write> Appender<W> {
         match &mut self.failing {
             Some(total) => *total += lost,
             None => {
-                crate::error!(
+                log::error!(
                     "security log {}: {e}; lines are lost (provd_security_log_dropped_total) until it is writable again",
                     self.path.display()
                 );

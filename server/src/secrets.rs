@@ -20,7 +20,7 @@ pub fn read_private(path: &Path, what: &str) -> anyhow::Result<String> {
         );
     }
     if mode & 0o070 != 0 {
-        crate::warn!(
+        log::warn!(
             "{what} {shown} has mode {mode:04o}: its group can read or change the secret in it \
              (`chmod 600 {shown}` unless that is meant)"
         );

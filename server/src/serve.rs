@@ -16,8 +16,9 @@ use provd_store::Store;
 use crate::body::Body;
 use crate::pipeline::{self, Decision};
 use crate::seclog::SecurityLog;
-use crate::snapshot::{Current, GenerationHint, PluginSet, Snapshot};
+use crate::snapshot::{Current, Snapshot};
 use crate::writer::{Job, Writer};
+use provd_compiler::publish::Publisher;
 
 /// What happened to phone requests of one protocol.
 #[derive(Default)]
@@ -74,12 +75,6 @@ pub struct Stats {
     pub writer_busy: AtomicU64,
     pub bytes: Counter,
     pub transfers_in_flight: AtomicU64,
-    /// Compiles run in this process (the writer's renders, the API's
-    /// reconfigurations), their time and failed devices.
-    pub compiles: AtomicU64,
-    pub compile_nanos: AtomicU64,
-    pub compile_last_nanos: AtomicU64,
-    pub render_failures: AtomicU64,
     /// Failed accepts on the phones' HTTP listener and on the REST API's,
     /// and TFTP transfer sockets that could not be made (out of descriptors).
     pub http_accept_errors: AtomicU64,
@@ -104,14 +99,6 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn compiled(&self, took: std::time::Duration, failures: usize) {
-        let nanos = took.as_nanos() as u64;
-        self.compiles.fetch_add(1, Ordering::Relaxed);
-        self.compile_nanos.fetch_add(nanos, Ordering::Relaxed);
-        self.compile_last_nanos.store(nanos, Ordering::Relaxed);
-        self.render_failures.fetch_add(failures as u64, Ordering::Relaxed);
-    }
-
     fn of(&self, request: &Request<'_>) -> &ProtocolCounters {
         match request {
             Request::Tftp { .. } => &self.tftp,
@@ -173,13 +160,11 @@ impl TriggerFetches {
 /// What every I/O thread shares.
 pub struct Shared {
     pub store: Store,
-    pub plugins: Arc<PluginSet>,
-    /// Compiles run one at a time in this process (the writer's renders,
-    /// the API's reconfigurations).
-    pub compile_lock: Arc<std::sync::Mutex<()>>,
+    /// Compiles and publishes (one at a time), the installed plugins and
+    /// the generation hint.
+    pub publisher: Arc<Publisher>,
     pub writer: Writer,
     pub seclog: SecurityLog,
-    pub hint: GenerationHint,
     pub stats: Arc<Stats>,
     pub fetches: TriggerFetches,
     pub stop: Arc<AtomicBool>,
@@ -195,8 +180,12 @@ pub struct ThreadCtx {
 
 impl ThreadCtx {
     pub fn new(shared: Arc<Shared>) -> provd_store::Result<Rc<ThreadCtx>> {
-        let current =
-            Current::new(shared.store.clone(), shared.base_policy, shared.hint.clone(), shared.plugins.clone())?;
+        let current = Current::new(
+            shared.store.clone(),
+            shared.base_policy,
+            shared.publisher.hint().clone(),
+            shared.publisher.plugins().clone(),
+        )?;
         Ok(Rc::new(ThreadCtx { shared, current }))
     }
 }
@@ -328,7 +317,7 @@ async fn resolve_counted(
     ) {
         Ok(d) => d,
         Err(e) => {
-            crate::error!("pipeline: {e}");
+            log::error!("pipeline: {e}");
             return Resolution::Unavailable;
         }
     };
@@ -427,7 +416,7 @@ fn find(
             Ok(Some(r)) => r,
             Ok(None) => return Resolution::NotFound,
             Err(e) => {
-                crate::error!("route {key}: {e}");
+                log::error!("route {key}: {e}");
                 return Resolution::Unavailable;
             }
         };
@@ -438,7 +427,7 @@ fn find(
                 modified: route.modified(),
             }),
             Err(e) => {
-                crate::error!("content {key}: {e}");
+                log::error!("content {key}: {e}");
                 Resolution::Unavailable
             }
         }

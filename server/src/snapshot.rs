@@ -9,9 +9,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::RwLock;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use provd_compiler::publish::{GenerationHint, PluginSet};
 use provd_core::Plugin;
 use std::time::Duration;
 
@@ -19,22 +19,6 @@ use provd_core::config::truthy;
 use provd_store::{ReadTxn, Result, Store};
 
 use crate::pipeline::Policy;
-
-/// The installed plugins, replaced whole when one is installed, upgraded,
-/// reloaded or removed; snapshots take the set current when they open.
-pub struct PluginSet(RwLock<Arc<Vec<Plugin>>>);
-
-impl PluginSet {
-    pub fn new(plugins: Vec<Plugin>) -> PluginSet {
-        PluginSet(RwLock::new(Arc::new(plugins)))
-    }
-    pub fn get(&self) -> Arc<Vec<Plugin>> {
-        self.0.read().unwrap().clone()
-    }
-    pub fn replace(&self, plugins: Vec<Plugin>) {
-        *self.0.write().unwrap() = Arc::new(plugins);
-    }
-}
 
 pub struct Snapshot {
     pub txn: ReadTxn<'static>,
@@ -62,19 +46,6 @@ impl Snapshot {
         let url_key =
             params.get("provisioning_key").and_then(|v| v.as_str()).filter(|k| !k.is_empty()).map(str::to_owned);
         Ok(Snapshot { txn, plugins, generation, policy, url_key })
-    }
-}
-
-/// The generation the I/O threads should be reading.
-#[derive(Clone, Default)]
-pub struct GenerationHint(Arc<AtomicU64>);
-
-impl GenerationHint {
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Acquire)
-    }
-    pub fn raise(&self, generation: u64) {
-        self.0.fetch_max(generation, Ordering::AcqRel);
     }
 }
 
@@ -114,7 +85,7 @@ impl Current {
                 Some(s)
             }
             Err(e) => {
-                crate::error!("cannot open a read transaction: {e}");
+                log::error!("cannot open a read transaction: {e}");
                 None
             }
         }

@@ -10,17 +10,16 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use futures_channel::oneshot;
-use provd_compiler::compile::{self, Options, Scope};
+use provd_compiler::compile::Scope;
+use provd_compiler::publish::Publisher;
 use provd_core::Device;
 use provd_core::family::DeviceInfo;
-use provd_store::data::DataDir;
 use provd_store::{Index, Owner, Store, StoreError};
 
 use crate::limits::{CreationLimiter, Rate};
 use crate::pipeline::{self, Applied, Policy};
 use crate::seclog::SecurityLog;
 use crate::serve::Stats;
-use crate::snapshot::{GenerationHint, PluginSet};
 
 /// One request's information for the writer.
 pub struct Job {
@@ -72,11 +71,8 @@ pub struct Writer {
 
 impl Writer {
     pub fn start(
-        data: DataDir,
-        plugins: Arc<PluginSet>,
+        publisher: Arc<Publisher>,
         seclog: SecurityLog,
-        hint: GenerationHint,
-        compile_lock: Arc<std::sync::Mutex<()>>,
         stats: Arc<Stats>,
         config: WriterConfig,
     ) -> std::io::Result<Writer> {
@@ -84,11 +80,8 @@ impl Writer {
         std::thread::Builder::new().name("provd-writer".into()).spawn(move || {
             let mut w = WriterThread {
                 limiter: CreationLimiter::new(config.per_ip, config.global, config.tracked_addresses, Instant::now()),
-                data,
-                plugins,
+                publisher,
                 seclog,
-                hint,
-                compile_lock,
                 stats,
                 config,
             };
@@ -115,11 +108,8 @@ impl Writer {
 }
 
 struct WriterThread {
-    data: DataDir,
-    plugins: Arc<PluginSet>,
+    publisher: Arc<Publisher>,
     seclog: SecurityLog,
-    hint: GenerationHint,
-    compile_lock: Arc<std::sync::Mutex<()>>,
     stats: Arc<Stats>,
     limiter: CreationLimiter,
     config: WriterConfig,
@@ -131,7 +121,7 @@ impl WriterThread {
         let results = match outcome {
             Ok(results) => results,
             Err(e) => {
-                crate::error!("writer: {e}");
+                log::error!("writer: {e}");
                 Vec::new()
             }
         };
@@ -148,7 +138,7 @@ impl WriterThread {
                 .filter_map(|(job, a)| Some((a.device_id.as_deref()?, job.file.as_slice())))
                 .collect();
             if let Err(e) = self.record_remote_state(&fetched) {
-                crate::error!("writer: remote state: {e}");
+                log::error!("writer: remote state: {e}");
             }
         }
         for (job, applied) in batch.into_iter().zip(results.into_iter().map(Some).chain(std::iter::repeat(None))) {
@@ -159,7 +149,7 @@ impl WriterThread {
     }
 
     fn apply(&mut self, batch: &[Job]) -> Result<Vec<Applied>, StoreError> {
-        let store = self.data.store().clone();
+        let store = self.publisher.data().store().clone();
         let mut w = store.write_txn()?;
         let params = store.params(&w)?;
         let mut policy = self.config.base_policy;
@@ -168,7 +158,7 @@ impl WriterThread {
         }
         let mut results = Vec::with_capacity(batch.len());
         let now = Instant::now();
-        let plugins = self.plugins.get();
+        let plugins = self.publisher.plugins().get();
         for job in batch {
             let (limiter, stats) = (&mut self.limiter, &self.stats);
             let applied = pipeline::apply(&store, &mut w, &plugins, &policy, &job.info, job.ip, &job.file, || {
@@ -188,14 +178,14 @@ impl WriterThread {
         }
         let expired = expire_auto_devices(&store, &mut w, self.config.auto_device_cap)?;
         if expired > 0 {
-            crate::info!(
+            log::info!(
                 "{expired} auto-created devices nobody configured expired (cap {})",
                 self.config.auto_device_cap
             );
         }
         let generation = store.bump_generation(&mut w)?;
         w.commit().map_err(StoreError::from)?;
-        self.hint.raise(generation);
+        self.publisher.hint().raise(generation);
         Ok(results)
     }
 
@@ -206,8 +196,8 @@ impl WriterThread {
         if fetched.is_empty() {
             return Ok(());
         }
-        let store = self.data.store().clone();
-        let plugins = self.plugins.get();
+        let store = self.publisher.data().store().clone();
+        let plugins = self.publisher.plugins().get();
         let mut w = store.write_txn()?;
         let mut changed = false;
         for (device_id, file) in fetched {
@@ -216,32 +206,17 @@ impl WriterThread {
         if changed {
             let generation = store.bump_generation(&mut w)?;
             w.commit().map_err(StoreError::from)?;
-            self.hint.raise(generation);
+            self.publisher.hint().raise(generation);
         }
         Ok(())
     }
 
     fn render(&self, ids: Vec<String>) {
-        let _one_at_a_time = self.compile_lock.lock().unwrap_or_else(|e| e.into_inner());
         let started = Instant::now();
-        let scope = Scope::Devices(ids);
-        let result = compile::renderer(&self.data, &scope).and_then(|(renderer, _)| {
-            compile::compile(&self.data, &renderer, &Options { scope, keep_going: true, ..Default::default() })
-        });
-        match result {
-            Ok(report) => {
-                self.stats.compiled(started.elapsed(), report.failures.len());
-                for f in &report.failures {
-                    crate::error!("render: {f}");
-                }
-                if let Some(g) = report.generation {
-                    self.hint.raise(g);
-                }
-                if started.elapsed() > Duration::from_millis(500) {
-                    crate::info!("{}", report.summary());
-                }
-            }
-            Err(e) => crate::error!("render: {e}"),
+        match self.publisher.publish_keep_going(Scope::Devices(ids)) {
+            Ok(report) if started.elapsed() > Duration::from_millis(500) => log::info!("{}", report.summary()),
+            Ok(_) => {}
+            Err(e) => log::error!("render: {e}"),
         }
     }
 }

@@ -90,7 +90,7 @@ pub fn start(api: Arc<Api>, listener: std::net::TcpListener, opts: ListenerOptio
         runtime.block_on(async move {
             match tokio::net::TcpListener::from_std(listener) {
                 Ok(listener) => accept_loop(state, listener).await,
-                Err(e) => crate::error!("REST API listener: {e}"),
+                Err(e) => log::error!("REST API listener: {e}"),
             }
         })
     })?;
@@ -350,7 +350,7 @@ fn build(resp: Resp, cors_origin: Option<String>) -> Response<Full<Bytes>> {
             .header("Access-Control-Expose-Headers", "Location");
     }
     out.body(Full::new(Bytes::from(resp.body))).unwrap_or_else(|e| {
-        crate::error!("REST API: cannot build a response: {e}");
+        log::error!("REST API: cannot build a response: {e}");
         let mut r = Response::new(Full::new(Bytes::from_static(b"Internal error")));
         *r.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
         r

@@ -17,7 +17,8 @@ pub mod sync;
 use std::sync::Arc;
 use std::time::Instant;
 
-use provd_compiler::compile::{self, Options, Report, Scope};
+use provd_compiler::compile::{CompileError, Report, Scope};
+use provd_compiler::publish::Publisher;
 use provd_store::data::DataDir;
 use provd_store::{Store, WriteTxn};
 use serde_json::json;
@@ -44,72 +45,8 @@ pub struct Api {
     pub tenant: String,
     pub sync: sync::SyncConfig,
     pub started: Instant,
-    pub publisher: Publisher,
-}
-
-/// Publishes changes (compiles, plugin reloads) from the API's threads and
-/// from the background operations they start.
-#[derive(Clone)]
-pub struct Publisher {
-    pub data: DataDir,
-    pub shared: Arc<Shared>,
-}
-
-impl Publisher {
-    /// The compile lock: one compile at a time in the process, and held
-    /// while plugin directories are swapped so no compile sees one half moved.
-    pub fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.shared.compile_lock.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Compiles `scope` and publishes, keeping going past failing devices.
-    pub fn compile(&self, scope: Scope) -> Result<Report, String> {
-        let _one_at_a_time = self.lock();
-        let started = Instant::now();
-        let (renderer, warnings) = compile::renderer(&self.data, &scope).map_err(|e| e.to_string())?;
-        let report =
-            compile::compile(&self.data, &renderer, &Options { scope, keep_going: true, ..Default::default() })
-                .map_err(|e| e.to_string())?;
-        // Plugins that do not load, template and static paths skipped.
-        for w in warnings.iter().chain(&report.warnings) {
-            crate::warn!("compile: {w}");
-        }
-        if let Some(g) = report.generation {
-            self.shared.hint.raise(g);
-        }
-        for f in &report.failures {
-            crate::error!("compile: {f}");
-        }
-        self.shared.stats.compiled(started.elapsed(), report.failures.len());
-        Ok(report)
-    }
-
-    /// Reloads the plugin set from the plugins directory (after an install,
-    /// upgrade, reload or uninstall); the plugins that failed to load and why.
-    pub fn reload_plugins(&self) -> Vec<String> {
-        match provd_families::plugins::scan(&self.data.plugins_dir()) {
-            Ok((plugins, broken)) => {
-                self.shared.plugins.replace(plugins);
-                broken.iter().map(ToString::to_string).collect()
-            }
-            Err(e) => vec![e.to_string()],
-        }
-    }
-
-    /// Reloads, then compiles the plugin's devices and files; the error
-    /// says why its devices could not be configured.
-    pub fn publish_plugin(&self, id: &str) -> Result<Report, String> {
-        let broken = self.reload_plugins();
-        if !self.shared.plugins.get().iter().any(|p| p.id == id) {
-            let why = broken
-                .iter()
-                .find(|b| b.contains(id))
-                .cloned()
-                .unwrap_or_else(|| format!("plugin {id} is not installed"));
-            return Err(format!("plugin {id} does not load: {why}"));
-        }
-        self.compile(Scope::Plugin(id.to_owned()))
-    }
+    /// Compiles and publishes; the installed plugins.
+    pub publisher: Arc<Publisher>,
 }
 
 impl Api {
@@ -120,7 +57,7 @@ impl Api {
             tenant,
             sync,
             started: Instant::now(),
-            publisher: Publisher { data: data.clone(), shared: shared.clone() },
+            publisher: shared.publisher.clone(),
             data,
             shared,
         }
@@ -216,8 +153,18 @@ pub(crate) fn url_segment(id: &str) -> String {
     out
 }
 
+/// A compile that could not run: the store or the plugins directory failed
+/// (500, the server's fault), or what it was asked for does not exist
+/// (400, as wazo-provd answers a failed reconfigure).
+pub(crate) fn compile_error(e: CompileError) -> Resp {
+    match e {
+        CompileError::Store(_) | CompileError::Plugins(_) => internal(e),
+        other => Resp::text(400, other.to_string()),
+    }
+}
+
 pub(crate) fn internal(e: impl std::fmt::Display) -> Resp {
-    crate::error!("REST API: {e}");
+    log::error!("REST API: {e}");
     Resp::text(500, format!("Internal error: {e}"))
 }
 
@@ -234,13 +181,13 @@ impl Api {
         let out = f(store, &mut w)?;
         let g = store.bump_generation(&mut w).map_err(internal)?;
         w.commit().map_err(internal)?;
-        self.shared.hint.raise(g);
+        self.publisher.hint().raise(g);
         Ok(out)
     }
 
     /// Compiles `scope` and publishes (keeping going past failing devices).
     pub(crate) fn compile(&self, scope: Scope) -> Result<Report, Resp> {
-        self.publisher.compile(scope).map_err(|e| Resp::text(400, e))
+        self.publisher.publish_keep_going(scope).map_err(compile_error)
     }
 }
 
@@ -300,19 +247,15 @@ fn metrics(api: &Api) -> Resp {
     metric("provd_generation", "gauge", "Generation of the store being served.", &[("", generation as f64)]);
     metric("provd_devices", "gauge", "Devices in the store.", &[("", devices as f64)]);
     let seconds = |nanos: &std::sync::atomic::AtomicU64| nanos.load(Relaxed) as f64 / 1e9;
-    metric("provd_compiles_total", "counter", "Compiles run by this server.", &[("", s.compiles.load(Relaxed) as f64)]);
-    metric("provd_compile_seconds_total", "counter", "Time spent compiling.", &[("", seconds(&s.compile_nanos))]);
-    metric(
-        "provd_compile_last_seconds",
-        "gauge",
-        "Duration of the last compile.",
-        &[("", seconds(&s.compile_last_nanos))],
-    );
+    let c = api.publisher.stats();
+    metric("provd_compiles_total", "counter", "Compiles run by this server.", &[("", c.compiles.load(Relaxed) as f64)]);
+    metric("provd_compile_seconds_total", "counter", "Time spent compiling.", &[("", seconds(&c.nanos))]);
+    metric("provd_compile_last_seconds", "gauge", "Duration of the last compile.", &[("", seconds(&c.last_nanos))]);
     metric(
         "provd_render_failures_total",
         "counter",
         "Devices that failed to render.",
-        &[("", s.render_failures.load(Relaxed) as f64)],
+        &[("", c.failures.load(Relaxed) as f64)],
     );
     metric(
         "provd_autocreate_refused_total",

@@ -747,7 +747,7 @@ fn install(api: &Api, req: &Req<'_>, plugin: &Plugin) -> Result<Resp, Resp> {
         let _busy = busy;
         match install_job(&ctx, &op, &id, &dir, &cat, &order, &fetcher) {
             Ok(()) => {
-                crate::info!("plugin {id}: installed {}", order.join(", "));
+                log::info!("plugin {id}: installed {}", order.join(", "));
                 set(&op, |o| o.state = State::Success)
             }
             Err(e) => fail(&op, &format!("plugin {id}: package {pkg}"), &e),
@@ -828,7 +828,7 @@ fn install_job(
         write_installed(dir, &state)?;
     }
     set(op, |o| o.subs[1].state = State::Success);
-    ctx.compile(Scope::Plugin(plugin_id.to_owned())).map(drop)
+    ctx.publish_keep_going(Scope::Plugin(plugin_id.to_owned())).map(drop).map_err(|e| e.to_string())
 }
 
 /// A package file in `var/cache/`: kept when its SHA-1 matches, else

@@ -63,8 +63,8 @@ pub fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
         ("GET", ["plugins"]) => get(req, || {
             let base = req.path.trim_end_matches('/');
             let plugins: Map<String, Value> = api
-                .shared
-                .plugins
+                .publisher
+                .plugins()
                 .get()
                 .iter()
                 .map(|p| {
@@ -76,7 +76,7 @@ pub fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
         }),
         (_, ["plugins", id, sub @ ..]) => {
             // Unknown plugin: 404 before anything else, as wazo-provd.
-            let plugins = api.shared.plugins.get();
+            let plugins = api.publisher.plugins().get();
             let plugin = plugins.iter().find(|p| p.id == *id).ok_or_else(|| no_plugin(id))?;
             match (req.method, sub) {
                 ("GET", []) => get(req, || Ok(links(req.path, &[("pg.info", "info"), ("srv.install", "install")]))),
@@ -208,7 +208,7 @@ fn installed(api: &Api) -> Result<Value, Resp> {
                 localize(&locale, &mut info);
                 pkgs.insert(id, Value::Object(info));
             }
-            Err(e) => crate::error!("installed plugins: {e}"),
+            Err(e) => log::error!("installed plugins: {e}"),
         }
     }
     Ok(json!({"pkgs": pkgs}))
@@ -274,7 +274,7 @@ pub(super) fn set(op: &Handle, f: impl FnOnce(&mut Operation)) {
 /// Marks the operation (and its unfinished sub-operations) failed, with
 /// the reason in `"error"`.
 pub(super) fn fail(op: &Handle, context: &str, message: &str) {
-    crate::error!("{context}: {message}");
+    log::error!("{context}: {message}");
     fn mark(o: &mut Operation) {
         if matches!(o.state, State::Progress | State::Waiting) {
             o.state = State::Fail;
@@ -392,7 +392,7 @@ fn install(api: &Api, req: &Req<'_>, upgrade: bool) -> Result<Resp, Resp> {
         match result {
             Ok(report) => {
                 let done = if upgrade { "upgraded" } else { "installed" };
-                crate::info!("plugin {id} {done}: {}", report.summary());
+                log::info!("plugin {id} {done}: {}", report.summary());
                 set(&op, |o| o.state = State::Success)
             }
             Err(e) => fail(&op, &format!("plugin {what} {id}"), &e),
@@ -426,7 +426,7 @@ fn install_job(
     }
     set(op, |o| o.subs[0].state = State::Success);
 
-    let plugins_dir = ctx.data.plugins_dir();
+    let plugins_dir = ctx.data().plugins_dir();
     let staging = Staging::new(&plugins_dir, id)?;
     let extracted = staging.path.join("new");
     repo::extract_tar(cache, &extracted, Some(id), MAX_PLUGIN_BYTES)?;
@@ -463,7 +463,7 @@ fn install_job(
         }
     }
     drop(staging);
-    ctx.publish_plugin(id)
+    ctx.publish_plugin(id).map_err(|e| e.to_string())
 }
 
 /// A directory of the plugins directory for one operation (not scanned as
@@ -551,10 +551,10 @@ fn uninstall(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
             .map_err(|e| internal(format!("cannot remove {}: {e}", dir.display())))?;
     }
     if let Some(path) = &kept {
-        crate::info!("kept custom templates of {id} in {}", path.display());
+        log::info!("kept custom templates of {id} in {}", path.display());
     }
     for b in api.publisher.reload_plugins() {
-        crate::info!("plugins: {b}");
+        log::info!("plugins: {b}");
     }
     api.compile(Scope::All)?;
     // wazo-provd deletes custom templates with the plugin; we say where they are.
@@ -617,7 +617,7 @@ pub(super) fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
 fn reload(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     let id = body_id(req)?;
     let broken = api.publisher.reload_plugins();
-    if !api.shared.plugins.get().iter().any(|p| p.id == id) {
+    if !api.publisher.plugins().get().iter().any(|p| p.id == id) {
         return Err(match broken.iter().find(|b| b.contains(id.as_str())) {
             Some(why) => Resp::text(400, format!("plugin {id} does not load: {why}")),
             None => Resp::text(400, format!("plugin {id} is not installed")),

@@ -77,7 +77,7 @@ fn resolve(shared: &Shared, device: &Device, backend: Backend) -> Result<Target,
         return Err(SyncError::NotConfigured);
     }
     let plugin_id = device.plugin.as_deref().unwrap_or_default();
-    let plugins = shared.plugins.get();
+    let plugins = shared.publisher.plugins().get();
     let plugin =
         plugins.iter().find(|p| p.id == plugin_id).ok_or_else(|| SyncError::PluginNotLoaded(plugin_id.to_owned()))?;
     sync::target_for(device, plugin.family, backend)
@@ -116,7 +116,7 @@ pub fn synchronize(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
                 if outcome.is_success() { Ok(doc) } else { Err(format!("{}: {outcome}", target.address)) }
             });
             if let Err(e) = &result {
-                crate::error!("synchronize {}: {e}", device.id);
+                log::error!("synchronize {}: {e}", device.id);
             }
             finish(&handle, result);
         })
@@ -225,7 +225,7 @@ fn run_many(
     let started = Instant::now();
     match sync::mass::run(notifier.as_mut(), jobs, &options, &log, &mut progress) {
         Ok(report) => {
-            crate::info!(
+            log::info!(
                 "synchronized {} devices in {:.1}s: {} answered, {} no answer, {} failed, {} fetched their configuration",
                 report.total,
                 started.elapsed().as_secs_f64(),

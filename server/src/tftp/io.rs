@@ -47,7 +47,7 @@ pub async fn run(socket: UdpSocket, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
     let local_ip = match socket.local_addr() {
         Ok(a) => a.ip(),
         Err(e) => {
-            crate::error!("TFTP socket: {e}");
+            log::error!("TFTP socket: {e}");
             return;
         }
     };
@@ -146,7 +146,7 @@ fn widen_receive_buffer(socket: &UdpSocket) {
         }
     };
     if !set(libc::SO_RCVBUFFORCE) && !set(libc::SO_RCVBUF) {
-        crate::warn!("TFTP socket: cannot widen the receive buffer: {}", std::io::Error::last_os_error());
+        log::warn!("TFTP socket: cannot widen the receive buffer: {}", std::io::Error::last_os_error());
     }
 }
 

@@ -1,6 +1,10 @@
 //! The server's log on stderr: `provd-server: <message>` lines for people
 //! (what the tests and the README show), or one JSON object per line for
 //! log collectors (`--log-format json`): `{"ts", "level", "msg"}`.
+//!
+//! provd's libraries log through the `log` facade; [`init`] installs this
+//! format as its logger, for provd's own crates (targets `provd_*`) at
+//! info level and above.
 
 use std::fmt;
 use std::io::Write;
@@ -10,6 +14,35 @@ static JSON: AtomicBool = AtomicBool::new(false);
 
 pub fn set_json(on: bool) {
     JSON.store(on, Ordering::Relaxed);
+}
+
+/// Installs the logger (once; later calls change the format only).
+pub fn init(json: bool) {
+    set_json(json);
+    if log::set_logger(&Logger).is_ok() {
+        log::set_max_level(log::LevelFilter::Info);
+    }
+}
+
+struct Logger;
+
+impl log::Log for Logger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Info && metadata.target().starts_with("provd")
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            let level = match record.level() {
+                log::Level::Error => Level::Error,
+                log::Level::Warn => Level::Warn,
+                _ => Level::Info,
+            };
+            write(level, *record.args());
+        }
+    }
+
+    fn flush(&self) {}
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,21 +84,6 @@ fn format_line(json: bool, level: Level, args: fmt::Arguments<'_>, now: chrono::
             Level::Error => format!("provd-server: error: {args}\n"),
         }
     }
-}
-
-#[macro_export]
-macro_rules! info {
-    ($($arg:tt)*) => { $crate::log::write($crate::log::Level::Info, format_args!($($arg)*)) };
-}
-
-#[macro_export]
-macro_rules! warn {
-    ($($arg:tt)*) => { $crate::log::write($crate::log::Level::Warn, format_args!($($arg)*)) };
-}
-
-#[macro_export]
-macro_rules! error {
-    ($($arg:tt)*) => { $crate::log::write($crate::log::Level::Error, format_args!($($arg)*)) };
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use provd_compiler::compile::{self, Options, Scope};
 use provd_core::family::Request;
 use provd_core::plugin::Plugin;
-use provd_server::pipeline::{self, Decision, Policy};
+use provd_dataplane::pipeline::{self, Decision, Policy};
 use provd_store::data::DataDir;
 use provd_store::{ReadTxn, Store};
 

@@ -12,17 +12,24 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+mod logging;
+mod phones;
+mod reconcile;
+mod secrets;
+
 use clap::Parser;
 use provd_compiler::publish::Publisher;
-use provd_server::descriptors::{Budget, BudgetOptions, raise_fd_limit};
-use provd_server::limits::Rate;
-use provd_server::pipeline::Policy;
-use provd_server::runtime::{self, Driver, IoOptions, ThreadSockets};
-use provd_server::seclog::SecurityLog;
-use provd_server::serve::{Shared, Stats};
-use provd_server::snapshot;
-use provd_server::writer::{Writer, WriterConfig};
-use provd_server::{api, http, net, tftp};
+use provd_control::api;
+use provd_control::sync::{AmiConfig, Backend, MassOptions, SipConfig, Timers};
+use provd_dataplane::limits::Rate;
+use provd_dataplane::pipeline::Policy;
+use provd_dataplane::runtime::{self, Driver, IoOptions, ThreadSockets};
+use provd_dataplane::seclog::SecurityLog;
+use provd_dataplane::serve::{self, Shared, Stats};
+use provd_dataplane::writer::{Writer, WriterConfig};
+use provd_dataplane::{http, snapshot, tftp};
+use provd_net::descriptors::{Budget, BudgetOptions, raise_fd_limit};
+use provd_net::sockets as net;
 use provd_store::data::{DataDir, base_raw_config_for};
 
 #[derive(Parser, Debug)]
@@ -91,8 +98,8 @@ struct Args {
     #[arg(long, value_name = "PATH", conflicts_with = "sync_ami_login")]
     sync_ami_login_file: Option<PathBuf>,
     /// I/O driver; the one chosen is logged at start.
-    #[arg(long, value_enum, default_value_t = Driver::Auto)]
-    driver: Driver,
+    #[arg(long, value_enum, default_value_t = DriverArg::Auto)]
+    driver: DriverArg,
     /// I/O threads (one ring each); default: one per core.
     #[arg(long)]
     threads: Option<usize>,
@@ -156,6 +163,24 @@ struct Args {
     shutdown_grace: u64,
 }
 
+/// `--driver`: io_uring, epoll, or whichever this host allows.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum DriverArg {
+    Auto,
+    Uring,
+    Epoll,
+}
+
+impl DriverArg {
+    fn driver(self) -> Driver {
+        match self {
+            DriverArg::Auto => Driver::Auto,
+            DriverArg::Uring => Driver::Uring,
+            DriverArg::Epoll => Driver::Epoll,
+        }
+    }
+}
+
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum LogFormat {
     Text,
@@ -181,7 +206,7 @@ fn api_auth(args: &Args, data: &DataDir, addr: SocketAddr) -> anyhow::Result<api
     }
     let mut tokens = args.api_token.clone();
     let read = |path: &std::path::Path| -> anyhow::Result<Vec<String>> {
-        let text = provd_server::secrets::read_private(path, "token file")?;
+        let text = secrets::read_private(path, "token file")?;
         Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect())
     };
     if let Some(path) = &args.api_token_file {
@@ -205,6 +230,33 @@ fn api_auth(args: &Args, data: &DataDir, addr: SocketAddr) -> anyhow::Result<api
     Ok(api::Auth::Tokens(tokens))
 }
 
+/// How synchronize reaches phones, from `--sync*`: `--sync-timeout` bounds
+/// one NOTIFY (RFC 3261 Timer F, T1 = F/64).
+fn sync_config(args: &Args, ami_login: Option<&str>) -> anyhow::Result<api::sync::SyncConfig> {
+    let backend = match args.sync.as_str() {
+        "sip" => Backend::Sip,
+        "ami" => Backend::Ami,
+        other => anyhow::bail!("--sync {other:?}: expected sip or ami"),
+    };
+    let (username, secret) = match ami_login {
+        Some(l) => l
+            .split_once(':')
+            .map(|(u, s)| (u.to_owned(), s.to_owned()))
+            .ok_or_else(|| anyhow::anyhow!("--sync-ami-login: expected USER:SECRET"))?,
+        None if backend == Backend::Ami => {
+            anyhow::bail!("--sync ami needs --sync-ami-login-file PATH (or --sync-ami-login USER:SECRET)")
+        }
+        None => Default::default(),
+    };
+    let t1 = (Duration::from_secs_f64(args.sync_timeout) / 64).max(Duration::from_millis(1));
+    Ok(api::sync::SyncConfig {
+        backend,
+        sip: SipConfig { port: args.sync_sip_port, timers: Timers::from_t1(t1), ..Default::default() },
+        ami: AmiConfig { addr: args.sync_ami.clone(), username, secret, ..Default::default() },
+        mass: MassOptions::default(),
+    })
+}
+
 /// The single tenant devices belong to, chosen once and kept in the store.
 fn default_tenant(store: &provd_store::Store) -> anyhow::Result<String> {
     let mut w = store.write_txn()?;
@@ -221,7 +273,7 @@ fn default_tenant(store: &provd_store::Store) -> anyhow::Result<String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    provd_server::logging::init(args.log_format == LogFormat::Json);
+    logging::init(args.log_format == LogFormat::Json);
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -236,8 +288,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     let tftp_addr = parse_addr(&args.tftp, "tftp")?;
     let api_addr = parse_addr(&args.api, "api")?;
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    let driver = args.driver.resolve();
-    if args.driver == Driver::Uring && !monoio::utils::detect_uring() {
+    let driver = args.driver.driver().resolve();
+    if args.driver == DriverArg::Uring && !monoio::utils::detect_uring() {
         anyhow::bail!(
             "--driver uring: io_uring is not available here (kernel, sysctl or seccomp); use --driver epoll or auto"
         );
@@ -283,15 +335,15 @@ fn run(args: Args) -> anyhow::Result<()> {
     // What the store holds and phones are not served yet (a compile a
     // killed server did not finish, new plugins, a new URL, a fresh store)
     // is published before they are served: see server/src/reconcile.rs.
-    provd_server::reconcile::at_startup(&publisher)?;
-    let budget = Budget::new(
+    reconcile::at_startup(&publisher)?;
+    let budget = Arc::new(Budget::new(
         raise_fd_limit(),
         BudgetOptions {
             api: args.api_max_connections,
             http_per_address: args.http_max_per_address,
             tftp_unanswered_per_address: args.tftp_max_unanswered_per_address,
         },
-    );
+    ));
     let seclog_path = args.security_log.clone().unwrap_or_else(|| args.data.join("provd-fail2ban.log"));
     let seclog =
         SecurityLog::start(&seclog_path).map_err(|e| anyhow::anyhow!("security log {}: {e}", seclog_path.display()))?;
@@ -332,22 +384,22 @@ fn run(args: Args) -> anyhow::Result<()> {
         fetches: Default::default(),
         stop: stop.clone(),
         base_policy: policy,
-        budget,
+        budget: budget.clone(),
     });
     let opts = Arc::new(IoOptions {
-        http: http::io::HttpOptions {
+        http: http::HttpOptions {
             trusted_proxies: args.trusted_proxies,
             url_key: args.url_key,
-            limits: http::proto::Limits {
+            limits: provd_proto::http::Limits {
                 header_timeout: Duration::from_secs_f64(args.http_header_timeout),
                 keepalive_timeout: Duration::from_secs_f64(args.http_keepalive_timeout),
                 first_byte_timeout: Duration::from_secs_f64(args.http_first_byte_timeout),
                 ..Default::default()
             },
         },
-        tftp: tftp::io::TftpOptions {
+        tftp: tftp::TftpOptions {
             url_key: args.url_key,
-            ..tftp::io::TftpOptions::new(args.tftp_max_blksize, args.tftp_max_windowsize)
+            ..tftp::TftpOptions::new(args.tftp_max_blksize, args.tftp_max_windowsize)
         },
         grace: Duration::from_secs(args.shutdown_grace),
     });
@@ -365,26 +417,27 @@ fn run(args: Args) -> anyhow::Result<()> {
         let auth = api_auth(&args, &data, addr)?;
         let tenant = default_tenant(&shared.store)?;
         let ami_login = match &args.sync_ami_login_file {
-            Some(path) => Some(provd_server::secrets::ami_login(path)?),
+            Some(path) => Some(secrets::ami_login(path)?),
             None => args.sync_ami_login.clone(),
         };
         if args.sync_ami_login.is_some() {
             log::warn!("--sync-ami-login shows the AMI secret to every user (ps): prefer --sync-ami-login-file");
         }
-        let sync = api::sync::SyncConfig::from_args(
-            &args.sync,
-            args.sync_sip_port,
-            Duration::from_secs_f64(args.sync_timeout),
-            &args.sync_ami,
-            ami_login.as_deref(),
-        )?;
-        let api = Arc::new(api::Api::new(data.clone(), shared.clone(), auth, tenant, sync));
+        let sync = sync_config(&args, ami_login.as_deref())?;
+        let phones = Arc::new(phones::DataPlane(shared.clone()));
+        let api = Arc::new(api::Api::new(shared.publisher.clone(), phones, api::ApiConfig { auth, tenant, sync }));
+        // /metrics: each part's counters, read out when scraped.
+        let mut metrics = provd_net::metrics::Registry::default();
+        metrics.register(Box::new(serve::Metrics(shared.clone())));
+        metrics.register(Box::new(api.collector()));
+        metrics.register(Box::new(budget.clone()));
         let options = api::listener::ListenerOptions {
             handler_threads: args.api_threads,
-            max_connections: shared.budget.api,
             header_timeout: Duration::from_secs_f64(args.api_idle_timeout),
             allowed_hosts: args.api_allowed_host.clone(),
             cors_origins: args.api_cors_origin.clone(),
+            metrics: Arc::new(metrics),
+            budget: budget.clone(),
         };
         let bound = api::listener::start(api, listener, options)?;
         log::info!("REST API on {bound}");

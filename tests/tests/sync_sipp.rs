@@ -9,12 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use provd_control::sync::{
+    Address, Fetch, FetchLog, MassOptions, Notifier, NotifyOutcome, Phase, SipConfig, SipNotifier, Target, Timers, mass,
+};
 use provd_core::family::SyncNotify;
 use provd_core::mac::Mac;
 use provd_e2e::sipp::{Sipp, free_udp_port};
-use provd_server::sync::{
-    Address, Fetch, FetchLog, MassOptions, Notifier, NotifyOutcome, Phase, SipConfig, SipNotifier, Target, Timers, mass,
-};
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 

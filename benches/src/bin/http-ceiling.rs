@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clap::Parser;
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
 use monoio::net::{TcpListener, TcpStream};
-use provd_server::runtime::Driver;
+use provd_dataplane::runtime::Driver;
 use socket2::{Domain, Protocol, Socket, Type};
 
 #[derive(Parser)]

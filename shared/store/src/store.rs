@@ -530,6 +530,55 @@ impl Store {
         Ok(self.db.devices.put(w, &device.id, &serde_json::to_vec(device).unwrap())?)
     }
 
+    /// Deletes a device, its files and its transient config if no other
+    /// device uses it.
+    pub fn delete_device_and_files(&self, w: &mut RwTxn<'_>, device: &Device) -> Result<()> {
+        let owner = Owner::device(&device.id);
+        let keys = self.owned_routes(w, &owner)?;
+        let mut fw = self.file_writer(w, 0)?;
+        for key in keys {
+            fw.remove(&key)?;
+        }
+        fw.finish()?;
+        self.delete_device(w, &device.id)?;
+        if let Some(config) = &device.config {
+            let used = self.device_ids_by(w, Index::Config, config)?;
+            if used.is_empty() && self.config(w, config)?.is_some_and(|c| c.is_transient()) {
+                self.delete_config(w, config)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// wazo-provd's `cfg_create_new`: a transient copy of the config whose
+    /// role is `autocreate`, named after it plus a UUID; none if it has no
+    /// line 1.
+    pub fn autocreate_config(&self, txn: &RoTxn<'_>) -> Result<Option<Config>> {
+        // The well-known `autoprov` first: scanning every config per new
+        // device would not survive a mass boot.
+        let mut template = self.config(txn, "autoprov")?.filter(|c| c.role.as_deref() == Some("autocreate"));
+        if template.is_none() {
+            for c in self.configs(txn)? {
+                let c = c?;
+                if c.role.as_deref() == Some("autocreate") {
+                    template = Some(c);
+                    break;
+                }
+            }
+        }
+        let Some(t) = template else { return Ok(None) };
+        if t.raw_config.get("sip_lines").and_then(|l| l.get("1")).is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Config {
+            id: format!("{}{}", t.id, uuid::Uuid::new_v4()),
+            parent_ids: vec![t.id.clone()],
+            raw_config: t.raw_config,
+            transient: Some(true),
+            ..Default::default()
+        }))
+    }
+
     pub fn delete_device(&self, w: &mut RwTxn<'_>, id: &str) -> Result<Option<Device>> {
         let old = self.device(w, id)?;
         self.unindex(w, old.as_ref())?;

@@ -4,7 +4,7 @@
 //! What it guarantees, whatever the clients do:
 //! - a failed accept (out of descriptors) pauses and retries, logged once
 //!   per burst and counted, instead of ending the listener;
-//! - at most `max_connections` connections; when all are open, the one
+//! - at most the budget's API share of connections; when all are open, the one
 //!   idle the longest is closed to make room, so a pile of idle clients
 //!   cannot lock administrators out;
 //! - a connection is a task, not a thread: handlers run on a blocking pool
@@ -32,14 +32,13 @@ use tokio::sync::Notify;
 
 use super::Api;
 use super::http::{Req, Resp};
-use crate::descriptors::AcceptErrors;
+use provd_net::descriptors::AcceptErrors;
 
 /// How the listener treats its clients.
 #[derive(Debug, Clone)]
 pub struct ListenerOptions {
     /// Threads running handlers (compiles, store writes).
     pub handler_threads: usize,
-    pub max_connections: usize,
     /// Time for a request head, from when the connection is idle; and for
     /// a request body.
     pub header_timeout: Duration,
@@ -49,18 +48,11 @@ pub struct ListenerOptions {
     pub allowed_hosts: Vec<String>,
     /// Web origins that may call the API from a browser (CORS). Empty: none.
     pub cors_origins: Vec<String>,
-}
-
-impl Default for ListenerOptions {
-    fn default() -> Self {
-        ListenerOptions {
-            handler_threads: 4,
-            max_connections: 64,
-            header_timeout: Duration::from_secs(30),
-            allowed_hosts: Vec::new(),
-            cors_origins: Vec::new(),
-        }
-    }
+    /// What `GET /metrics` shows (Prometheus text, no token).
+    pub metrics: Arc<provd_net::metrics::Registry>,
+    /// The process's descriptor budget: the API's share is its
+    /// connection cap, and its failed accepts are counted there.
+    pub budget: Arc<provd_net::descriptors::Budget>,
 }
 
 /// Bodies are read whole (a config with a thousand lines is large); beyond
@@ -161,8 +153,9 @@ impl Connections {
 }
 
 async fn accept_loop(state: Arc<Listener>, listener: tokio::net::TcpListener) {
-    let stats = state.api.shared.stats.clone();
-    let mut errors = AcceptErrors::new("accept on the REST API listener", &stats.api_accept_errors);
+    let stats = state.api.stats.clone();
+    let budget = state.opts.budget.clone();
+    let mut errors = AcceptErrors::new("accept on the REST API listener", &budget.accept_errors.api);
     loop {
         let (stream, _peer) = match listener.accept().await {
             Ok(accepted) => {
@@ -175,11 +168,11 @@ async fn accept_loop(state: Arc<Listener>, listener: tokio::net::TcpListener) {
                 continue;
             }
         };
-        if state.connections.len() >= state.opts.max_connections {
+        if state.connections.len() >= budget.api {
             if state.connections.close_oldest_idle() {
-                stats.api_closed_idle.fetch_add(1, Ordering::Relaxed);
+                stats.closed_idle.fetch_add(1, Ordering::Relaxed);
             } else {
-                stats.api_refused.fetch_add(1, Ordering::Relaxed);
+                stats.refused.fetch_add(1, Ordering::Relaxed);
                 drop(stream);
                 continue;
             }
@@ -288,6 +281,9 @@ async fn answer(state: &Arc<Listener>, request: Request<Incoming>) -> Response<F
         // Answered at once, as wazo-provd does.
         return build(Resp::empty(200), cors);
     }
+    if method == "GET" && parts.uri.path() == "/metrics" {
+        return build(metrics(&state.opts.metrics), cors);
+    }
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
     let (path, query) = path_and_query.split_once('?').unwrap_or((&path_and_query, ""));
     let api = &state.api;
@@ -325,6 +321,11 @@ async fn answer(state: &Arc<Listener>, request: Request<Incoming>) -> Response<F
     .await;
     let resp = handled.unwrap_or_else(|e| super::internal(format!("request handler failed: {e}")));
     build(resp, cors)
+}
+
+/// `/metrics`: every registered part, in Prometheus' text format.
+fn metrics(registry: &provd_net::metrics::Registry) -> Resp {
+    Resp { content_type: Some("text/plain; version=0.0.4"), body: registry.encode().into_bytes(), ..Resp::empty(200) }
 }
 
 fn build(resp: Resp, cors_origin: Option<String>) -> Response<Full<Bytes>> {

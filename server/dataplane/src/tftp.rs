@@ -12,13 +12,13 @@ use std::time::{Duration, Instant};
 use monoio::net::udp::UdpSocket;
 use provd_core::family::Request as IdentRequest;
 
-use super::proto::{self, ErrorCode, ErrorReply, Transfer, Transmit};
 use crate::body::Body;
-use crate::descriptors::{AcceptErrors, Refused, Slot};
-use crate::http::proto as http;
 use crate::pipeline::basename;
 use crate::runtime::{IoOptions, stopped};
 use crate::serve::{Resolution, SecurityNotes, Source, ThreadCtx, resolve};
+use provd_net::descriptors::{AcceptErrors, Slot};
+use provd_proto::http;
+use provd_proto::tftp::{self as proto, ErrorCode, ErrorReply, Transfer, Transmit};
 
 #[derive(Debug, Clone)]
 pub struct TftpOptions {
@@ -54,7 +54,7 @@ pub async fn run(socket: UdpSocket, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
     widen_receive_buffer(&socket);
     let shared = ctx.shared.clone();
     let stats = &shared.stats;
-    let mut errors = AcceptErrors::new("TFTP transfer socket", &stats.tftp_socket_errors);
+    let mut errors = AcceptErrors::new("TFTP transfer socket", &shared.budget.accept_errors.tftp);
     let active = Rc::new(Cell::new(0usize));
     let mut buf = vec![0u8; opts.tftp.limits.max_request_len + 1];
     loop {
@@ -72,19 +72,9 @@ pub async fn run(socket: UdpSocket, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
                 let places = shared.budget.tftp.take(peer.ip()).and_then(|transfer| {
                     Ok((transfer, shared.budget.tftp_unanswered.take(peer.ip())?))
                 });
-                let (transfer_place, unanswered_place) = match places {
-                    Ok(places) => places,
-                    Err(refused) => {
-                        let counter = match refused {
-                            Refused::Full if shared.budget.tftp.is_full() => &stats.tftp_dropped_full,
-                            Refused::Full => &stats.tftp_dropped_unanswered,
-                            Refused::PerAddress => &stats.tftp_dropped_per_address,
-                        };
-                        counter.fetch_add(1, Ordering::Relaxed);
-                        continue;
-                    }
-                };
-                let transfer_socket = match crate::net::transfer_socket(local_ip).and_then(UdpSocket::from_std) {
+                // Refused (and counted by the pools): dropped.
+                let Ok((transfer_place, unanswered_place)) = places else { continue };
+                let transfer_socket = match provd_net::sockets::transfer_socket(local_ip).and_then(UdpSocket::from_std) {
                     Ok(s) => {
                         errors.succeeded();
                         s

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::http::{Req, Resp, links, parse_document};
 use super::selector::Query;
 use super::{Api, get, internal, sync};
-use crate::writer::{self, Job};
+use provd_families::identify::identify;
 
 pub fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
     match (req.method, rest) {
@@ -207,7 +207,7 @@ fn drop_unused_transient(
 fn delete(api: &Api, id: &str) -> Result<Resp, Resp> {
     api.write(|store, w| {
         let device = store.device(w, id).map_err(internal)?.ok_or_else(|| no_device(id))?;
-        writer::delete_device(store, w, &device).map_err(internal)
+        store.delete_device_and_files(w, &device).map_err(internal)
     })?;
     Ok(Resp::empty(204))
 }
@@ -261,20 +261,13 @@ fn dhcpinfo(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
         }
     }
     let vendor_class = vendor_class.unwrap_or_default();
-    let mut extracted = crate::pipeline::extract(&Request::Dhcp { vendor_class: &vendor_class }).into_owned();
+    let mut extracted = identify(&Request::Dhcp { vendor_class: &vendor_class }).into_owned();
     extracted.mac = Some(mac);
-    let (tx, rx) = futures_channel::oneshot::channel();
-    let job = Job {
-        info: extracted,
-        ip: IpAddr::V4(ip),
-        file: Vec::new(),
-        source: crate::serve::Source::Proven,
-        reply: Some(tx),
-    };
-    api.shared.writer.submit(job).map_err(|_| Resp::text(503, "the writer is saturated; retry"))?;
     // wazo-provd answers before the work is done; waiting (bounded) means a
     // client reading the device next sees it.
-    let _ = block_on_timeout(rx, std::time::Duration::from_secs(5));
+    api.phones
+        .dhcp_lease(extracted, IpAddr::V4(ip), std::time::Duration::from_secs(5))
+        .map_err(|busy| Resp::text(503, busy.to_string()))?;
     Ok(Resp::empty(204))
 }
 
@@ -291,18 +284,6 @@ fn parse_option(s: &str) -> Result<(u8, Vec<u8>), String> {
             .collect::<Result<_, _>>()?
     };
     Ok((code, bytes))
-}
-
-/// Waits for a oneshot from a plain thread, up to `limit`.
-fn block_on_timeout<T>(mut rx: futures_channel::oneshot::Receiver<T>, limit: std::time::Duration) -> Option<T> {
-    let deadline = std::time::Instant::now() + limit;
-    loop {
-        match rx.try_recv() {
-            Ok(Some(v)) => return Some(v),
-            Ok(None) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(2)),
-            _ => return None,
-        }
-    }
 }
 
 #[cfg(test)]

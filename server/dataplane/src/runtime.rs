@@ -9,7 +9,7 @@ use crate::serve::{Shared, ThreadCtx};
 
 /// The I/O driver: io_uring, or epoll where rings are not allowed
 /// (containers' default seccomp profiles block io_uring).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Driver {
     Auto,
     Uring,
@@ -72,8 +72,8 @@ fn coop_taskrun() -> bool {
 /// Options the I/O loops read.
 #[derive(Debug, Clone)]
 pub struct IoOptions {
-    pub http: crate::http::io::HttpOptions,
-    pub tftp: crate::tftp::io::TftpOptions,
+    pub http: crate::http::HttpOptions,
+    pub tftp: crate::tftp::TftpOptions,
     /// How long in-flight work may take to finish after a stop signal.
     pub grace: Duration,
 }
@@ -108,13 +108,13 @@ async fn thread_main(ctx: Rc<ThreadCtx>, sockets: ThreadSockets, opts: Arc<IoOpt
     let mut tasks = Vec::new();
     if let Some(l) = sockets.http {
         match monoio::net::TcpListener::from_std(l) {
-            Ok(l) => tasks.push(monoio::spawn(crate::http::io::run(l, ctx.clone(), opts.clone()))),
+            Ok(l) => tasks.push(monoio::spawn(crate::http::run(l, ctx.clone(), opts.clone()))),
             Err(e) => log::error!("HTTP listener: {e}"),
         }
     }
     if let Some(s) = sockets.tftp {
         match monoio::net::udp::UdpSocket::from_std(s) {
-            Ok(s) => tasks.push(monoio::spawn(crate::tftp::io::run(s, ctx.clone(), opts.clone()))),
+            Ok(s) => tasks.push(monoio::spawn(crate::tftp::run(s, ctx.clone(), opts.clone()))),
             Err(e) => log::error!("TFTP socket: {e}"),
         }
     }

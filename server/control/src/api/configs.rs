@@ -222,7 +222,8 @@ fn raw(api: &Api, id: &str) -> Result<Value, Resp> {
 fn autocreate(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     req.json_body()?;
     let id = api.write(|store, w| {
-        let config = crate::pipeline::autocreate_config(store, w)
+        let config = store
+            .autocreate_config(w)
             .map_err(internal)?
             .ok_or_else(|| Resp::text(400, "no config has role \"autocreate\" with a SIP line 1"))?;
         store.put_config(w, &config).map_err(internal)?;

@@ -25,6 +25,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::metrics::{Text, WriteMetrics};
+
 /// How the descriptors of the process are shared out.
 #[derive(Debug)]
 pub struct Budget {
@@ -38,6 +40,17 @@ pub struct Budget {
     pub tftp: Arc<Pool>,
     /// TFTP transfers whose peer has not answered yet, all addresses.
     pub tftp_unanswered: Arc<Pool>,
+    /// Failed accepts (or TFTP transfer sockets), per listener.
+    pub accept_errors: AcceptErrorCounts,
+}
+
+/// Accepts (or TFTP transfer sockets) that failed, mostly for want of
+/// descriptors.
+#[derive(Debug, Default)]
+pub struct AcceptErrorCounts {
+    pub http: AtomicU64,
+    pub api: AtomicU64,
+    pub tftp: AtomicU64,
 }
 
 /// What the operator may set; the rest derives from the limit.
@@ -74,6 +87,7 @@ impl Budget {
             http: Arc::new(Pool::new(http, http_per_address)),
             tftp: Arc::new(Pool::new(tftp, tftp)),
             tftp_unanswered: Arc::new(Pool::new(unanswered, unanswered_per_address)),
+            accept_errors: AcceptErrorCounts::default(),
         }
     }
 
@@ -109,6 +123,10 @@ pub struct Pool {
     per_address: usize,
     in_use: AtomicUsize,
     by_address: [Mutex<HashMap<IpAddr, u32>>; SHARDS],
+    /// Places refused because every one was taken, or the address held
+    /// its share.
+    refused_full: AtomicU64,
+    refused_per_address: AtomicU64,
 }
 
 const SHARDS: usize = 16;
@@ -120,6 +138,8 @@ impl Pool {
             per_address: per_address.min(cap),
             in_use: AtomicUsize::new(0),
             by_address: std::array::from_fn(|_| Mutex::new(HashMap::new())),
+            refused_full: AtomicU64::new(0),
+            refused_per_address: AtomicU64::new(0),
         }
     }
 
@@ -158,6 +178,7 @@ impl Pool {
     pub fn take(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, Refused> {
         if self.in_use.fetch_add(1, Ordering::AcqRel) >= self.cap {
             self.in_use.fetch_sub(1, Ordering::AcqRel);
+            self.refused_full.fetch_add(1, Ordering::Relaxed);
             return Err(Refused::Full);
         }
         let mut shard = self.shard(ip).lock().unwrap_or_else(|e| e.into_inner());
@@ -165,6 +186,7 @@ impl Pool {
         if *held as usize >= self.per_address {
             drop(shard);
             self.in_use.fetch_sub(1, Ordering::AcqRel);
+            self.refused_per_address.fetch_add(1, Ordering::Relaxed);
             return Err(Refused::PerAddress);
         }
         *held += 1;
@@ -181,6 +203,11 @@ impl Pool {
         }
         drop(shard);
         self.in_use.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Places refused so far: every one taken, and the address's share taken.
+    pub fn refused(&self) -> (u64, u64) {
+        (self.refused_full.load(Ordering::Relaxed), self.refused_per_address.load(Ordering::Relaxed))
     }
 
     /// Addresses holding at least one place (bounded by the cap).
@@ -258,6 +285,65 @@ pub fn raise_fd_limit() -> u64 {
         }
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut l);
         l.rlim_cur
+    }
+}
+
+/// The budget's share-out, what is in use and what was refused, for
+/// `/metrics`.
+impl WriteMetrics for Budget {
+    fn write_metrics(&self, out: &mut Text) {
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64;
+        let errors = &self.accept_errors;
+        out.family(
+            "provd_accept_errors_total",
+            "counter",
+            "Failed accepts (or TFTP transfer sockets), mostly for want of descriptors.",
+            &[
+                ("{listener=\"http\"}", load(&errors.http)),
+                ("{listener=\"api\"}", load(&errors.api)),
+                ("{listener=\"tftp\"}", load(&errors.tftp)),
+            ],
+        );
+        out.family(
+            "provd_descriptor_budget",
+            "gauge",
+            "Descriptors set aside per use (see the server's start-up log).",
+            &[
+                ("{use=\"http\"}", self.http.cap() as f64),
+                ("{use=\"tftp\"}", self.tftp.cap() as f64),
+                ("{use=\"api\"}", self.api as f64),
+                ("{use=\"reserve\"}", self.reserve as f64),
+            ],
+        );
+        out.family(
+            "provd_descriptors_in_use",
+            "gauge",
+            "Phone connections and transfers open now.",
+            &[
+                ("{use=\"http\"}", self.http.in_use() as f64),
+                ("{use=\"tftp\"}", self.tftp.in_use() as f64),
+                ("{use=\"tftp_unanswered\"}", self.tftp_unanswered.in_use() as f64),
+            ],
+        );
+        let (http_full, http_per_address) = self.http.refused();
+        out.family(
+            "provd_http_connections_refused_total",
+            "counter",
+            "HTTP connections closed at once: every place taken, or their address held its share.",
+            &[("{reason=\"full\"}", http_full as f64), ("{reason=\"per_address\"}", http_per_address as f64)],
+        );
+        let (tftp_full, _) = self.tftp.refused();
+        let (unanswered_full, unanswered_per_address) = self.tftp_unanswered.refused();
+        out.family(
+            "provd_tftp_requests_dropped_total",
+            "counter",
+            "TFTP requests dropped: every transfer place taken, every unanswered place taken, or their address held its share of unanswered transfers.",
+            &[
+                ("{reason=\"full\"}", tftp_full as f64),
+                ("{reason=\"unanswered\"}", unanswered_full as f64),
+                ("{reason=\"per_address\"}", unanswered_per_address as f64),
+            ],
+        );
     }
 }
 

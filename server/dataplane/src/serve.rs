@@ -75,27 +75,9 @@ pub struct Stats {
     pub writer_busy: AtomicU64,
     pub bytes: Counter,
     pub transfers_in_flight: AtomicU64,
-    /// Failed accepts on the phones' HTTP listener and on the REST API's,
-    /// and TFTP transfer sockets that could not be made (out of descriptors).
-    pub http_accept_errors: AtomicU64,
-    pub api_accept_errors: AtomicU64,
-    pub tftp_socket_errors: AtomicU64,
-    /// HTTP connections closed at once: the pool was full, or their
-    /// address held its share.
-    pub http_refused_full: AtomicU64,
-    pub http_refused_per_address: AtomicU64,
-    /// TFTP requests dropped: no transfer place, their address held its
-    /// share of unanswered transfers, or all unanswered places were taken.
-    pub tftp_dropped_full: AtomicU64,
-    pub tftp_dropped_per_address: AtomicU64,
-    pub tftp_dropped_unanswered: AtomicU64,
     /// Security-log lines not written because the TFTP peer never proved
     /// its address (it never answered: possibly a spoofed source).
     pub tftp_unproven_security_events: AtomicU64,
-    /// REST connections closed to make room (the idle one), or refused
-    /// when all were busy.
-    pub api_closed_idle: AtomicU64,
-    pub api_refused: AtomicU64,
 }
 
 impl Stats {
@@ -118,6 +100,13 @@ pub struct TriggerFetches {
 
 /// Keeps [`TriggerFetches`] recording while alive.
 pub struct FetchWatch<'a>(&'a TriggerFetches);
+
+impl FetchWatch<'_> {
+    /// The first fetch by `device_id` at or after `since`.
+    pub fn first_since(&self, device_id: &str, since: Instant) -> Option<Instant> {
+        self.0.first_since(device_id, since)
+    }
+}
 
 impl Drop for FetchWatch<'_> {
     fn drop(&mut self) {
@@ -169,7 +158,7 @@ pub struct Shared {
     pub fetches: TriggerFetches,
     pub stop: Arc<AtomicBool>,
     pub base_policy: crate::pipeline::Policy,
-    pub budget: crate::descriptors::Budget,
+    pub budget: Arc<provd_net::descriptors::Budget>,
 }
 
 /// One I/O thread's view.
@@ -433,4 +422,61 @@ fn find(
         }
     })
     .unwrap_or(Resolution::NotFound)
+}
+
+/// The phone side's counters, for `/metrics`.
+pub struct Metrics(pub Arc<Shared>);
+
+impl provd_net::metrics::WriteMetrics for Metrics {
+    fn write_metrics(&self, out: &mut provd_net::metrics::Text) {
+        let shared = &self.0;
+        let s = &shared.stats;
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64;
+        let sum = |c: &Counter| c.load(Ordering::Relaxed) as f64;
+        let mut requests = Vec::new();
+        for (protocol, c) in [("http", &s.http), ("tftp", &s.tftp)] {
+            for (outcome, n) in [
+                ("served", &c.served),
+                ("not_found", &c.not_found),
+                ("unrouted", &c.unrouted),
+                ("unavailable", &c.unavailable),
+            ] {
+                requests.push((format!("{{protocol=\"{protocol}\",outcome=\"{outcome}\"}}"), sum(n)));
+            }
+        }
+        let requests: Vec<(&str, f64)> = requests.iter().map(|(l, v)| (l.as_str(), *v)).collect();
+        out.family("provd_requests_total", "counter", "Phone requests by protocol and outcome.", &requests);
+        out.family(
+            "provd_identifications_total",
+            "counter",
+            "Identification results: known device, writer involved, unidentified.",
+            &[
+                ("{result=\"known\"}", sum(&s.known)),
+                ("{result=\"updated\"}", sum(&s.updated)),
+                ("{result=\"waited\"}", load(&s.waited_for_writer)),
+                ("{result=\"unidentified\"}", load(&s.unidentified)),
+            ],
+        );
+        out.single("provd_transfers_in_flight", "gauge", "TFTP transfers in progress.", load(&s.transfers_in_flight));
+        out.single("provd_bytes_sent_total", "counter", "File bytes sent to phones.", sum(&s.bytes));
+        out.single(
+            "provd_autocreate_refused_total",
+            "counter",
+            "Device creations refused by the rate limits.",
+            load(&s.autocreate_refused),
+        );
+        out.single("provd_writer_busy_total", "counter", "Requests the writer could not take.", load(&s.writer_busy));
+        out.single(
+            "provd_tftp_unproven_security_events_total",
+            "counter",
+            "TFTP requests whose security-log lines were not written: the peer never answered, so its address may be forged.",
+            load(&s.tftp_unproven_security_events),
+        );
+        out.single(
+            "provd_security_log_dropped_total",
+            "counter",
+            "Security log lines lost.",
+            shared.seclog.dropped() as f64,
+        );
+    }
 }

@@ -13,7 +13,7 @@ use std::net::IpAddr;
 
 use provd_core::device::DeviceView;
 use provd_core::family::{DeviceInfo, Request};
-use provd_core::{Config, Device, Plugin};
+use provd_core::{Device, Plugin};
 use provd_families::identify::{best_plugin, identify};
 use provd_store::{Index, ReadTxn, Result, Store};
 
@@ -321,7 +321,7 @@ pub fn apply(
         device.plugin = best_plugin(plugins, info).map(|p| p.id.clone());
     }
     if device.config.is_none()
-        && let Some(config) = autocreate_config(store, w)?
+        && let Some(config) = store.autocreate_config(w)?
     {
         store.put_config(w, &config)?;
         applied.config_created = Some(config.id.clone());
@@ -400,34 +400,6 @@ impl Applied {
             config_created: None,
         }
     }
-}
-
-/// wazo-provd's `cfg_create_new`: a transient copy of the config whose role
-/// is `autocreate`, named after it plus a UUID; none if it has no line 1.
-pub fn autocreate_config(store: &Store, txn: &ReadTxn<'_>) -> Result<Option<Config>> {
-    // The well-known `autoprov` first: scanning every config per new
-    // device would not survive a mass boot.
-    let mut template = store.config(txn, "autoprov")?.filter(|c| c.role.as_deref() == Some("autocreate"));
-    if template.is_none() {
-        for c in store.configs(txn)? {
-            let c = c?;
-            if c.role.as_deref() == Some("autocreate") {
-                template = Some(c);
-                break;
-            }
-        }
-    }
-    let Some(t) = template else { return Ok(None) };
-    if t.raw_config.get("sip_lines").and_then(|l| l.get("1")).is_none() {
-        return Ok(None);
-    }
-    Ok(Some(Config {
-        id: format!("{}{}", t.id, uuid::Uuid::new_v4()),
-        parent_ids: vec![t.id.clone()],
-        raw_config: t.raw_config,
-        transient: Some(true),
-        ..Default::default()
-    }))
 }
 
 #[cfg(test)]

@@ -13,12 +13,12 @@ use monoio::io::{AsyncReadRent, AsyncWriteRent};
 use monoio::net::{TcpListener, TcpStream};
 use provd_core::family::Request as IdentRequest;
 
-use super::proto::{self, DateCache, FileMeta, Method, Parsed, Reply, Status};
 use crate::body::{Body, Response};
-use crate::descriptors::{AcceptErrors, Refused};
 use crate::pipeline::basename;
 use crate::runtime::{IoOptions, stopped};
 use crate::serve::{Resolution, Source, ThreadCtx, resolve};
+use provd_net::descriptors::AcceptErrors;
+use provd_proto::http::{self as proto, DateCache, FileMeta, Method, Parsed, Reply, Status};
 
 #[derive(Debug, Clone, Default)]
 pub struct HttpOptions {
@@ -38,15 +38,14 @@ fn unix_now() -> u64 {
 /// request in progress (up to the grace period).
 ///
 /// Each connection holds a place in the process's HTTP pool (see
-/// [`crate::descriptors`]): while the pool is full, new connections wait
+/// `provd_net::descriptors`): while the pool is full, new connections wait
 /// in the kernel's backlog; one whose address holds its share is closed at
 /// once. Failed accepts (out of descriptors) pause and retry.
 pub async fn run(listener: TcpListener, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
     let active = Rc::new(Cell::new(0usize));
     let shared = ctx.shared.clone();
     let pool = &shared.budget.http;
-    let stats = &shared.stats;
-    let mut errors = AcceptErrors::new("accept on the HTTP listener", &stats.http_accept_errors);
+    let mut errors = AcceptErrors::new("accept on the HTTP listener", &shared.budget.accept_errors.http);
     loop {
         if pool.is_full() {
             monoio::select! {
@@ -59,18 +58,8 @@ pub async fn run(listener: TcpListener, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     errors.succeeded();
-                    let slot = match pool.take(peer.ip()) {
-                        Ok(slot) => slot,
-                        Err(refused) => {
-                            let counter = match refused {
-                                Refused::Full => &stats.http_refused_full,
-                                Refused::PerAddress => &stats.http_refused_per_address,
-                            };
-                            counter.fetch_add(1, Ordering::Relaxed);
-                            drop(stream);
-                            continue;
-                        }
-                    };
+                    // Refused (and counted by the pool): closed at once.
+                    let Ok(slot) = pool.take(peer.ip()) else { continue };
                     active.set(active.get() + 1);
                     let (ctx, opts, active) = (ctx.clone(), opts.clone(), active.clone());
                     monoio::spawn(async move {

@@ -12,9 +12,8 @@ use std::time::{Duration, Instant};
 use futures_channel::oneshot;
 use provd_compiler::compile::Scope;
 use provd_compiler::publish::Publisher;
-use provd_core::Device;
 use provd_core::family::DeviceInfo;
-use provd_store::{Index, Owner, Store, StoreError};
+use provd_store::{Store, StoreError};
 
 use crate::limits::{CreationLimiter, Rate};
 use crate::pipeline::{self, Applied, Policy};
@@ -235,27 +234,8 @@ fn expire_auto_devices(store: &Store, w: &mut provd_store::WriteTxn<'_>, cap: u6
         if device.added.as_deref() != Some("auto") || !transient {
             continue;
         }
-        delete_device(store, w, &device)?;
+        store.delete_device_and_files(w, &device)?;
         expired += 1;
     }
     Ok(expired)
-}
-
-/// Deletes a device, its files and its transient config if no other device uses it.
-pub fn delete_device(store: &Store, w: &mut provd_store::WriteTxn<'_>, device: &Device) -> Result<(), StoreError> {
-    let owner = Owner::device(&device.id);
-    let keys = store.owned_routes(w, &owner)?;
-    let mut fw = store.file_writer(w, 0)?;
-    for key in keys {
-        fw.remove(&key)?;
-    }
-    fw.finish()?;
-    store.delete_device(w, &device.id)?;
-    if let Some(config) = &device.config {
-        let used = store.device_ids_by(w, Index::Config, config)?;
-        if used.is_empty() && store.config(w, config)?.is_some_and(|c| c.is_transient()) {
-            store.delete_config(w, config)?;
-        }
-    }
-    Ok(())
 }

@@ -3,7 +3,6 @@
 //! ending with a report per device of who answered and who came back for
 //! its configuration).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use provd_core::{Device, Mac};
@@ -11,12 +10,12 @@ use serde_json::Value;
 
 use super::http::{Req, Resp};
 use super::oip::{Handle, State};
-use super::{Api, internal};
-use crate::serve::{Shared, TriggerFetches};
+use super::{Api, PhoneSide, TriggerWatch, internal};
 use crate::sync::{
     self, AmiConfig, AmiNotifier, Backend, FetchLog, MassOptions, Notifier, SipConfig, SipNotifier, SyncError, Target,
-    Timers, Unresolved,
+    Unresolved,
 };
+use provd_compiler::publish::Publisher;
 
 /// How the API synchronizes phones.
 #[derive(Debug, Clone)]
@@ -30,39 +29,6 @@ pub struct SyncConfig {
 }
 
 impl SyncConfig {
-    /// From the server's command line: `backend` is `sip` or `ami`;
-    /// `timeout` bounds one NOTIFY (RFC 3261 Timer F, T1 = F/64).
-    pub fn from_args(
-        backend: &str,
-        sip_port: u16,
-        timeout: Duration,
-        ami: &str,
-        login: Option<&str>,
-    ) -> anyhow::Result<SyncConfig> {
-        let backend = match backend {
-            "sip" => Backend::Sip,
-            "ami" => Backend::Ami,
-            other => anyhow::bail!("--sync {other:?}: expected sip or ami"),
-        };
-        let (username, secret) = match login {
-            Some(l) => l
-                .split_once(':')
-                .map(|(u, s)| (u.to_owned(), s.to_owned()))
-                .ok_or_else(|| anyhow::anyhow!("--sync-ami-login: expected USER:SECRET"))?,
-            None if backend == Backend::Ami => {
-                anyhow::bail!("--sync ami needs --sync-ami-login-file PATH (or --sync-ami-login USER:SECRET)")
-            }
-            None => Default::default(),
-        };
-        let t1 = (timeout / 64).max(Duration::from_millis(1));
-        Ok(SyncConfig {
-            backend,
-            sip: SipConfig { port: sip_port, timers: Timers::from_t1(t1), ..Default::default() },
-            ami: AmiConfig { addr: ami.to_owned(), username, secret, ..Default::default() },
-            mass: MassOptions::default(),
-        })
-    }
-
     fn notifier(&self) -> Result<Box<dyn Notifier>, String> {
         Ok(match self.backend {
             Backend::Sip => Box::new(SipNotifier::bind(self.sip.clone()).map_err(|e| format!("SIP socket: {e}"))?),
@@ -72,12 +38,12 @@ impl SyncConfig {
 }
 
 /// What [`sync`] needs to turn a device into a NOTIFY target.
-fn resolve(shared: &Shared, device: &Device, backend: Backend) -> Result<Target, SyncError> {
+fn resolve(publisher: &Publisher, device: &Device, backend: Backend) -> Result<Target, SyncError> {
     if !device.configured {
         return Err(SyncError::NotConfigured);
     }
     let plugin_id = device.plugin.as_deref().unwrap_or_default();
-    let plugins = shared.publisher.plugins().get();
+    let plugins = publisher.plugins().get();
     let plugin =
         plugins.iter().find(|p| p.id == plugin_id).ok_or_else(|| SyncError::PluginNotLoaded(plugin_id.to_owned()))?;
     sync::target_for(device, plugin.family, backend)
@@ -106,11 +72,11 @@ pub fn synchronize(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     };
     let (location, handle) = api.ops.start(req.path, None);
     handle.lock().unwrap().state = State::Progress;
-    let (shared, config) = (api.shared.clone(), api.sync.clone());
+    let (publisher, config) = (api.publisher.clone(), api.sync.clone());
     std::thread::Builder::new()
         .name("provd-sync".into())
         .spawn(move || {
-            let result = resolve(&shared, &device, config.backend).map_err(|e| e.to_string()).and_then(|target| {
+            let result = resolve(&publisher, &device, config.backend).map_err(|e| e.to_string()).and_then(|target| {
                 let outcome = config.notifier()?.notify(&target);
                 let doc = serde_json::to_value(&outcome).unwrap_or_default();
                 if outcome.is_success() { Ok(doc) } else { Err(format!("{}: {outcome}", target.address)) }
@@ -176,15 +142,15 @@ pub fn synchronize_many(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
         op.current = Some(0);
         op.end = Some(devices.len() as u64);
     }
-    let (shared, config) = (api.shared.clone(), api.sync.clone());
+    let (publisher, phones, config) = (api.publisher.clone(), api.phones.clone(), api.sync.clone());
     std::thread::Builder::new()
         .name("provd-sync-many".into())
-        .spawn(move || run_many(shared, config, options, devices, handle))
+        .spawn(move || run_many(&publisher, &*phones, config, options, devices, handle))
         .map_err(internal)?;
     Ok(Resp::empty(201).with_location(location))
 }
 
-struct ServerFetchLog<'a>(&'a TriggerFetches);
+struct ServerFetchLog<'a>(&'a dyn TriggerWatch);
 
 impl FetchLog for ServerFetchLog<'_> {
     fn fetched_after(&self, device_id: &str, _mac: Option<Mac>, since: Instant) -> Option<Instant> {
@@ -193,18 +159,19 @@ impl FetchLog for ServerFetchLog<'_> {
 }
 
 fn run_many(
-    shared: Arc<Shared>,
+    publisher: &Publisher,
+    phones: &dyn PhoneSide,
     config: SyncConfig,
     options: MassOptions,
     devices: Vec<(String, Option<Device>)>,
     handle: Handle,
 ) {
     // Recording starts before the first NOTIFY leaves.
-    let _watch = shared.fetches.watch();
+    let watch = phones.watch_trigger_fetches();
     let jobs = devices
         .iter()
         .map(|(id, device)| match device {
-            Some(d) => resolve(&shared, d, config.backend).map_err(|error| Unresolved {
+            Some(d) => resolve(publisher, d, config.backend).map_err(|error| Unresolved {
                 device_id: d.id.clone(),
                 mac: d.mac,
                 error,
@@ -216,7 +183,7 @@ fn run_many(
         Ok(n) => n,
         Err(e) => return finish(&handle, Err(e)),
     };
-    let log = ServerFetchLog(&shared.fetches);
+    let log = ServerFetchLog(&*watch);
     let mut progress = |p: sync::Progress| {
         let mut op = handle.lock().unwrap();
         op.current = Some(p.done as u64);

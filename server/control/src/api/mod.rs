@@ -1,0 +1,260 @@
+//! The REST API: wazo-provd's `/0.2` surface (`docs/behaviour/rest-api.md`)
+//! on its own listener thread, next to the data plane. Changes made here
+//! reach phones on their own: every write bumps the generation the I/O
+//! threads read, and changes to what a device is served trigger a compile.
+
+pub mod http;
+pub mod listener;
+pub mod oip;
+mod phones;
+pub mod selector;
+
+mod configs;
+mod devices;
+mod params;
+mod plugins;
+pub mod sync;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use provd_compiler::compile::{CompileError, Report, Scope};
+use provd_compiler::publish::Publisher;
+use provd_store::data::DataDir;
+use provd_store::{Store, WriteTxn};
+use serde_json::json;
+
+use self::http::{Req, Resp, links};
+pub use self::phones::{PhoneSide, PhoneSideBusy, TriggerWatch};
+
+/// How clients prove who they are.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// `X-Auth-Token` must be one of these.
+    Tokens(Vec<String>),
+    /// No check (refused unless the API listens on loopback).
+    Disabled,
+}
+
+/// The API's state, shared by its threads.
+pub struct Api {
+    pub data: DataDir,
+    /// Compiles and publishes; the installed plugins.
+    pub publisher: Arc<Publisher>,
+    /// What the API asks of the phone side.
+    pub phones: Arc<dyn PhoneSide>,
+    pub ops: oip::Operations,
+    pub auth: Auth,
+    /// The single tenant devices belong to.
+    pub tenant: String,
+    pub sync: sync::SyncConfig,
+    pub started: Instant,
+    pub stats: Arc<ApiStats>,
+}
+
+/// How the REST API is set up (see [`Api::new`]).
+pub struct ApiConfig {
+    pub auth: Auth,
+    /// The single tenant devices belong to.
+    pub tenant: String,
+    pub sync: sync::SyncConfig,
+}
+
+impl Api {
+    /// The API over `publisher`'s data directory.
+    pub fn new(publisher: Arc<Publisher>, phones: Arc<dyn PhoneSide>, config: ApiConfig) -> Api {
+        Api {
+            data: publisher.data().clone(),
+            publisher,
+            phones,
+            ops: oip::Operations::default(),
+            auth: config.auth,
+            tenant: config.tenant,
+            sync: config.sync,
+            started: Instant::now(),
+            stats: Arc::default(),
+        }
+    }
+}
+
+/// Checks the client's token (given in `X-Auth-Token`) for `path`.
+pub(crate) fn authorize(api: &Api, path: &str, token: Option<&str>) -> Result<(), Resp> {
+    // The spec and the metrics are readable without a token, as wazo-provd
+    // serves its api.yml.
+    if path == "/0.2/api/api.yml" || path == "/metrics" {
+        return Ok(());
+    }
+    match &api.auth {
+        Auth::Disabled => Ok(()),
+        Auth::Tokens(tokens) => {
+            let given = token.unwrap_or("");
+            // Compare every byte of every token: no early exit to time.
+            let ok = tokens.iter().fold(false, |ok, t| ok | constant_time_eq(t.as_bytes(), given.as_bytes()));
+            if ok && !given.is_empty() { Ok(()) } else { Err(Resp::text(401, "Unauthorized")) }
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub(crate) fn route(api: &Api, req: &Req<'_>) -> Resp {
+    let decoded: Vec<String> =
+        req.path.trim_end_matches('/').split('/').skip(1).map(selector::percent_decode_path).collect();
+    let parts: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    let m = req.method;
+    let result = match (m, parts.as_slice()) {
+        (_, ["0.2", rest @ ..]) => match (m, rest) {
+            ("GET", []) => get(req, || {
+                Ok(links(
+                    req.path,
+                    &[
+                        ("dev", "dev_mgr"),
+                        ("cfg", "cfg_mgr"),
+                        ("pg", "pg_mgr"),
+                        ("status", "status"),
+                        ("srv.configure", "configure"),
+                    ],
+                ))
+            }),
+            ("GET", ["status"]) => get(req, || status(api)),
+            ("GET", ["api", "api.yml"]) => Ok(Resp {
+                content_type: Some("application/x-yaml"),
+                body: include_bytes!("api.yml").to_vec(),
+                ..Resp::empty(200)
+            }),
+            (_, ["configure", ..]) => params::route(api, req, &rest[1..]),
+            (_, ["dev_mgr", ..]) => devices::route(api, req, &rest[1..]),
+            (_, ["cfg_mgr", ..]) => configs::route(api, req, &rest[1..]),
+            (_, ["pg_mgr", ..]) => plugins::route(api, req, &rest[1..]),
+            _ => Err(Resp::not_found("Not Found")),
+        },
+        _ => Err(Resp::not_found("Not Found")),
+    };
+    result.unwrap_or_else(|r| r)
+}
+
+/// A GET answering a JSON document: the Accept check, then the document.
+pub(crate) fn get(req: &Req<'_>, f: impl FnOnce() -> Result<serde_json::Value, Resp>) -> Result<Resp, Resp> {
+    req.check_accept()?;
+    Ok(Resp::json(200, &f()?))
+}
+
+fn status(api: &Api) -> Result<serde_json::Value, Resp> {
+    let store = api.store();
+    let r = store.read_txn().map_err(internal)?;
+    Ok(json!({
+        "rest_api": "ok",
+        "generation": store.generation(&r).map_err(internal)?,
+        "devices": store.device_count(&r).map_err(internal)?,
+        "uptime_seconds": api.started.elapsed().as_secs(),
+    }))
+}
+
+/// `id` as one URL path segment (ids may hold any printable character).
+pub(crate) fn url_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A compile that could not run: the store or the plugins directory failed
+/// (500, the server's fault), or what it was asked for does not exist
+/// (400, as wazo-provd answers a failed reconfigure).
+pub(crate) fn compile_error(e: CompileError) -> Resp {
+    match e {
+        CompileError::Store(_) | CompileError::Plugins(_) => internal(e),
+        other => Resp::text(400, other.to_string()),
+    }
+}
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> Resp {
+    log::error!("REST API: {e}");
+    Resp::text(500, format!("Internal error: {e}"))
+}
+
+impl Api {
+    /// The API's part of `/metrics`, to register with the others.
+    pub fn collector(&self) -> Collector {
+        Collector { publisher: self.publisher.clone(), stats: self.stats.clone() }
+    }
+
+    pub fn store(&self) -> &Store {
+        self.data.store()
+    }
+
+    /// Runs `f` in a write transaction, bumps the generation (the data
+    /// plane rereads devices and parameters) and commits.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Store, &mut WriteTxn<'_>) -> Result<T, Resp>) -> Result<T, Resp> {
+        let store = self.store();
+        let mut w = store.write_txn().map_err(internal)?;
+        let out = f(store, &mut w)?;
+        let g = store.bump_generation(&mut w).map_err(internal)?;
+        w.commit().map_err(internal)?;
+        self.publisher.hint().raise(g);
+        Ok(out)
+    }
+
+    /// Compiles `scope` and publishes (keeping going past failing devices).
+    pub(crate) fn compile(&self, scope: Scope) -> Result<Report, Resp> {
+        self.publisher.publish_keep_going(scope).map_err(compile_error)
+    }
+}
+
+/// The REST API's own counters and the store's and compiles' state, for
+/// `/metrics` (a prometheus-client collector; see [`Api::new`]).
+#[derive(Debug, Default)]
+pub struct ApiStats {
+    /// REST connections closed to make room (the idle one), or refused
+    /// when none was idle.
+    pub closed_idle: std::sync::atomic::AtomicU64,
+    pub refused: std::sync::atomic::AtomicU64,
+}
+
+/// [`Api`]'s part of `/metrics` ([`Api::collector`]): the store and the
+/// compiles, and the REST connections closed for room.
+pub struct Collector {
+    publisher: Arc<Publisher>,
+    stats: Arc<ApiStats>,
+}
+
+impl provd_net::metrics::WriteMetrics for Collector {
+    fn write_metrics(&self, out: &mut provd_net::metrics::Text) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let store = self.publisher.data().store();
+        let (generation, devices) = store
+            .read_txn()
+            .ok()
+            .map(|r| (store.generation(&r).unwrap_or(0), store.device_count(&r).unwrap_or(0)))
+            .unwrap_or_default();
+        out.single("provd_generation", "gauge", "Generation of the store being served.", generation as f64);
+        out.single("provd_devices", "gauge", "Devices in the store.", devices as f64);
+        let c = self.publisher.stats();
+        let seconds = |nanos: &std::sync::atomic::AtomicU64| nanos.load(Relaxed) as f64 / 1e9;
+        out.single("provd_compiles_total", "counter", "Compiles run by this server.", c.compiles.load(Relaxed) as f64);
+        out.single("provd_compile_seconds_total", "counter", "Time spent compiling.", seconds(&c.nanos));
+        out.single("provd_compile_last_seconds", "gauge", "Duration of the last compile.", seconds(&c.last_nanos));
+        out.single(
+            "provd_render_failures_total",
+            "counter",
+            "Devices that failed to render.",
+            c.failures.load(Relaxed) as f64,
+        );
+        out.family(
+            "provd_api_connections_closed_total",
+            "counter",
+            "REST connections closed for room: the idle one closed, or the new one refused when none was idle.",
+            &[
+                ("{reason=\"idle\"}", self.stats.closed_idle.load(Relaxed) as f64),
+                ("{reason=\"refused\"}", self.stats.refused.load(Relaxed) as f64),
+            ],
+        );
+    }
+}

@@ -75,7 +75,7 @@ for t in "${TARGETS[@]}"; do
     artifacts="$FUZZ_DIR/artifacts/$t"
     log="$WORK/$t.log"
     mkdir -p "$corpus" "$artifacts"
-    before=$(find "$artifacts" -type f | wc -l)
+    before=$(find "$artifacts" -type f ! -name 'slow-unit-*' | wc -l)
     echo "run.sh: $t for ${SECONDS_PER_TARGET}s (sanitizer $SANITIZER, log $log)" >&2
     start=$(date +%s)
     nice -n "$NICE" cargo fuzz run -s "$SANITIZER" "$t" "$corpus" "$FUZZ_DIR/corpus/$t" -- \
@@ -91,7 +91,9 @@ for t in "${TARGETS[@]}"; do
     [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#')
     cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 | grep -oE '[0-9]+')
     corp=$(grep -oE 'corp: [0-9]+' "$log" | tail -n 1 | grep -oE '[0-9]+')
-    after=$(find "$artifacts" -type f | wc -l)
+    # libFuzzer also saves inputs that merely ran slowly (slow-unit-*):
+    # on a loaded machine that is the machine, not a finding.
+    after=$(find "$artifacts" -type f ! -name 'slow-unit-*' | wc -l)
     crashes=$((after - before))
     if ! grep -q '^INFO: Seed:' "$log"; then
         # The fuzzer never started: a build error, not a finding.

@@ -1,41 +1,72 @@
-//! `PROVD_CODE_ID`: a digest of the source code that turns inputs into a
-//! device's files (this crate, provd-shared, the locked dependency
-//! versions). It is part of every render fingerprint, so a provd built from
-//! other code never trusts the records of another build and renders again.
+//! `PROVD_CODE_ID`: a digest of the code that turns inputs into a device's
+//! files, and of nothing else. It is part of every render fingerprint, so a
+//! provd whose rendering changed never trusts the render records of another
+//! build and renders again; an upgrade that changes only the store, the
+//! server, the tools or tests keeps them, and does not re-render a fleet.
+//!
+//! What renders: the domain (`shared/core`), the families
+//! (`shared/families`, their tests excepted), the render library
+//! (`compiler/src/render`), and the versions of the crates they render
+//! with (from `Cargo.lock`). Templates are not here: each plugin's are
+//! hashed into its own digest.
 
 use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
+
+/// Crates whose version changes what the render code does with the same
+/// inputs (template engine, JSON maps and numbers, regexes).
+const RENDER_CRATES: &[&str] =
+    &["indexmap", "minijinja", "minijinja-contrib", "regex", "regex-automata", "regex-syntax", "serde", "serde_json"];
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let p = e.path();
+        let name = e.file_name();
+        // Unit tests of the families change no output.
+        if name == "tests.rs" || name == "tests" {
+            continue;
+        }
         if p.is_dir() {
             files(&p, out);
-        } else {
+        } else if p.extension().is_some_and(|x| x == "rs") {
             out.push(p);
         }
     }
 }
 
+/// `name version` of each render crate in the lock file, sorted.
+fn locked_versions(lock: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for block in lock.split("[[package]]") {
+        let field = |key: &str| {
+            block.lines().find_map(|l| l.strip_prefix(key)?.trim().strip_prefix("= ")).map(|v| v.trim_matches('"'))
+        };
+        if let (Some(name), Some(version)) = (field("name "), field("version "))
+            && RENDER_CRATES.contains(&name)
+        {
+            out.push(format!("{name} {version}"));
+        }
+    }
+    out.sort();
+    out
+}
+
 fn main() {
     let here = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let roots = [
-        here.join("src"),
-        here.join("../shared/core/src"),
-        here.join("../shared/families/src"),
-        here.join("../Cargo.lock"),
-    ];
+    let roots = [here.join("src/render"), here.join("../shared/core/src"), here.join("../shared/families/src")];
     let mut all = Vec::new();
     for r in &roots {
         println!("cargo:rerun-if-changed={}", r.display());
-        if r.is_dir() {
-            files(r, &mut all);
-        } else {
-            all.push(r.clone());
-        }
+        files(r, &mut all);
     }
     all.sort();
+    for p in &all {
+        println!("cargo:rerun-if-changed={}", p.display());
+    }
+    let lock = here.join("../Cargo.lock");
+    println!("cargo:rerun-if-changed={}", lock.display());
+    let versions = locked_versions(&std::fs::read_to_string(&lock).unwrap_or_default());
     // Two differently keyed SipHashes: 128 bits, ample for telling builds apart.
     let (mut a, mut b) = (DefaultHasher::new(), DefaultHasher::new());
     b.write_u64(0x7072_6f76_6421);
@@ -46,6 +77,11 @@ fn main() {
             h.write(rel.as_bytes());
             h.write_usize(bytes.len());
             h.write(&bytes);
+        }
+    }
+    for v in &versions {
+        for h in [&mut a, &mut b] {
+            h.write(v.as_bytes());
         }
     }
     println!("cargo:rustc-env=PROVD_CODE_ID={:016x}{:016x}", a.finish(), b.finish());

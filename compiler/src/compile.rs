@@ -116,7 +116,7 @@ pub struct Report {
     pub blobs_written: u64,
     pub failures: Vec<Failure>,
     /// What the compile skipped without failing: paths of a plugin's static
-    /// tree not served (see [`crate::tree`]), each with why.
+    /// tree not served (see [`crate::render::tree`]), each with why.
     pub warnings: Vec<String>,
     pub elapsed: Duration,
     /// Where the time went: reading the devices, rendering and writing
@@ -171,7 +171,7 @@ pub enum CompileError {
 
 /// Loads plugins and configs: what rendering needs. Plugins that fail to
 /// load are reported, not fatal (their devices stay unconfigured), and so
-/// are template paths the index skipped (see [`crate::tree`]). Configs
+/// are template paths the index skipped (see [`crate::render::tree`]). Configs
 /// are loaded for the whole store, except for a device or MAC scope, which
 /// loads only the inheritance chains it needs (a one-device reconfigure
 /// must not read a hundred thousand configs).

@@ -3,9 +3,6 @@
 
 pub mod allocator;
 pub mod compile;
-pub mod context;
 pub mod import;
 pub mod publish;
 pub mod render;
-pub mod templates;
-pub mod tree;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use provd_compiler::templates::Templates;
+use provd_compiler::render::templates::Templates;
 use serde_json::{Value, json};
 
 fn case(name: &str, template: &str, ctx: Value) -> Value {
@@ -183,7 +183,7 @@ fn our_render(case: &Value) -> Result<String, String> {
         std::fs::write(p, body.as_str().unwrap()).unwrap();
     }
     let t = Templates::from_dirs(dir.path().join("var/templates"), dir.path().join("templates"));
-    let ctx = provd_compiler::context::context(case["ctx"].as_object().unwrap().clone());
+    let ctx = provd_compiler::render::context::context(case["ctx"].as_object().unwrap().clone());
     t.render(case["entry"].as_str().unwrap(), &ctx).map_err(|e| e.to_string())
 }
 

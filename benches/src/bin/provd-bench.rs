@@ -374,7 +374,7 @@ fn bench_compile(n: usize, runs: usize, work: &Path, reconfigures: usize, python
 /// Single-threaded, step by step: where one device's render time goes.
 /// Wall-clock laps: on a shared machine, compare shares, not microseconds.
 fn phases(dir: &Path, passes: usize) -> anyhow::Result<()> {
-    use provd_compiler::context::context_with_markup;
+    use provd_compiler::render::context::context_with_markup;
     let (data, _) = DataDir::open(dir)?;
     let t = Instant::now();
     let (renderer, _) = compile::renderer(&data, &Scope::All)?;

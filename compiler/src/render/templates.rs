@@ -59,11 +59,11 @@ pub struct Templates {
     skipped: Vec<String>,
 }
 
-/// Adds the files of `root` (walked by [`crate::tree::walk`]: no link to a
+/// Adds the files of `root` (walked by [`crate::render::tree::walk`]: no link to a
 /// directory or out of the tree is followed) to `index`; returns what was
 /// skipped.
 fn index_dir(root: &Path, origin: Origin, index: &mut HashMap<String, (Origin, PathBuf)>) -> Vec<String> {
-    let tree = crate::tree::walk(root);
+    let tree = crate::render::tree::walk(root);
     for (name, path) in tree.files {
         // Custom templates are indexed first and win.
         index.entry(name).or_insert((origin, path));
@@ -405,7 +405,7 @@ mod tests {
     fn markup_values_of_the_family_print_as_they_are() {
         let raw =
             serde_json::json!({"XX_fkeys": "<k a=\"1\">x</k>\n<k/>", "XX_other": "<k/>", "l": {"XX_fkeys": "<k/>"}});
-        let ctx = crate::context::context_with_markup(raw.as_object().unwrap().clone(), &["XX_fkeys"]);
+        let ctx = crate::render::context::context_with_markup(raw.as_object().unwrap().clone(), &["XX_fkeys"]);
         let out = render_in(Some(Syntax::Xml), "{{ XX_fkeys }}|{{ XX_other }}|{{ l.XX_fkeys }}", &ctx);
         assert_eq!(out, "<k a=\"1\">x</k>\n<k/>|&lt;k/&gt;|&lt;k/&gt;");
     }

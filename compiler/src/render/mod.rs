@@ -2,6 +2,10 @@
 //! store access, so the compiler runs it on every core and the server can
 //! run it for a phone seen for the first time.
 
+pub mod context;
+pub mod templates;
+pub mod tree;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -11,7 +15,7 @@ use provd_core::family::{ConfigureError, FileSource};
 use provd_core::{ConfigTree, Device, Map, Plugin, raw_config};
 use provd_store::route_key;
 
-use crate::templates::Templates;
+use self::templates::Templates;
 
 /// A plugin with its template environment.
 pub struct LoadedPlugin {
@@ -282,7 +286,7 @@ impl Renderer {
     fn render_prepared(&self, prepared: Prepared<'_>) -> DeviceRender {
         let plugin_id = prepared.plugin.plugin.id.as_str();
         let markup = prepared.plugin.plugin.family.markup_keys();
-        let ctx = crate::context::context_with_markup(prepared.context, markup);
+        let ctx = crate::render::context::context_with_markup(prepared.context, markup);
         let mut out = Vec::with_capacity(prepared.files.len());
         for file in prepared.files {
             let bytes = match file.source {
@@ -304,7 +308,7 @@ impl Renderer {
     }
 
     /// [`plugin_files`](Self::plugin_files), and the paths of the static
-    /// tree that were skipped (see [`crate::tree`]), each with why.
+    /// tree that were skipped (see [`crate::render::tree`]), each with why.
     pub fn plugin_files_reporting(&self, plugin_id: &str) -> Result<(Vec<RenderedFile>, Vec<String>), String> {
         let lp = self.plugins.get(plugin_id).ok_or_else(|| format!("plugin {plugin_id} is not installed"))?;
         let (mut out, skipped) =
@@ -315,7 +319,7 @@ impl Renderer {
             .common_files(&lp.plugin, self.configs.base_raw_config())
             .map_err(|e| format!("plugin {plugin_id}: {e}"))?;
         for c in commons {
-            let ctx = crate::context::context_with_markup(c.context, lp.plugin.family.markup_keys());
+            let ctx = crate::render::context::context_with_markup(c.context, lp.plugin.family.markup_keys());
             let s = lp.templates.render(&c.template, &ctx).map_err(|e| format!("template {e}"))?;
             out.retain(|f: &RenderedFile| f.key != route_key(plugin_id, &c.path));
             out.push(RenderedFile::new(plugin_id, &c.path, encode(&lp.plugin, s)));
@@ -404,9 +408,9 @@ fn encode(plugin: &Plugin, text: String) -> Vec<u8> {
 }
 
 /// The files of a plugin's static tree, walked without following links to
-/// directories or out of it (see [`crate::tree`]), and what was skipped.
+/// directories or out of it (see [`crate::render::tree`]), and what was skipped.
 fn static_files(root: &Path, plugin: &str) -> std::io::Result<(Vec<RenderedFile>, Vec<String>)> {
-    let tree = crate::tree::walk(root);
+    let tree = crate::render::tree::walk(root);
     if let Some(e) = tree.unreadable.first() {
         // Not taken for an empty tree: that would stop serving its files.
         return Err(std::io::Error::other(format!("cannot read {e}")));

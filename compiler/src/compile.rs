@@ -604,7 +604,7 @@ fn write_generation(
                 out.report.files_rendered += files.len();
                 out.apply_files(&Owner::plugin(id), &files, &mut Vec::new())?;
             }
-            Err(message) => out.report.failures.push(Failure { device: None, message }),
+            Err(e) => out.report.failures.push(Failure { device: None, message: e.to_string() }),
         }
     }
 

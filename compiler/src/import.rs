@@ -49,7 +49,11 @@ fn read_doc<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(String, T), 
         Some(serde_json::Value::String(doc_id)) if *doc_id == id => {}
         Some(other) => return Err(format!("id {other} does not match the file name")),
     }
-    let doc = provd_core::from_json_value(value)?;
+    // Name the offending field (`sip_lines.1.proxy_port: invalid type: ...`).
+    let doc = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." { e.into_inner().to_string() } else { format!("{path}: {}", e.into_inner()) }
+    })?;
     Ok((id, doc))
 }
 

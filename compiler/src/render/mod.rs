@@ -147,17 +147,6 @@ impl Renderer {
         &self.configs
     }
 
-    /// The flattened raw config a device's files are rendered from, with
-    /// wazo-provd's defaults applied and validated.
-    pub fn raw_config(&self, config_id: &str) -> Result<Option<Map>, String> {
-        let Some(mut raw) = self.configs.flatten(config_id).map_err(|e| e.to_string())? else {
-            return Ok(None);
-        };
-        raw_config::validate(&raw).map_err(|e| format!("raw config of {config_id}: {e}"))?;
-        apply_defaults(&mut raw);
-        Ok(Some(raw))
-    }
-
     /// Everything short of rendering: the flattened raw config completed by
     /// the plugin's family (the template context) and, for each file, the
     /// template it renders from (first of `<file>.tpl`, `<model>.tpl`,
@@ -303,29 +292,47 @@ impl Renderer {
 
     /// A plugin's shared files: its static `var/tftpboot` tree and the
     /// common files its family renders from the base raw config.
-    pub fn plugin_files(&self, plugin_id: &str) -> Result<Vec<RenderedFile>, String> {
+    pub fn plugin_files(&self, plugin_id: &str) -> Result<Vec<RenderedFile>, PluginFilesError> {
         self.plugin_files_reporting(plugin_id).map(|(files, _)| files)
     }
 
     /// [`plugin_files`](Self::plugin_files), and the paths of the static
     /// tree that were skipped (see [`crate::render::tree`]), each with why.
-    pub fn plugin_files_reporting(&self, plugin_id: &str) -> Result<(Vec<RenderedFile>, Vec<String>), String> {
-        let lp = self.plugins.get(plugin_id).ok_or_else(|| format!("plugin {plugin_id} is not installed"))?;
-        let (mut out, skipped) =
-            static_files(&lp.plugin.tftpboot_dir(), plugin_id).map_err(|e| format!("plugin {plugin_id}: {e}"))?;
+    pub fn plugin_files_reporting(
+        &self,
+        plugin_id: &str,
+    ) -> Result<(Vec<RenderedFile>, Vec<String>), PluginFilesError> {
+        let plugin = || plugin_id.to_owned();
+        let lp = self.plugins.get(plugin_id).ok_or_else(|| PluginFilesError::NotInstalled(plugin()))?;
+        let (mut out, skipped) = static_files(&lp.plugin.tftpboot_dir(), plugin_id)
+            .map_err(|source| PluginFilesError::Static { plugin: plugin(), source })?;
         let commons = lp
             .plugin
             .family
             .common_files(&lp.plugin, self.configs.base_raw_config())
-            .map_err(|e| format!("plugin {plugin_id}: {e}"))?;
+            .map_err(|source| PluginFilesError::Configure { plugin: plugin(), source })?;
         for c in commons {
             let ctx = crate::render::context::context_with_markup(c.context, lp.plugin.family.markup_keys());
-            let s = lp.templates.render(&c.template, &ctx).map_err(|e| format!("template {e}"))?;
+            let s = lp.templates.render(&c.template, &ctx)?;
             out.retain(|f: &RenderedFile| f.key != route_key(plugin_id, &c.path));
             out.push(RenderedFile::new(plugin_id, &c.path, encode(&lp.plugin, s)));
         }
         Ok((out, skipped))
     }
+}
+
+/// Why a plugin's shared files could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginFilesError {
+    #[error("plugin {0} is not installed")]
+    NotInstalled(String),
+    /// Its `var/tftpboot` tree could not be read.
+    #[error("plugin {plugin}: {source}")]
+    Static { plugin: String, source: std::io::Error },
+    #[error("plugin {plugin}: {source}")]
+    Configure { plugin: String, source: ConfigureError },
+    #[error("template {0}")]
+    Template(#[from] templates::RenderError),
 }
 
 /// What [`Renderer::render_unless_unchanged`] did.

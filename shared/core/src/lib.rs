@@ -19,12 +19,3 @@ pub use device::Device;
 pub use family::{DeviceInfo, Family, Request};
 pub use mac::Mac;
 pub use plugin::{Plugin, PluginInfo};
-
-/// Deserializes a JSON document, naming the offending field on error
-/// (`sip_lines.1.proxy_port: invalid type: ...`).
-pub fn from_json_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        if path == "." { e.into_inner().to_string() } else { format!("{path}: {}", e.into_inner()) }
-    })
-}

@@ -121,11 +121,17 @@ fn load(name: &str) -> Result<TimezoneInfo, TzError> {
     let body = bytes.strip_suffix(b"\n").ok_or_else(|| invalid("no POSIX TZ footer (TZif v1 file)"))?;
     let start = body.iter().rposition(|&b| b == b'\n').ok_or_else(|| invalid("no POSIX TZ footer"))?;
     let footer = std::str::from_utf8(&body[start + 1..]).map_err(|_| invalid("footer is not ASCII"))?;
-    parse_posix_tz(name, footer).map_err(|reason| invalid(&format!("{reason} in {footer:?}")))
+    parse_posix_tz(name, footer)
 }
 
-/// Parses a POSIX TZ string such as `EST5EDT,M3.2.0,M11.1.0`.
-pub fn parse_posix_tz(name: &str, s: &str) -> Result<TimezoneInfo, String> {
+/// Parses a POSIX TZ string such as `EST5EDT,M3.2.0,M11.1.0`, the time zone
+/// `name` describes.
+pub fn parse_posix_tz(name: &str, s: &str) -> Result<TimezoneInfo, TzError> {
+    parse_posix(name, s)
+        .map_err(|reason| TzError::Invalid { name: name.to_owned(), reason: format!("{reason} in {s:?}") })
+}
+
+fn parse_posix(name: &str, s: &str) -> Result<TimezoneInfo, String> {
     let mut p = Parser { s: s.as_bytes(), i: 0 };
     p.zone_name()?;
     let std_offset = -p.offset()?;

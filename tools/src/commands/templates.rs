@@ -207,7 +207,7 @@ pub fn copy_templates(data: &Path, old: &str, new: &str, force: bool, check_only
         Ok(out)
     })()
     .map_err(|e| Error::failed(format!("reading the devices of {old}: {e}")))?;
-    let shared = renderer.plugin_files(new).err();
+    let shared = renderer.plugin_files(new).err().map(|e| e.to_string());
     let outcomes = check_all(&renderer, &devices, new);
 
     let problems = outcomes.iter().filter(|o| o.is_problem()).count() + usize::from(shared.is_some());

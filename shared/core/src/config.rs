@@ -11,25 +11,37 @@ use crate::Map;
 /// A config document: a raw config plus the configs it inherits from.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Config {
+    /// The key, as devices name it in their `config`.
     #[serde(default)]
     pub id: String,
+    /// The configs it inherits from, nearest first: flattened depth first
+    /// in this order, each visited once ([`ConfigTree::flatten`]).
     pub parent_ids: Vec<String>,
+    /// Its own values, which win over its parents' (see
+    /// `docs/behaviour/data-model.md`).
     pub raw_config: Map,
+    /// `autocreate` for the config new phones get a transient copy of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// Made for one auto-created device; deleted with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transient: Option<bool>,
+    /// `false` for the well-known configs (`base`, `defaultconfigdevice`,
+    /// `autoprov`), which cannot be deleted; absent means deletable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletable: Option<bool>,
+    /// Every other key of the document (`X_*` by convention), kept as it is.
     #[serde(flatten)]
     pub extra: Map,
 }
 
 impl Config {
+    /// Whether it was made for one auto-created device.
     pub fn is_transient(&self) -> bool {
         self.transient == Some(true)
     }
 
+    /// Whether it may be deleted (absent `deletable` means yes).
     pub fn is_deletable(&self) -> bool {
         self.deletable != Some(false)
     }
@@ -95,10 +107,13 @@ pub fn merge_owned(base: &mut Map, overlay: Map) {
     }
 }
 
+/// Why a config cannot be flattened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FlattenError {
+    /// Its ancestry loops: the ids along the loop.
     #[error("config cycle in parent_ids: {}", .0.join(" -> "))]
     Cycle(Vec<String>),
+    /// A stored document (its id, then why) does not decode.
     #[error("config {0}: corrupt document: {1}")]
     Corrupt(String, String),
 }
@@ -345,6 +360,7 @@ pub struct ConfigTree {
 }
 
 impl ConfigTree {
+    /// A tree over decoded `configs`, below `base_raw_config`.
     pub fn new(base_raw_config: Map, configs: impl IntoIterator<Item = Config>) -> Self {
         ConfigTree {
             entries: Entries::new(configs.into_iter().map(|c| (c.id.clone(), Entry::Decoded(Box::new(c)))).collect()),
@@ -379,14 +395,17 @@ impl ConfigTree {
         self.entry(id)?.ok()
     }
 
+    /// Whether a config `id` is in the tree (decodable or not).
     pub fn contains(&self, id: &str) -> bool {
         self.entries.get(id).is_some()
     }
 
+    /// Every config's id, in no particular order.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.entries.keys().map(String::as_str)
     }
 
+    /// The raw config below every config (the store's base raw config).
     pub fn base_raw_config(&self) -> &Map {
         &self.base_raw_config
     }

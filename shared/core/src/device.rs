@@ -11,50 +11,72 @@ use crate::mac::Mac;
 /// `jsondb`; keys provd does not know (by convention `X_*`) are kept as-is.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Device {
+    /// The key: a uuid4 in hex (32 digits) when provd or wazo-provd made it, or any usable id a client chose ([`check_id`]).
     #[serde(default)]
     pub id: String,
+    /// The phone's MAC address, normalised `aa:bb:cc:dd:ee:ff` in the document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<Mac>,
+    /// The IPv4 address its last request came from (or a DHCP lease gave), dotted quad.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
+    /// Serial number, as the phone reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sn: Option<String>,
+    /// A UUID the phone reports (some softphones), checked to be one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
+    /// The vendor identification found (`Yealink`, `Cisco`...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
+    /// The model identification found (`T46S`, `SPA509G`...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The firmware version the phone reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The id of the plugin that serves it (its installed directory's name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin: Option<String>,
+    /// The id of the config its raw config is flattened from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
+    /// Set by compiles: its files are rendered and published. Clients cannot set it.
     #[serde(default)]
     pub configured: bool,
+    /// `auto` when a phone's request created it; otherwise whatever the client that created it said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub added: Option<String>,
+    /// Per-device options some plugins read (wazo-provd's `options`), kept as given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Map>,
+    /// Free text for administrators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The tenant it belongs to (provd has one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_uuid: Option<String>,
+    /// Whether it still waits to be allocated to a tenant (wazo-confd's unallocated devices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_new: Option<bool>,
+    /// The SIP username of line 1 when the phone last fetched its files: what it really runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_state_sip_username: Option<String>,
+    /// Every other key of the document (by convention `X_*`), kept as it is.
     #[serde(flatten)]
     pub extra: Map,
 }
 
+/// Why a device document cannot be stored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeviceError {
+    /// The id, and why it is refused ([`check_id`]).
     #[error("device id {0:?} is not usable: {1}")]
     BadId(String, &'static str),
+    /// `ip` is not an IPv4 address in dotted-quad form.
     #[error("field ip: {0:?} is not a dotted-quad IPv4 address")]
     BadIp(String),
+    /// `uuid` is not a UUID.
     #[error("field uuid: {0:?} is not a UUID")]
     BadUuid(String),
 }
@@ -90,6 +112,7 @@ impl Device {
             || self.options != new.options
     }
 
+    /// A new id, as wazo-provd makes them: a uuid4 in 32 hex digits.
     pub fn new_id() -> String {
         uuid::Uuid::new_v4().simple().to_string()
     }
@@ -245,28 +268,40 @@ mod tests {
 /// string with JSON escapes is the only thing that allocates.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct DeviceView<'a> {
+    /// [`Device::id`].
     #[serde(borrow, default)]
     pub id: std::borrow::Cow<'a, str>,
+    /// [`Device::mac`].
     #[serde(default)]
     pub mac: Option<Mac>,
+    /// [`Device::ip`].
     #[serde(borrow, default, deserialize_with = "borrowed_opt")]
     pub ip: Option<std::borrow::Cow<'a, str>>,
+    /// [`Device::sn`].
     #[serde(borrow, default, deserialize_with = "borrowed_opt")]
     pub sn: Option<std::borrow::Cow<'a, str>>,
+    /// [`Device::uuid`].
     #[serde(borrow, default, deserialize_with = "borrowed_opt")]
     pub uuid: Option<std::borrow::Cow<'a, str>>,
+    /// [`Device::vendor`].
     #[serde(borrow, default, deserialize_with = "borrowed_opt")]
     pub vendor: Option<std::borrow::Cow<'a, str>>,
+    /// [`Device::model`].
     #[serde(borrow, default, deserialize_with = "borrowed_opt")]
     pub model: Option<std::borrow::Cow<'a, str>>,
+    /// [`Device::version`].
     #[serde(borrow, default, deserialize_with = "borrowed_opt")]
     pub version: Option<std::borrow::Cow<'a, str>>,
+    /// [`Device::plugin`].
     #[serde(borrow, default, deserialize_with = "borrowed_opt")]
     pub plugin: Option<std::borrow::Cow<'a, str>>,
+    /// [`Device::config`].
     #[serde(borrow, default, deserialize_with = "borrowed_opt")]
     pub config: Option<std::borrow::Cow<'a, str>>,
+    /// [`Device::configured`].
     #[serde(default)]
     pub configured: bool,
+    /// [`Device::remote_state_sip_username`].
     #[serde(borrow, default, deserialize_with = "borrowed_opt")]
     pub remote_state_sip_username: Option<std::borrow::Cow<'a, str>>,
 }
@@ -296,6 +331,7 @@ fn borrowed_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<std::bo
 }
 
 impl<'a> DeviceView<'a> {
+    /// Reads the fields from a stored device document, borrowing what it can.
     pub fn parse(json: &'a [u8]) -> Result<DeviceView<'a>, serde_json::Error> {
         if let Some(view) = fast::parse(json) {
             return Ok(view);

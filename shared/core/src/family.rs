@@ -17,19 +17,27 @@ pub use crate::syntax::Syntax;
 /// request where possible: identification runs on the request path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeviceInfo<'a> {
+    /// The vendor, as the family names it (`Yealink`, `Cisco`...).
     pub vendor: Option<Cow<'a, str>>,
+    /// The model, as the family names it (`T46S`, `SPA509G`, `7960G`...).
     pub model: Option<Cow<'a, str>>,
+    /// The firmware version the request tells.
     pub version: Option<Cow<'a, str>>,
+    /// The phone's MAC, from a User-Agent, a file name or a DHCP lease.
     pub mac: Option<Mac>,
+    /// A serial number the request tells.
     pub sn: Option<Cow<'a, str>>,
+    /// A UUID the request tells.
     pub uuid: Option<Cow<'a, str>>,
 }
 
 impl DeviceInfo<'_> {
+    /// Whether the request told nothing at all.
     pub fn is_empty(&self) -> bool {
         *self == DeviceInfo::default()
     }
 
+    /// The same information, owning its strings (to outlive the request).
     pub fn into_owned(self) -> DeviceInfo<'static> {
         fn own(c: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
             c.map(|c| Cow::Owned(c.into_owned()))
@@ -49,23 +57,41 @@ impl DeviceInfo<'_> {
 /// send what they like.
 #[derive(Debug, Clone, Copy)]
 pub enum Request<'a> {
-    /// An HTTP request: its path (query string included) and User-Agent.
-    Http { path: &'a [u8], user_agent: Option<&'a [u8]> },
-    /// A TFTP read request: the file name exactly as received.
-    Tftp { filename: &'a [u8] },
-    /// A DHCP request: option 60 (vendor class identifier), raw bytes.
-    Dhcp { vendor_class: &'a [u8] },
+    /// An HTTP request.
+    Http {
+        /// The request target as sent, query string included.
+        path: &'a [u8],
+        /// The `User-Agent` header, if any.
+        user_agent: Option<&'a [u8]>,
+    },
+    /// A TFTP read request.
+    Tftp {
+        /// The file name exactly as received.
+        filename: &'a [u8],
+    },
+    /// A DHCP request (told by the DHCP server's hook).
+    Dhcp {
+        /// Option 60, the vendor class identifier, raw bytes.
+        vendor_class: &'a [u8],
+    },
 }
 
 /// How well a plugin supports a device (wazo-provd's `DeviceSupport`).
 /// Plugins may return values in between (e.g. Cisco SCCP's 310).
 pub type Score = i32;
+/// The plugin does not support the device.
 pub const NONE: Score = 0;
+/// The plugin probably does not support it.
 pub const IMPROBABLE: Score = 100;
+/// Nothing tells either way.
 pub const UNKNOWN: Score = 200;
+/// The plugin probably supports it (the vendor is its, the model unknown).
 pub const PROBABLE: Score = 300;
+/// The plugin supports it, not completely.
 pub const INCOMPLETE: Score = 400;
+/// The plugin supports it completely.
 pub const COMPLETE: Score = 500;
+/// The plugin is made for it: its model, in the firmware version it ships.
 pub const EXACT: Score = 600;
 
 /// Where the bytes of a served file come from.
@@ -83,11 +109,14 @@ pub enum FileSource {
 /// plugin's root (`Aastra/00085D237429.cfg`, `805ec0d57d72.cfg`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceFile {
+    /// Where it is served, relative to the plugin's root.
     pub path: String,
+    /// What it is made from.
     pub source: FileSource,
 }
 
 impl DeviceFile {
+    /// A file rendered from the device template chain.
     pub fn template(path: impl Into<String>) -> Self {
         DeviceFile { path: path.into(), source: FileSource::DeviceTemplate }
     }
@@ -103,32 +132,46 @@ impl DeviceFile {
 /// `configure_common`), e.g. Snom's per-model files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommonFile {
+    /// Where it is served, relative to the plugin's root.
     pub path: String,
+    /// The template it renders from.
     pub template: String,
+    /// The template context (from the base raw config).
     pub context: Map,
 }
 
 /// The SIP NOTIFY that makes a phone of this family reload its configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncNotify {
+    /// The `Event` header (`check-sync`, `check-sync;reboot=false`...).
     pub event: &'static str,
     /// `(content type, body lines)` for events that carry a body.
     pub body: Option<(&'static str, Vec<String>)>,
 }
 
 impl SyncNotify {
+    /// `check-sync` without a body, what most phones expect.
     pub const CHECK_SYNC: SyncNotify = SyncNotify { event: "check-sync", body: None };
 }
 
 /// Why a device cannot be configured. The message names what is missing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigureError {
+    /// The flattened raw config lacks a parameter the plugin needs.
     #[error("raw config parameter {0} is required by this plugin")]
     MissingParameter(&'static str),
+    /// The device lacks a field the plugin needs (a MAC, usually), which
+    /// its next requests may tell.
     #[error("device field {0} is required by this plugin")]
     MissingDeviceField(&'static str),
+    /// A value the family cannot write.
     #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
+    Invalid {
+        /// The raw-config path of the value (`sip_lines.x`).
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// One vendor's logic. Implementations are stateless unit structs; per

@@ -8,32 +8,32 @@
 use std::borrow::Cow;
 
 /// A cursor over a JSON document.
-pub struct Scanner<'a> {
-    pub b: &'a [u8],
-    pub i: usize,
+pub(crate) struct Scanner<'a> {
+    pub(crate) b: &'a [u8],
+    pub(crate) i: usize,
     /// `b` is known to be UTF-8 (see [`Scanner::for_str`]).
     utf8: bool,
 }
 
 impl<'a> Scanner<'a> {
-    pub fn ws(&mut self) {
+    pub(crate) fn ws(&mut self) {
         while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
             self.i += 1;
         }
     }
 
-    pub fn peek(&mut self) -> Option<u8> {
+    pub(crate) fn peek(&mut self) -> Option<u8> {
         self.ws();
         self.b.get(self.i).copied()
     }
 
-    pub fn eat(&mut self, c: u8) -> Option<()> {
+    pub(crate) fn eat(&mut self, c: u8) -> Option<()> {
         (self.peek()? == c).then(|| self.i += 1)
     }
 
     /// After an opening quote: the bytes up to the closing one, and
     /// whether they hold escapes. Control characters: `None`.
-    pub fn string(&mut self) -> Option<(&'a [u8], bool)> {
+    pub(crate) fn string(&mut self) -> Option<(&'a [u8], bool)> {
         let start = self.i;
         let mut escaped = false;
         while let Some(&c) = self.b.get(self.i) {
@@ -54,7 +54,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string without escapes, as UTF-8.
-    pub fn plain_str(&mut self) -> Option<&'a str> {
+    pub(crate) fn plain_str(&mut self) -> Option<&'a str> {
         match self.string()? {
             // SAFETY: `raw` lies between two quotes, which are ASCII and so
             // on character boundaries of the UTF-8 text `b`.
@@ -65,7 +65,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `true`, `false`, `null` or a JSON number, at the cursor.
-    pub fn scalar(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn scalar(&mut self) -> Option<&'a [u8]> {
         let rest = &self.b[self.i..];
         for lit in [&b"true"[..], b"false", b"null"] {
             if rest.starts_with(lit) {
@@ -110,7 +110,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Skips one value of any kind.
-    pub fn skip(&mut self, depth: usize) -> Option<()> {
+    pub(crate) fn skip(&mut self, depth: usize) -> Option<()> {
         if depth > 100 {
             return None;
         }
@@ -147,7 +147,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A `string or null` field.
-    pub fn opt_str(&mut self) -> Option<Option<Cow<'a, str>>> {
+    pub(crate) fn opt_str(&mut self) -> Option<Option<Cow<'a, str>>> {
         if self.peek()? == b'"' {
             self.i += 1;
             return Some(Some(Cow::Borrowed(self.plain_str()?)));
@@ -157,13 +157,13 @@ impl<'a> Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    pub fn new(b: &'a [u8]) -> Scanner<'a> {
+    pub(crate) fn new(b: &'a [u8]) -> Scanner<'a> {
         Scanner { b, i: 0, utf8: false }
     }
 
     /// Over text already checked as UTF-8: strings are then not checked one
     /// by one (one pass over a document costs less than a call per key).
-    pub fn for_str(text: &'a str) -> Scanner<'a> {
+    pub(crate) fn for_str(text: &'a str) -> Scanner<'a> {
         Scanner { b: text.as_bytes(), i: 0, utf8: true }
     }
 }

@@ -1,9 +1,23 @@
-//! The provd domain, shared by the compiler, the server and the tools.
+//! The provd domain, shared by the compiler, the server and the tools: what
+//! a phone, a config and a plugin are, as wazo-provd defines them.
+//!
+//! Main types: [`Device`] (a phone's document, and [`device::DeviceView`],
+//! the same read in place on the request path), [`Mac`], [`Config`] and
+//! [`ConfigTree`] (configs and the flattening of their raw configs),
+//! [`raw_config::validate`] (wazo-provd's rules for raw-config values),
+//! [`Plugin`] and [`PluginInfo`], the [`Family`] trait a vendor implements
+//! with the values it trades in ([`DeviceInfo`], [`Request`],
+//! [`family::DeviceFile`]), [`tz::TimezoneInfo`] and the escaping rule of
+//! phone files ([`syntax::Syntax`]).
+//!
+//! What it is not: no vendor's code (`provd-families`), no storage
+//! (`provd-store`), no template engine (`provd-compiler`), no I/O but
+//! reading the system's zoneinfo.
 
 pub mod config;
 pub mod device;
 pub mod family;
-pub mod json_scan;
+mod json_scan;
 pub mod mac;
 pub mod plugin;
 pub mod raw_config;

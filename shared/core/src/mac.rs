@@ -9,10 +9,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Mac(pub [u8; 6]);
 
+/// A text that is not a MAC address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid MAC address {input:?}: {reason}")]
 pub struct MacError {
+    /// The text given.
     pub input: String,
+    /// What is wrong with it.
     pub reason: &'static str,
 }
 

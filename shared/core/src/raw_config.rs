@@ -10,10 +10,12 @@ use serde_json::Value;
 use crate::Map;
 use crate::config::truthy;
 
+/// One field of a raw config that breaks wazo-provd's rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     /// Dotted path of the offending field, e.g. `sip_lines.1.proxy_port`.
     pub field: String,
+    /// What is wrong with it.
     pub message: String,
 }
 

@@ -2,9 +2,11 @@
 //! property tests: the same seed gives the same fleet or inputs on every
 //! machine, without a dependency.
 
+/// The generator; its state is the seed (not zero).
 pub struct Rng(pub u64);
 
 impl Rng {
+    /// The next 64 pseudo-random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;

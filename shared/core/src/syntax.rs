@@ -72,6 +72,7 @@ impl Syntax {
         }
     }
 
+    /// The syntax [`name`](Self::name) gave, if any.
     pub fn from_name(name: &str) -> Option<Syntax> {
         match name {
             "provd-lines" => Some(Syntax::Lines),

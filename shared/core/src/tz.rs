@@ -9,14 +9,20 @@ use std::sync::{Arc, LazyLock, Mutex, OnceLock, RwLock};
 /// `tzinform.get_timezone_info` in Rust form. Offsets are seconds east of UTC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimezoneInfo {
+    /// The zone's name (`Europe/Paris`).
     pub name: String,
+    /// Standard time's offset, seconds east of UTC.
     pub utc_offset: i32,
+    /// When daylight saving time applies; `None` for a zone without DST.
     pub dst: Option<DstRule>,
 }
 
+/// A zone's yearly daylight saving time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DstRule {
+    /// When DST starts (in standard time).
     pub start: DstChange,
+    /// When it ends (in daylight time).
     pub end: DstChange,
     /// Seconds added to standard time while DST is on (usually 3600).
     pub save: i32,
@@ -27,16 +33,24 @@ pub struct DstRule {
 /// A transition, in local time of the period it ends (POSIX semantics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DstChange {
+    /// The month, 1..=12 (for the Julian forms, the month the day falls in).
     pub month: u8,
+    /// The day of the change.
     pub day: DstDay,
     /// Seconds after local midnight; may be negative or exceed a day.
     pub time: i32,
 }
 
+/// The day of a DST change, in one of the three POSIX forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DstDay {
-    /// `Mm.w.d`: week 1..=5 of the month (5 = last), weekday 0 = Sunday.
-    Weekday { week: u8, weekday: u8 },
+    /// `Mm.w.d`: a weekday of a week of the month.
+    Weekday {
+        /// Week 1..=5 of the month (5 = the last).
+        week: u8,
+        /// Day of the week, 0 = Sunday.
+        weekday: u8,
+    },
     /// `Jn`: day 1..=365 of the year, February 29 never counted.
     Julian(u16),
     /// `n`: day 0..=365 of the year, February 29 counted.
@@ -51,12 +65,20 @@ impl DstDay {
     }
 }
 
+/// Why a zone's rules are not known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TzError {
+    /// No such zone in the system zoneinfo (or a name that is no zone name).
     #[error("unknown time zone {0:?}")]
     NotFound(String),
+    /// The zone's file, or a POSIX TZ string, cannot be read.
     #[error("time zone {name:?}: {reason}")]
-    Invalid { name: String, reason: String },
+    Invalid {
+        /// The zone.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 fn zoneinfo_dir() -> PathBuf {
@@ -89,10 +111,12 @@ pub struct PerZone<T: 'static> {
 }
 
 impl<T: Clone + Send + Sync + 'static> PerZone<T> {
+    /// A cache of `derive`'s value for each zone asked.
     pub const fn new(derive: fn(&TimezoneInfo) -> T) -> Self {
         PerZone { derive, values: LazyLock::new(|| RwLock::new(HashMap::new())) }
     }
 
+    /// The value derived for `zone` (computed once); `None` for an unknown zone.
     pub fn get(&self, zone: &str) -> Option<T> {
         if let Some(hit) = self.values.read().unwrap().get(zone) {
             return hit.clone();

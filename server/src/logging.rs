@@ -12,12 +12,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 static JSON: AtomicBool = AtomicBool::new(false);
 
-pub fn set_json(on: bool) {
+pub(crate) fn set_json(on: bool) {
     JSON.store(on, Ordering::Relaxed);
 }
 
 /// Installs the logger (once; later calls change the format only).
-pub fn init(json: bool) {
+pub(crate) fn init(json: bool) {
     set_json(json);
     if log::set_logger(&Logger).is_ok() {
         log::set_max_level(log::LevelFilter::Info);
@@ -46,7 +46,7 @@ impl log::Log for Logger {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
+pub(crate) enum Level {
     Info,
     Warn,
     Error,
@@ -63,7 +63,7 @@ impl Level {
 }
 
 /// Writes one log line (use the `info!`, `warn!`, `error!` macros).
-pub fn write(level: Level, args: fmt::Arguments<'_>) {
+pub(crate) fn write(level: Level, args: fmt::Arguments<'_>) {
     let line = format_line(JSON.load(Ordering::Relaxed), level, args, chrono::Utc::now());
     // One write per line: lines from several threads never interleave.
     let _ = std::io::stderr().lock().write_all(line.as_bytes());

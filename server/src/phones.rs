@@ -11,7 +11,7 @@ use provd_dataplane::serve::{FetchWatch, Shared, Source};
 use provd_dataplane::writer::Job;
 
 /// The data plane, as the REST API and synchronize use it.
-pub struct DataPlane(pub Arc<Shared>);
+pub(crate) struct DataPlane(pub Arc<Shared>);
 
 impl PhoneSide for DataPlane {
     fn dhcp_lease(&self, info: DeviceInfo<'static>, ip: IpAddr, wait: Duration) -> Result<(), PhoneSideBusy> {

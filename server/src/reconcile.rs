@@ -16,7 +16,7 @@ use provd_compiler::publish::Publisher;
 /// Compiles every device whose inputs changed since its files were
 /// published (all of them on a fresh store) and publishes; render failures
 /// are logged and do not stop the others.
-pub fn at_startup(publisher: &Publisher) -> Result<Report, CompileError> {
+pub(crate) fn at_startup(publisher: &Publisher) -> Result<Report, CompileError> {
     let report = publisher.publish_keep_going(Scope::All)?;
     log::info!("start-up compile: {}", report.summary());
     Ok(report)

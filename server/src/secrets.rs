@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// The contents of `path` (a `what`, for messages), refused when its mode
 /// lets other users read or write it; a warning when its group may.
-pub fn read_private(path: &Path, what: &str) -> anyhow::Result<String> {
+pub(crate) fn read_private(path: &Path, what: &str) -> anyhow::Result<String> {
     let shown = path.display();
     // Checked on the open file: what is read is what was checked.
     let mut file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{what} {shown}: {e}"))?;
@@ -32,7 +32,7 @@ pub fn read_private(path: &Path, what: &str) -> anyhow::Result<String> {
 
 /// The AMI login from a [private](read_private) file: its first line,
 /// `USER:SECRET`.
-pub fn ami_login(path: &Path) -> anyhow::Result<String> {
+pub(crate) fn ami_login(path: &Path) -> anyhow::Result<String> {
     let text = read_private(path, "AMI login file")?;
     let line = text.lines().next().unwrap_or_default().trim_end_matches('\r');
     match line.split_once(':') {

@@ -17,8 +17,16 @@ pub struct Body {
 }
 
 impl Body {
-    /// `bytes` must come from `snapshot`'s transaction.
-    pub fn new(snapshot: Rc<Snapshot>, bytes: &[u8]) -> Body {
+    /// A body of `bytes`, kept readable by holding `snapshot`.
+    ///
+    /// # Safety
+    ///
+    /// `bytes` must have been read in `snapshot`'s read transaction
+    /// (`snapshot.txn`): they then lie in the LMDB map, which stays mapped
+    /// and unchanged while that transaction is open, and the Body keeps it
+    /// open by holding the snapshot. Bytes from anywhere else may be freed
+    /// or overwritten while the Body still points at them.
+    pub unsafe fn new(snapshot: Rc<Snapshot>, bytes: &[u8]) -> Body {
         Body { ptr: bytes.as_ptr(), len: bytes.len(), _snapshot: snapshot }
     }
 

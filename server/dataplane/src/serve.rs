@@ -411,7 +411,9 @@ fn find(
         };
         match shared.store.content(&snapshot.txn, &route) {
             Ok(bytes) => Resolution::File(Found {
-                body: Body::new(snapshot.clone(), bytes),
+                // SAFETY: `bytes` were read in `snapshot.txn`, and the Body
+                // holds `snapshot`.
+                body: unsafe { Body::new(snapshot.clone(), bytes) },
                 etag: route.etag(),
                 modified: route.modified(),
             }),

@@ -34,7 +34,8 @@ pub struct Budget {
     pub(crate) limit: u64,
     /// Kept for the store, logs, compiles, synchronize and short-lived use.
     pub(crate) reserve: u64,
-    /// REST API connections open at once; the API listener counts its own.
+    /// Most REST API connections open at once (the API listener keeps its
+    /// own count).
     pub api: usize,
     /// HTTP connections: half of what the reserve and the API leave.
     pub http: Arc<Pool>,

@@ -13,7 +13,7 @@ pub enum Status {
     NotModified,
     /// 400: a malformed head or request target.
     BadRequest,
-    /// 403: refused whoever asks.
+    /// 403: the server refuses to serve the target.
     Forbidden,
     /// 404: no such file, a hostile path, or nowhere to route the request.
     NotFound,

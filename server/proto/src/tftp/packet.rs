@@ -210,7 +210,7 @@ pub enum Packet<'a> {
     Data {
         /// The block number on the wire (low 16 bits of the block count).
         block: u16,
-        /// The block's bytes: `blksize` of them, fewer in the final block.
+        /// The bytes after the 4-byte header.
         payload: &'a [u8],
     },
     /// ACK (4): the receiver has every block up to `block`.

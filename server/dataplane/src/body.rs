@@ -10,35 +10,40 @@ use crate::snapshot::Snapshot;
 
 /// A served file's bytes, borrowed from the map.
 #[derive(Clone)]
-pub struct Body {
+pub(crate) struct Body {
     _snapshot: Rc<Snapshot>,
     ptr: *const u8,
     len: usize,
 }
 
 impl Body {
-    /// `bytes` must come from `snapshot`'s transaction.
-    pub fn new(snapshot: Rc<Snapshot>, bytes: &[u8]) -> Body {
+    /// A body of `bytes`, kept readable by holding `snapshot`.
+    ///
+    /// # Safety
+    ///
+    /// `bytes` must have been read in `snapshot`'s read transaction
+    /// (`snapshot.txn`): they then lie in the LMDB map, which stays mapped
+    /// and unchanged while that transaction is open, and the Body keeps it
+    /// open by holding the snapshot. Bytes from anywhere else may be freed
+    /// or overwritten while the Body still points at them.
+    pub(crate) unsafe fn new(snapshot: Rc<Snapshot>, bytes: &[u8]) -> Body {
         Body { ptr: bytes.as_ptr(), len: bytes.len(), _snapshot: snapshot }
     }
 
-    pub fn as_slice(&self) -> &[u8] {
+    pub(crate) fn as_slice(&self) -> &[u8] {
         // SAFETY: the bytes live in the LMDB map, pinned by the read
         // transaction this Body holds through its snapshot.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 
-    pub fn slice(&self, range: std::ops::Range<usize>) -> Body {
+    /// The bytes in `range` of this body, holding the same snapshot.
+    pub(crate) fn slice(&self, range: std::ops::Range<usize>) -> Body {
         let s = &self.as_slice()[range];
         Body { _snapshot: self._snapshot.clone(), ptr: s.as_ptr(), len: s.len() }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 }
 
@@ -58,8 +63,9 @@ unsafe impl IoBuf for Body {
 /// runtime moves the value after taking their address (io_uring reads them
 /// at submission), and one allocation per connection keeps requests free
 /// of any.
-pub struct Response {
-    pub head: Vec<u8>,
+pub(crate) struct Response {
+    /// The head being written, then sent before the body.
+    pub(crate) head: Vec<u8>,
     body: Option<Body>,
     iov: Box<[libc::iovec; 2]>,
     first: usize,
@@ -68,12 +74,12 @@ pub struct Response {
 const NO_IOVEC: libc::iovec = libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 };
 
 impl Response {
-    pub fn new(head: Vec<u8>) -> Response {
+    pub(crate) fn new(head: Vec<u8>) -> Response {
         Response { head, body: None, iov: Box::new([NO_IOVEC; 2]), first: 0 }
     }
 
     /// Points the iovecs at the head as written and at `body`.
-    pub fn prepare(&mut self, body: Option<Body>) {
+    pub(crate) fn prepare(&mut self, body: Option<Body>) {
         self.body = body;
         self.iov[0] = libc::iovec { iov_base: self.head.as_ptr() as *mut _, iov_len: self.head.len() };
         self.iov[1] = match &self.body {
@@ -84,19 +90,20 @@ impl Response {
     }
 
     /// Ready for the next response: the body (and its snapshot) released.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.body = None;
         self.head.clear();
         *self.iov = [NO_IOVEC; 2];
         self.first = 0;
     }
 
-    pub fn remaining(&self) -> usize {
+    /// Bytes of the head and body the kernel has not taken yet.
+    pub(crate) fn remaining(&self) -> usize {
         self.iov[self.first..].iter().map(|v| v.iov_len).sum()
     }
 
     /// Accounts for `n` bytes the kernel took.
-    pub fn advance(&mut self, mut n: usize) {
+    pub(crate) fn advance(&mut self, mut n: usize) {
         while n > 0 && self.first < 2 {
             let v = &mut self.iov[self.first];
             if n >= v.iov_len {

@@ -20,8 +20,10 @@ use crate::serve::{Resolution, Source, ThreadCtx, resolve};
 use provd_net::descriptors::AcceptErrors;
 use provd_proto::http::{self as proto, DateCache, FileMeta, Method, Parsed, Reply, Status};
 
+/// How the HTTP loop serves.
 #[derive(Debug, Clone, Default)]
 pub struct HttpOptions {
+    /// Request head limits and the loop's timeouts.
     pub limits: proto::Limits,
     /// wazo-provd's `http_proxied_trusted_proxies_count`: 0 when phones
     /// connect directly (the default here), 1 behind one reverse proxy.
@@ -41,7 +43,7 @@ fn unix_now() -> u64 {
 /// `provd_net::descriptors`): while the pool is full, new connections wait
 /// in the kernel's backlog; one whose address holds its share is closed at
 /// once. Failed accepts (out of descriptors) pause and retry.
-pub async fn run(listener: TcpListener, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
+pub(crate) async fn run(listener: TcpListener, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
     let active = Rc::new(Cell::new(0usize));
     let shared = ctx.shared.clone();
     let pool = &shared.budget.http;

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+/// A token bucket's parameters: how many creations may come at once, and
+/// how fast the allowance refills.
 #[derive(Debug, Clone, Copy)]
 pub struct Rate {
     /// Tokens added per second.
@@ -41,19 +43,19 @@ impl Bucket {
 }
 
 /// The writer's verdict on creating devices.
-pub struct CreationLimiter {
+pub(crate) struct CreationLimiter {
     per_ip: Rate,
     global: Rate,
     max_tracked: usize,
     ips: HashMap<IpAddr, Bucket>,
     all: Bucket,
-    pub refused: u64,
+    pub(crate) refused: u64,
 }
 
 impl CreationLimiter {
     /// `max_tracked` bounds the per-address table (a spoofed flood must not
     /// grow it without end).
-    pub fn new(per_ip: Rate, global: Rate, max_tracked: usize, now: Instant) -> Self {
+    pub(crate) fn new(per_ip: Rate, global: Rate, max_tracked: usize, now: Instant) -> Self {
         CreationLimiter {
             per_ip,
             global,
@@ -65,7 +67,7 @@ impl CreationLimiter {
     }
 
     /// Whether `ip` may create one more device now (and, if so, counts it).
-    pub fn allow(&mut self, ip: IpAddr, now: Instant) -> bool {
+    pub(crate) fn allow(&mut self, ip: IpAddr, now: Instant) -> bool {
         if self.ips.len() >= self.max_tracked && !self.ips.contains_key(&ip) {
             // Buckets that refilled hold no information: drop them.
             let rate = self.per_ip;
@@ -89,7 +91,8 @@ impl CreationLimiter {
         ok
     }
 
-    pub fn tracked(&self) -> usize {
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
         self.ips.len()
     }
 }

@@ -17,14 +17,6 @@ use provd_core::{Device, Plugin};
 use provd_families::identify::{best_plugin, identify};
 use provd_store::{Index, ReadTxn, Result, Store};
 
-/// How the request reached us.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    Http,
-    Tftp,
-    Dhcp,
-}
-
 /// Runtime parameters the pipeline obeys.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Policy {
@@ -49,20 +41,20 @@ pub fn basename(path: &[u8]) -> &[u8] {
 }
 
 /// An IP address in the textual form devices store, without allocating.
-pub struct IpText {
+struct IpText {
     buf: [u8; 46],
     len: usize,
 }
 
 impl IpText {
-    pub fn new(ip: IpAddr) -> IpText {
+    fn new(ip: IpAddr) -> IpText {
         let mut buf = [0u8; 46];
         let mut cursor = &mut buf[..];
         let _ = write!(cursor, "{ip}");
         let len = 46 - cursor.len();
         IpText { buf, len }
     }
-    pub fn as_str(&self) -> &str {
+    fn as_str(&self) -> &str {
         std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
     }
 }
@@ -71,10 +63,24 @@ impl IpText {
 #[derive(Debug, PartialEq)]
 pub enum Decision<'t> {
     /// A known device, nothing to write.
-    Known { device_id: Cow<'t, str>, plugin: Option<Cow<'t, str>> },
-    /// Something to write. `wait`: routing or the device's files depend on
-    /// it (a new device, a new plugin or config, a reconfiguration key).
-    Write { wait: bool, device_id: Option<Cow<'t, str>>, plugin: Option<Cow<'t, str>> },
+    Known {
+        /// The device's id.
+        device_id: Cow<'t, str>,
+        /// The plugin that serves it; `None`: nowhere to route.
+        plugin: Option<Cow<'t, str>>,
+    },
+    /// Something to write.
+    Write {
+        /// Routing or the device's files depend on the write (a new device,
+        /// a new plugin or config, a reconfiguration key): the answer waits
+        /// for the writer.
+        wait: bool,
+        /// The device found; `None` when the writer is to create one.
+        device_id: Option<Cow<'t, str>>,
+        /// The plugin that serves the device as stored now; `None` when it
+        /// has none yet, or is to be created.
+        plugin: Option<Cow<'t, str>>,
+    },
     /// Unidentifiable and not to be created: nowhere to route.
     Unknown,
 }
@@ -82,7 +88,7 @@ pub enum Decision<'t> {
 /// wazo-provd's retrievers, in order: by MAC, serial number, UUID, then IP
 /// (candidates whose MAC, vendor or model contradict the request are
 /// dropped; exactly one must remain). The device's id and its document.
-pub fn retrieve<'t>(
+fn retrieve<'t>(
     store: &Store,
     txn: &'t ReadTxn<'_>,
     info: &DeviceInfo<'_>,
@@ -151,11 +157,13 @@ pub fn retrieve<'t>(
 }
 
 /// Whether a request with this information may create a device.
-pub fn may_create(info: &DeviceInfo<'_>, policy: &Policy) -> bool {
+fn may_create(info: &DeviceInfo<'_>, policy: &Policy) -> bool {
     policy.create_anonymous || info.mac.is_some() || info.vendor.is_some()
 }
 
-/// The read-only pass on the I/O thread.
+/// The read-only pass on the I/O thread: what `info`, from a request of
+/// `ip` for the file named `file`, means in the snapshot `txn` of `store`,
+/// with `plugins` installed.
 #[allow(clippy::too_many_arguments)]
 pub fn decide<'t>(
     store: &Store,
@@ -238,7 +246,10 @@ fn trigger_matches(plugins: &[Plugin], plugin: &str, view: &DeviceView<'_>, file
 /// What the writer did for one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
+    /// The device the request is from; `None` when it was not found and
+    /// not created.
     pub device_id: Option<String>,
+    /// The plugin that serves it now; `None`: nowhere to route.
     pub plugin: Option<String>,
     /// The device was created by this request.
     pub created: bool,

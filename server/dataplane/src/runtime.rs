@@ -11,8 +11,12 @@ use crate::serve::{Shared, ThreadCtx};
 /// (containers' default seccomp profiles block io_uring).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Driver {
+    /// io_uring if the process may set up a ring, else epoll; see
+    /// [`Driver::resolve`].
     Auto,
+    /// io_uring, with cooperative task run where the kernel has it.
     Uring,
+    /// epoll (monoio's legacy driver).
     Epoll,
 }
 
@@ -26,6 +30,7 @@ impl Driver {
         }
     }
 
+    /// How the start-up log names the driver.
     pub fn name(self) -> &'static str {
         match self {
             Driver::Auto => "auto",
@@ -72,7 +77,9 @@ fn coop_taskrun() -> bool {
 /// Options the I/O loops read.
 #[derive(Debug, Clone)]
 pub struct IoOptions {
+    /// The HTTP loop's limits, proxies and URL key.
     pub http: crate::http::HttpOptions,
+    /// The TFTP loop's limits and URL key.
     pub tftp: crate::tftp::TftpOptions,
     /// How long in-flight work may take to finish after a stop signal.
     pub grace: Duration,
@@ -80,7 +87,9 @@ pub struct IoOptions {
 
 /// The sockets one thread serves.
 pub struct ThreadSockets {
+    /// The thread's HTTP listener; `None` when HTTP is off.
     pub http: Option<std::net::TcpListener>,
+    /// The thread's TFTP listening socket; `None` when TFTP is off.
     pub tftp: Option<std::net::UdpSocket>,
 }
 
@@ -125,7 +134,7 @@ async fn thread_main(ctx: Rc<ThreadCtx>, sockets: ThreadSockets, opts: Arc<IoOpt
 
 /// Resolves when the stop flag is set (checked every 50 ms: a signal
 /// handler cannot wake a ring).
-pub async fn stopped(ctx: &ThreadCtx) {
+pub(crate) async fn stopped(ctx: &ThreadCtx) {
     while !ctx.shared.stop.load(std::sync::atomic::Ordering::Relaxed) {
         monoio::time::sleep(Duration::from_millis(50)).await;
     }

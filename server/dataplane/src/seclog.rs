@@ -199,18 +199,18 @@ impl SecurityLog {
     }
 
     /// `Sensitive file requested from <ip>: <filename>`.
-    pub fn sensitive_file(&self, ip: IpAddr, filename: &[u8]) {
+    pub(crate) fn sensitive_file(&self, ip: IpAddr, filename: &[u8]) {
         self.send(false, ip, filename);
     }
 
     /// `New device created automatically from <ip>: <id>`.
-    pub fn device_created(&self, ip: IpAddr, device_id: &str) {
+    pub(crate) fn device_created(&self, ip: IpAddr, device_id: &str) {
         self.send(true, ip, device_id.as_bytes());
     }
 
     /// Lines lost: the log thread fell behind, or writing them failed (a
     /// full disk).
-    pub fn dropped(&self) -> u64 {
+    pub(crate) fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
 }

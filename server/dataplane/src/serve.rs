@@ -22,20 +22,22 @@ use provd_compiler::publish::Publisher;
 
 /// What happened to phone requests of one protocol.
 #[derive(Default)]
-pub struct ProtocolCounters {
-    pub served: Counter,
-    pub not_found: Counter,
+pub(crate) struct ProtocolCounters {
+    /// A file was found and its answer begun.
+    pub(crate) served: Counter,
+    /// The device's plugin has no such file.
+    pub(crate) not_found: Counter,
     /// No device or no plugin: "Nowhere to route this request".
-    pub unrouted: Counter,
+    pub(crate) unrouted: Counter,
     /// The store or the writer failed the request.
-    pub unavailable: Counter,
+    pub(crate) unavailable: Counter,
 }
 
 /// A counter bumped by every request on every I/O thread. One cache line
 /// per slot, a slot per thread: with one shared atomic the threads passed
 /// its line back and forth on each request. Reading sums the slots.
 #[derive(Default)]
-pub struct Counter([Slot; COUNTER_SLOTS]);
+pub(crate) struct Counter([Slot; COUNTER_SLOTS]);
 
 #[derive(Default)]
 #[repr(align(128))]
@@ -44,7 +46,8 @@ struct Slot(AtomicU64);
 const COUNTER_SLOTS: usize = 8;
 
 impl Counter {
-    pub fn fetch_add(&self, n: u64, order: Ordering) {
+    /// Adds `n` in this thread's slot.
+    pub(crate) fn fetch_add(&self, n: u64, order: Ordering) {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         thread_local! {
             static SLOT: usize = NEXT.fetch_add(1, Ordering::Relaxed) % COUNTER_SLOTS;
@@ -52,32 +55,39 @@ impl Counter {
         self.0[SLOT.with(|s| *s)].0.fetch_add(n, order);
     }
 
-    pub fn load(&self, order: Ordering) -> u64 {
+    /// The sum of the slots.
+    pub(crate) fn load(&self, order: Ordering) -> u64 {
         self.0.iter().fold(0u64, |sum, s| sum.wrapping_add(s.0.load(order)))
     }
 }
 
-/// Counters for logs and metrics.
+/// The data plane's counters, bumped by the I/O threads and the writer and
+/// shown in `/metrics` by [`Metrics`]. Start from `Stats::default()`.
 #[derive(Default)]
 pub struct Stats {
-    pub http: ProtocolCounters,
-    pub tftp: ProtocolCounters,
+    /// Outcomes of HTTP requests.
+    pub(crate) http: ProtocolCounters,
+    /// Outcomes of TFTP requests.
+    pub(crate) tftp: ProtocolCounters,
     /// Identified a device with nothing to update: the fast path.
-    pub known: Counter,
+    pub(crate) known: Counter,
     /// Handed to the writer without waiting (new information to record).
-    pub updated: Counter,
+    pub(crate) updated: Counter,
     /// Waited for the writer (a new device's first file).
-    pub waited_for_writer: AtomicU64,
+    pub(crate) waited_for_writer: AtomicU64,
     /// Nothing identified, nothing created.
-    pub unidentified: AtomicU64,
+    pub(crate) unidentified: AtomicU64,
     /// Device creations refused by the rate limits.
-    pub autocreate_refused: AtomicU64,
-    pub writer_busy: AtomicU64,
-    pub bytes: Counter,
-    pub transfers_in_flight: AtomicU64,
+    pub(crate) autocreate_refused: AtomicU64,
+    /// Requests the writer could not take (its queue full, or gone).
+    pub(crate) writer_busy: AtomicU64,
+    /// File bytes sent to phones, over both protocols.
+    pub(crate) bytes: Counter,
+    /// TFTP transfers running now.
+    pub(crate) transfers_in_flight: AtomicU64,
     /// Security-log lines not written because the TFTP peer never proved
     /// its address (it never answered: possibly a spoofed source).
-    pub tftp_unproven_security_events: AtomicU64,
+    pub(crate) tftp_unproven_security_events: AtomicU64,
 }
 
 impl Stats {
@@ -121,16 +131,20 @@ impl TriggerFetches {
     /// the phone also fetched just before it.
     const KEEP: usize = 8;
 
+    /// Records fetches while the returned watch, or any other, lives; what
+    /// was recorded goes when the last one drops.
     pub fn watch(&self) -> FetchWatch<'_> {
         self.watchers.fetch_add(1, Ordering::AcqRel);
         FetchWatch(self)
     }
 
-    pub fn active(&self) -> bool {
+    /// Whether anyone watches: the request path records nothing otherwise.
+    pub(crate) fn active(&self) -> bool {
         self.watchers.load(Ordering::Relaxed) > 0
     }
 
-    pub fn record(&self, device_id: &str, at: Instant) {
+    /// `device_id` fetched its trigger file at `at`.
+    pub(crate) fn record(&self, device_id: &str, at: Instant) {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let times = seen.entry(device_id.to_owned()).or_default();
         if times.len() == Self::KEEP {
@@ -140,35 +154,47 @@ impl TriggerFetches {
     }
 
     /// The first fetch by `device_id` at or after `since`.
-    pub fn first_since(&self, device_id: &str, since: Instant) -> Option<Instant> {
+    fn first_since(&self, device_id: &str, since: Instant) -> Option<Instant> {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         seen.get(device_id)?.iter().copied().find(|t| *t >= since)
     }
 }
 
-/// What every I/O thread shares.
+/// What every I/O thread shares. The server builds it once at start-up.
 pub struct Shared {
+    /// The store the snapshots are read from.
     pub store: Store,
     /// Compiles and publishes (one at a time), the installed plugins and
     /// the generation hint.
     pub publisher: Arc<Publisher>,
+    /// Where requests send what they teach.
     pub writer: Writer,
+    /// The fail2ban log.
     pub seclog: SecurityLog,
+    /// The counters, shared with the writer.
     pub stats: Arc<Stats>,
+    /// Trigger-file fetches, recorded while a mass synchronize watches.
     pub fetches: TriggerFetches,
+    /// Set when the server is to stop: the loops stop accepting and let
+    /// what is in flight finish, up to
+    /// [`IoOptions::grace`](crate::runtime::IoOptions::grace).
     pub stop: Arc<AtomicBool>,
+    /// The pipeline's policy before the store's parameters (`NAT`) apply.
     pub base_policy: crate::pipeline::Policy,
+    /// The process's descriptor budget: the HTTP and TFTP pools, and the
+    /// failed-accept counters.
     pub budget: Arc<provd_net::descriptors::Budget>,
 }
 
 /// One I/O thread's view.
-pub struct ThreadCtx {
-    pub shared: Arc<Shared>,
-    pub current: Current,
+pub(crate) struct ThreadCtx {
+    pub(crate) shared: Arc<Shared>,
+    /// The thread's snapshot of the store.
+    pub(crate) current: Current,
 }
 
 impl ThreadCtx {
-    pub fn new(shared: Arc<Shared>) -> provd_store::Result<Rc<ThreadCtx>> {
+    pub(crate) fn new(shared: Arc<Shared>) -> provd_store::Result<Rc<ThreadCtx>> {
         let current = Current::new(
             shared.store.clone(),
             shared.base_policy,
@@ -180,13 +206,16 @@ impl ThreadCtx {
 }
 
 /// A file found for a request.
-pub struct Found {
-    pub body: Body,
-    pub etag: [u8; 18],
-    pub modified: i64,
+pub(crate) struct Found {
+    pub(crate) body: Body,
+    /// The quoted entity-tag, as the `ETag` field carries it.
+    pub(crate) etag: [u8; 18],
+    /// When the file last changed, in seconds since the Unix epoch.
+    pub(crate) modified: i64,
 }
 
-pub enum Resolution {
+/// What a request gets.
+pub(crate) enum Resolution {
     File(Found),
     /// The device's plugin has no such file.
     NotFound,
@@ -212,20 +241,21 @@ pub enum Source {
 /// its peer first answers ([`SecurityNotes::write`]), so forged requests
 /// cannot get an address banned by fail2ban.
 #[derive(Debug, Default)]
-pub struct SecurityNotes {
+pub(crate) struct SecurityNotes {
     /// The requested file can hold credentials.
-    pub sensitive: bool,
+    pub(crate) sensitive: bool,
     /// The request created this device.
-    pub created: Option<String>,
+    pub(crate) created: Option<String>,
 }
 
 impl SecurityNotes {
-    pub fn is_empty(&self) -> bool {
+    /// No line to write.
+    pub(crate) fn is_empty(&self) -> bool {
         !self.sensitive && self.created.is_none()
     }
 
     /// Writes the lines, for `ip` asking for `basename`.
-    pub fn write(self, seclog: &SecurityLog, ip: IpAddr, basename: &[u8]) {
+    pub(crate) fn write(self, seclog: &SecurityLog, ip: IpAddr, basename: &[u8]) {
         if let Some(id) = &self.created {
             seclog.device_created(ip, id);
         }
@@ -258,7 +288,7 @@ fn with_route_key<R>(plugin: &str, path: &str, f: impl FnOnce(&str) -> R) -> Opt
 /// serve; `basename` its file name. The security-log lines the request
 /// earned are written now for a [`Source::Proven`] request, and returned
 /// for the caller to write once the source is proven otherwise.
-pub async fn resolve(
+pub(crate) async fn resolve(
     ctx: &ThreadCtx,
     request: Request<'_>,
     ip: IpAddr,
@@ -411,7 +441,9 @@ fn find(
         };
         match shared.store.content(&snapshot.txn, &route) {
             Ok(bytes) => Resolution::File(Found {
-                body: Body::new(snapshot.clone(), bytes),
+                // SAFETY: `bytes` were read in `snapshot.txn`, and the Body
+                // holds `snapshot`.
+                body: unsafe { Body::new(snapshot.clone(), bytes) },
                 etag: route.etag(),
                 modified: route.modified(),
             }),
@@ -424,7 +456,9 @@ fn find(
     .unwrap_or(Resolution::NotFound)
 }
 
-/// The phone side's counters, for `/metrics`.
+/// The phone side's counters, for `/metrics`: requests by protocol and
+/// outcome, identifications, transfers, bytes, the writer's and the
+/// security log's losses.
 pub struct Metrics(pub Arc<Shared>);
 
 impl provd_net::metrics::WriteMetrics for Metrics {

@@ -20,18 +20,23 @@ use provd_store::{ReadTxn, Result, Store};
 
 use crate::pipeline::Policy;
 
-pub struct Snapshot {
-    pub txn: ReadTxn<'static>,
+/// One generation of the store, as the I/O threads read it.
+pub(crate) struct Snapshot {
+    /// The read transaction that pins the generation.
+    pub(crate) txn: ReadTxn<'static>,
     /// The plugins routing uses with this generation.
-    pub plugins: Arc<Vec<Plugin>>,
-    pub generation: u64,
-    pub policy: Policy,
+    pub(crate) plugins: Arc<Vec<Plugin>>,
+    /// The generation the transaction sees.
+    pub(crate) generation: u64,
+    /// The base policy with the store's parameters (`NAT`) applied.
+    pub(crate) policy: Policy,
     /// The URL key phones must put first in HTTP paths, when set.
-    pub url_key: Option<String>,
+    pub(crate) url_key: Option<String>,
 }
 
 impl Snapshot {
-    pub fn open(store: &Store, base: Policy, plugins: &PluginSet) -> Result<Snapshot> {
+    /// A read transaction on the latest generation of `store`.
+    fn open(store: &Store, base: Policy, plugins: &PluginSet) -> Result<Snapshot> {
         let plugins = plugins.get();
         let txn = store.env().clone().static_read_txn()?;
         let generation = store.generation(&txn)?;
@@ -50,7 +55,7 @@ impl Snapshot {
 }
 
 /// One thread's current snapshot.
-pub struct Current {
+pub(crate) struct Current {
     store: Store,
     plugins: Arc<PluginSet>,
     base: Policy,
@@ -59,7 +64,8 @@ pub struct Current {
 }
 
 impl Current {
-    pub fn new(store: Store, base: Policy, hint: GenerationHint, plugins: Arc<PluginSet>) -> Result<Current> {
+    /// The snapshot of the latest generation, and the hint raised to it.
+    pub(crate) fn new(store: Store, base: Policy, hint: GenerationHint, plugins: Arc<PluginSet>) -> Result<Current> {
         let snapshot = Rc::new(Snapshot::open(&store, base, &plugins)?);
         hint.raise(snapshot.generation);
         Ok(Current { store, plugins, base, hint, snapshot: RefCell::new(snapshot) })
@@ -67,7 +73,7 @@ impl Current {
 
     /// The snapshot of the newest generation known (an atomic load on the
     /// common path; a new read transaction only after a publish).
-    pub fn get(&self) -> Rc<Snapshot> {
+    pub(crate) fn get(&self) -> Rc<Snapshot> {
         let current = self.snapshot.borrow().clone();
         if current.generation >= self.hint.get() {
             return current;
@@ -76,7 +82,7 @@ impl Current {
     }
 
     /// Opens a snapshot of the latest generation now.
-    pub fn refresh(&self) -> Option<Rc<Snapshot>> {
+    pub(crate) fn refresh(&self) -> Option<Rc<Snapshot>> {
         match Snapshot::open(&self.store, self.base, &self.plugins) {
             Ok(s) => {
                 let s = Rc::new(s);
@@ -92,7 +98,9 @@ impl Current {
     }
 }
 
-/// Polls the store for generations published by other processes.
+/// Polls the store every `every` for generations published by other
+/// processes (`provd-compile`), raising `hint` to them, until `stop` is set;
+/// on a thread of its own.
 pub fn watch(store: Store, hint: GenerationHint, every: Duration, stop: Arc<AtomicBool>) {
     let _ = std::thread::Builder::new().name("provd-watch".into()).spawn(move || {
         while !stop.load(Ordering::Relaxed) {

@@ -20,8 +20,11 @@ use provd_net::descriptors::{AcceptErrors, Slot};
 use provd_proto::http;
 use provd_proto::tftp::{self as proto, ErrorCode, ErrorReply, Transfer, Transmit};
 
+/// How the TFTP loop serves.
 #[derive(Debug, Clone)]
 pub struct TftpOptions {
+    /// What a transfer may negotiate and cost (block size, window,
+    /// timeouts, retries).
     pub limits: proto::Limits,
     /// Phones must put the provisioning key first in their file names, as
     /// over HTTP (`--url-key`).
@@ -29,6 +32,8 @@ pub struct TftpOptions {
 }
 
 impl TftpOptions {
+    /// The default limits with these block size and window caps, brought
+    /// into the ranges the protocol allows; no URL key.
     pub fn new(max_blksize: u16, max_windowsize: u16) -> TftpOptions {
         let limits = proto::Limits { max_blksize, max_windowsize, ..Default::default() }.sanitized();
         TftpOptions { limits, url_key: false }
@@ -40,10 +45,10 @@ impl TftpOptions {
 ///
 /// Each transfer holds a place in the process's TFTP pool, and, until its
 /// peer first answers, one among the unanswered transfers (bounded per
-/// source address and in all; see [`crate::descriptors`]): a forged
+/// source address and in all; see `provd_net::descriptors`): a forged
 /// request never answers, and would otherwise hold its socket until the
 /// transfer times out. Requests beyond are dropped; a real phone retries.
-pub async fn run(socket: UdpSocket, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
+pub(crate) async fn run(socket: UdpSocket, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
     let local_ip = match socket.local_addr() {
         Ok(a) => a.ip(),
         Err(e) => {
@@ -110,7 +115,7 @@ pub async fn run(socket: UdpSocket, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
 }
 
 /// Receive buffer asked for the listening socket.
-pub const LISTEN_RCVBUF: usize = 8 << 20;
+const LISTEN_RCVBUF: usize = 8 << 20;
 
 /// A mass reboot sends thousands of RRQs within a few milliseconds. The
 /// default receive buffer (`net.core.rmem_default`, 208 KiB: about 270

@@ -22,9 +22,12 @@ use crate::serve::Stats;
 
 /// One request's information for the writer.
 pub struct Job {
+    /// What the request says about its sender.
     pub info: DeviceInfo<'static>,
+    /// The requester's address (the device's `ip` after the write).
     pub ip: IpAddr,
-    /// Basename of the requested file (remote-state trigger).
+    /// Basename of the requested file (remote-state trigger); empty when
+    /// no file was asked for (a DHCP lease).
     pub file: Vec<u8>,
     /// Whether the request's address is proven. The writer writes the
     /// "New device created" line only for a proven source; for a TFTP
@@ -34,15 +37,19 @@ pub struct Job {
     pub reply: Option<oneshot::Sender<Applied>>,
 }
 
+/// The writer's limits and policy.
 #[derive(Debug, Clone, Copy)]
 pub struct WriterConfig {
+    /// Device creations allowed per source address.
     pub per_ip: Rate,
+    /// Device creations allowed in all.
     pub global: Rate,
     /// Auto-created devices nobody configured beyond this number expire,
     /// oldest first.
     pub auto_device_cap: u64,
     /// Size of the per-address rate table.
     pub tracked_addresses: usize,
+    /// The pipeline's policy before the store's parameters (`NAT`) apply.
     pub base_policy: Policy,
 }
 
@@ -60,15 +67,20 @@ impl Default for WriterConfig {
     }
 }
 
+/// The writer did not take a job: its queue is full, or its thread is gone.
 #[derive(Debug)]
 pub struct WriterBusy;
 
+/// A handle to the writer thread; clones share it.
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::SyncSender<Job>,
 }
 
 impl Writer {
+    /// Starts the writer thread: it applies jobs in batches through
+    /// `publisher`'s store, renders what changed, writes "New device
+    /// created" lines to `seclog` and counts refusals in `stats`.
     pub fn start(
         publisher: Arc<Publisher>,
         seclog: SecurityLog,

@@ -31,12 +31,16 @@ use crate::metrics::{Text, WriteMetrics};
 #[derive(Debug)]
 pub struct Budget {
     /// `RLIMIT_NOFILE` after raising it to the hard limit.
-    pub limit: u64,
+    pub(crate) limit: u64,
     /// Kept for the store, logs, compiles, synchronize and short-lived use.
-    pub reserve: u64,
-    /// REST API connections.
+    pub(crate) reserve: u64,
+    /// Most REST API connections open at once (the API listener keeps its
+    /// own count).
     pub api: usize,
+    /// HTTP connections: half of what the reserve and the API leave.
     pub http: Arc<Pool>,
+    /// TFTP transfers (each its own socket): the other half. What one
+    /// address may hold is bounded in `tftp_unanswered`.
     pub tftp: Arc<Pool>,
     /// TFTP transfers whose peer has not answered yet, all addresses.
     pub tftp_unanswered: Arc<Pool>,
@@ -48,8 +52,11 @@ pub struct Budget {
 /// descriptors.
 #[derive(Debug, Default)]
 pub struct AcceptErrorCounts {
+    /// Failed accepts on the HTTP listeners.
     pub http: AtomicU64,
+    /// Failed accepts on the REST API listener.
     pub api: AtomicU64,
+    /// TFTP transfer sockets that could not be opened.
     pub tftp: AtomicU64,
 }
 
@@ -132,7 +139,7 @@ pub struct Pool {
 const SHARDS: usize = 16;
 
 impl Pool {
-    pub fn new(cap: usize, per_address: usize) -> Pool {
+    pub(crate) fn new(cap: usize, per_address: usize) -> Pool {
         Pool {
             cap,
             per_address: per_address.min(cap),
@@ -143,15 +150,15 @@ impl Pool {
         }
     }
 
-    pub fn cap(&self) -> usize {
+    pub(crate) fn cap(&self) -> usize {
         self.cap
     }
 
-    pub fn per_address(&self) -> usize {
+    pub(crate) fn per_address(&self) -> usize {
         self.per_address
     }
 
-    pub fn in_use(&self) -> usize {
+    pub(crate) fn in_use(&self) -> usize {
         self.in_use.load(Ordering::Relaxed)
     }
 
@@ -206,12 +213,13 @@ impl Pool {
     }
 
     /// Places refused so far: every one taken, and the address's share taken.
-    pub fn refused(&self) -> (u64, u64) {
+    pub(crate) fn refused(&self) -> (u64, u64) {
         (self.refused_full.load(Ordering::Relaxed), self.refused_per_address.load(Ordering::Relaxed))
     }
 
     /// Addresses holding at least one place (bounded by the cap).
-    pub fn addresses(&self) -> usize {
+    #[cfg(test)]
+    fn addresses(&self) -> usize {
         self.by_address.iter().map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len()).sum()
     }
 }
@@ -243,6 +251,9 @@ impl<'c> AcceptErrors<'c> {
     const FIRST_PAUSE: Duration = Duration::from_millis(10);
     const MAX_PAUSE: Duration = Duration::from_secs(1);
 
+    /// For the listener `what` names in its log lines (`"accept on the HTTP
+    /// listener"`), counting every failure in `counter` (one of
+    /// [`Budget::accept_errors`]).
     pub fn new(what: &'static str, counter: &'c AtomicU64) -> Self {
         AcceptErrors { what, counter, in_burst: 0, pause: Self::FIRST_PAUSE }
     }

@@ -30,6 +30,7 @@ impl std::fmt::Debug for Registry {
 }
 
 impl Registry {
+    /// Adds a part; its families come after those of the parts added before.
     pub fn register(&mut self, part: Box<dyn WriteMetrics>) {
         self.0.push(part);
     }

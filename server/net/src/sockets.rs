@@ -7,12 +7,27 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+/// Why a listening address could not be bound.
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
+    /// Another process still held the port when the patience ran out.
     #[error("{proto} {addr}: already in use by another process (provd shares a port only among its own threads)")]
-    InUse { proto: &'static str, addr: SocketAddr },
+    InUse {
+        /// `"TCP"` or `"UDP"`.
+        proto: &'static str,
+        /// The address asked for.
+        addr: SocketAddr,
+    },
+    /// Creating, configuring or binding a socket failed otherwise.
     #[error("{proto} {addr}: {source}")]
-    Io { proto: &'static str, addr: SocketAddr, source: std::io::Error },
+    Io {
+        /// `"TCP"` or `"UDP"`.
+        proto: &'static str,
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the system call said.
+        source: std::io::Error,
+    },
 }
 
 fn socket(addr: SocketAddr, ty: Type, proto: Protocol) -> std::io::Result<Socket> {
@@ -82,6 +97,10 @@ fn bind_group(addr: SocketAddr, count: usize, tcp: bool, patience: Duration) -> 
     Ok(out)
 }
 
+/// `count` (at least one) non-blocking listening TCP sockets on `addr`,
+/// one per I/O thread, sharing the port through SO_REUSEPORT. Port 0 picks
+/// one ephemeral port for all; a port another process holds is waited for
+/// up to `patience` (the server passes [`BIND_PATIENCE`]), then refused.
 pub fn tcp_listeners(
     addr: SocketAddr,
     count: usize,
@@ -90,6 +109,8 @@ pub fn tcp_listeners(
     Ok(bind_group(addr, count, true, patience)?.into_iter().map(Into::into).collect())
 }
 
+/// `count` (at least one) non-blocking UDP sockets bound on `addr`, as
+/// [`tcp_listeners`] binds its TCP ones.
 pub fn udp_sockets(addr: SocketAddr, count: usize, patience: Duration) -> Result<Vec<std::net::UdpSocket>, BindError> {
     Ok(bind_group(addr, count, false, patience)?.into_iter().map(Into::into).collect())
 }

@@ -43,13 +43,13 @@ mod response;
 mod status;
 mod target;
 
-pub use client_ip::{ClientIpError, client_ip, client_ip_from_lines};
+pub use client_ip::ClientIpError;
 pub use conditional::{FileMeta, Selection, select};
 pub use date::{DateCache, HttpDate, parse_http_date};
 pub use limits::{Limits, MAX_HEADERS_CAP};
 pub use mime::content_type;
-pub use parse::{HttpError, MAX_FORWARDED_FOR_LINES, Method, Parsed, Request, Version, parse};
-pub use response::{CORS_HEADERS, Reply, respond_file, write_error, write_file_head, write_options};
+pub use parse::{HttpError, Method, Parsed, Request, Version, parse};
+pub use response::{Reply, respond_file, write_error, write_options};
 pub use status::Status;
 pub use target::{MAX_PATH, PathError, Target, after_key, normalize_path, split_target};
 

@@ -5,11 +5,22 @@
 //! What this crate is: functions and state machines that take bytes (and,
 //! for TFTP transfers, the current time) and return decisions — what a
 //! request says, what to answer, what to send next and when to wake up.
-//! [`tftp::Transfer`] drives one read transfer; [`tftp::Request::parse`],
-//! [`tftp::check_request`] and [`tftp::accept`] decide on a read request;
-//! [`http::parse`] frames a request head, [`http::Request::path`] turns its
-//! target into a safe relative path, and the `write_*` functions append
-//! answers to a caller's buffer.
+//!
+//! The main types:
+//! - [`tftp::Request::parse`] reads a request datagram;
+//!   [`tftp::check_request`] and [`tftp::accept`] decide on it within
+//!   [`tftp::Limits`], returning the [`tftp::Negotiated`] parameters or the
+//!   [`tftp::ErrorReply`] to send; a [`tftp::Transfer`] then drives the read
+//!   transfer, telling what to send ([`tftp::Transmit`]) and when to wake it,
+//!   until its [`tftp::Outcome`].
+//! - [`http::parse`] frames a request head within [`http::Limits`] into a
+//!   [`http::Parsed`]: more bytes needed, an [`http::HttpError`] to answer,
+//!   or an [`http::Request`]. [`http::Request::path`] turns its target into a
+//!   safe relative path (or a [`http::PathError`]), and
+//!   [`http::Request::client_ip`] finds the client behind trusted proxies.
+//!   [`http::respond_file`], [`http::write_error`] and
+//!   [`http::write_options`] append answers to a caller's buffer, framed by
+//!   the request's [`http::Reply`].
 //!
 //! What it is not: it opens no socket, reads no clock, spawns no thread and
 //! knows nothing of phones, devices or files. The I/O loops around it

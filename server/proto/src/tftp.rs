@@ -27,10 +27,10 @@ mod transfer;
 #[cfg(test)]
 mod tests;
 
-pub use negotiate::{ErrorReply, Limits, MAX_WINDOWSIZE_CAP, Negotiated, accept, check_request};
+pub use negotiate::{ErrorReply, Limits, Negotiated, accept, check_request};
 pub use packet::{
-    DEFAULT_BLKSIZE, DEFAULT_MAX_REQUEST_LEN, ErrorCode, Field, MAX_BLKSIZE, MAX_ERROR_MESSAGE, MAX_OPTIONS,
-    MIN_BLKSIZE, Opcode, Options, OptionsIter, Packet, ParseError, ParseErrorKind, Request, RequestKind,
-    UNKNOWN_TID_ERROR, data_header, encode_ack, encode_error, encode_oack, encode_request, printable,
+    DEFAULT_MAX_REQUEST_LEN, ErrorCode, MAX_BLKSIZE, MAX_OPTIONS, MIN_BLKSIZE, Options, OptionsIter, Packet,
+    ParseError, Request, RequestKind, UNKNOWN_TID_ERROR, data_header, encode_ack, encode_error, encode_request,
+    printable,
 };
 pub use transfer::{Outcome, Stats, Transfer, Transmit};

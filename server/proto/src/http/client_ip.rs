@@ -16,25 +16,22 @@ pub enum ClientIpError {
     NotAnAddress,
 }
 
-/// The client address of a request received from `peer`.
+/// The client address of a request received from `peer`, given its
+/// `X-Forwarded-For` field lines in order: they form one comma-separated
+/// list (RFC 9110 §5.3), which is what a proxy that adds its own line
+/// (HAProxy's `option forwardfor`) means.
 ///
 /// `trusted_proxies == 0`: the peer address, whatever the headers say.
-/// `N ≥ 1`: split `X-Forwarded-For` on `,`, strip each entry, keep the last
-/// `N` entries and take the first of those (the right-most hop no trusted
+/// `N ≥ 1`: split the list on `,`, strip each entry, keep the last `N`
+/// entries and take the first of those (the right-most hop no trusted
 /// proxy vouches for). An entry may carry a port (`1.2.3.4:5060`,
 /// `[2001:db8::1]:80`), which is dropped; IPv4-mapped IPv6 addresses are
 /// given as IPv4, as they are stored for devices.
-pub fn client_ip(peer: IpAddr, xff: Option<&[u8]>, trusted_proxies: usize) -> Result<IpAddr, ClientIpError> {
-    match xff {
-        Some(line) => client_ip_from_lines(peer, &[line], trusted_proxies),
-        None => client_ip_from_lines(peer, &[], trusted_proxies),
-    }
-}
-
-/// [`client_ip`] over every `X-Forwarded-For` field line of a request, in
-/// order: they form one comma-separated list (RFC 9110 §5.3), which is what
-/// a proxy that adds its own line (HAProxy's `option forwardfor`) means.
-pub fn client_ip_from_lines(peer: IpAddr, lines: &[&[u8]], trusted_proxies: usize) -> Result<IpAddr, ClientIpError> {
+pub(crate) fn client_ip_from_lines(
+    peer: IpAddr,
+    lines: &[&[u8]],
+    trusted_proxies: usize,
+) -> Result<IpAddr, ClientIpError> {
     if trusted_proxies == 0 {
         return Ok(peer.to_canonical());
     }
@@ -69,6 +66,14 @@ fn parse_addr(entry: &[u8]) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`client_ip_from_lines`] for a request with at most one field line.
+    fn client_ip(peer: IpAddr, xff: Option<&[u8]>, trusted_proxies: usize) -> Result<IpAddr, ClientIpError> {
+        match xff {
+            Some(line) => client_ip_from_lines(peer, &[line], trusted_proxies),
+            None => client_ip_from_lines(peer, &[], trusted_proxies),
+        }
+    }
 
     const PEER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 1));
 

@@ -6,10 +6,13 @@ use super::parse::{Method, Request};
 /// What the server knows about the file it is about to serve.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileMeta<'a> {
+    /// The file's length in bytes.
     pub len: u64,
-    /// A complete entity-tag, quotes included: `"abc"` or `W/"abc"`.
+    /// A complete entity-tag, quotes included: `"abc"` or `W/"abc"`; `None`
+    /// sends no `ETag` and matches no `If-None-Match` but `*`.
     pub etag: Option<&'a [u8]>,
-    /// Seconds since the Unix epoch.
+    /// Seconds since the Unix epoch; `None` sends no `Last-Modified` and
+    /// ignores `If-Modified-Since`.
     pub last_modified: Option<u64>,
     /// Usually [`super::content_type`] of the served path.
     pub content_type: &'a str,
@@ -21,7 +24,12 @@ pub enum Selection {
     /// 200 with the whole file.
     Full,
     /// 206 with bytes `first..=last`.
-    Partial { first: u64, last: u64 },
+    Partial {
+        /// Offset of the first byte sent.
+        first: u64,
+        /// Offset of the last byte sent (below the file's length).
+        last: u64,
+    },
     /// 304.
     NotModified,
     /// 416 with `Content-Range: bytes */len`.

@@ -33,6 +33,7 @@ impl HttpDate {
         HttpDate(b)
     }
 
+    /// The 29 ASCII bytes of the date, as the `Date` field carries them.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -54,6 +55,8 @@ pub struct DateCache {
 }
 
 impl DateCache {
+    /// A cache holding the date of `now_unix_secs` (seconds since the Unix
+    /// epoch).
     pub fn new(now_unix_secs: u64) -> DateCache {
         DateCache { secs: now_unix_secs, date: HttpDate::from_unix(now_unix_secs) }
     }

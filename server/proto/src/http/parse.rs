@@ -11,20 +11,31 @@ use super::target::{PathError, normalize_path, split_target};
 
 /// Most `X-Forwarded-For` field lines kept; more is refused (400). A proxy
 /// chain adds one line per hop at most, and two or three hops is a lot.
-pub const MAX_FORWARDED_FOR_LINES: usize = 8;
+const MAX_FORWARDED_FOR_LINES: usize = 8;
 
+/// The request method. Methods are case-sensitive tokens: `get` is
+/// `Other("get")`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method<'a> {
+    /// `GET`: a file, whole or a byte range of it.
     Get,
+    /// `HEAD`: the head a GET would get, without the body.
     Head,
+    /// `OPTIONS`: answered at once with the allowed methods and CORS
+    /// fields, whatever the target.
     Options,
     /// Any other (case-sensitive) token; answered 405.
     Other(&'a str),
 }
 
+/// The protocol version of the request line. Answers are always HTTP/1.1;
+/// the version decides the keep-alive default and how it is announced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Version {
+    /// `HTTP/1.0`: the connection closes unless the client asks
+    /// `keep-alive`, and `Host` may be absent.
     Http10,
+    /// `HTTP/1.1`: the connection stays open unless the client asks `close`.
     Http11,
 }
 
@@ -33,9 +44,11 @@ pub enum Version {
 /// be trusted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HttpError {
+    /// The status of the answer (400, 405, 408, 414, 431 or 505).
     pub status: Status,
     /// Short plain-text explanation, sent as the response body.
     pub reason: &'static str,
+    /// The connection closes after the answer (`Connection: close`).
     pub close: bool,
 }
 
@@ -53,7 +66,12 @@ pub enum Parsed<'a> {
     Partial,
     /// A complete head. The next request (pipelining) starts at
     /// `buf[consumed..]`: there is never a body to skip.
-    Request { req: Request<'a>, consumed: usize },
+    Request {
+        /// The request head, borrowing from the buffer.
+        req: Request<'a>,
+        /// Bytes of the buffer the head took, its final empty line included.
+        consumed: usize,
+    },
     /// Answer `error` and close.
     Error(HttpError),
 }
@@ -64,18 +82,30 @@ pub enum Parsed<'a> {
 /// `Transfer-Encoding` never gets here: [`parse`] refuses it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request<'a> {
+    /// The method token of the request line.
     pub method: Method<'a>,
     /// The raw request-target, as sent.
     pub target: &'a str,
+    /// `HTTP/1.0` or `HTTP/1.1` (other versions are refused).
     pub version: Version,
+    /// The `Host` value, checked for the bytes a host name or address can
+    /// hold; `None` only for an HTTP/1.0 request without one (a repeated
+    /// `Host` is refused).
     pub host: Option<&'a [u8]>,
     /// Last `User-Agent` line (what Twisted's `getHeader` gives wazo-provd).
     pub user_agent: Option<&'a [u8]>,
     /// `None` also when the field was sent more than once: the conditional
     /// headers and `Range` are then ignored, which is always safe.
     pub if_none_match: Option<&'a [u8]>,
+    /// The raw `If-Modified-Since` value (an HTTP-date, not parsed yet);
+    /// `None` when absent or sent more than once.
     pub if_modified_since: Option<&'a [u8]>,
+    /// The raw `If-Range` value (an entity-tag or an HTTP-date); `None` when
+    /// absent or repeated. A repeated `If-Range` also clears `range`.
     pub if_range: Option<&'a [u8]>,
+    /// The raw `Range` value (`bytes=...`, parsed by [`select`](super::select));
+    /// `None` when absent or repeated. A repeated `Range` also clears
+    /// `if_range`.
     pub range: Option<&'a [u8]>,
     /// Whether the connection may stay open after the response, from the
     /// version and `Connection` (HTTP/1.1: unless `close`; HTTP/1.0: only
@@ -90,11 +120,16 @@ pub struct Request<'a> {
 
 impl<'a> Request<'a> {
     /// The `X-Forwarded-For` field lines, in order.
-    pub fn forwarded_for(&self) -> &[&'a [u8]] {
+    fn forwarded_for(&self) -> &[&'a [u8]] {
         &self.forwarded_for[..usize::from(self.forwarded_for_lines)]
     }
 
-    /// The client address (see [`client_ip()`](super::client_ip())); every field line counts.
+    /// The client address of this request, received from `peer`: the peer
+    /// itself when `trusted_proxies` is 0, otherwise the `X-Forwarded-For`
+    /// entry that the last `trusted_proxies` hops vouch for (all the field
+    /// lines form one list). An entry's port is dropped; IPv4-mapped IPv6
+    /// addresses are given as IPv4, as devices store them. Fails when that
+    /// entry is missing, empty or not an address ([`ClientIpError`]).
     pub fn client_ip(&self, peer: IpAddr, trusted_proxies: usize) -> Result<IpAddr, ClientIpError> {
         client_ip_from_lines(peer, self.forwarded_for(), trusted_proxies)
     }

@@ -9,7 +9,7 @@ use super::status::Status;
 
 /// The CORS fields wazo-provd puts on every response of both its HTTP
 /// servers (`servers/http_site.py::corsify_request`).
-pub const CORS_HEADERS: &[u8] = b"Access-Control-Allow-Origin: *\r\n\
+const CORS_HEADERS: &[u8] = b"Access-Control-Allow-Origin: *\r\n\
 Access-Control-Allow-Methods: GET, POST, PUT, DELETE, OPTIONS\r\n\
 Access-Control-Allow-Headers: Origin, X-Requested-With, Accept, Content-Type, X-Auth-Token, Wazo-Tenant\r\n\
 Access-Control-Allow-Credentials: false\r\n\
@@ -20,6 +20,8 @@ const ALLOW: &[u8] = b"Allow: GET, HEAD, OPTIONS\r\n";
 /// How to frame one response.
 #[derive(Clone, Copy, Debug)]
 pub struct Reply<'d> {
+    /// The `Date` field's value: the current second, usually from a
+    /// [`DateCache`](super::DateCache).
     pub date: &'d HttpDate,
     /// `false` writes `Connection: close`; the I/O loop then closes after
     /// sending.
@@ -28,14 +30,15 @@ pub struct Reply<'d> {
     pub http10: bool,
     /// A HEAD request: same head, no body.
     pub head: bool,
-    /// Add [`CORS_HEADERS`] (wazo-provd always does).
+    /// Add the `Access-Control-Allow-*` fields wazo-provd puts on every
+    /// response; [`Request::reply`] always sets it.
     pub cors: bool,
 }
 
 impl<'d> Reply<'d> {
     /// For answers without a usable request (parse errors, header timeout):
     /// body sent, connection closed.
-    pub fn closing(date: &'d HttpDate) -> Reply<'d> {
+    fn closing(date: &'d HttpDate) -> Reply<'d> {
         Reply { date, keep_alive: false, http10: false, head: false, cors: true }
     }
 }
@@ -130,7 +133,7 @@ pub fn write_options(out: &mut Vec<u8>, reply: &Reply<'_>) {
 ///
 /// 304 carries `ETag`, or `Last-Modified` when there is no tag (RFC 9110
 /// §15.4.5), and no content fields.
-pub fn write_file_head(out: &mut Vec<u8>, reply: &Reply<'_>, meta: &FileMeta<'_>, selection: Selection) -> Range<u64> {
+fn write_file_head(out: &mut Vec<u8>, reply: &Reply<'_>, meta: &FileMeta<'_>, selection: Selection) -> Range<u64> {
     let body = match selection {
         Selection::Full => {
             start(out, Status::Ok, reply);
@@ -194,8 +197,13 @@ fn last_modified_field(out: &mut Vec<u8>, last_modified: Option<u64>) {
     }
 }
 
-/// [`select`] then [`write_file_head`]: the whole answer to a GET or HEAD of
-/// an existing file, except the body bytes in the returned range.
+/// Appends the whole answer to a GET or HEAD of an existing file, except
+/// the body: [`select`] decides between 200, 206, 304 and 416, and the head
+/// says so. Returns the byte range of the file to send after the head
+/// (empty for HEAD, 304 and 416).
+///
+/// 304 carries `ETag`, or `Last-Modified` when there is no tag (RFC 9110
+/// §15.4.5), and no content fields.
 pub fn respond_file(out: &mut Vec<u8>, req: &Request<'_>, reply: &Reply<'_>, meta: &FileMeta<'_>) -> Range<u64> {
     write_file_head(out, reply, meta, select(req, meta))
 }

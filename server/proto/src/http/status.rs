@@ -4,21 +4,40 @@
 /// line is always a static byte string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {
+    /// 200: the whole file, or the answer to OPTIONS.
     Ok,
+    /// 206: the one byte range `Range` asked for.
     PartialContent,
+    /// 304: the client's copy is current (`If-None-Match`,
+    /// `If-Modified-Since`).
     NotModified,
+    /// 400: a malformed head or request target.
     BadRequest,
+    /// 403: the server refuses to serve the target.
     Forbidden,
+    /// 404: no such file, a hostile path, or nowhere to route the request.
     NotFound,
+    /// 405: a method other than GET, HEAD and OPTIONS.
     MethodNotAllowed,
+    /// 408: the head did not arrive within the header timeout.
     RequestTimeout,
+    /// 413: a request body larger than accepted.
     ContentTooLarge,
+    /// 414: the request line, or the normalised path, is too long.
     UriTooLong,
+    /// 416: `Range` starts past the end of the file.
     RangeNotSatisfiable,
+    /// 429: the client asks too often.
     TooManyRequests,
+    /// 431: a header line, the number of header lines or the whole head
+    /// is over its limit.
     HeaderFieldsTooLarge,
+    /// 500: the server could not process the request (e.g. no usable
+    /// client address).
     InternalServerError,
+    /// 503: the server cannot answer for now.
     ServiceUnavailable,
+    /// 505: an `HTTP/x.y` version other than 1.0 and 1.1.
     VersionNotSupported,
 }
 

@@ -40,6 +40,7 @@ pub enum PathError {
 }
 
 impl PathError {
+    /// The status of the answer: 400, 414 or 404 as each variant says.
     pub fn status(self) -> Status {
         match self {
             PathError::BadForm | PathError::BadEscape | PathError::ControlByte => Status::BadRequest,

@@ -11,7 +11,7 @@ use super::packet::{
 /// Largest window [`Limits::sanitized`] lets through. With 16-bit block
 /// numbers, an ACK is only unambiguous while the blocks in flight stay well
 /// under 65536; half the space leaves room for stale ACKs.
-pub const MAX_WINDOWSIZE_CAP: u16 = 32768;
+pub(crate) const MAX_WINDOWSIZE_CAP: u16 = 32768;
 
 /// Server-side bounds on what a transfer may negotiate and cost.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,7 +19,8 @@ pub struct Limits {
     /// Largest block size granted; larger requests are negotiated down
     /// (RFC 2348). The default fits a 1500-byte Ethernet MTU with IPv6.
     pub max_blksize: u16,
-    /// Largest window granted (RFC 7440); larger requests are negotiated down.
+    /// Largest window granted (RFC 7440); larger requests are negotiated
+    /// down. [`Limits::sanitized`] keeps it within 1..=32768.
     pub max_windowsize: u16,
     /// Retransmit interval when the client sends no `timeout` option.
     pub default_timeout: Duration,
@@ -74,11 +75,14 @@ impl Limits {
 /// An ERROR to send instead of (or to end) a transfer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ErrorReply {
+    /// The ERROR code.
     pub code: ErrorCode,
+    /// The text sent with the code; cut to 255 bytes on the wire.
     pub message: Cow<'static, str>,
 }
 
 impl ErrorReply {
+    /// An ERROR with this code and message.
     pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
         ErrorReply { code, message: message.into() }
     }
@@ -93,6 +97,7 @@ impl ErrorReply {
         packet::encode_error(self.code, &self.message, out);
     }
 
+    /// The datagram, in a new buffer.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(5 + self.message.len());
         self.encode(&mut out);
@@ -111,7 +116,12 @@ impl std::error::Error for ErrorReply {}
 /// What a read transfer will use, and the OACK announcing it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Negotiated {
+    /// Bytes per DATA block: 512 unless the client's `blksize` option was
+    /// acknowledged (then at most [`Limits::max_blksize`]).
     pub blksize: u16,
+    /// Blocks sent before waiting for an ACK: 1 unless the client's
+    /// `windowsize` option was acknowledged (then at most
+    /// [`Limits::max_windowsize`]).
     pub windowsize: u16,
     /// Retransmit interval: the `timeout` option if acknowledged, else the
     /// default.
@@ -120,6 +130,7 @@ pub struct Negotiated {
     pub timeout_option: Option<u8>,
     /// The file length answered to a `tsize` option, if any.
     pub tsize: Option<u64>,
+    /// The length of the file to send, in bytes.
     pub file_len: u64,
     oack: Vec<u8>,
 }

@@ -10,7 +10,7 @@ pub const MIN_BLKSIZE: u16 = 8;
 /// Largest `blksize` RFC 2348 allows (fits a 64 KiB IPv4 datagram).
 pub const MAX_BLKSIZE: u16 = 65464;
 /// Block size without the `blksize` option.
-pub const DEFAULT_BLKSIZE: u16 = 512;
+pub(crate) const DEFAULT_BLKSIZE: u16 = 512;
 /// Request size accepted by [`Packet::parse`]. RFC 2347 caps requests at 512
 /// bytes; some clients overshoot, so accept a bounded margin.
 pub const DEFAULT_MAX_REQUEST_LEN: usize = 2048;
@@ -18,7 +18,7 @@ pub const DEFAULT_MAX_REQUEST_LEN: usize = 2048;
 /// the bound keeps the repeated-option check trivially cheap.
 pub const MAX_OPTIONS: usize = 16;
 /// Longest ERROR message we put on the wire.
-pub const MAX_ERROR_MESSAGE: usize = 255;
+pub(crate) const MAX_ERROR_MESSAGE: usize = 255;
 
 /// The reply to a datagram from an address that has no transfer on this
 /// socket (RFC 1350 "Unknown transfer ID"), as a ready-made datagram.
@@ -27,7 +27,7 @@ pub const UNKNOWN_TID_ERROR: &[u8] = b"\x00\x05\x00\x05unknown transfer ID\x00";
 /// TFTP opcodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u16)]
-pub enum Opcode {
+pub(crate) enum Opcode {
     Rrq = 1,
     Wrq = 2,
     Data = 3,
@@ -37,7 +37,7 @@ pub enum Opcode {
 }
 
 impl Opcode {
-    pub fn from_u16(v: u16) -> Option<Self> {
+    fn from_u16(v: u16) -> Option<Self> {
         Some(match v {
             1 => Opcode::Rrq,
             2 => Opcode::Wrq,
@@ -49,7 +49,7 @@ impl Opcode {
         })
     }
 
-    pub fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Opcode::Rrq => "RRQ",
             Opcode::Wrq => "WRQ",
@@ -73,15 +73,23 @@ impl fmt::Display for Opcode {
 pub struct ErrorCode(pub u16);
 
 impl ErrorCode {
+    /// 0: see the message (shutdown, internal errors, unsupported modes).
     pub const NOT_DEFINED: ErrorCode = ErrorCode(0);
+    /// 1: no file by that name (or nowhere to route the request).
     pub const FILE_NOT_FOUND: ErrorCode = ErrorCode(1);
+    /// 2: refused, such as a write request or an unsafe file name.
     pub const ACCESS_VIOLATION: ErrorCode = ErrorCode(2);
+    /// 3: disk full or allocation exceeded (RFC 1350; never sent here).
     pub const DISK_FULL: ErrorCode = ErrorCode(3);
+    /// 4: an unexpected or malformed packet during a transfer.
     pub const ILLEGAL_OPERATION: ErrorCode = ErrorCode(4);
+    /// 5: a datagram from an address that has no transfer on this socket.
     pub const UNKNOWN_TID: ErrorCode = ErrorCode(5);
+    /// 6: file already exists (RFC 1350; never sent here).
     pub const FILE_EXISTS: ErrorCode = ErrorCode(6);
+    /// 7: no such user (RFC 1350 `mail` mode; never sent here).
     pub const NO_SUCH_USER: ErrorCode = ErrorCode(7);
-    /// RFC 2347.
+    /// 8: an option value out of range or not a number (RFC 2347).
     pub const OPTION_NEGOTIATION: ErrorCode = ErrorCode(8);
 }
 
@@ -91,9 +99,12 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// Which way a request wants the file to go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RequestKind {
+    /// RRQ: the client reads a file from the server.
     Read,
+    /// WRQ: the client would write one (this server refuses it).
     Write,
 }
 
@@ -101,12 +112,14 @@ pub enum RequestKind {
 /// the datagram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Request<'a> {
+    /// RRQ or WRQ.
     pub kind: RequestKind,
     /// Non-empty UTF-8 without control characters. Not a safe path: the
     /// resolver must still reject traversal.
     pub filename: &'a str,
     /// Non-empty printable ASCII, as sent (compare case-insensitively).
     pub mode: &'a str,
+    /// The options after the mode (RFC 2347), as sent, possibly none.
     pub options: Options<'a>,
 }
 
@@ -131,6 +144,7 @@ pub struct Options<'a> {
 }
 
 impl<'a> Options<'a> {
+    /// The `(name, value)` pairs, in the order sent.
     pub fn iter(&self) -> OptionsIter<'a> {
         OptionsIter { rest: self.raw }
     }
@@ -140,10 +154,12 @@ impl<'a> Options<'a> {
         self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
     }
 
+    /// How many pairs there are.
     pub fn len(&self) -> usize {
         self.len
     }
 
+    /// Whether there is no pair at all.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -163,6 +179,7 @@ impl<'a> IntoIterator for Options<'a> {
     }
 }
 
+/// The `(name, value)` pairs of [`Options`], in the order sent.
 pub struct OptionsIter<'a> {
     rest: &'a [u8],
 }
@@ -187,19 +204,29 @@ impl<'a> Iterator for OptionsIter<'a> {
 /// A parsed datagram, borrowing from it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Packet<'a> {
+    /// RRQ or WRQ (opcodes 1 and 2).
     Request(Request<'a>),
+    /// DATA (3): one block of a file.
     Data {
+        /// The block number on the wire (low 16 bits of the block count).
         block: u16,
+        /// The bytes after the 4-byte header.
         payload: &'a [u8],
     },
+    /// ACK (4): the receiver has every block up to `block`.
     Ack {
+        /// The block number acknowledged; 0 acknowledges an OACK.
         block: u16,
     },
-    /// `message` is raw bytes from the peer: use [`printable`] before logging.
+    /// ERROR (5): the sender ends the transfer.
     Error {
+        /// The code, as sent (possibly outside RFC 1350's list).
         code: ErrorCode,
+        /// Raw bytes from the peer, NUL excluded: use [`printable`] before
+        /// logging.
         message: &'a [u8],
     },
+    /// OACK (6): the options the server acknowledges (RFC 2347).
     Oack(Options<'a>),
 }
 
@@ -212,7 +239,7 @@ impl<'a> Packet<'a> {
 
     /// Parse any TFTP datagram; requests longer than `max_request_len` bytes
     /// are refused.
-    pub fn parse_with_limit(buf: &'a [u8], max_request_len: usize) -> Result<Packet<'a>, ParseError> {
+    fn parse_with_limit(buf: &'a [u8], max_request_len: usize) -> Result<Packet<'a>, ParseError> {
         use ParseErrorKind as K;
         let op = match *buf {
             [] => return Err(ParseError::new(K::EmptyDatagram, 0)),
@@ -249,7 +276,7 @@ impl<'a> Packet<'a> {
         }
     }
 
-    pub fn opcode(&self) -> Opcode {
+    pub(crate) fn opcode(&self) -> Opcode {
         match self {
             Packet::Request(r) if r.kind == RequestKind::Read => Opcode::Rrq,
             Packet::Request(_) => Opcode::Wrq,
@@ -345,7 +372,7 @@ fn check_text(bytes: &[u8], at: usize, field: Field) -> Result<&str, ParseError>
 
 /// Which part of a packet a [`ParseError`] is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     Filename,
     Mode,
     OptionName,
@@ -365,8 +392,9 @@ impl fmt::Display for Field {
     }
 }
 
+/// What was wrong with a datagram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ParseErrorKind {
+pub(crate) enum ParseErrorKind {
     /// Zero-length datagram.
     EmptyDatagram,
     /// Shorter than the fixed header of its packet type.
@@ -409,14 +437,14 @@ pub enum ParseErrorKind {
 /// Why a datagram was refused, and the byte offset the problem was found at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseError {
-    pub kind: ParseErrorKind,
+    pub(crate) kind: ParseErrorKind,
     /// Offset into the datagram: the start of the offending field, the bad
     /// byte, or the length for truncations.
-    pub at: usize,
+    pub(crate) at: usize,
 }
 
 impl ParseError {
-    pub fn new(kind: ParseErrorKind, at: usize) -> Self {
+    fn new(kind: ParseErrorKind, at: usize) -> Self {
         ParseError { kind, at }
     }
 }
@@ -453,14 +481,14 @@ pub fn data_header(block: u16) -> [u8; 4] {
     [0, Opcode::Data as u8, a, b]
 }
 
+/// The ACK datagram of `block` (0 acknowledges an OACK).
 pub fn encode_ack(block: u16) -> [u8; 4] {
     let [a, b] = block.to_be_bytes();
     [0, Opcode::Ack as u8, a, b]
 }
 
-/// Append an ERROR datagram to `out`. The message is cut to
-/// [`MAX_ERROR_MESSAGE`] bytes on a char boundary; NULs become spaces so the
-/// packet stays well formed.
+/// Append an ERROR datagram to `out`. The message is cut to 255 bytes on a
+/// char boundary; NULs become spaces so the packet stays well formed.
 pub fn encode_error(code: ErrorCode, message: &str, out: &mut Vec<u8>) {
     let mut cut = message.len().min(MAX_ERROR_MESSAGE);
     while !message.is_char_boundary(cut) {
@@ -473,7 +501,8 @@ pub fn encode_error(code: ErrorCode, message: &str, out: &mut Vec<u8>) {
 }
 
 /// Append an OACK datagram with these pairs to `out`.
-pub fn encode_oack<'o>(options: impl IntoIterator<Item = (&'o str, &'o str)>, out: &mut Vec<u8>) {
+#[cfg(test)]
+pub(crate) fn encode_oack<'o>(options: impl IntoIterator<Item = (&'o str, &'o str)>, out: &mut Vec<u8>) {
     out.extend_from_slice(&[0, Opcode::Oack as u8]);
     for (name, value) in options {
         push_cstr(out, name);

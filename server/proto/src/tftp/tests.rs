@@ -5,6 +5,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::negotiate::MAX_WINDOWSIZE_CAP;
+use super::packet::{Field, MAX_ERROR_MESSAGE, Opcode, ParseErrorKind, encode_oack};
 use super::*;
 
 const MIB: usize = 1 << 20;

@@ -5,7 +5,7 @@ use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use super::negotiate::{ErrorReply, Limits, Negotiated};
-use super::packet::{self, ErrorCode, Packet, data_header};
+use super::packet::{self, ErrorCode, Packet};
 
 /// Longest peer ERROR message kept in an [`Outcome`].
 const MAX_PEER_MESSAGE: usize = 200;
@@ -16,14 +16,21 @@ pub enum Transmit<'a> {
     /// The OACK, complete.
     Oack(&'a [u8]),
     /// DATA: send `data_header(block)` followed by `content[range]`.
-    Data { block: u16, range: Range<u64> },
+    Data {
+        /// The block number on the wire (the block count's low 16 bits).
+        block: u16,
+        /// The block's bytes in the file: `blksize` of them, fewer (maybe
+        /// none) in the final block.
+        range: Range<u64>,
+    },
     /// An ERROR, complete; the transfer is over once it is sent.
     Error(&'a [u8]),
 }
 
+#[cfg(test)]
 impl Transmit<'_> {
     /// Size of the datagram on the wire.
-    pub fn wire_len(&self) -> usize {
+    pub(crate) fn wire_len(&self) -> usize {
         match self {
             Transmit::Oack(b) | Transmit::Error(b) => b.len(),
             Transmit::Data { range, .. } => 4 + (range.end - range.start) as usize,
@@ -31,9 +38,9 @@ impl Transmit<'_> {
     }
 
     /// The DATA header for a `Data` transmit.
-    pub fn data_header(&self) -> Option<[u8; 4]> {
+    pub(crate) fn data_header(&self) -> Option<[u8; 4]> {
         match self {
-            Transmit::Data { block, .. } => Some(data_header(*block)),
+            Transmit::Data { block, .. } => Some(packet::data_header(*block)),
             _ => None,
         }
     }
@@ -46,10 +53,21 @@ pub enum Outcome {
     Completed,
     /// The peer sent an ERROR; nothing was sent back. The message is
     /// sanitised for logging.
-    PeerError { code: ErrorCode, message: String },
-    /// The peer went silent: retries ran out. `all_sent` tells that the final
-    /// block went out at least once (a lost final ACK looks like this).
-    TimedOut { acked_blocks: u64, all_sent: bool },
+    PeerError {
+        /// The code the peer sent.
+        code: ErrorCode,
+        /// Its message: the first 200 bytes, invalid UTF-8 and control
+        /// characters replaced.
+        message: String,
+    },
+    /// The peer went silent: retries ran out.
+    TimedOut {
+        /// Blocks the peer acknowledged.
+        acked_blocks: u64,
+        /// Whether the final block went out at least once (a lost final ACK
+        /// looks like this).
+        all_sent: bool,
+    },
     /// We ended the transfer with this ERROR (unexpected or malformed packet,
     /// retransmission budget exhausted, or [`Transfer::abort`]).
     Aborted(ErrorReply),
@@ -60,7 +78,9 @@ pub enum Outcome {
 pub struct Stats {
     /// Datagrams emitted by `poll_transmit`, of any kind.
     pub packets_sent: u64,
+    /// Bytes of those datagrams, TFTP headers included.
     pub bytes_sent: u64,
+    /// OACK datagrams, retransmissions included.
     pub oacks_sent: u64,
     /// DATA datagrams, retransmissions included.
     pub data_sent: u64,
@@ -84,6 +104,7 @@ pub struct Stats {
     /// Sent before the peer's first valid ACK, i.e. to an address that may be
     /// spoofed.
     pub unverified_packets: u64,
+    /// Bytes of those datagrams.
     pub unverified_bytes: u64,
 }
 
@@ -137,6 +158,9 @@ pub struct Transfer {
 }
 
 impl Transfer {
+    /// A transfer of what [`accept`](super::accept) negotiated, bounded by
+    /// `limits` (retries, the retransmission budget). Nothing is sent until
+    /// the first `poll_transmit`.
     pub fn new(negotiated: Negotiated, limits: &Limits) -> Self {
         let limits = limits.sanitized();
         // Negotiated comes from `accept`, but its fields are public: clamp
@@ -300,14 +324,12 @@ impl Transfer {
         self.outcome.is_some() && !self.error_due
     }
 
+    /// How the transfer ended; `None` while it runs.
     pub fn outcome(&self) -> Option<&Outcome> {
         self.outcome.as_ref()
     }
 
-    pub fn negotiated(&self) -> &Negotiated {
-        &self.negotiated
-    }
-
+    /// What the transfer has sent and received so far.
     pub fn stats(&self) -> &Stats {
         &self.stats
     }

@@ -12,7 +12,7 @@ use super::http::{Req, Resp, links, parse_document};
 use super::selector::Query;
 use super::{Api, get, internal, url_segment};
 
-pub fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
+pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
     match (req.method, rest) {
         ("GET", []) => {
             get(req, || Ok(links(req.path, &[("cfg.configs", "configs"), ("cfg.autocreate", "autocreate")])))

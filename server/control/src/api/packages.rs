@@ -24,7 +24,7 @@ use crate::api::{Api, get, internal};
 const MAX_FILE_BYTES: u64 = 16 << 30;
 const MAX_EXTRACT_BYTES: u64 = 32 << 30;
 
-pub fn route(api: &Api, req: &Req<'_>, plugin: &Plugin, rest: &[&str]) -> Result<Resp, Resp> {
+pub(crate) fn route(api: &Api, req: &Req<'_>, plugin: &Plugin, rest: &[&str]) -> Result<Resp, Resp> {
     match (req.method, rest) {
         ("GET", []) => get(req, || {
             Ok(links(
@@ -57,12 +57,12 @@ pub fn route(api: &Api, req: &Req<'_>, plugin: &Plugin, rest: &[&str]) -> Result
 /// splits), indented continuation lines, `#` and `;` full-line comments.
 /// Several files merge; a section or key twice in one file is an error.
 #[derive(Debug, Default)]
-pub struct Ini {
-    pub sections: BTreeMap<String, Vec<(String, String)>>,
+struct Ini {
+    sections: BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl Ini {
-    pub fn parse(&mut self, file: &str, text: &str) -> Result<(), String> {
+    fn parse(&mut self, file: &str, text: &str) -> Result<(), String> {
         let mut sections_seen = BTreeSet::new();
         let mut keys_seen = BTreeSet::new();
         let mut current: Option<String> = None;
@@ -125,7 +125,7 @@ impl Ini {
         Ok(())
     }
 
-    pub fn get(&self, section: &str, key: &str) -> Option<&str> {
+    fn get(&self, section: &str, key: &str) -> Option<&str> {
         self.sections.get(section)?.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 }
@@ -134,41 +134,41 @@ impl Ini {
 
 /// `pkgs.db`, parsed.
 #[derive(Debug, Default)]
-pub struct Catalogue {
-    pub pkgs: BTreeMap<String, Pkg>,
-    pub files: BTreeMap<String, FileSpec>,
-    pub installs: BTreeMap<String, Vec<Edge>>,
+struct Catalogue {
+    pkgs: BTreeMap<String, Pkg>,
+    files: BTreeMap<String, FileSpec>,
+    installs: BTreeMap<String, Vec<Edge>>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Pkg {
-    pub version: String,
+struct Pkg {
+    version: String,
     /// `description` and `description_<lang>`.
-    pub descriptions: Map<String, Value>,
-    pub files: Vec<String>,
+    descriptions: Map<String, Value>,
+    files: Vec<String>,
     /// The `[install_*]` graph and its `$ARGn`.
-    pub install: Option<(String, Vec<String>)>,
-    pub depends: Vec<String>,
+    install: Option<(String, Vec<String>)>,
+    depends: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct FileSpec {
-    pub id: String,
-    pub filename: String,
+struct FileSpec {
+    id: String,
+    filename: String,
     /// Empty: the administrator puts the file in `var/cache/` by hand.
-    pub url: String,
-    pub size: Option<u64>,
-    pub sha1: Option<String>,
-    pub downloader: Option<String>,
+    url: String,
+    size: Option<u64>,
+    sha1: Option<String>,
+    downloader: Option<String>,
 }
 
 /// One line of an `[install_*]` graph: `<src>-<dst>: <filter> <args...>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edge {
-    pub src: String,
-    pub dst: String,
-    pub filter: String,
-    pub args: Vec<String>,
+struct Edge {
+    src: String,
+    dst: String,
+    filter: String,
+    args: Vec<String>,
 }
 
 fn words(s: &str) -> Vec<String> {
@@ -176,7 +176,7 @@ fn words(s: &str) -> Vec<String> {
 }
 
 impl Catalogue {
-    pub fn from_ini(ini: &Ini) -> Result<Catalogue, String> {
+    fn from_ini(ini: &Ini) -> Result<Catalogue, String> {
         let mut cat = Catalogue::default();
         for (name, entries) in &ini.sections {
             let get = |k: &str| ini.get(name, k);
@@ -246,7 +246,7 @@ impl Catalogue {
     }
 
     /// Every file of `<plugin>/pkgs/`, in name order; none is an empty catalogue.
-    pub fn load(plugin_dir: &Path) -> Result<Catalogue, String> {
+    fn load(plugin_dir: &Path) -> Result<Catalogue, String> {
         let dir = plugin_dir.join("pkgs");
         let mut paths: Vec<PathBuf> = match fs::read_dir(&dir) {
             Ok(entries) => entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect(),
@@ -264,7 +264,7 @@ impl Catalogue {
 
     /// `pkg` and the packages it depends on that are not installed yet,
     /// dependencies first; every file and install graph they name must exist.
-    pub fn install_order(&self, pkg: &str, installed: &BTreeSet<String>) -> Result<Vec<String>, String> {
+    fn install_order(&self, pkg: &str, installed: &BTreeSet<String>) -> Result<Vec<String>, String> {
         fn visit(
             cat: &Catalogue,
             id: &str,
@@ -315,12 +315,12 @@ fn node_ok(n: &str) -> bool {
 /// `$FILE1..n` (the package's file names) and `$ARG1..n` (the install
 /// line's arguments).
 #[derive(Debug, Default)]
-pub struct Vars {
-    pub files: Vec<String>,
-    pub args: Vec<String>,
+struct Vars {
+    files: Vec<String>,
+    args: Vec<String>,
 }
 
-pub fn substitute(arg: &str, vars: &Vars) -> Result<String, String> {
+fn substitute(arg: &str, vars: &Vars) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = arg;
     while let Some(i) = rest.find('$') {
@@ -347,7 +347,7 @@ pub fn substitute(arg: &str, vars: &Vars) -> Result<String, String> {
 
 /// Runs the graph `id` from node `a` (the directory `root`), each other
 /// node in `work/<node>`; returns the directories of the final nodes.
-pub fn run_graph(id: &str, edges: &[Edge], root: &Path, work: &Path, vars: &Vars) -> Result<Vec<PathBuf>, String> {
+fn run_graph(id: &str, edges: &[Edge], root: &Path, work: &Path, vars: &Vars) -> Result<Vec<PathBuf>, String> {
     if edges.is_empty() {
         return Ok(vec![root.to_owned()]);
     }
@@ -466,7 +466,7 @@ fn has_magic(s: &str) -> bool {
 }
 
 /// `fnmatch` on one path segment: `*`, `?`, `[...]` with `!`/`^` and ranges.
-pub fn fnmatch(pattern: &str, name: &str) -> bool {
+fn fnmatch(pattern: &str, name: &str) -> bool {
     let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
     let (mut pi, mut ni) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
@@ -531,7 +531,7 @@ fn class(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
 /// The paths under `root` matching `pattern` (`/`-separated segments,
 /// relative, no `..`), sorted. As Python's glob, a wildcard does not
 /// match a leading `.`.
-pub fn glob(root: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
+fn glob(root: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
     if pattern.starts_with('/') || pattern.split('/').any(|s| s == "..") {
         return Err(format!("{pattern:?}: patterns are relative, without '..'"));
     }

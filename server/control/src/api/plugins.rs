@@ -33,7 +33,7 @@ const MAX_DB_BYTES: u64 = 64 << 20;
 /// Largest plugin tarball, and its largest extracted size.
 const MAX_PLUGIN_BYTES: u64 = 1 << 30;
 
-pub fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
+pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
     match (req.method, rest) {
         ("GET", []) => get(req, || {
             Ok(links(req.path, &[("srv.install", "install"), ("pg.plugins", "plugins"), ("pg.reload", "reload")]))
@@ -469,7 +469,7 @@ fn install_job(
 /// A directory of the plugins directory for one operation (not scanned as
 /// a plugin: its name starts with '.'); removed on drop.
 pub(super) struct Staging {
-    pub path: PathBuf,
+    pub(super) path: PathBuf,
 }
 
 impl Staging {

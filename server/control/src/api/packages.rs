@@ -15,7 +15,9 @@ use provd_core::Plugin;
 use serde_json::{Map, Value, json};
 
 use super::repo::{self, Fetcher, Source};
-use super::{Busy, Publisher, body_id, fail, fetcher, locale, localize, oip_delete, oip_get, params, set, spawn};
+use super::{
+    Busy, FileError, Publisher, body_id, fail, fetcher, locale, localize, oip_delete, oip_get, params, set, spawn,
+};
 use crate::api::http::{Req, Resp, links};
 use crate::api::oip::{Handle, Operation, State};
 use crate::api::{Api, get, internal};
@@ -246,20 +248,24 @@ impl Catalogue {
     }
 
     /// Every file of `<plugin>/pkgs/`, in name order; none is an empty catalogue.
-    fn load(plugin_dir: &Path) -> Result<Catalogue, String> {
+    fn load(plugin_dir: &Path) -> Result<Catalogue, CatalogueError> {
         let dir = plugin_dir.join("pkgs");
         let mut paths: Vec<PathBuf> = match fs::read_dir(&dir) {
             Ok(entries) => entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+            Err(e) => return Err(FileError::read(&dir)(e).into()),
         };
         paths.sort();
         let mut ini = Ini::default();
         for p in paths {
-            let text = fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            ini.parse(&p.display().to_string(), &text)?;
+            let text = fs::read_to_string(&p).map_err(|e| match e.kind() {
+                // Not UTF-8: the plugin's file is not a catalogue.
+                std::io::ErrorKind::InvalidData => CatalogueError::Invalid(format!("cannot read {}: {e}", p.display())),
+                _ => FileError::read(&p)(e).into(),
+            })?;
+            ini.parse(&p.display().to_string(), &text).map_err(CatalogueError::Invalid)?;
         }
-        Catalogue::from_ini(&ini)
+        Catalogue::from_ini(&ini).map_err(CatalogueError::Invalid)
     }
 
     /// `pkg` and the packages it depends on that are not installed yet,
@@ -304,6 +310,19 @@ impl Catalogue {
         visit(self, pkg, installed, &mut Vec::new(), &mut out)?;
         Ok(out)
     }
+}
+
+/// Why a plugin's package catalogue cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum CatalogueError {
+    /// `pkgs/` or one of its files cannot be read: the server's fault (500).
+    #[error(transparent)]
+    Read(#[from] FileError),
+    /// The plugin's catalogue is not valid (syntax, a missing field, a file
+    /// name that is not one, not UTF-8): the plugin's fault; an install
+    /// from it is refused (400).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 fn node_ok(n: &str) -> bool {
@@ -658,12 +677,12 @@ fn installed_path(plugin_dir: &Path) -> PathBuf {
 
 /// `installed.json`: per package, its version, descriptions, dependencies
 /// and the files it put under `var/tftpboot/`.
-fn read_installed(plugin_dir: &Path) -> Result<Map<String, Value>, String> {
+fn read_installed(plugin_dir: &Path) -> Result<Map<String, Value>, FileError> {
     let path = installed_path(plugin_dir);
     match fs::read(&path) {
-        Ok(b) => serde_json::from_slice(&b).map_err(|e| format!("{} is corrupt: {e}", path.display())),
+        Ok(b) => serde_json::from_slice(&b).map_err(|source| FileError::Corrupt { path, source }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Map::new()),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => Err(FileError::Read { path, source: e }),
     }
 }
 
@@ -726,7 +745,10 @@ fn installed(api: &Api, plugin: &Plugin) -> Result<Value, Resp> {
 
 fn install(api: &Api, req: &Req<'_>, plugin: &Plugin) -> Result<Resp, Resp> {
     let pkg = body_id(req)?;
-    let cat = Catalogue::load(&plugin.dir).map_err(|e| Resp::text(400, format!("plugin {}: {e}", plugin.id)))?;
+    let cat = Catalogue::load(&plugin.dir).map_err(|e| match e {
+        CatalogueError::Read(_) => internal(format!("plugin {}: {e}", plugin.id)),
+        CatalogueError::Invalid(_) => Resp::text(400, format!("plugin {}: {e}", plugin.id)),
+    })?;
     let state = read_installed(&plugin.dir).map_err(internal)?;
     if state.contains_key(&pkg) {
         return Err(Resp::text(400, format!("package {pkg} of plugin {} is already installed", plugin.id)));
@@ -818,7 +840,7 @@ fn install_job(
             None => Vec::new(),
         };
         let placed = place(dir, &sinks).map_err(|e| format!("package {id}: {e}"))?;
-        let mut state = read_installed(dir)?;
+        let mut state = read_installed(dir).map_err(|e| e.to_string())?;
         let mut entry = Map::new();
         entry.insert("version".into(), Value::from(pkg.version.as_str()));
         entry.extend(pkg.descriptions.clone());
@@ -1044,6 +1066,27 @@ url: /srv/extra.bin
             cat.install_order("a", &BTreeSet::new()).unwrap_err(),
             "package a names file missing, which has no [file_missing] section"
         );
+    }
+
+    #[test]
+    fn an_unreadable_catalogue_is_the_servers_fault_an_invalid_one_the_plugins() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Catalogue::load(dir.path()).unwrap().pkgs.is_empty(), "no pkgs/: nothing to install");
+        fs::create_dir(dir.path().join("pkgs")).unwrap();
+        fs::write(dir.path().join("pkgs/pkgs.db"), b"[pkg_a]\nversion: \xff\n").unwrap();
+        let invalid = |dir: &Path| match Catalogue::load(dir) {
+            Err(CatalogueError::Invalid(e)) => e,
+            other => panic!("{other:?}"),
+        };
+        assert!(invalid(dir.path()).contains("valid UTF-8"));
+        fs::write(dir.path().join("pkgs/pkgs.db"), "[pkg_a]\nfiles: x\n").unwrap();
+        assert_eq!(invalid(dir.path()), "[pkg_a] has no version");
+        // A pkgs that is not a directory cannot be read.
+        let other = tempfile::tempdir().unwrap();
+        fs::write(other.path().join("pkgs"), "").unwrap();
+        let err = Catalogue::load(other.path()).unwrap_err();
+        assert!(matches!(err, CatalogueError::Read(FileError::Read { .. })), "{err:?}");
+        assert!(err.to_string().starts_with(&format!("cannot read {}: ", other.path().join("pkgs").display())));
     }
 
     #[test]

@@ -1,16 +1,16 @@
 //! provd's compile stage: renders the files of every affected device in
 //! parallel and publishes them as one atomic generation of the store.
 //!
-//! Three layers, each usable alone:
+//! Three layers, each built on the one before:
 //!
 //! * the render library ([`render`]): one device's files, or one plugin's
 //!   shared files, from the plugin's templates and the device's flattened
-//!   config. Pure work with no store access, so the compiler runs it on
-//!   every core and the server runs it for a phone seen for the first time;
+//!   config. Pure work with no store access, so a compile runs it on every
+//!   core, and tools and benchmarks call it directly;
 //! * a compile ([`compile`]): the devices of a [`compile::Scope`] rendered
 //!   on every core while one writer thread stores the results in a single
 //!   LMDB write transaction, which is committed as the next generation or,
-//!   on a failure, aborted;
+//!   when a device failed and the compile does not keep going, aborted;
 //! * the one publish entry point, [`publish::Publisher`]: whoever compiles
 //!   in a process (`provd-compile`, the REST API, the server's writer and
 //!   its start-up) goes through it, so compiles run one at a time, see a

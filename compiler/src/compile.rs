@@ -22,7 +22,10 @@ pub enum Scope {
     All,
     /// The devices of one plugin, and its shared files.
     Plugin(String),
+    /// One device, by id; an unknown id is [`CompileError::UnknownDevice`].
     Device(String),
+    /// The devices with this MAC (one, unless the store holds duplicates);
+    /// none is [`CompileError::UnknownMac`].
     Mac(Mac),
     /// The devices whose config is this one or inherits from it.
     Config(String),
@@ -31,8 +34,10 @@ pub enum Scope {
     Devices(Vec<String>),
 }
 
+/// What a compile does: which devices, and whether it publishes.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The devices rendered (default: [`Scope::All`]).
     pub scope: Scope,
     /// Compute everything, publish nothing.
     pub dry_run: bool,
@@ -67,24 +72,36 @@ impl Options {
     }
 }
 
+/// What a compile did to one served file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeKind {
+    /// The path was not served before.
     Created,
+    /// The path is served with other bytes.
     Updated,
+    /// The path is no longer served.
     Removed,
 }
 
+/// One served file a dry run would change.
 #[derive(Debug, Clone)]
 pub struct Change {
+    /// The store key, `<plugin>/<path>`.
     pub key: String,
+    /// Created, updated or removed.
     pub kind: ChangeKind,
+    /// The unified diff of the old and new bytes (lossy UTF-8), when
+    /// [`Options::diff`] asked for it.
     pub diff: Option<String>,
 }
 
+/// A device (or a plugin's shared files) that failed to render; its
+/// previous files stay served.
 #[derive(Debug, Clone)]
 pub struct Failure {
     /// The device, or `None` for a plugin's shared files.
     pub device: Option<String>,
+    /// What failed and where (template file and line, plugin, config).
     pub message: String,
 }
 
@@ -97,27 +114,40 @@ impl std::fmt::Display for Failure {
     }
 }
 
+/// What a compile did: counts, changes, failures and time.
 #[derive(Debug, Default)]
 pub struct Report {
     /// The generation published, `None` when nothing was (dry run or failure).
     pub generation: Option<u64>,
+    /// Devices in scope.
     pub devices: usize,
+    /// Devices that have files: rendered, or unchanged since their last render.
     pub configured: usize,
     /// Devices not rendered because nothing they are rendered from changed
     /// since their files were published (counted in `configured` too).
     pub unchanged: usize,
+    /// Devices left without files, by id, and why (no plugin, no config...).
     pub unconfigured: Vec<(String, Unconfigured)>,
+    /// Files rendered, plugins' shared files included, changed or not.
     pub files_rendered: usize,
+    /// Paths served for the first time.
     pub created: usize,
+    /// Paths served with new bytes.
     pub updated: usize,
+    /// Paths no longer served.
     pub removed: usize,
     /// The changes themselves, kept for dry runs.
     pub changes: Vec<Change>,
+    /// File contents the store did not hold yet (contents are shared by hash).
     pub blobs_written: u64,
+    /// Devices and plugins whose render failed.
     pub failures: Vec<Failure>,
     /// What the compile skipped without failing: paths of a plugin's static
-    /// tree not served (see [`crate::render::tree`]), each with why.
+    /// tree not served (see `compiler/src/render/tree.rs`), each with why.
+    /// [`Publisher::publish`](crate::publish::Publisher::publish) puts the
+    /// plugins that do not load and the template paths skipped first.
     pub warnings: Vec<String>,
+    /// Wall time of the compile, from reading the devices to the commit.
     pub elapsed: Duration,
     /// Where the time went: reading the devices, rendering and writing
     /// (overlapped), committing.
@@ -125,6 +155,7 @@ pub struct Report {
 }
 
 impl Report {
+    /// Paths created, updated or removed.
     pub fn files_changed(&self) -> usize {
         self.created + self.updated + self.removed
     }
@@ -153,28 +184,37 @@ impl Report {
     }
 }
 
+/// Why a compile did not run (a device that fails to render is not one:
+/// it is in [`Report::failures`]).
 #[derive(Debug, thiserror::Error)]
 pub enum CompileError {
+    /// The store could not be read or written: the server's fault.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// [`Scope::Plugin`] names no loaded plugin: the id, then the loaded
+    /// ones, comma-separated.
     #[error("unknown plugin {0:?} (installed: {1})")]
     UnknownPlugin(String, String),
+    /// [`Scope::Device`] names no device.
     #[error("unknown device {0:?}")]
     UnknownDevice(String),
+    /// [`Scope::Mac`] matches no device.
     #[error("no device has MAC {0}")]
     UnknownMac(Mac),
+    /// [`Scope::Config`] names no config.
     #[error("unknown config {0:?}")]
     UnknownConfig(String),
+    /// The plugins directory could not be listed: the server's fault.
     #[error("cannot read plugins: {0}")]
     Plugins(std::io::Error),
 }
 
 /// Loads plugins and configs: what rendering needs. Plugins that fail to
 /// load are reported, not fatal (their devices stay unconfigured), and so
-/// are template paths the index skipped (see [`crate::render::tree`]). Configs
-/// are loaded for the whole store, except for a device or MAC scope, which
-/// loads only the inheritance chains it needs (a one-device reconfigure
-/// must not read a hundred thousand configs).
+/// are template paths the index skipped (see `compiler/src/render/tree.rs`).
+/// Configs are loaded for the whole store, except for a device or MAC
+/// scope, which loads only the inheritance chains it needs (a one-device
+/// reconfigure must not read a hundred thousand configs).
 pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>), CompileError> {
     let (plugins, broken) = plugins::scan(&data.plugins_dir()).map_err(CompileError::Plugins)?;
     let store = data.store();

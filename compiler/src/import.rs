@@ -7,20 +7,33 @@ use provd_core::{Config, ConfigTree, Device, Map, raw_config};
 use provd_store::{Store, StoreError};
 use rayon::prelude::*;
 
+/// What an import took in and what it left out.
 #[derive(Debug, Default)]
 pub struct ImportReport {
+    /// Devices imported.
     pub devices: usize,
+    /// Configs imported.
     pub configs: usize,
     /// Documents left out, with the reason.
     pub refused: Vec<(PathBuf, String)>,
 }
 
+/// Why nothing was imported (a refused document is not one: it is in
+/// [`ImportReport::refused`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    /// The directory has neither `devices/` nor `configs/`.
     #[error("{0}: not a wazo-provd jsondb directory (expected devices/ and/or configs/)")]
     NotJsonDb(PathBuf),
+    /// A directory of documents could not be listed.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The directory.
+        path: PathBuf,
+        /// The error listing it.
+        source: std::io::Error,
+    },
+    /// The store could not be read or written.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -23,15 +23,16 @@ use crate::compile::{self, CompileError, Options, Report, Scope};
 pub struct PluginSet(RwLock<Arc<Vec<Plugin>>>);
 
 impl PluginSet {
-    pub fn new(plugins: Vec<Plugin>) -> PluginSet {
+    fn new(plugins: Vec<Plugin>) -> PluginSet {
         PluginSet(RwLock::new(Arc::new(plugins)))
     }
 
+    /// The current set; a replacement made meanwhile does not change it.
     pub fn get(&self) -> Arc<Vec<Plugin>> {
         self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    pub fn replace(&self, plugins: Vec<Plugin>) {
+    fn replace(&self, plugins: Vec<Plugin>) {
         *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(plugins);
     }
 }
@@ -43,10 +44,12 @@ impl PluginSet {
 pub struct GenerationHint(Arc<AtomicU64>);
 
 impl GenerationHint {
+    /// The newest generation known; 0 before any is.
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Acquire)
     }
 
+    /// Makes it `generation` unless it is newer already.
     pub fn raise(&self, generation: u64) {
         self.0.fetch_max(generation, Ordering::AcqRel);
     }
@@ -55,8 +58,11 @@ impl GenerationHint {
 /// What the compiles of this process did, for `/metrics`.
 #[derive(Default)]
 pub struct CompileStats {
+    /// Compiles that returned a report, whether devices failed or not.
     pub compiles: AtomicU64,
+    /// Their total time, in nanoseconds.
     pub nanos: AtomicU64,
+    /// The last one's time, in nanoseconds.
     pub last_nanos: AtomicU64,
     /// Devices whose render failed.
     pub failures: AtomicU64,
@@ -75,8 +81,15 @@ impl CompileStats {
 /// Why a plugin's devices could not be published.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishPluginError {
+    /// After the reload the plugin is not in the set.
     #[error("plugin {id} does not load: {why}")]
-    DoesNotLoad { id: String, why: String },
+    DoesNotLoad {
+        /// The plugin's id.
+        id: String,
+        /// The loader's error for it, or that it is not installed.
+        why: String,
+    },
+    /// The compile of its devices could not run.
     #[error(transparent)]
     Compile(#[from] CompileError),
 }
@@ -102,18 +115,22 @@ impl Publisher {
         }
     }
 
+    /// The data directory it publishes to.
     pub fn data(&self) -> &DataDir {
         &self.data
     }
 
+    /// The installed plugins, shared with whoever renders outside a compile.
     pub fn plugins(&self) -> &Arc<PluginSet> {
         &self.plugins
     }
 
+    /// Raised to each generation it publishes.
     pub fn hint(&self) -> &GenerationHint {
         &self.hint
     }
 
+    /// What its compiles did.
     pub fn stats(&self) -> &CompileStats {
         &self.stats
     }

@@ -4,7 +4,7 @@
 
 pub mod context;
 pub mod templates;
-pub mod tree;
+mod tree;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,7 +19,9 @@ use self::templates::Templates;
 
 /// A plugin with its template environment.
 pub struct LoadedPlugin {
+    /// The plugin as loaded from its directory.
     pub plugin: Plugin,
+    /// Its templates, custom ones first, escaping for its family's files.
     pub templates: Templates,
     /// See [`LoadedPlugin::digest`]; computed on first use (it reads every
     /// template file).
@@ -27,13 +29,14 @@ pub struct LoadedPlugin {
 }
 
 impl LoadedPlugin {
-    pub fn new(plugin: Plugin) -> LoadedPlugin {
+    /// `plugin` with its templates indexed (they are read when rendered).
+    pub(crate) fn new(plugin: Plugin) -> LoadedPlugin {
         LoadedPlugin { templates: Templates::for_plugin(&plugin), plugin, digest: OnceLock::new() }
     }
 
     /// A digest of everything of the plugin a device render reads: its id,
     /// its `plugin-info` and every template.
-    pub fn digest(&self) -> &[u8; 32] {
+    pub(crate) fn digest(&self) -> &[u8; 32] {
         self.digest.get_or_init(|| {
             let mut h = blake3::Hasher::new();
             h.update(self.plugin.id.as_bytes()).update(&[0]);
@@ -52,12 +55,15 @@ const CODE_ID: &str = env!("PROVD_CODE_ID");
 pub struct RenderedFile {
     /// The store key: `<plugin>/<path>`.
     pub key: String,
+    /// The file's contents, in the plugin's encoding.
     pub bytes: Vec<u8>,
+    /// The BLAKE3 hash of `bytes`, which the store keys contents by.
     pub hash: [u8; 32],
 }
 
 impl RenderedFile {
-    pub fn new(plugin: &str, path: &str, bytes: Vec<u8>) -> RenderedFile {
+    /// The file `path` (relative to the plugin's root) of `plugin`, hashed.
+    pub(crate) fn new(plugin: &str, path: &str, bytes: Vec<u8>) -> RenderedFile {
         let hash = *blake3::hash(&bytes).as_bytes();
         RenderedFile { key: route_key(plugin, path), bytes, hash }
     }
@@ -66,9 +72,13 @@ impl RenderedFile {
 /// Why a device has no files, when that is not an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unconfigured {
+    /// The device names no plugin.
     NoPlugin,
+    /// The device names no config.
     NoConfig,
+    /// The device's plugin (this id) is not installed, or does not load.
     PluginNotInstalled(String),
+    /// The device's config (this id) does not exist.
     ConfigNotFound(String),
     /// The plugin needs a device field the phone has not told yet: the MAC
     /// of a Snom 8.x, Polycom or Cisco SPA whose first requests carry only
@@ -91,12 +101,17 @@ impl std::fmt::Display for Unconfigured {
     }
 }
 
+/// What rendering one device gave.
 #[derive(Debug)]
 pub enum DeviceRender {
+    /// The device's files.
     Configured {
+        /// The plugin that rendered them.
         plugin: String,
+        /// Every file the device is served, in the family's order.
         files: Vec<RenderedFile>,
     },
+    /// No files, and no error: why.
     Unconfigured(Unconfigured),
     /// Validation, plugin or template error; the message says where.
     Failed(String),
@@ -104,21 +119,27 @@ pub enum DeviceRender {
 
 /// A device ready to render.
 pub struct Prepared<'r> {
+    /// The device's plugin.
     pub plugin: &'r LoadedPlugin,
     /// The template context: flattened raw config, defaults, family values.
     pub context: Map,
+    /// The files the family serves the device, with what each renders from.
     pub files: Vec<PreparedFile>,
 }
 
+/// One file of a [`Prepared`] device.
 pub struct PreparedFile {
     /// Relative to the plugin's root.
     pub path: String,
+    /// What its bytes come from.
     pub source: PreparedSource,
 }
 
+/// Where a prepared file's bytes come from.
 pub enum PreparedSource {
     /// The template name that resolved (custom or shipped).
     Template(String),
+    /// Bytes the family made itself (no template).
     Bytes(Vec<u8>),
 }
 
@@ -130,19 +151,23 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    pub fn new(plugins: Vec<Plugin>, configs: ConfigTree) -> Renderer {
+    /// A renderer of `plugins` (their templates indexed) over `configs`.
+    pub(crate) fn new(plugins: Vec<Plugin>, configs: ConfigTree) -> Renderer {
         let plugins = plugins.into_iter().map(|p| (p.id.clone(), LoadedPlugin::new(p))).collect();
         Renderer { plugins, configs }
     }
 
+    /// The loaded plugin `id`, if any.
     pub fn plugin(&self, id: &str) -> Option<&LoadedPlugin> {
         self.plugins.get(id)
     }
 
+    /// Every loaded plugin, in no particular order.
     pub fn plugins(&self) -> impl Iterator<Item = &LoadedPlugin> {
         self.plugins.values()
     }
 
+    /// The configs it renders with, and the base raw config.
     pub fn configs(&self) -> &ConfigTree {
         &self.configs
     }
@@ -253,6 +278,7 @@ impl Renderer {
         Some(fingerprint_of(lp, &config, device))
     }
 
+    /// The device's files, or why it has none.
     pub fn render_device(&self, device: &Device) -> DeviceRender {
         match self.prepare_device(device) {
             Ok(p) => self.render_prepared(p),
@@ -263,7 +289,7 @@ impl Renderer {
     /// [`render_device`](Self::render_device) unless the device's input
     /// fingerprint equals `previous`, computed on the way (the config is
     /// looked up and parsed once for both).
-    pub fn render_unless_unchanged(&self, device: &Device, previous: Option<&[u8; 32]>) -> Fingerprinted {
+    pub(crate) fn render_unless_unchanged(&self, device: &Device, previous: Option<&[u8; 32]>) -> Fingerprinted {
         let mut out = None;
         match self.prepare(device, Some(FingerprintCheck { previous, out: &mut out })) {
             Ok(p) => Fingerprinted::Rendered(self.render_prepared(p), out),
@@ -298,7 +324,7 @@ impl Renderer {
 
     /// [`plugin_files`](Self::plugin_files), and the paths of the static
     /// tree that were skipped (see [`crate::render::tree`]), each with why.
-    pub fn plugin_files_reporting(
+    pub(crate) fn plugin_files_reporting(
         &self,
         plugin_id: &str,
     ) -> Result<(Vec<RenderedFile>, Vec<String>), PluginFilesError> {
@@ -324,19 +350,32 @@ impl Renderer {
 /// Why a plugin's shared files could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PluginFilesError {
+    /// No plugin of this id is loaded.
     #[error("plugin {0} is not installed")]
     NotInstalled(String),
     /// Its `var/tftpboot` tree could not be read.
     #[error("plugin {plugin}: {source}")]
-    Static { plugin: String, source: std::io::Error },
+    Static {
+        /// The plugin's id.
+        plugin: String,
+        /// The read that failed, naming the path.
+        source: std::io::Error,
+    },
+    /// Its family could not make the common files from the base raw config.
     #[error("plugin {plugin}: {source}")]
-    Configure { plugin: String, source: ConfigureError },
+    Configure {
+        /// The plugin's id.
+        plugin: String,
+        /// The family's error.
+        source: ConfigureError,
+    },
+    /// A common file's template failed to render.
     #[error("template {0}")]
     Template(#[from] templates::RenderError),
 }
 
 /// What [`Renderer::render_unless_unchanged`] did.
-pub enum Fingerprinted {
+pub(crate) enum Fingerprinted {
     /// The device's inputs have the fingerprint given as unchanged.
     Unchanged([u8; 32]),
     /// Rendered (or found unconfigured, or failed), with the input

@@ -31,11 +31,11 @@ use provd_core::syntax::{self, Syntax};
 /// here, after a fraction of a second and at most ~128 MB, with an error
 /// naming its file and line, instead of holding a compile (or the server's
 /// render of a new phone) forever or exhausting memory.
-pub const RENDER_FUEL: u64 = 2_000_000;
+pub(crate) const RENDER_FUEL: u64 = 2_000_000;
 
 /// Where a template name was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// `var/templates/`: the administrator's override.
     Custom,
     /// `templates/`: shipped with the plugin.
@@ -76,7 +76,7 @@ fn index_dir(root: &Path, origin: Origin, index: &mut HashMap<String, (Origin, P
 impl Templates {
     /// The plugin's templates, printing values escaped for its family's
     /// files.
-    pub fn for_plugin(plugin: &Plugin) -> Templates {
+    pub(crate) fn for_plugin(plugin: &Plugin) -> Templates {
         Templates::with_syntax(plugin.custom_templates_dir(), plugin.templates_dir(), Some(plugin.family.syntax()))
     }
 
@@ -87,7 +87,7 @@ impl Templates {
     }
 
     /// Templates printing values escaped for `syntax` (as they are without).
-    pub fn with_syntax(custom_dir: PathBuf, shipped_dir: PathBuf, syntax: Option<Syntax>) -> Templates {
+    pub(crate) fn with_syntax(custom_dir: PathBuf, shipped_dir: PathBuf, syntax: Option<Syntax>) -> Templates {
         let mut index = HashMap::new();
         let mut skipped = index_dir(&custom_dir, Origin::Custom, &mut index);
         skipped.extend(index_dir(&shipped_dir, Origin::Shipped, &mut index));
@@ -119,13 +119,13 @@ impl Templates {
 
     /// The paths the template index skipped (links to directories or out
     /// of the tree, too deep, not regular files), each with why.
-    pub fn skipped(&self) -> &[String] {
+    pub(crate) fn skipped(&self) -> &[String] {
         &self.skipped
     }
 
     /// A digest of every template (name, origin, contents): a template
     /// edit, added override or plugin upgrade changes it. Reads every file.
-    pub fn digest(&self) -> [u8; 32] {
+    pub(crate) fn digest(&self) -> [u8; 32] {
         let mut names: Vec<&String> = self.index.keys().collect();
         names.sort();
         let mut h = blake3::Hasher::new();
@@ -143,24 +143,29 @@ impl Templates {
         *h.finalize().as_bytes()
     }
 
-    pub fn exists(&self, name: &str) -> bool {
+    /// Whether a template of this name is in either directory.
+    pub(crate) fn exists(&self, name: &str) -> bool {
         self.index.contains_key(name)
     }
 
     /// The first existing name among `candidates`.
-    pub fn first_existing<'n>(&self, candidates: &[&'n str]) -> Option<&'n str> {
+    pub(crate) fn first_existing<'n>(&self, candidates: &[&'n str]) -> Option<&'n str> {
         candidates.iter().copied().find(|c| self.exists(c))
     }
 
     /// The file a template name resolves to (for error messages).
-    pub fn path_of(&self, name: &str) -> Option<&Path> {
+    pub(crate) fn path_of(&self, name: &str) -> Option<&Path> {
         self.index.get(name).map(|(_, p)| p.as_path())
     }
 
-    pub fn origin_of(&self, name: &str) -> Option<Origin> {
+    /// Which directory a template name resolves in.
+    #[cfg(test)]
+    fn origin_of(&self, name: &str) -> Option<Origin> {
         self.index.get(name).map(|(o, _)| *o)
     }
 
+    /// Renders the template `name` with `ctx` (see [`crate::render::context`]);
+    /// the error names the file and line that failed.
     pub fn render(&self, name: &str, ctx: &Value) -> Result<String, RenderError> {
         let tpl = self.env.get_template(name).map_err(|e| self.error(name, e))?;
         let Some(last_len) = self.last_len.get(name) else {
@@ -308,8 +313,12 @@ fn jinja2_filters(env: &mut Environment<'static>) {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}{}: {message}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
 pub struct RenderError {
+    /// The template file that failed (the innermost included one); for a
+    /// template found nowhere, both directories and the name.
     pub file: PathBuf,
+    /// Its line, when minijinja knows it (1-based).
     pub line: Option<usize>,
+    /// minijinja's error kind and detail, or why the render was stopped.
     pub message: String,
 }
 

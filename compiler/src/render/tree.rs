@@ -15,26 +15,26 @@ use std::path::{Path, PathBuf};
 
 /// The deepest directory level walked (the tree's root is level 0). Shipped
 /// plugins use four or five.
-pub const MAX_DEPTH: usize = 24;
+pub(crate) const MAX_DEPTH: usize = 24;
 
 /// The regular files of a tree and what the walk skipped.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Tree {
+pub(crate) struct Tree {
     /// Each file as its `/`-separated path relative to the root, and the
     /// path to read it at (for a link, the file it points to, so a link
     /// changed later cannot make a read leave the tree), sorted by name.
-    pub files: Vec<(String, PathBuf)>,
+    pub(crate) files: Vec<(String, PathBuf)>,
     /// One line per skipped path, naming it and saying why.
-    pub skipped: Vec<String>,
+    pub(crate) skipped: Vec<String>,
     /// Directories (or the root) that could not be read, with the error:
     /// unlike a skipped link, a transient failure the caller may not want
     /// to take for an empty directory.
-    pub unreadable: Vec<String>,
+    pub(crate) unreadable: Vec<String>,
 }
 
 /// Walks `root`. A missing root is an empty tree; a root that is itself a
 /// link is not followed.
-pub fn walk(root: &Path) -> Tree {
+pub(crate) fn walk(root: &Path) -> Tree {
     let mut tree = Tree::default();
     match fs::symlink_metadata(root) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

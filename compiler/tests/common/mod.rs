@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 /// Runs `tests/<script>` with `input` as JSON on stdin; returns its JSON
 /// output. Needs `python3` with `jinja2` 3.1 (scripts/install-test-deps).
-pub fn python(script: &str, input: &serde_json::Value) -> serde_json::Value {
+pub(crate) fn python(script: &str, input: &serde_json::Value) -> serde_json::Value {
     let path = format!("{}/tests/{script}", env!("CARGO_MANIFEST_DIR"));
     let mut child = Command::new("python3")
         .arg(&path)
@@ -27,7 +27,7 @@ pub fn python(script: &str, input: &serde_json::Value) -> serde_json::Value {
 }
 
 /// Puts config `id` with `parents` and raw config `raw` in `data`'s store.
-pub fn put_config(data: &provd_store::data::DataDir, id: &str, parents: &[&str], raw: serde_json::Value) {
+pub(crate) fn put_config(data: &provd_store::data::DataDir, id: &str, parents: &[&str], raw: serde_json::Value) {
     let c = provd_core::Config {
         id: id.into(),
         parent_ids: parents.iter().map(|p| p.to_string()).collect(),
@@ -42,24 +42,24 @@ pub fn put_config(data: &provd_store::data::DataDir, id: &str, parents: &[&str],
 
 /// A fresh data directory (bundled plugins installed) with configs put in
 /// its store, and the renderer over it.
-pub struct Fixture {
+pub(crate) struct Fixture {
     _dir: tempfile::TempDir,
-    pub data: provd_store::data::DataDir,
+    pub(crate) data: provd_store::data::DataDir,
 }
 
 impl Fixture {
-    pub fn new() -> Fixture {
+    pub(crate) fn new() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let (data, _) = provd_store::data::DataDir::open(dir.path()).unwrap();
         Fixture { _dir: dir, data }
     }
 
     /// Puts config `id` (parent `base`) with raw config `raw`.
-    pub fn config(&self, id: &str, raw: serde_json::Value) {
+    pub(crate) fn config(&self, id: &str, raw: serde_json::Value) {
         put_config(&self.data, id, &["base"], raw);
     }
 
-    pub fn renderer(&self) -> provd_compiler::render::Renderer {
+    pub(crate) fn renderer(&self) -> provd_compiler::render::Renderer {
         let (renderer, warnings) =
             provd_compiler::compile::renderer(&self.data, &provd_compiler::compile::Scope::All).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");

@@ -2,11 +2,12 @@
 //!
 //! wazo-provd sends a SIP `NOTIFY` (`Event: check-sync` and vendor variants)
 //! through Asterisk's manager interface (`PJSIPNotify`, via wazo-amid). provd
-//! can do the same ([`ami`]) or send the NOTIFY itself over UDP ([`udp`]),
-//! with an RFC 3261 non-INVITE client transaction ([`transaction`]) over the
-//! messages of [`sip`].
+//! can do the same (the `ami` module) or send the NOTIFY itself over UDP
+//! ([`SipNotifier`], the `udp` module), with an RFC 3261 non-INVITE client
+//! transaction (`transaction`) over the messages of `sip`.
 //!
-//! * [`target`] picks where a device's NOTIFY goes (wazo's rules).
+//! * A [`Target`] says where a device's NOTIFY goes (wazo's rules, applied
+//!   by `target`).
 //! * A [`Notifier`] (either backend) runs many NOTIFYs at once: `start` one,
 //!   `poll` for outcomes; [`Notifier::notify`] does one, blocking.
 //! * [`mass::run`] paces thousands of them (rate and concurrency limits),
@@ -25,16 +26,17 @@ use provd_core::family::{Family, SyncNotify};
 use provd_core::mac::Mac;
 use serde::Serialize;
 
-pub mod ami;
+mod ami;
 pub mod mass;
-pub mod sip;
-pub mod transaction;
-pub mod udp;
+mod sip;
+mod transaction;
+mod udp;
 
-pub use ami::{AmiConfig, AmiNotifier};
+pub use ami::AmiConfig;
+pub(crate) use ami::AmiNotifier;
 pub use mass::{DeviceReport, Fetch, FetchLog, MassOptions, MassReport, Phase, Progress};
 pub use transaction::Timers;
-pub use udp::{SipConfig, SipNotifier};
+pub use udp::{SipConfig, SipNotifier, SipStats};
 
 /// How NOTIFYs leave provd.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -67,7 +69,7 @@ impl fmt::Display for Address {
 }
 
 /// `1.2.3.4` or `[::1]`, as a SIP URI host.
-pub fn uri_host(ip: IpAddr) -> String {
+pub(crate) fn uri_host(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => format!("[{v6}]"),
@@ -77,9 +79,13 @@ pub fn uri_host(ip: IpAddr) -> String {
 /// One device to synchronize: what to send and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The device's id.
     pub device_id: String,
+    /// The device's MAC, when known (reports show it).
     pub mac: Option<Mac>,
+    /// The event (and body) its family asks for.
     pub notify: SyncNotify,
+    /// Where the NOTIFY goes.
     pub address: Address,
 }
 
@@ -92,15 +98,24 @@ pub enum SyncError {
     /// No usable IP address and (AMI) no usable endpoint: wazo-provd's message.
     #[error("not enough information to synchronize device")]
     NotEnoughInformation,
+    /// The device's `ip` (this text) does not parse.
     #[error("device ip {0:?} is not an IP address")]
     BadIp(String),
+    /// More devices in one mass synchronize than [`MassOptions::max_targets`].
     #[error("too many devices to synchronize at once: {count} (at most {max})")]
-    TooMany { count: usize, max: usize },
+    TooMany {
+        /// Devices asked for.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
     /// wazo-provd synchronizes configured devices only.
     #[error("device is not configured")]
     NotConfigured,
+    /// The device's plugin (this id) is not loaded, so its family is unknown.
     #[error("plugin {0:?} is not loaded")]
     PluginNotLoaded(String),
+    /// No device has the id asked for.
     #[error("no such device")]
     UnknownDevice,
 }
@@ -108,7 +123,7 @@ pub enum SyncError {
 /// Whether `name` is an auto-provisioning SIP username (`ap` + 8
 /// characters). Every autoprov line shares that shape, so notifying "by
 /// endpoint" would reach every autoprov phone: wazo-provd skips them.
-pub fn is_autoprov_username(name: &str) -> bool {
+fn is_autoprov_username(name: &str) -> bool {
     name.starts_with("ap") && name.chars().count() == 10
 }
 
@@ -119,7 +134,7 @@ pub fn is_autoprov_username(name: &str) -> bool {
 /// * SIP: `sip:anonymous@<ip>` (provd cannot resolve endpoint names).
 ///
 /// Neither → [`SyncError::NotEnoughInformation`].
-pub fn target(device: &Device, notify: SyncNotify, backend: Backend) -> Result<Target, SyncError> {
+pub(crate) fn target(device: &Device, notify: SyncNotify, backend: Backend) -> Result<Target, SyncError> {
     let endpoint = device
         .remote_state_sip_username
         .as_deref()
@@ -136,7 +151,7 @@ pub fn target(device: &Device, notify: SyncNotify, backend: Backend) -> Result<T
 }
 
 /// [`target`] with the event the device's family asks for.
-pub fn target_for(device: &Device, family: &dyn Family, backend: Backend) -> Result<Target, SyncError> {
+pub(crate) fn target_for(device: &Device, family: &dyn Family, backend: Backend) -> Result<Target, SyncError> {
     let notify = family.sync_notify(device).ok_or(SyncError::Unsupported)?;
     target(device, notify, backend)
 }
@@ -145,19 +160,12 @@ pub fn target_for(device: &Device, family: &dyn Family, backend: Backend) -> Res
 /// notified, by [`mass::run`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unresolved {
+    /// The device's id (as asked for, when no such device exists).
     pub device_id: String,
+    /// The device's MAC, when known.
     pub mac: Option<Mac>,
+    /// Why it has no target.
     pub error: SyncError,
-}
-
-/// [`target_for`], keeping the device's identity on error: the input of
-/// [`mass::run`].
-pub fn resolve(device: &Device, family: &dyn Family, backend: Backend) -> Result<Target, Unresolved> {
-    target_for(device, family, backend).map_err(|error| Unresolved {
-        device_id: device.id.clone(),
-        mac: device.mac,
-        error,
-    })
 }
 
 /// How one NOTIFY ended.
@@ -165,15 +173,31 @@ pub fn resolve(device: &Device, family: &dyn Family, backend: Backend) -> Result
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum NotifyOutcome {
     /// SIP backend: the phone sent this final response.
-    Answered { code: u16, reason: String, retransmits: u32 },
+    Answered {
+        /// The status code, 200 to 699.
+        code: u16,
+        /// The reason phrase, as the phone sent it.
+        reason: String,
+        /// Times the NOTIFY was sent again before the answer.
+        retransmits: u32,
+    },
     /// AMI backend: Asterisk accepted the `PJSIPNotify` (`Response: Success`);
     /// it sends the NOTIFY itself and does not tell whether the phone answered.
-    Accepted { message: String },
+    Accepted {
+        /// Asterisk's `Message:` (`NOTIFY sent`).
+        message: String,
+    },
     /// SIP backend: no final response before Timer F.
-    NoAnswer { retransmits: u32 },
+    NoAnswer {
+        /// Times the NOTIFY was sent again (the first sending not counted).
+        retransmits: u32,
+    },
     /// Not sent, or refused: socket error, AMI `Response: Error`, login
     /// failure, lost connection, cancelled.
-    Failed { error: String },
+    Failed {
+        /// What went wrong.
+        error: String,
+    },
 }
 
 impl NotifyOutcome {
@@ -245,17 +269,6 @@ pub trait Notifier {
             done.clear();
         }
     }
-}
-
-/// Notifies one device: [`target_for`] then [`Notifier::notify`].
-pub fn synchronize(
-    notifier: &mut dyn Notifier,
-    device: &Device,
-    family: &dyn Family,
-    backend: Backend,
-) -> Result<NotifyOutcome, SyncError> {
-    let target = target_for(device, family, backend)?;
-    Ok(notifier.notify(&target))
 }
 
 #[cfg(test)]

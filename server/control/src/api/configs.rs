@@ -5,14 +5,14 @@ use std::collections::{HashMap, HashSet};
 
 use provd_compiler::compile::Scope;
 use provd_core::{Config, ConfigTree, raw_config};
-use provd_store::{Index, Store};
+use provd_store::{Index, Store, StoreError};
 use serde_json::{Map, Value, json};
 
 use super::http::{Req, Resp, links, parse_document};
 use super::selector::Query;
 use super::{Api, get, internal, url_segment};
 
-pub fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
+pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
     match (req.method, rest) {
         ("GET", []) => {
             get(req, || Ok(links(req.path, &[("cfg.configs", "configs"), ("cfg.autocreate", "autocreate")])))
@@ -92,7 +92,7 @@ fn create(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
         if store.config_doc(w, &id).map_err(internal)?.is_some() {
             return Err(Resp::text(400, format!("a config with id {id:?} already exists")));
         }
-        check_no_cycle(store, w, &config).map_err(|e| Resp::text(400, e))?;
+        check_no_cycle(store, w, &config).map_err(|e| e.into_resp(400))?;
         store.put_config(w, &config).map_err(internal)
     })?;
     // Devices may already point at this id (wazo-confd creates the device
@@ -121,7 +121,7 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
         if old == config {
             return Ok(());
         }
-        check_no_cycle(store, w, &config).map_err(|e| Resp::text(500, e))?;
+        check_no_cycle(store, w, &config).map_err(|e| e.into_resp(500))?;
         store.put_config(w, &config).map_err(internal)
     })?;
     // Compiled even when the document is unchanged: the write that changed
@@ -134,17 +134,40 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
     Ok(Resp::empty(204))
 }
 
+/// Why [`check_no_cycle`] refused a config, or could not tell.
+#[derive(Debug, thiserror::Error)]
+enum CycleError {
+    /// The config (this id) would inherit from itself: the document is invalid.
+    #[error("field parent_ids: config {0:?} would inherit from itself")]
+    Cycle(String),
+    /// A parent could not be read: the server's fault.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl CycleError {
+    /// A cycle is answered with `status` (400 on creation, 500 on update,
+    /// as wazo-provd answers an invalid document), a store failure with
+    /// 500 `Internal error: ...`.
+    fn into_resp(self, status: u16) -> Resp {
+        match self {
+            CycleError::Cycle(_) => Resp::text(status, self.to_string()),
+            CycleError::Store(e) => internal(e),
+        }
+    }
+}
+
 /// A config may not inherit from itself through its parents: the
 /// flattening would never end, and every device below it would fail.
-fn check_no_cycle(store: &Store, txn: &provd_store::ReadTxn<'_>, config: &Config) -> Result<(), String> {
+fn check_no_cycle(store: &Store, txn: &provd_store::ReadTxn<'_>, config: &Config) -> Result<(), CycleError> {
     let mut todo: Vec<String> = config.parent_ids.clone();
     let mut seen = HashSet::new();
     while let Some(id) = todo.pop() {
         if id == config.id {
-            return Err(format!("field parent_ids: config {:?} would inherit from itself", config.id));
+            return Err(CycleError::Cycle(config.id.clone()));
         }
         if seen.insert(id.clone())
-            && let Some(c) = store.config(txn, &id).map_err(|e| e.to_string())?
+            && let Some(c) = store.config(txn, &id)?
         {
             todo.extend(c.parent_ids);
         }
@@ -230,4 +253,23 @@ fn autocreate(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
         Ok(config.id)
     })?;
     Ok(Resp::created(&id, format!("/0.2/cfg_mgr/configs/{}", url_segment(&id))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cycle_is_the_documents_fault_a_store_failure_the_servers() {
+        let text = |r: Resp| (r.status, String::from_utf8(r.body).unwrap());
+        let cycle = || CycleError::Cycle("c1".into());
+        let why = "field parent_ids: config \"c1\" would inherit from itself";
+        assert_eq!(text(cycle().into_resp(400)), (400, why.into()));
+        assert_eq!(text(cycle().into_resp(500)), (500, why.into()));
+        let failed =
+            CycleError::Store(StoreError::Dir { path: "/srv/x".into(), source: std::io::Error::other("boom") });
+        let (status, body) = text(failed.into_resp(400));
+        assert_eq!(status, 500);
+        assert_eq!(body, "Internal error: store: cannot create /srv/x: boom");
+    }
 }

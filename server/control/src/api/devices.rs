@@ -13,7 +13,7 @@ use super::selector::Query;
 use super::{Api, get, internal, sync};
 use provd_families::identify::identify;
 
-pub fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
+pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
     match (req.method, rest) {
         ("GET", []) => get(req, || {
             Ok(links(
@@ -133,7 +133,7 @@ fn no_device(id: &str) -> Resp {
 }
 
 /// Parses a device document, naming the field that is wrong.
-pub(crate) fn parse_device(doc: Map<String, Value>) -> Result<Device, String> {
+fn parse_device(doc: Map<String, Value>) -> Result<Device, String> {
     let device: Device = parse_document(doc)?;
     device.validate().map_err(|e| e.to_string())?;
     Ok(device)

@@ -3,32 +3,32 @@
 
 use serde_json::{Value, json};
 
-pub const MEDIA_TYPE: &str = "application/vnd.proformatique.provd+json";
+const MEDIA_TYPE: &str = "application/vnd.proformatique.provd+json";
 
 /// A request as handlers see it.
-pub struct Req<'a> {
-    pub method: &'a str,
+pub(crate) struct Req<'a> {
+    pub(crate) method: &'a str,
     /// The path without query string.
-    pub path: &'a str,
-    pub query: &'a str,
-    pub accept: Option<&'a str>,
-    pub content_type: Option<&'a str>,
-    pub body: &'a [u8],
+    pub(crate) path: &'a str,
+    pub(crate) query: &'a str,
+    pub(crate) accept: Option<&'a str>,
+    pub(crate) content_type: Option<&'a str>,
+    pub(crate) body: &'a [u8],
 }
 
 /// A response to send.
 #[derive(Debug)]
-pub struct Resp {
-    pub status: u16,
-    pub content_type: Option<&'static str>,
-    pub body: Vec<u8>,
-    pub location: Option<String>,
+pub(crate) struct Resp {
+    pub(crate) status: u16,
+    pub(crate) content_type: Option<&'static str>,
+    pub(crate) body: Vec<u8>,
+    pub(crate) location: Option<String>,
     /// Other headers (provd extensions).
-    pub headers: Vec<(&'static str, String)>,
+    pub(crate) headers: Vec<(&'static str, String)>,
 }
 
 impl Resp {
-    pub fn json(status: u16, value: &Value) -> Resp {
+    pub(crate) fn json(status: u16, value: &Value) -> Resp {
         Resp {
             status,
             content_type: Some(MEDIA_TYPE),
@@ -39,7 +39,7 @@ impl Resp {
     }
 
     /// wazo-provd's errors: `str(exception)` as plain ASCII text.
-    pub fn text(status: u16, message: impl AsRef<str>) -> Resp {
+    pub(crate) fn text(status: u16, message: impl AsRef<str>) -> Resp {
         let ascii: String = message.as_ref().chars().map(|c| if c.is_ascii() { c } else { '?' }).collect();
         Resp {
             status,
@@ -50,26 +50,26 @@ impl Resp {
         }
     }
 
-    pub fn empty(status: u16) -> Resp {
+    pub(crate) fn empty(status: u16) -> Resp {
         Resp { status, content_type: None, body: Vec::new(), location: None, headers: Vec::new() }
     }
 
     /// 201 `{"id": ...}` and the new resource's location.
-    pub fn created(id: &str, location: String) -> Resp {
+    pub(crate) fn created(id: &str, location: String) -> Resp {
         Resp { location: Some(location), ..Resp::json(201, &json!({"id": id})) }
     }
 
-    pub fn with_header(mut self, name: &'static str, value: String) -> Resp {
+    pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Resp {
         self.headers.push((name, value));
         self
     }
 
-    pub fn with_location(mut self, location: String) -> Resp {
+    pub(crate) fn with_location(mut self, location: String) -> Resp {
         self.location = Some(location);
         self
     }
 
-    pub fn not_found(what: impl AsRef<str>) -> Resp {
+    pub(crate) fn not_found(what: impl AsRef<str>) -> Resp {
         Resp::text(404, what)
     }
 }
@@ -77,7 +77,7 @@ impl Resp {
 impl Req<'_> {
     /// GET endpoints answer 406 unless the client accepts the provd type
     /// (absent, `*/*`, `application/*` or exact).
-    pub fn check_accept(&self) -> Result<(), Resp> {
+    pub(crate) fn check_accept(&self) -> Result<(), Resp> {
         let Some(accept) = self.accept else { return Ok(()) };
         let ok = accept.split(',').any(|part| {
             let t = part.split(';').next().unwrap_or("").trim();
@@ -88,7 +88,7 @@ impl Req<'_> {
 
     /// Endpoints taking a body want exactly the provd type (415), then
     /// valid JSON (400 `Invalid JSON document: ...`).
-    pub fn json_body(&self) -> Result<Value, Resp> {
+    pub(crate) fn json_body(&self) -> Result<Value, Resp> {
         let ct = self.content_type.map(|c| c.split(';').next().unwrap_or("").trim());
         if ct != Some(MEDIA_TYPE) {
             return Err(Resp::text(415, "Unsupported Media Type"));
@@ -97,7 +97,7 @@ impl Req<'_> {
     }
 
     /// The object under `key` of a JSON body (`{"device": {...}}`).
-    pub fn body_object(&self, key: &str) -> Result<serde_json::Map<String, Value>, Resp> {
+    pub(crate) fn body_object(&self, key: &str) -> Result<serde_json::Map<String, Value>, Resp> {
         let body = self.json_body()?;
         match body.get(key) {
             Some(Value::Object(o)) => Ok(o.clone()),
@@ -107,7 +107,7 @@ impl Req<'_> {
 }
 
 /// Deserializes a JSON document, naming the field that is wrong.
-pub fn parse_document<T: serde::de::DeserializeOwned>(doc: serde_json::Map<String, Value>) -> Result<T, String> {
+pub(crate) fn parse_document<T: serde::de::DeserializeOwned>(doc: serde_json::Map<String, Value>) -> Result<T, String> {
     serde_path_to_error::deserialize(Value::Object(doc)).map_err(|e| {
         let path = e.path().to_string();
         if path == "." { e.inner().to_string() } else { format!("field {path}: {}", e.inner()) }
@@ -115,7 +115,7 @@ pub fn parse_document<T: serde::de::DeserializeOwned>(doc: serde_json::Map<Strin
 }
 
 /// `{"links": [{"rel": .., "href": <base>/<child>}]}`.
-pub fn links(base: &str, children: &[(&str, &str)]) -> Value {
+pub(crate) fn links(base: &str, children: &[(&str, &str)]) -> Value {
     let base = base.trim_end_matches('/');
     json!({"links": children.iter().map(|(rel, child)| json!({"rel": rel, "href": format!("{base}/{child}")})).collect::<Vec<_>>()})
 }

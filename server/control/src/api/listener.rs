@@ -13,7 +13,7 @@
 //!   becoming idle (that is also the idle timeout), a body within the same;
 //! - the token, `Host` and `Origin` are checked before the body is read.
 //!
-//! It knows nothing of routes: [`super::route`] answers.
+//! It knows nothing of routes: `api::route` answers.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -58,7 +58,7 @@ pub struct ListenerOptions {
 /// Bodies are read whole (a config with a thousand lines is large); beyond
 /// this the request is refused, before any of it is read when its length
 /// says so.
-pub const MAX_BODY: usize = 16 << 20;
+const MAX_BODY: usize = 16 << 20;
 
 /// Serves `api` on `listener` from a thread of its own; returns the bound
 /// address.

@@ -3,11 +3,11 @@
 //! reach phones on their own: every write bumps the generation the I/O
 //! threads read, and changes to what a device is served trigger a compile.
 
-pub mod http;
+mod http;
 pub mod listener;
-pub mod oip;
+mod oip;
 mod phones;
-pub mod selector;
+mod selector;
 
 mod configs;
 mod devices;
@@ -38,25 +38,34 @@ pub enum Auth {
 
 /// The API's state, shared by its threads.
 pub struct Api {
-    pub data: DataDir,
+    /// The data directory: the store and the plugins directory.
+    pub(crate) data: DataDir,
     /// Compiles and publishes; the installed plugins.
-    pub publisher: Arc<Publisher>,
+    pub(crate) publisher: Arc<Publisher>,
     /// What the API asks of the phone side.
-    pub phones: Arc<dyn PhoneSide>,
-    pub ops: oip::Operations,
-    pub auth: Auth,
+    pub(crate) phones: Arc<dyn PhoneSide>,
+    /// Operations in progress (installs, updates, synchronizes).
+    pub(crate) ops: oip::Operations,
+    /// How clients prove who they are.
+    pub(crate) auth: Auth,
     /// The single tenant devices belong to.
-    pub tenant: String,
-    pub sync: sync::SyncConfig,
-    pub started: Instant,
-    pub stats: Arc<ApiStats>,
+    pub(crate) tenant: String,
+    /// How synchronize reaches phones.
+    pub(crate) sync: sync::SyncConfig,
+    /// When the API was set up, for `status`' uptime.
+    pub(crate) started: Instant,
+    /// The REST connections closed for room, for `/metrics`.
+    pub(crate) stats: Arc<ApiStats>,
 }
 
 /// How the REST API is set up (see [`Api::new`]).
 pub struct ApiConfig {
+    /// How clients prove who they are.
     pub auth: Auth,
-    /// The single tenant devices belong to.
+    /// The single tenant devices belong to (the `tenant_uuid` of devices
+    /// the API creates or shows without one).
     pub tenant: String,
+    /// How synchronize reaches phones.
     pub sync: sync::SyncConfig,
 }
 
@@ -168,7 +177,7 @@ pub(crate) fn url_segment(id: &str) -> String {
 /// A compile that could not run: the store or the plugins directory failed
 /// (500, the server's fault), or what it was asked for does not exist
 /// (400, as wazo-provd answers a failed reconfigure).
-pub(crate) fn compile_error(e: CompileError) -> Resp {
+fn compile_error(e: CompileError) -> Resp {
     match e {
         CompileError::Store(_) | CompileError::Plugins(_) => internal(e),
         other => Resp::text(400, other.to_string()),
@@ -186,7 +195,7 @@ impl Api {
         Collector { publisher: self.publisher.clone(), stats: self.stats.clone() }
     }
 
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         self.data.store()
     }
 
@@ -211,11 +220,11 @@ impl Api {
 /// The REST API's own counters and the store's and compiles' state, for
 /// `/metrics` (a prometheus-client collector; see [`Api::new`]).
 #[derive(Debug, Default)]
-pub struct ApiStats {
+pub(crate) struct ApiStats {
     /// REST connections closed to make room (the idle one), or refused
     /// when none was idle.
-    pub closed_idle: std::sync::atomic::AtomicU64,
-    pub refused: std::sync::atomic::AtomicU64,
+    pub(crate) closed_idle: std::sync::atomic::AtomicU64,
+    pub(crate) refused: std::sync::atomic::AtomicU64,
 }
 
 /// [`Api`]'s part of `/metrics` ([`Api::collector`]): the store and the

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
+pub(crate) enum State {
     Waiting,
     Progress,
     Success,
@@ -31,18 +31,18 @@ impl State {
 
 /// One operation (or sub-operation).
 #[derive(Debug, Clone)]
-pub struct Operation {
-    pub label: Option<String>,
-    pub state: State,
-    pub current: Option<u64>,
-    pub end: Option<u64>,
-    pub subs: Vec<Operation>,
+pub(crate) struct Operation {
+    label: Option<String>,
+    pub(crate) state: State,
+    pub(crate) current: Option<u64>,
+    pub(crate) end: Option<u64>,
+    pub(crate) subs: Vec<Operation>,
     /// Extra members of the GET document (provd extensions, e.g. a report).
-    pub extra: Map<String, Value>,
+    pub(crate) extra: Map<String, Value>,
 }
 
 impl Operation {
-    pub fn new(label: Option<&str>) -> Operation {
+    pub(crate) fn new(label: Option<&str>) -> Operation {
         Operation {
             label: label.map(str::to_owned),
             state: State::Waiting,
@@ -73,21 +73,21 @@ impl fmt::Display for Operation {
     }
 }
 
-pub type Handle = Arc<Mutex<Operation>>;
+pub(crate) type Handle = Arc<Mutex<Operation>>;
 
 /// One resource's counter and its live operations.
 type Numbered = (u64, HashMap<u64, Handle>);
 
 /// The operations of every resource, numbered per resource from 1.
 #[derive(Default)]
-pub struct Operations {
+pub(crate) struct Operations {
     inner: Mutex<HashMap<String, Numbered>>,
 }
 
 impl Operations {
     /// Starts an operation under `resource` (the POST's path); returns its
     /// location and handle.
-    pub fn start(&self, resource: &str, label: Option<&str>) -> (String, Handle) {
+    pub(crate) fn start(&self, resource: &str, label: Option<&str>) -> (String, Handle) {
         let mut inner = self.inner.lock().unwrap();
         let (counter, ops) = inner.entry(resource.trim_end_matches('/').to_owned()).or_default();
         *counter += 1;
@@ -102,7 +102,7 @@ impl Operations {
     }
 
     /// `{"status": ...}` for the operation at `path`, if it exists.
-    pub fn get(&self, path: &str) -> Option<Value> {
+    pub(crate) fn get(&self, path: &str) -> Option<Value> {
         let (resource, n) = Self::split(path)?;
         let inner = self.inner.lock().unwrap();
         let op = inner.get(resource)?.1.get(&n)?.lock().unwrap().clone();
@@ -111,7 +111,7 @@ impl Operations {
         Some(Value::Object(doc))
     }
 
-    pub fn delete(&self, path: &str) -> bool {
+    pub(crate) fn delete(&self, path: &str) -> bool {
         let Some((resource, n)) = Self::split(path) else { return false };
         let mut inner = self.inner.lock().unwrap();
         inner.get_mut(resource).is_some_and(|(_, ops)| ops.remove(&n).is_some())

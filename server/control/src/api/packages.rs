@@ -15,7 +15,9 @@ use provd_core::Plugin;
 use serde_json::{Map, Value, json};
 
 use super::repo::{self, Fetcher, Source};
-use super::{Busy, Publisher, body_id, fail, fetcher, locale, localize, oip_delete, oip_get, params, set, spawn};
+use super::{
+    Busy, FileError, Publisher, body_id, fail, fetcher, locale, localize, oip_delete, oip_get, params, set, spawn,
+};
 use crate::api::http::{Req, Resp, links};
 use crate::api::oip::{Handle, Operation, State};
 use crate::api::{Api, get, internal};
@@ -24,7 +26,7 @@ use crate::api::{Api, get, internal};
 const MAX_FILE_BYTES: u64 = 16 << 30;
 const MAX_EXTRACT_BYTES: u64 = 32 << 30;
 
-pub fn route(api: &Api, req: &Req<'_>, plugin: &Plugin, rest: &[&str]) -> Result<Resp, Resp> {
+pub(crate) fn route(api: &Api, req: &Req<'_>, plugin: &Plugin, rest: &[&str]) -> Result<Resp, Resp> {
     match (req.method, rest) {
         ("GET", []) => get(req, || {
             Ok(links(
@@ -57,12 +59,12 @@ pub fn route(api: &Api, req: &Req<'_>, plugin: &Plugin, rest: &[&str]) -> Result
 /// splits), indented continuation lines, `#` and `;` full-line comments.
 /// Several files merge; a section or key twice in one file is an error.
 #[derive(Debug, Default)]
-pub struct Ini {
-    pub sections: BTreeMap<String, Vec<(String, String)>>,
+struct Ini {
+    sections: BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl Ini {
-    pub fn parse(&mut self, file: &str, text: &str) -> Result<(), String> {
+    fn parse(&mut self, file: &str, text: &str) -> Result<(), String> {
         let mut sections_seen = BTreeSet::new();
         let mut keys_seen = BTreeSet::new();
         let mut current: Option<String> = None;
@@ -125,7 +127,7 @@ impl Ini {
         Ok(())
     }
 
-    pub fn get(&self, section: &str, key: &str) -> Option<&str> {
+    fn get(&self, section: &str, key: &str) -> Option<&str> {
         self.sections.get(section)?.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 }
@@ -134,41 +136,41 @@ impl Ini {
 
 /// `pkgs.db`, parsed.
 #[derive(Debug, Default)]
-pub struct Catalogue {
-    pub pkgs: BTreeMap<String, Pkg>,
-    pub files: BTreeMap<String, FileSpec>,
-    pub installs: BTreeMap<String, Vec<Edge>>,
+struct Catalogue {
+    pkgs: BTreeMap<String, Pkg>,
+    files: BTreeMap<String, FileSpec>,
+    installs: BTreeMap<String, Vec<Edge>>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Pkg {
-    pub version: String,
+struct Pkg {
+    version: String,
     /// `description` and `description_<lang>`.
-    pub descriptions: Map<String, Value>,
-    pub files: Vec<String>,
+    descriptions: Map<String, Value>,
+    files: Vec<String>,
     /// The `[install_*]` graph and its `$ARGn`.
-    pub install: Option<(String, Vec<String>)>,
-    pub depends: Vec<String>,
+    install: Option<(String, Vec<String>)>,
+    depends: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct FileSpec {
-    pub id: String,
-    pub filename: String,
+struct FileSpec {
+    id: String,
+    filename: String,
     /// Empty: the administrator puts the file in `var/cache/` by hand.
-    pub url: String,
-    pub size: Option<u64>,
-    pub sha1: Option<String>,
-    pub downloader: Option<String>,
+    url: String,
+    size: Option<u64>,
+    sha1: Option<String>,
+    downloader: Option<String>,
 }
 
 /// One line of an `[install_*]` graph: `<src>-<dst>: <filter> <args...>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edge {
-    pub src: String,
-    pub dst: String,
-    pub filter: String,
-    pub args: Vec<String>,
+struct Edge {
+    src: String,
+    dst: String,
+    filter: String,
+    args: Vec<String>,
 }
 
 fn words(s: &str) -> Vec<String> {
@@ -176,7 +178,7 @@ fn words(s: &str) -> Vec<String> {
 }
 
 impl Catalogue {
-    pub fn from_ini(ini: &Ini) -> Result<Catalogue, String> {
+    fn from_ini(ini: &Ini) -> Result<Catalogue, String> {
         let mut cat = Catalogue::default();
         for (name, entries) in &ini.sections {
             let get = |k: &str| ini.get(name, k);
@@ -246,25 +248,29 @@ impl Catalogue {
     }
 
     /// Every file of `<plugin>/pkgs/`, in name order; none is an empty catalogue.
-    pub fn load(plugin_dir: &Path) -> Result<Catalogue, String> {
+    fn load(plugin_dir: &Path) -> Result<Catalogue, CatalogueError> {
         let dir = plugin_dir.join("pkgs");
         let mut paths: Vec<PathBuf> = match fs::read_dir(&dir) {
             Ok(entries) => entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+            Err(e) => return Err(FileError::read(&dir)(e).into()),
         };
         paths.sort();
         let mut ini = Ini::default();
         for p in paths {
-            let text = fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            ini.parse(&p.display().to_string(), &text)?;
+            let text = fs::read_to_string(&p).map_err(|e| match e.kind() {
+                // Not UTF-8: the plugin's file is not a catalogue.
+                std::io::ErrorKind::InvalidData => CatalogueError::Invalid(format!("cannot read {}: {e}", p.display())),
+                _ => FileError::read(&p)(e).into(),
+            })?;
+            ini.parse(&p.display().to_string(), &text).map_err(CatalogueError::Invalid)?;
         }
-        Catalogue::from_ini(&ini)
+        Catalogue::from_ini(&ini).map_err(CatalogueError::Invalid)
     }
 
     /// `pkg` and the packages it depends on that are not installed yet,
     /// dependencies first; every file and install graph they name must exist.
-    pub fn install_order(&self, pkg: &str, installed: &BTreeSet<String>) -> Result<Vec<String>, String> {
+    fn install_order(&self, pkg: &str, installed: &BTreeSet<String>) -> Result<Vec<String>, String> {
         fn visit(
             cat: &Catalogue,
             id: &str,
@@ -306,6 +312,19 @@ impl Catalogue {
     }
 }
 
+/// Why a plugin's package catalogue cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum CatalogueError {
+    /// `pkgs/` or one of its files cannot be read: the server's fault (500).
+    #[error(transparent)]
+    Read(#[from] FileError),
+    /// The plugin's catalogue is not valid (syntax, a missing field, a file
+    /// name that is not one, not UTF-8): the plugin's fault; an install
+    /// from it is refused (400).
+    #[error("{0}")]
+    Invalid(String),
+}
+
 fn node_ok(n: &str) -> bool {
     !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
@@ -315,12 +334,12 @@ fn node_ok(n: &str) -> bool {
 /// `$FILE1..n` (the package's file names) and `$ARG1..n` (the install
 /// line's arguments).
 #[derive(Debug, Default)]
-pub struct Vars {
-    pub files: Vec<String>,
-    pub args: Vec<String>,
+struct Vars {
+    files: Vec<String>,
+    args: Vec<String>,
 }
 
-pub fn substitute(arg: &str, vars: &Vars) -> Result<String, String> {
+fn substitute(arg: &str, vars: &Vars) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = arg;
     while let Some(i) = rest.find('$') {
@@ -347,7 +366,7 @@ pub fn substitute(arg: &str, vars: &Vars) -> Result<String, String> {
 
 /// Runs the graph `id` from node `a` (the directory `root`), each other
 /// node in `work/<node>`; returns the directories of the final nodes.
-pub fn run_graph(id: &str, edges: &[Edge], root: &Path, work: &Path, vars: &Vars) -> Result<Vec<PathBuf>, String> {
+fn run_graph(id: &str, edges: &[Edge], root: &Path, work: &Path, vars: &Vars) -> Result<Vec<PathBuf>, String> {
     if edges.is_empty() {
         return Ok(vec![root.to_owned()]);
     }
@@ -466,7 +485,7 @@ fn has_magic(s: &str) -> bool {
 }
 
 /// `fnmatch` on one path segment: `*`, `?`, `[...]` with `!`/`^` and ranges.
-pub fn fnmatch(pattern: &str, name: &str) -> bool {
+fn fnmatch(pattern: &str, name: &str) -> bool {
     let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
     let (mut pi, mut ni) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
@@ -531,7 +550,7 @@ fn class(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
 /// The paths under `root` matching `pattern` (`/`-separated segments,
 /// relative, no `..`), sorted. As Python's glob, a wildcard does not
 /// match a leading `.`.
-pub fn glob(root: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
+fn glob(root: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
     if pattern.starts_with('/') || pattern.split('/').any(|s| s == "..") {
         return Err(format!("{pattern:?}: patterns are relative, without '..'"));
     }
@@ -658,12 +677,12 @@ fn installed_path(plugin_dir: &Path) -> PathBuf {
 
 /// `installed.json`: per package, its version, descriptions, dependencies
 /// and the files it put under `var/tftpboot/`.
-fn read_installed(plugin_dir: &Path) -> Result<Map<String, Value>, String> {
+fn read_installed(plugin_dir: &Path) -> Result<Map<String, Value>, FileError> {
     let path = installed_path(plugin_dir);
     match fs::read(&path) {
-        Ok(b) => serde_json::from_slice(&b).map_err(|e| format!("{} is corrupt: {e}", path.display())),
+        Ok(b) => serde_json::from_slice(&b).map_err(|source| FileError::Corrupt { path, source }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Map::new()),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => Err(FileError::Read { path, source: e }),
     }
 }
 
@@ -726,7 +745,10 @@ fn installed(api: &Api, plugin: &Plugin) -> Result<Value, Resp> {
 
 fn install(api: &Api, req: &Req<'_>, plugin: &Plugin) -> Result<Resp, Resp> {
     let pkg = body_id(req)?;
-    let cat = Catalogue::load(&plugin.dir).map_err(|e| Resp::text(400, format!("plugin {}: {e}", plugin.id)))?;
+    let cat = Catalogue::load(&plugin.dir).map_err(|e| match e {
+        CatalogueError::Read(_) => internal(format!("plugin {}: {e}", plugin.id)),
+        CatalogueError::Invalid(_) => Resp::text(400, format!("plugin {}: {e}", plugin.id)),
+    })?;
     let state = read_installed(&plugin.dir).map_err(internal)?;
     if state.contains_key(&pkg) {
         return Err(Resp::text(400, format!("package {pkg} of plugin {} is already installed", plugin.id)));
@@ -818,7 +840,7 @@ fn install_job(
             None => Vec::new(),
         };
         let placed = place(dir, &sinks).map_err(|e| format!("package {id}: {e}"))?;
-        let mut state = read_installed(dir)?;
+        let mut state = read_installed(dir).map_err(|e| e.to_string())?;
         let mut entry = Map::new();
         entry.insert("version".into(), Value::from(pkg.version.as_str()));
         entry.extend(pkg.descriptions.clone());
@@ -1044,6 +1066,27 @@ url: /srv/extra.bin
             cat.install_order("a", &BTreeSet::new()).unwrap_err(),
             "package a names file missing, which has no [file_missing] section"
         );
+    }
+
+    #[test]
+    fn an_unreadable_catalogue_is_the_servers_fault_an_invalid_one_the_plugins() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Catalogue::load(dir.path()).unwrap().pkgs.is_empty(), "no pkgs/: nothing to install");
+        fs::create_dir(dir.path().join("pkgs")).unwrap();
+        fs::write(dir.path().join("pkgs/pkgs.db"), b"[pkg_a]\nversion: \xff\n").unwrap();
+        let invalid = |dir: &Path| match Catalogue::load(dir) {
+            Err(CatalogueError::Invalid(e)) => e,
+            other => panic!("{other:?}"),
+        };
+        assert!(invalid(dir.path()).contains("valid UTF-8"));
+        fs::write(dir.path().join("pkgs/pkgs.db"), "[pkg_a]\nfiles: x\n").unwrap();
+        assert_eq!(invalid(dir.path()), "[pkg_a] has no version");
+        // A pkgs that is not a directory cannot be read.
+        let other = tempfile::tempdir().unwrap();
+        fs::write(other.path().join("pkgs"), "").unwrap();
+        let err = Catalogue::load(other.path()).unwrap_err();
+        assert!(matches!(err, CatalogueError::Read(FileError::Read { .. })), "{err:?}");
+        assert!(err.to_string().starts_with(&format!("cannot read {}: ", other.path().join("pkgs").display())));
     }
 
     #[test]

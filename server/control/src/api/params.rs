@@ -8,7 +8,7 @@ use super::http::{Req, Resp};
 use super::{Api, get, internal};
 
 /// The parameters and their descriptions, in wazo-provd's order.
-pub const PARAMS: &[(&str, &str)] = &[
+const PARAMS: &[(&str, &str)] = &[
     ("plugin_server", "The plugins repository URL (a local path or file:// URL works too)"),
     ("http_proxy", "The proxy for HTTP requests. Format is \"http://[user:password@]host:port\""),
     ("ftp_proxy", "The proxy for FTP requests. Format is \"http://[user:password@]host:port\""),
@@ -18,7 +18,7 @@ pub const PARAMS: &[(&str, &str)] = &[
     ("provisioning_key", "The provisioning key for the tenant. [a-zA-Z0-9-$~.]{8,256}"),
 ];
 
-pub fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
+pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
     match (req.method, rest) {
         ("GET", []) => get(req, || list(api, req)),
         ("GET", [name]) => get(req, || {
@@ -66,7 +66,7 @@ fn list(api: &Api, req: &Req<'_>) -> Result<Value, Resp> {
 }
 
 /// Validates and stores `value` (null removes the parameter).
-pub fn set(api: &Api, name: &str, value: Value) -> Result<(), Resp> {
+pub(crate) fn set(api: &Api, name: &str, value: Value) -> Result<(), Resp> {
     let value = validate(name, value).map_err(|e| Resp::text(400, format!("{name}: {e}")))?;
     api.write(|store, w| {
         let mut params = store.params(w).map_err(internal)?;

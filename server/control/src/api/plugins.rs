@@ -33,7 +33,7 @@ const MAX_DB_BYTES: u64 = 64 << 20;
 /// Largest plugin tarball, and its largest extracted size.
 const MAX_PLUGIN_BYTES: u64 = 1 << 30;
 
-pub fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
+pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
     match (req.method, rest) {
         ("GET", []) => get(req, || {
             Ok(links(req.path, &[("srv.install", "install"), ("pg.plugins", "plugins"), ("pg.reload", "reload")]))
@@ -161,10 +161,49 @@ pub(super) fn localize(locale: &Option<String>, info: &mut Map<String, Value>) {
     info.retain(|k, _| !k.starts_with("description_"));
 }
 
-fn read_info(dir: &Path) -> Result<Map<String, Value>, String> {
+/// A file the plugin manager reads from the data directory (the cached
+/// `plugins.db`, a plugin's `plugin-info`, the plugins directory, a
+/// plugin's `pkgs/` and `var/installed/installed.json`) that cannot be
+/// read or does not parse. Never the request's fault: a request that
+/// needs the file is answered 500 (`internal`).
+#[derive(Debug, thiserror::Error)]
+enum FileError {
+    /// The file or directory cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// What was read.
+        path: PathBuf,
+        /// Why it could not be.
+        source: std::io::Error,
+    },
+    /// A file provd wrote (`plugins.db`, `installed.json`) no longer parses.
+    #[error("{} is corrupt: {source}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// A file the plugin ships (`plugin-info`) does not parse.
+    #[error("{}: {source}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+}
+
+impl FileError {
+    fn read(path: &Path) -> impl FnOnce(std::io::Error) -> FileError + '_ {
+        |source| FileError::Read { path: path.to_owned(), source }
+    }
+}
+
+fn read_info(dir: &Path) -> Result<Map<String, Value>, FileError> {
     let path = dir.join("plugin-info");
-    let bytes = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    let bytes = fs::read(&path).map_err(FileError::read(&path))?;
+    serde_json::from_slice(&bytes).map_err(|source| FileError::Invalid { path, source })
 }
 
 fn cached_db(data: &DataDir) -> PathBuf {
@@ -172,14 +211,12 @@ fn cached_db(data: &DataDir) -> PathBuf {
 }
 
 /// The cached `plugins.db`, `None` before the first update.
-fn read_db(data: &DataDir) -> Result<Option<Map<String, Value>>, String> {
+fn read_db(data: &DataDir) -> Result<Option<Map<String, Value>>, FileError> {
     let path = cached_db(data);
     match fs::read(&path) {
-        Ok(bytes) => {
-            serde_json::from_slice(&bytes).map(Some).map_err(|e| format!("{} is corrupt: {e}", path.display()))
-        }
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|source| FileError::Corrupt { path, source }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => Err(FileError::Read { path, source: e }),
     }
 }
 
@@ -215,15 +252,15 @@ fn installed(api: &Api) -> Result<Value, Resp> {
 }
 
 /// Every directory of `plugins_dir` holding a `plugin-info`, by id.
-fn installed_dirs(plugins_dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
+fn installed_dirs(plugins_dir: &Path) -> Result<Vec<(String, PathBuf)>, FileError> {
     let entries = match fs::read_dir(plugins_dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(format!("cannot read {}: {e}", plugins_dir.display())),
+        Err(e) => return Err(FileError::read(plugins_dir)(e)),
     };
     let mut out = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot read {}: {e}", plugins_dir.display()))?;
+        let entry = entry.map_err(FileError::read(plugins_dir))?;
         let Some(name) = entry.file_name().to_str().map(str::to_owned) else { continue };
         if !name.starts_with('.') && entry.path().join("plugin-info").is_file() {
             out.push((name, entry.path()));
@@ -356,7 +393,7 @@ fn install(api: &Api, req: &Req<'_>, upgrade: bool) -> Result<Resp, Resp> {
         return Err(Resp::text(400, format!("plugin {id} is already installed: upgrade it instead")));
     }
     let db = read_db(&api.data)
-        .map_err(|e| Resp::text(400, e))?
+        .map_err(internal)?
         .ok_or_else(|| Resp::text(400, "No plugins.db yet: run POST /0.2/pg_mgr/install/update first"))?;
     let entry = db.get(&id).and_then(Value::as_object).ok_or_else(|| {
         Resp::text(400, format!("plugin {id} is not in plugins.db (run install/update to refresh it)"))
@@ -469,7 +506,7 @@ fn install_job(
 /// A directory of the plugins directory for one operation (not scanned as
 /// a plugin: its name starts with '.'); removed on drop.
 pub(super) struct Staging {
-    pub path: PathBuf,
+    pub(super) path: PathBuf,
 }
 
 impl Staging {

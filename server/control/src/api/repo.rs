@@ -13,7 +13,7 @@ use sha1::{Digest, Sha1};
 
 /// Where a file is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     Local(PathBuf),
     Http(String),
 }
@@ -29,7 +29,7 @@ impl std::fmt::Display for Source {
 
 impl Source {
     /// An absolute path, a `file://` URL or an `http://` URL.
-    pub fn parse(url: &str) -> Result<Source, String> {
+    pub(crate) fn parse(url: &str) -> Result<Source, String> {
         let url = url.trim();
         if url.starts_with('/') {
             return Ok(Source::Local(PathBuf::from(url)));
@@ -57,7 +57,7 @@ impl Source {
     }
 
     /// The file `name` (a plain file name) of the repository at `base`.
-    pub fn join(base: &str, name: &str) -> Result<Source, String> {
+    pub(crate) fn join(base: &str, name: &str) -> Result<Source, String> {
         check_file_name(name)?;
         Ok(match Source::parse(base)? {
             Source::Local(dir) => Source::Local(dir.join(name)),
@@ -69,7 +69,7 @@ impl Source {
 }
 
 /// A file name taken from a repository or a catalogue: one path segment.
-pub fn check_file_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_file_name(name: &str) -> Result<(), String> {
     if name.is_empty()
         || name == "."
         || name == ".."
@@ -99,12 +99,12 @@ fn percent_decode(s: &str) -> Vec<u8> {
     out
 }
 
-pub fn hex(bytes: &[u8]) -> String {
+fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The SHA-1 of a file, in lowercase hex.
-pub fn sha1_file(path: &Path) -> io::Result<String> {
+pub(crate) fn sha1_file(path: &Path) -> io::Result<String> {
     let mut f = File::open(path)?;
     let mut h = Sha1::new();
     let mut buf = vec![0u8; 64 << 10];
@@ -121,7 +121,7 @@ pub fn sha1_file(path: &Path) -> io::Result<String> {
 
 /// Compares a computed SHA-1 with the expected one (any case, spaces
 /// trimmed); the error names the file and both sums.
-pub fn check_sha1(what: &str, expected: &str, got: &str) -> Result<(), String> {
+pub(crate) fn check_sha1(what: &str, expected: &str, got: &str) -> Result<(), String> {
     if expected.trim().eq_ignore_ascii_case(got) {
         Ok(())
     } else {
@@ -130,12 +130,12 @@ pub fn check_sha1(what: &str, expected: &str, got: &str) -> Result<(), String> {
 }
 
 /// Downloads, through the `http_proxy` parameter when it is set.
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     agent: ureq::Agent,
 }
 
 impl Fetcher {
-    pub fn new(http_proxy: Option<&str>) -> Result<Fetcher, String> {
+    pub(crate) fn new(http_proxy: Option<&str>) -> Result<Fetcher, String> {
         let proxy = match http_proxy.map(str::trim).filter(|p| !p.is_empty()) {
             Some(p) => Some(ureq::Proxy::new(p).map_err(|e| format!("http_proxy {p:?}: {e}"))?),
             None => None,
@@ -154,7 +154,7 @@ impl Fetcher {
     /// when `sha1` is given; `dest` is only replaced when everything went
     /// well. `progress(done, total)` is called as bytes arrive; more than
     /// `limit` bytes is an error.
-    pub fn fetch(
+    pub(crate) fn fetch(
         &self,
         src: &Source,
         dest: &Path,
@@ -233,7 +233,7 @@ impl Fetcher {
 /// A tar member's path as plain components, or why it is refused: it must
 /// be relative, without `..`, and under `top/` when given. `./` prefixes
 /// are dropped; an empty result is the archive's root.
-pub fn member_path(path: &Path, top: Option<&str>) -> Result<PathBuf, String> {
+pub(crate) fn member_path(path: &Path, top: Option<&str>) -> Result<PathBuf, String> {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -257,7 +257,7 @@ pub fn member_path(path: &Path, top: Option<&str>) -> Result<PathBuf, String> {
 /// the archive's root (or above `top/` when `confined_to_top`). Symlinks
 /// are created after everything else and nothing is written through one,
 /// so a link can only be followed from where it was checked.
-pub fn symlink_ok(link: &Path, target: &Path, confined_to_top: bool) -> Result<(), String> {
+fn symlink_ok(link: &Path, target: &Path, confined_to_top: bool) -> Result<(), String> {
     let depth = link.components().count().saturating_sub(1);
     let floor = usize::from(confined_to_top);
     let mut ups = 0;
@@ -287,7 +287,7 @@ pub fn symlink_ok(link: &Path, target: &Path, confined_to_top: bool) -> Result<(
 
 /// Creates `root/rel` as real directories: an existing component that is
 /// a symlink or a file is an error (nothing is ever written through a link).
-pub fn real_dirs(root: &Path, rel: &Path) -> Result<(), String> {
+pub(crate) fn real_dirs(root: &Path, rel: &Path) -> Result<(), String> {
     let mut p = root.to_path_buf();
     for c in rel.components() {
         p.push(c);
@@ -305,7 +305,7 @@ pub fn real_dirs(root: &Path, rel: &Path) -> Result<(), String> {
 }
 
 /// The trees of a plugin that are walked to find templates and static
-/// files (`compiler/src/tree.rs`): a link in one must stay in it.
+/// files (`compiler/src/render/tree.rs`): a link in one must stay in it.
 const PLUGIN_TREES: [&str; 3] = ["templates", "var/templates", "var/tftpboot"];
 
 /// Checks the links of a plugin extracted at `plugin_dir` (from the
@@ -314,7 +314,7 @@ const PLUGIN_TREES: [&str; 3] = ["templates", "var/templates", "var/tftpboot"];
 /// and a link inside `templates/`, `var/templates/` or `var/tftpboot/` must
 /// point inside that same tree. Errors name the member as the tarball
 /// does, `<id>/<path>`.
-pub fn check_plugin_links(plugin_dir: &Path, name: &str) -> Result<(), String> {
+pub(crate) fn check_plugin_links(plugin_dir: &Path, name: &str) -> Result<(), String> {
     let id = plugin_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut todo = vec![PathBuf::new()];
     while let Some(rel) = todo.pop() {
@@ -407,7 +407,7 @@ const MAX_MEMBERS: u64 = 1_000_000;
 /// must pass [`symlink_ok`] and are created last; hard links must name an
 /// earlier regular member (copied); devices and FIFOs are refused; more
 /// than `max_bytes` of content is refused. Returns the number of members.
-pub fn extract_tar(archive: &Path, dest: &Path, top: Option<&str>, max_bytes: u64) -> Result<u64, String> {
+pub(crate) fn extract_tar(archive: &Path, dest: &Path, top: Option<&str>, max_bytes: u64) -> Result<u64, String> {
     let name = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     fs::create_dir_all(dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
     let mut ar = open_tar(archive)?;

@@ -15,11 +15,11 @@ use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid selector: {0}")]
-pub struct SelectorError(pub String);
+pub(crate) struct SelectorError(pub(crate) String);
 
 /// A parsed selector.
 #[derive(Debug, Clone, Default)]
-pub struct Selector {
+pub(crate) struct Selector {
     terms: Vec<(String, Term)>,
 }
 
@@ -43,7 +43,7 @@ enum Op {
 }
 
 impl Selector {
-    pub fn parse(selector: &Value) -> Result<Selector, SelectorError> {
+    pub(crate) fn parse(selector: &Value) -> Result<Selector, SelectorError> {
         let Some(obj) = selector.as_object() else {
             return Err(SelectorError(format!("expected a JSON object, got {selector}")));
         };
@@ -82,14 +82,14 @@ impl Selector {
 
     /// The value an exact-match term asks for on `key`, if it has one (so
     /// the caller can use an index).
-    pub fn equals(&self, key: &str) -> Option<&Value> {
+    pub(crate) fn equals(&self, key: &str) -> Option<&Value> {
         self.terms.iter().find_map(|(k, t)| match t {
             Term::Equals(v) if k == key => Some(v),
             _ => None,
         })
     }
 
-    pub fn matches(&self, doc: &Value) -> bool {
+    pub(crate) fn matches(&self, doc: &Value) -> bool {
         self.terms.iter().all(|(key, term)| {
             let values = lookup(doc, key);
             match term {
@@ -157,7 +157,7 @@ fn compare(a: &Value, b: &Value) -> Option<Ordering> {
 }
 
 /// Keeps only `fields` (dotted paths) of `doc`, and always `id`.
-pub fn project(doc: &Value, fields: &[&str]) -> Value {
+fn project(doc: &Value, fields: &[&str]) -> Value {
     let mut out = Map::new();
     if let Some(id) = doc.get("id") {
         out.insert("id".into(), id.clone());
@@ -188,7 +188,7 @@ pub fn project(doc: &Value, fields: &[&str]) -> Value {
 }
 
 /// The string a value sorts by (wazo-provd converts with `str()`).
-pub fn sort_key(doc: &Value, key: &str) -> String {
+fn sort_key(doc: &Value, key: &str) -> String {
     match lookup(doc, key).first() {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
@@ -200,18 +200,18 @@ pub fn sort_key(doc: &Value, key: &str) -> String {
 
 /// Query parameters common to the collection endpoints.
 #[derive(Debug, Clone, Default)]
-pub struct Query {
-    pub selector: Selector,
-    pub fields: Option<Vec<String>>,
-    pub skip: usize,
-    pub limit: usize,
-    pub sort: Option<(String, bool)>,
+pub(crate) struct Query {
+    pub(crate) selector: Selector,
+    pub(crate) fields: Option<Vec<String>>,
+    pub(crate) skip: usize,
+    pub(crate) limit: usize,
+    pub(crate) sort: Option<(String, bool)>,
 }
 
 impl Query {
     /// From the URL's query string: `q` (JSON) or `q64` (base64 JSON),
     /// `fields`, `skip`, `limit`, `sort`, `sort_ord` (`ASC`|`DESC`).
-    pub fn parse(query: &str) -> Result<Query, SelectorError> {
+    pub(crate) fn parse(query: &str) -> Result<Query, SelectorError> {
         let mut q = Query::default();
         let mut sort = None;
         let mut descending = false;
@@ -247,7 +247,7 @@ impl Query {
     }
 
     /// Applies sort, skip, limit and projection to the matching documents.
-    pub fn finish(&self, mut docs: Vec<Value>) -> Vec<Value> {
+    pub(crate) fn finish(&self, mut docs: Vec<Value>) -> Vec<Value> {
         if let Some((key, desc)) = &self.sort {
             docs.sort_by_cached_key(|d| sort_key(d, key));
             if *desc {
@@ -272,12 +272,12 @@ fn parse_json_selector(text: &str) -> Result<Selector, SelectorError> {
 }
 
 /// `%XX` and `+` decoding of a query-string value.
-pub fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     decode(s, true)
 }
 
 /// `%XX` decoding of a path segment (`+` is itself there).
-pub fn percent_decode_path(s: &str) -> String {
+pub(crate) fn percent_decode_path(s: &str) -> String {
     decode(s, false)
 }
 

@@ -20,8 +20,11 @@ use provd_compiler::publish::Publisher;
 /// How the API synchronizes phones.
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
+    /// Which backend sends the NOTIFYs.
     pub backend: Backend,
+    /// The SIP backend's settings (used when `backend` is SIP).
     pub sip: SipConfig,
+    /// The AMI backend's settings (used when `backend` is AMI).
     pub ami: AmiConfig,
     /// Defaults of a mass synchronize (requests may lower or raise them
     /// within bounds).
@@ -63,7 +66,7 @@ fn finish(handle: &Handle, result: Result<Value, String>) {
     }
 }
 
-pub fn synchronize(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
+pub(crate) fn synchronize(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     let id = super::devices::body_id(req)?;
     let device = {
         let store = api.store();
@@ -96,7 +99,7 @@ const MAX_RATE: f64 = 1000.0;
 const MAX_CONCURRENCY: usize = 1000;
 const MAX_WINDOW: Duration = Duration::from_secs(600);
 
-pub fn synchronize_many(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
+pub(crate) fn synchronize_many(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     let body = req.json_body()?;
     let bad = |m: String| Resp::text(400, m);
     let ids: Vec<String> = match body.get("ids") {

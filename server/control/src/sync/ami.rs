@@ -19,7 +19,9 @@ use super::{Address, Notifier, NotifyOutcome, Target, uri_host};
 pub struct AmiConfig {
     /// `host:port` of Asterisk's manager (default `127.0.0.1:5038`).
     pub addr: String,
+    /// The manager user (`manager.conf`) provd logs in as.
     pub username: String,
+    /// Its password (`secret` in `manager.conf`).
     pub secret: String,
     /// Bound of connect + banner + login (default 5 s).
     pub connect_timeout: Duration,
@@ -46,12 +48,12 @@ impl Default for AmiConfig {
 
 /// Counters of one AMI notifier.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AmiStats {
+struct AmiStats {
     /// Successful logins (the first one and every reconnection).
-    pub logins: u64,
-    pub actions: u64,
+    logins: u64,
+    actions: u64,
     /// Messages that were not a response to an action in flight (events…).
-    pub skipped: u64,
+    skipped: u64,
 }
 
 /// The most a connection buffers while waiting for the end of a message.
@@ -60,11 +62,11 @@ const BANNER: &str = "Asterisk Call Manager/";
 
 /// One AMI message: `Key: Value` lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message(pub Vec<(String, String)>);
+struct Message(Vec<(String, String)>);
 
 impl Message {
     /// The first value of `key` (case-insensitive).
-    pub fn get(&self, key: &str) -> Option<&str> {
+    fn get(&self, key: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
     }
 
@@ -111,7 +113,7 @@ fn take_message(buf: &mut Vec<u8>) -> Option<Message> {
 }
 
 /// `Action: Login`.
-pub fn format_login(action_id: &str, username: &str, secret: &str) -> Result<String, String> {
+fn format_login(action_id: &str, username: &str, secret: &str) -> Result<String, String> {
     for (what, v) in [("username", username), ("secret", secret)] {
         check_value(what, v)?;
     }
@@ -124,7 +126,7 @@ pub fn format_login(action_id: &str, username: &str, secret: &str) -> Result<Str
 /// `Variable: Event=<event>` and, for a body, `Variable: Content-type=<type>`
 /// and one `Variable: Content=<line>` per line (Asterisk joins them with
 /// CRLF). Refuses values that would break the message.
-pub fn format_pjsip_notify(action_id: &str, target: &Target) -> Result<String, String> {
+fn format_pjsip_notify(action_id: &str, target: &Target) -> Result<String, String> {
     let mut action = format!("Action: PJSIPNotify\r\nActionID: {action_id}\r\n");
     match &target.address {
         Address::Endpoint(endpoint) => {
@@ -234,7 +236,7 @@ struct Pending {
 }
 
 /// The AMI backend.
-pub struct AmiNotifier {
+pub(crate) struct AmiNotifier {
     config: AmiConfig,
     conn: Option<Conn>,
     pending: VecDeque<Pending>,
@@ -246,7 +248,7 @@ pub struct AmiNotifier {
 
 impl AmiNotifier {
     /// A notifier; it connects on first use.
-    pub fn new(config: AmiConfig) -> AmiNotifier {
+    pub(crate) fn new(config: AmiConfig) -> AmiNotifier {
         AmiNotifier {
             config,
             conn: None,
@@ -258,7 +260,9 @@ impl AmiNotifier {
         }
     }
 
-    pub fn stats(&self) -> AmiStats {
+    /// Its counters so far.
+    #[cfg(test)]
+    fn stats(&self) -> AmiStats {
         self.stats
     }
 

@@ -26,8 +26,10 @@ pub trait FetchLog {
 }
 
 /// A [`FetchLog`] that knows nothing (use with a zero `fetch_window`).
-pub struct NoFetchLog;
+#[cfg(test)]
+pub(crate) struct NoFetchLog;
 
+#[cfg(test)]
 impl FetchLog for NoFetchLog {
     fn fetched_after(&self, _: &str, _: Option<Mac>, _: Instant) -> Option<Instant> {
         None
@@ -70,20 +72,26 @@ impl Default for MassOptions {
     }
 }
 
+/// The stage a run is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// NOTIFYs are still waiting to start or for their outcome.
     Notifying,
+    /// Every NOTIFY has its outcome; phones may still fetch their trigger file.
     WaitingForFetch,
+    /// Over: the report follows.
     Done,
 }
 
 /// Where a run is, for the progress callback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Progress {
+    /// The stage the run is in.
     pub phase: Phase,
     /// Devices whose NOTIFY has an outcome (unresolved devices included).
     pub done: usize,
+    /// Devices in the run.
     pub total: usize,
     /// Devices seen fetching their trigger file so far.
     pub fetched: usize,
@@ -96,7 +104,10 @@ pub enum Fetch {
     /// Not waited for (zero window, NOTIFY failed, run stopped).
     NotChecked,
     /// Fetched this long after the NOTIFY was sent.
-    Fetched { after_ms: u64 },
+    Fetched {
+        /// Milliseconds from sending the NOTIFY to the fetch.
+        after_ms: u64,
+    },
     /// Not within the window.
     NotFetched,
 }
@@ -104,25 +115,36 @@ pub enum Fetch {
 /// One device's line of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceReport {
+    /// The device's id.
     pub device_id: String,
+    /// The device's MAC, when known.
     pub mac: Option<Mac>,
     /// Where the NOTIFY went (`sip:anonymous@10.0.0.5`, `endpoint abc`);
     /// `None` when the device could not be targeted.
     pub target: Option<String>,
+    /// How its NOTIFY ended; a device that could not be targeted, or was
+    /// not notified before the run stopped, is [`NotifyOutcome::Failed`].
     pub outcome: NotifyOutcome,
+    /// Whether it fetched its trigger file afterwards.
     pub fetch: Fetch,
 }
 
+/// What a mass synchronize did, device by device and in total.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MassReport {
+    /// Devices in the run.
     pub total: usize,
     /// [`NotifyOutcome::is_success`].
     pub succeeded: usize,
+    /// NOTIFYs the phone never answered ([`NotifyOutcome::NoAnswer`]).
     pub no_answer: usize,
+    /// The others: refused, not sent, not targeted.
     pub failed: usize,
+    /// Devices seen fetching their trigger file within the window.
     pub fetched: usize,
     /// Stopped by the cancel flag or `max_duration`.
     pub stopped: bool,
+    /// How long the run took, fetch window included, in milliseconds.
     pub elapsed_ms: u64,
     /// In input order.
     pub devices: Vec<DeviceReport>,

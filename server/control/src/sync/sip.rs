@@ -7,20 +7,20 @@ use std::net::SocketAddr;
 use provd_core::family::SyncNotify;
 
 /// The user part of provd's own SIP URIs (From, Contact).
-pub const USER: &str = "provd";
+const USER: &str = "provd";
 
 /// The identifiers of one request: the Via branch (the transaction key),
 /// the From tag and the Call-ID.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ids {
-    pub branch: String,
-    pub tag: String,
-    pub call_id: String,
+pub(crate) struct Ids {
+    pub(crate) branch: String,
+    pub(crate) tag: String,
+    pub(crate) call_id: String,
 }
 
 impl Ids {
     /// Fresh random identifiers (`branch` carries RFC 3261's magic cookie).
-    pub fn random() -> Ids {
+    pub(crate) fn random() -> Ids {
         let a = uuid::Uuid::new_v4().simple().to_string();
         let b = uuid::Uuid::new_v4().simple().to_string();
         Ids { branch: format!("z9hG4bK{}", &a[..24]), tag: b[..16].to_owned(), call_id: format!("{a}{}", &b[16..]) }
@@ -28,14 +28,14 @@ impl Ids {
 }
 
 /// `sip:anonymous@<ip>:<port>`.
-pub fn request_uri(dest: SocketAddr) -> String {
+fn request_uri(dest: SocketAddr) -> String {
     format!("sip:anonymous@{dest}")
 }
 
 /// The NOTIFY to `dest`, sent from `local` (the address put in Via, From and
 /// Contact). A body, when the event has one, is its lines joined by CRLF, as
 /// Asterisk's `PJSIPNotify` builds it from `Content=` variables.
-pub fn format_notify(dest: SocketAddr, local: SocketAddr, notify: &SyncNotify, ids: &Ids) -> Vec<u8> {
+pub(crate) fn format_notify(dest: SocketAddr, local: SocketAddr, notify: &SyncNotify, ids: &Ids) -> Vec<u8> {
     let uri = request_uri(dest);
     let mut m = String::with_capacity(512);
     // Writing to a String cannot fail.
@@ -74,21 +74,21 @@ fn one_line(value: &str) -> std::borrow::Cow<'_, str> {
 
 /// What provd needs from a SIP response, borrowed from the datagram.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response<'a> {
-    pub code: u16,
-    pub reason: &'a str,
+pub(crate) struct Response<'a> {
+    pub(crate) code: u16,
+    pub(crate) reason: &'a str,
     /// The `branch` parameter of the topmost Via.
-    pub branch: Option<&'a str>,
-    pub call_id: Option<&'a str>,
+    pub(crate) branch: Option<&'a str>,
+    pub(crate) call_id: Option<&'a str>,
     /// Sequence number and method.
-    pub cseq: Option<(u32, &'a str)>,
+    pub(crate) cseq: Option<(u32, &'a str)>,
 }
 
 /// Parses a SIP response. `None` for anything else: requests, garbage,
 /// truncated status lines, codes outside 100..=699. Header names are
 /// case-insensitive and may be compact (`v`, `i`); folded header lines are
 /// joined; lines ending in LF alone are accepted. Never panics.
-pub fn parse_response(datagram: &[u8]) -> Option<Response<'_>> {
+pub(crate) fn parse_response(datagram: &[u8]) -> Option<Response<'_>> {
     // Only the head matters; the body (if any) may be anything.
     let head = match find(datagram, b"\r\n\r\n").or_else(|| find(datagram, b"\n\n")) {
         Some(end) => &datagram[..end],

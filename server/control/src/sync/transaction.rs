@@ -45,7 +45,7 @@ impl Timers {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
+pub(crate) enum State {
     Trying,
     Proceeding,
     Terminated,
@@ -53,7 +53,7 @@ pub enum State {
 
 /// How a transaction ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ending {
+pub(crate) enum Ending {
     /// A final response (200-699).
     Final { code: u16, reason: String },
     /// Timer F fired.
@@ -64,7 +64,7 @@ pub enum Ending {
 
 /// One NOTIFY's client transaction.
 #[derive(Debug)]
-pub struct ClientTransaction {
+pub(crate) struct ClientTransaction {
     request: Vec<u8>,
     branch: String,
     call_id: String,
@@ -84,7 +84,14 @@ pub struct ClientTransaction {
 impl ClientTransaction {
     /// A transaction for `request` (whose top Via carries `branch`), started
     /// at `now`: the first transmission is pending ([`Self::poll_transmit`]).
-    pub fn new(request: Vec<u8>, branch: String, call_id: String, cseq: u32, timers: Timers, now: Instant) -> Self {
+    pub(crate) fn new(
+        request: Vec<u8>,
+        branch: String,
+        call_id: String,
+        cseq: u32,
+        timers: Timers,
+        now: Instant,
+    ) -> Self {
         let t1 = timers.t1.max(Duration::from_millis(1));
         ClientTransaction {
             request,
@@ -104,35 +111,34 @@ impl ClientTransaction {
         }
     }
 
-    pub fn branch(&self) -> &str {
-        &self.branch
-    }
-
-    pub fn state(&self) -> State {
+    /// Where it is: trying, proceeding or ended.
+    #[cfg(test)]
+    fn state(&self) -> State {
         self.state
     }
 
     /// How many times the request was sent again after the first time.
-    pub fn retransmits(&self) -> u32 {
+    pub(crate) fn retransmits(&self) -> u32 {
         self.retransmits
     }
 
     /// The last provisional response code seen, if any.
-    pub fn provisional(&self) -> Option<u16> {
+    #[cfg(test)]
+    fn provisional(&self) -> Option<u16> {
         self.provisional
     }
 
-    pub fn ending(&self) -> Option<&Ending> {
+    pub(crate) fn ending(&self) -> Option<&Ending> {
         self.ending.as_ref()
     }
 
     /// The bytes to send now, once per (re)transmission due.
-    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
+    pub(crate) fn poll_transmit(&mut self) -> Option<&[u8]> {
         if std::mem::take(&mut self.transmit) && self.state != State::Terminated { Some(&self.request) } else { None }
     }
 
     /// When [`Self::handle_timeout`] must be called next; `None` once ended.
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
             State::Trying | State::Proceeding => Some(self.timer_e.min(self.timer_f)),
             State::Terminated => None,
@@ -142,7 +148,7 @@ impl ClientTransaction {
     /// Fires the timers due at `now`. Timer F wins over a Timer E due at the
     /// same time. A late call sends one retransmission, not one per missed
     /// interval, and the schedule goes on from the missed fire time.
-    pub fn handle_timeout(&mut self, now: Instant) {
+    pub(crate) fn handle_timeout(&mut self, now: Instant) {
         if self.state == State::Terminated {
             return;
         }
@@ -166,7 +172,7 @@ impl ClientTransaction {
 
     /// Whether `response` belongs to this transaction (RFC 3261 §17.1.3: top
     /// Via branch and CSeq method; the Call-ID and CSeq number as well).
-    pub fn matches(&self, response: &Response<'_>) -> bool {
+    pub(crate) fn matches(&self, response: &Response<'_>) -> bool {
         response.branch == Some(self.branch.as_str())
             && response.cseq == Some((self.cseq, self.method))
             && response.call_id == Some(self.call_id.as_str())
@@ -174,7 +180,7 @@ impl ClientTransaction {
 
     /// Takes a response; `false` (and nothing changes) when it is not this
     /// transaction's.
-    pub fn handle_response(&mut self, response: &Response<'_>) -> bool {
+    pub(crate) fn handle_response(&mut self, response: &Response<'_>) -> bool {
         if !self.matches(response) {
             return false;
         }
@@ -195,7 +201,7 @@ impl ClientTransaction {
     }
 
     /// Ends the transaction on a transport error.
-    pub fn fail(&mut self, error: String) {
+    pub(crate) fn fail(&mut self, error: String) {
         if self.state != State::Terminated {
             self.end(Ending::TransportError(error));
         }

@@ -22,6 +22,7 @@ pub struct SipConfig {
     /// or, when it is bound to any address, the source address the kernel
     /// picks for each destination.
     pub advertise: Option<IpAddr>,
+    /// The transaction's timers: retransmissions and how long to wait.
     pub timers: Timers,
 }
 
@@ -41,6 +42,7 @@ impl Default for SipConfig {
 pub struct SipStats {
     /// Requests sent, retransmissions included.
     pub sent: u64,
+    /// Of those, retransmissions.
     pub retransmitted: u64,
     /// Responses that matched a transaction in flight.
     pub responses: u64,
@@ -56,7 +58,7 @@ struct Flight {
     tx: ClientTransaction,
 }
 
-/// The blocking UDP driver of [`ClientTransaction`]s.
+/// The SIP backend: the blocking UDP driver of client transactions.
 pub struct SipNotifier {
     socket: UdpSocket,
     local: SocketAddr,
@@ -72,6 +74,7 @@ pub struct SipNotifier {
 const MAX_ROUTES: usize = 4096;
 
 impl SipNotifier {
+    /// A notifier on a UDP socket bound to `config.bind`.
     pub fn bind(config: SipConfig) -> io::Result<SipNotifier> {
         let socket = UdpSocket::bind(config.bind)?;
         let local = socket.local_addr()?;
@@ -87,14 +90,17 @@ impl SipNotifier {
         })
     }
 
+    /// The address its socket is bound to.
     pub fn local_addr(&self) -> SocketAddr {
         self.local
     }
 
+    /// The settings it was bound with.
     pub fn config(&self) -> &SipConfig {
         &self.config
     }
 
+    /// Its counters so far.
     pub fn stats(&self) -> SipStats {
         self.stats
     }

@@ -136,6 +136,9 @@ cd "$WORK"
 # several plugins export (shared boot files) keeps the first plugin's file;
 # the loads below ask only for device files, which are unique.
 flat_root() { # export-dir root-dir
+    # --export keeps its files to their owner (they hold SIP passwords);
+    # nginx's workers are another user, and these are a bench fleet's.
+    chmod -R a+rX "$1"
     mkdir -p "$2"
     local p
     for p in "$1"/*/; do cp -al -n "$p." "$2/"; done

@@ -72,6 +72,10 @@ fleet() {
         --families "$families" --jsondb-funckeys "$funckeys" >/dev/null
     "$BIN/provd-compile" --data "$dir/data" --import-wazo-jsondb "$dir/jsondb" | tail -2 >&2
     "$BIN/provd-compile" --data "$dir/data" --export "$dir/export" >&2
+    # --export keeps its files to their owner (they hold SIP passwords); the
+    # peers serve them as other users (nginx's workers, tftpd-hpa after it
+    # drops root), and these are a bench fleet's passwords.
+    chmod -R a+rX "$dir/export"
     rm -rf "$dir/jsondb"
     mkdir -p "$dir/root"
     local p

@@ -1,5 +1,8 @@
 //! The vendor families: the vendor logic wazo-provd keeps in per-plugin
-//! Python, one module per vendor, and the registry of them.
+//! Python, one folder per vendor (`identify.rs`, `configure.rs`,
+//! `tests.rs`), and the registry of them. What several
+//! families share is in [`helpers`]; docs/ADDING_A_FAMILY.md lists every
+//! place a new family touches.
 
 pub mod aastra;
 pub mod cisco_sccp;
@@ -65,6 +68,7 @@ pub fn all() -> &'static [&'static dyn Family] {
     FAMILIES
 }
 
+/// The family plugins name `id` in `plugin-info` (`"yealink"`).
 pub fn by_id(id: &str) -> Option<&'static dyn Family> {
     FAMILIES.iter().copied().find(|f| f.id() == id)
 }

@@ -1,9 +1,11 @@
 //! Aastra/Mitel: the template context and the files a device is served.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::helpers;
 use provd_core::Map;
 use provd_core::config::truthy;
 use provd_core::family::*;
@@ -80,15 +82,7 @@ pub(super) const DICT_FR: [&str; 8] =
     ["Messagerie", "Renvoi inconditionnel", "N.P.D", "Repertoire", "Appels", "Services", "Interception", "Annuaire"];
 
 pub(super) fn str_of(raw: &Map, key: &str) -> Option<String> {
-    raw.get(key).and_then(text_of)
-}
-
-pub(super) fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+    raw.get(key).and_then(helpers::scalar_text).map(Cow::into_owned)
 }
 
 /// The key names a model offers, in function key order: programmable keys,
@@ -133,7 +127,7 @@ pub(super) fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> Stri
         let Some(name) = key_name(model, no) else {
             continue;
         };
-        let Some(value) = key.get("value").and_then(text_of) else {
+        let Some(value) = key.get("value").and_then(helpers::scalar_text).map(Cow::into_owned) else {
             continue;
         };
         let (kind, value) = match key.get("type").and_then(Value::as_str) {
@@ -143,8 +137,9 @@ pub(super) fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> Stri
             Some("park") => ("park", format!("asterisk;{value}")),
             _ => continue,
         };
-        let label = key.get("label").and_then(text_of).unwrap_or_else(|| value.clone());
-        let line = key.get("line").and_then(text_of).unwrap_or_else(|| "1".into());
+        let label =
+            key.get("label").and_then(helpers::scalar_text).map(Cow::into_owned).unwrap_or_else(|| value.clone());
+        let line = key.get("line").and_then(helpers::scalar_text).map(Cow::into_owned).unwrap_or_else(|| "1".into());
         for (field, text) in [("type", kind), ("value", &value), ("label", &label), ("line", &line)] {
             if !out.is_empty() {
                 out.push('\n');
@@ -199,16 +194,9 @@ pub(super) fn push_dst_change(lines: &mut Vec<String>, which: &str, change: &Dst
             // Aastra numbers days 1 = Sunday .. 7 = Saturday; POSIX 0 = Sunday.
             lines.push(format!("dst {which} day: {}", weekday + 1));
         }
-        DstDay::Julian(n) => lines.push(format!("dst {which} day: {}", day_of_month(n - 1))),
-        DstDay::ZeroJulian(n) => lines.push(format!("dst {which} day: {}", day_of_month(n))),
+        DstDay::Julian(n) => lines.push(format!("dst {which} day: {}", helpers::month_day(n - 1).1)),
+        DstDay::ZeroJulian(n) => lines.push(format!("dst {which} day: {}", helpers::month_day(n).1)),
     }
-}
-
-/// Day of the month (1-based) of a zero-based day of a non-leap year.
-pub(super) fn day_of_month(day0: u16) -> u16 {
-    pub(super) const STARTS: [u16; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-    let start = STARTS.iter().rev().find(|&&s| s <= day0).copied().unwrap_or(0);
-    day0 - start + 1
 }
 
 /// The CA bundle written next to the device file: a PEM string, or a list of
@@ -281,7 +269,7 @@ pub(super) fn parking(raw: &Map) -> Option<String> {
         .values()
         .filter_map(Value::as_object)
         .find(|k| k.get("type").and_then(Value::as_str) == Some("park"))?;
-    let value = park.get("value").and_then(text_of)?;
+    let value = park.get("value").and_then(helpers::scalar_text).map(Cow::into_owned)?;
     let Some(Value::Object(lines)) = raw.get("sip_lines") else {
         return Some(String::new());
     };

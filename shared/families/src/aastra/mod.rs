@@ -30,6 +30,7 @@ use identify::*;
 #[cfg(test)]
 pub(crate) use identify::{exact_captures, exact_rules};
 
+/// Aastra and Mitel SIP phones (`aastra` in `plugin-info`).
 pub struct Aastra;
 
 const VENDOR: &str = "Aastra";

@@ -1,9 +1,11 @@
 //! Cisco SCCP: the template context and the files a device is served.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use serde_json::Value;
 
+use crate::helpers;
 use provd_core::Map;
 use provd_core::tz::{self, TimezoneInfo};
 
@@ -112,14 +114,6 @@ pub(crate) fn cisco_zone_name(tz: &TimezoneInfo) -> &'static str {
         .map_or(DEFAULT_ZONE, |r| r.name)
 }
 
-pub(super) fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 /// `XX_call_managers`: the `sccp_call_managers` entries with an address,
 /// in priority order, each as `{priority, ip, port}` with the phone's
 /// zero-based priority and port 2000 by default. Each entry of
@@ -134,10 +128,11 @@ pub(super) fn call_managers(raw: &mut Map) -> Vec<Value> {
             continue;
         };
         manager.insert("XX_priority".into(), Value::from((p - 1).to_string()));
-        let Some(ip) = manager.get("ip").and_then(text) else {
+        let Some(ip) = manager.get("ip").and_then(helpers::non_empty_text).map(Cow::into_owned) else {
             continue;
         };
-        let port = manager.get("port").and_then(text).unwrap_or_else(|| "2000".into());
+        let port =
+            manager.get("port").and_then(helpers::non_empty_text).map(Cow::into_owned).unwrap_or_else(|| "2000".into());
         let mut entry = Map::new();
         entry.insert("priority".into(), Value::from((p - 1).to_string()));
         entry.insert("ip".into(), Value::from(ip));

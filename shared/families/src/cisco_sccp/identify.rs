@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use regex::bytes::{CaptureLocations, Regex};
 
+use crate::helpers;
 use provd_core::family::*;
 use provd_core::mac::Mac;
 
@@ -23,7 +24,7 @@ pub(super) static DHCP_MODEL: LazyLock<Regex> =
 
 thread_local! {
     // Reused capture slots: no allocation per request once warm.
-    pub(super) static DHCP_LOCATIONS: RefCell<CaptureLocations> = RefCell::new(DHCP_MODEL.capture_locations());
+    static DHCP_LOCATIONS: RefCell<CaptureLocations> = RefCell::new(DHCP_MODEL.capture_locations());
 }
 
 /// `79NNG` for every NN, so a DHCP model is borrowed, never built per request.
@@ -40,10 +41,6 @@ pub(super) const LOCALES: [(&str, [&str; 3]); 5] = [
     ("fr_CA", ["french_france", "fr", "canada"]),
 ];
 
-pub(super) fn ascii(b: &[u8]) -> Option<&str> {
-    std::str::from_utf8(b).ok()
-}
-
 pub(super) fn extract_dhcp(vci: &[u8]) -> Option<DeviceInfo<'_>> {
     if !vci.starts_with(b"Cisco Systems") {
         return None;
@@ -56,7 +53,7 @@ pub(super) fn extract_dhcp(vci: &[u8]) -> Option<DeviceInfo<'_>> {
             let n = usize::from(nn[0] - b'0') * 10 + usize::from(nn[1] - b'0');
             return Some(Cow::Borrowed(MODELS_79[n].as_str()));
         }
-        group(3).and_then(ascii).map(Cow::Borrowed)
+        group(3).and_then(helpers::utf8).map(Cow::Borrowed)
     });
     Some(DeviceInfo { vendor: Some(Cow::Borrowed(VENDOR)), model, ..Default::default() })
 }

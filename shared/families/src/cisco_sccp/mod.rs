@@ -29,6 +29,7 @@ pub(crate) use configure::cisco_zone_name;
 use configure::*;
 use identify::*;
 
+/// Cisco SCCP phones (`cisco_sccp` in `plugin-info`).
 pub struct CiscoSccp;
 
 const VENDOR: &str = "Cisco";

@@ -1,10 +1,10 @@
 //! Cisco SPA/ATA: the template context and the files a device is served.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::helpers;
 use provd_core::Map;
 use provd_core::config::truthy;
 use provd_core::mac::Mac;
@@ -42,16 +42,6 @@ pub(super) fn port2_mac(mac: Mac) -> Mac {
     Mac([b, c, d, e, f, 0x01])
 }
 
-/// The text of a scalar raw value; `None` for null, empty, lists and maps.
-/// Borrowed: a device's lines read many values and keep few.
-pub(super) fn text(v: &Value) -> Option<Cow<'_, str>> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s)),
-        Value::Number(n) => Some(Cow::Owned(n.to_string())),
-        _ => None,
-    }
-}
-
 /// `XX_fkeys`: the flat-profile elements of the function keys that fit the
 /// model: line keys 1..=`keys` (`Extension_n_` disabled so the key is free,
 /// `Short_Name_n_`, `Extended_Function_n_`), then the attendant console
@@ -69,8 +59,8 @@ pub(super) fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> Opti
     sorted.sort_by_key(|(no, _)| *no);
     let mut out = String::new();
     for (no, key) in sorted {
-        let Some(value) = key.get("value").and_then(text) else { continue };
-        let label = key.get("label").and_then(text).unwrap_or_else(|| value.clone());
+        let Some(value) = key.get("value").and_then(helpers::non_empty_text) else { continue };
+        let label = key.get("label").and_then(helpers::non_empty_text).unwrap_or_else(|| value.clone());
         let (value, label) = (syntax::xml(&value), syntax::xml(&label));
         let function = match key.get("type").and_then(Value::as_str) {
             // A park key dials the parking extension, as a speed dial does.
@@ -145,27 +135,14 @@ pub(super) fn dst_change(change: &DstChange) -> String {
             format!("{}/{day}/{}/{hms}", change.month, DstDay::weekday_monday_first(weekday))
         }
         DstDay::Julian(n) => {
-            let (month, day) = month_day(n.saturating_sub(1));
+            let (month, day) = helpers::month_day(n.saturating_sub(1).min(364));
             format!("{month}/{day}/0/{hms}")
         }
         DstDay::ZeroJulian(n) => {
-            let (month, day) = month_day(n);
+            let (month, day) = helpers::month_day(n.min(364));
             format!("{month}/{day}/0/{hms}")
         }
     }
-}
-
-/// Month and day (1-based) of a zero-based day of a non-leap year.
-pub(super) fn month_day(day0: u16) -> (u16, u16) {
-    pub(super) const LENGTHS: [u16; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let mut day = day0.min(364);
-    for (i, len) in LENGTHS.iter().enumerate() {
-        if day < *len {
-            return (i as u16 + 1, day + 1);
-        }
-        day -= len;
-    }
-    (12, 31)
 }
 
 /// `DTMF_Tx_Method_n_` for a `dtmf_mode`.
@@ -184,7 +161,7 @@ pub(super) fn dtmf_method(mode: Option<&str>) -> &'static str {
 /// `XX_proxy_ip`, `XX_proxy_port`), `XX_dtmf`,
 /// `XX_srtp`, `XX_transport`, `XX_voicemail` and `XX_outbound_proxy`.
 pub(super) fn add_lines(model: Option<&ModelInfo>, raw: &mut Map) {
-    let global = |k: &str| raw.get(k).filter(|v| truthy(v)).and_then(text);
+    let global = |k: &str| raw.get(k).filter(|v| truthy(v)).and_then(helpers::non_empty_text);
     let (proxy_ip, proxy_port) = (global("sip_proxy_ip"), global("sip_proxy_port"));
     let (backup_ip, backup_port) = (global("sip_backup_proxy_ip"), global("sip_backup_proxy_port"));
     let (outbound_ip, outbound_port) = (global("sip_outbound_proxy_ip"), global("sip_outbound_proxy_port"));
@@ -208,7 +185,7 @@ pub(super) fn add_lines(model: Option<&ModelInfo>, raw: &mut Map) {
     let mut proxies = Map::new();
     let mut lines = Map::new();
     for (n, no, line) in numbered {
-        let get = |k: &str| line.get(k).and_then(text);
+        let get = |k: &str| line.get(k).and_then(helpers::non_empty_text);
         let proxy = get("proxy_ip").or_else(|| proxy_ip.clone()).map(|ip| {
             let port = get("proxy_port").or_else(|| proxy_port.clone()).unwrap_or_else(|| "5060".into());
             match get("backup_proxy_ip").or_else(|| backup_ip.clone()) {

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use regex::bytes::{CaptureLocations, Regex};
 
+use crate::helpers;
 use provd_core::family::*;
 use provd_core::mac::Mac;
 use provd_core::plugin::{ModelInfo, Plugin};
@@ -37,7 +38,7 @@ pub(super) const LINKSYS_VCI: usize = 3;
 
 thread_local! {
     // Reused capture slots: identification must not allocate once warm.
-    pub(super) static LOCATIONS: RefCell<Vec<CaptureLocations>> =
+    static LOCATIONS: RefCell<Vec<CaptureLocations>> =
         RefCell::new(PATTERNS.iter().map(Regex::capture_locations).collect());
 }
 
@@ -63,10 +64,6 @@ pub(super) fn norm_model<'a>(prefix: &'static str, raw: &'a [u8]) -> Option<Cow<
     // `raw` is UTF-8 and only ASCII bytes were dropped or changed, so the
     // bytes stay UTF-8; `char::from` on each byte would read them as Latin-1.
     String::from_utf8(normal().collect()).ok().map(Cow::Owned)
-}
-
-pub(super) fn ascii(b: &[u8]) -> Option<&str> {
-    std::str::from_utf8(b).ok()
 }
 
 /// Runs pattern `i` on `input`; `f` gets the capture groups.
@@ -97,16 +94,16 @@ pub(super) fn extract_ua<'a>(ua: &'a [u8], path: &[u8]) -> Option<DeviceInfo<'a>
     let mut info = if ua.starts_with(b"Linksys/") {
         captures(LINKSYS_UA, ua, |g| DeviceInfo {
             model: g(1).and_then(|m| norm_model("", m)),
-            version: g(2).and_then(ascii).map(Cow::Borrowed),
-            sn: g(3).and_then(ascii).map(Cow::Borrowed),
+            version: g(2).and_then(helpers::utf8).map(Cow::Borrowed),
+            sn: g(3).and_then(helpers::utf8).map(Cow::Borrowed),
             ..Default::default()
         })?
     } else if ua.starts_with(b"Cisco/") {
         captures(CISCO_UA, ua, |g| DeviceInfo {
-            model: g(1).and_then(ascii).map(Cow::Borrowed),
-            version: g(2).and_then(ascii).map(Cow::Borrowed),
+            model: g(1).and_then(helpers::utf8).map(Cow::Borrowed),
+            version: g(2).and_then(helpers::utf8).map(Cow::Borrowed),
             mac: g(3).and_then(|m| Mac::parse_bytes(m).ok()),
-            sn: g(4).and_then(ascii).map(Cow::Borrowed),
+            sn: g(4).and_then(helpers::utf8).map(Cow::Borrowed),
             ..Default::default()
         })?
     } else {

@@ -45,6 +45,7 @@ pub use identify::dhcp_abbreviation_of;
 pub(crate) use identify::prefilters;
 use identify::*;
 
+/// Cisco SPA phones and ATAs, Linksys ones included (`cisco_spa` in `plugin-info`).
 pub struct CiscoSpa;
 
 const VENDOR: &str = "Cisco";

@@ -1,18 +1,12 @@
 //! Digium: the template context and the files a device is served.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::helpers;
 use provd_core::Map;
 use provd_core::plugin::Plugin;
-
-pub(super) fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
 
 /// Fills each line with the global SIP servers, its account index (lines
 /// count from 1, accounts from 0) and the voicemail number.
@@ -45,10 +39,12 @@ pub(super) fn main_proxy_ip(raw: &Map) -> Option<String> {
             .iter()
             .filter_map(|(no, line)| Some((no.trim().parse::<u64>().ok()?, line.as_object()?)))
             .min_by_key(|(no, _)| *no)
-            .and_then(|(_, line)| line.get("proxy_ip").and_then(text_of)),
+            .and_then(|(_, line)| line.get("proxy_ip").and_then(helpers::non_empty_text).map(Cow::into_owned)),
         _ => None,
     };
-    first_line.or_else(|| raw.get("sip_proxy_ip").and_then(text_of)).or_else(|| raw.get("ip").and_then(text_of))
+    first_line
+        .or_else(|| raw.get("sip_proxy_ip").and_then(helpers::non_empty_text).map(Cow::into_owned))
+        .or_else(|| raw.get("ip").and_then(helpers::non_empty_text).map(Cow::into_owned))
 }
 
 /// `XX_funckeys`: the function keys in key order, each `{no, type, value,
@@ -67,8 +63,12 @@ pub(super) fn function_keys(funckeys: Option<&Value>) -> Vec<Value> {
         .filter_map(|(no, key)| {
             let kind =
                 key.get("type").and_then(Value::as_str).filter(|t| matches!(*t, "speeddial" | "blf" | "park"))?;
-            let value = key.get("value").and_then(text_of)?;
-            let label = key.get("label").and_then(text_of).unwrap_or_else(|| value.clone());
+            let value = key.get("value").and_then(helpers::non_empty_text).map(Cow::into_owned)?;
+            let label = key
+                .get("label")
+                .and_then(helpers::non_empty_text)
+                .map(Cow::into_owned)
+                .unwrap_or_else(|| value.clone());
             let mut out = Map::new();
             out.insert("no".into(), no.into());
             out.insert("type".into(), kind.into());

@@ -9,6 +9,8 @@
 //! ships (EXACT association), and `firmware`, its file name under
 //! `Digium/firmware/`, listed in every device file so phones upgrade.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::helpers;
@@ -23,6 +25,7 @@ mod identify;
 use configure::*;
 use identify::*;
 
+/// Digium D-series phones (`digium` in `plugin-info`).
 pub struct Digium;
 
 const VENDOR: &str = "Digium";
@@ -72,7 +75,7 @@ impl Family for Digium {
         }
         let funckeys = function_keys(raw.get("funckeys"));
         raw.insert("XX_funckeys".into(), funckeys.into());
-        if let Some(locale) = raw.get("locale").and_then(text_of) {
+        if let Some(locale) = raw.get("locale").and_then(helpers::non_empty_text).map(Cow::into_owned) {
             raw.insert("XX_lang".into(), locale.into());
         }
         raw.insert("XX_firmwares".into(), firmwares(plugin).into());

@@ -1,5 +1,6 @@
 //! Polycom: the template context and the files a device is served.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde_json::Value;
@@ -54,14 +55,6 @@ pub(super) fn generation(plugin: &Plugin) -> Generation {
     }
 }
 
-pub(super) fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 /// How many resource-list keys the model offers, modules included.
 pub(super) fn key_count(model: &ModelInfo) -> u64 {
     model.get_u64("function_keys").unwrap_or(0)
@@ -89,10 +82,11 @@ pub(super) fn function_keys(model: &ModelInfo, generation: Generation, funckeys:
             Some("park") if generation == Generation::Ucs => true,
             _ => continue,
         };
-        let Some(value) = key.get("value").and_then(text_of) else {
+        let Some(value) = key.get("value").and_then(helpers::non_empty_text).map(Cow::into_owned) else {
             continue;
         };
-        let label = key.get("label").and_then(text_of).unwrap_or_else(|| value.clone());
+        let label =
+            key.get("label").and_then(helpers::non_empty_text).map(Cow::into_owned).unwrap_or_else(|| value.clone());
         if !out.is_empty() {
             out.push('\n');
         }
@@ -146,16 +140,9 @@ pub(super) fn push_dst_change(lines: &mut Vec<String>, which: &str, change: &Dst
                 lines.push(format!("{key}.date=\"{}\"", (u32::from(week) - 1) * 7 + 1));
             }
         }
-        DstDay::Julian(n) => lines.push(format!("{key}.date=\"{}\"", day_of_month(n - 1))),
-        DstDay::ZeroJulian(n) => lines.push(format!("{key}.date=\"{}\"", day_of_month(n))),
+        DstDay::Julian(n) => lines.push(format!("{key}.date=\"{}\"", helpers::month_day(n - 1).1)),
+        DstDay::ZeroJulian(n) => lines.push(format!("{key}.date=\"{}\"", helpers::month_day(n).1)),
     }
-}
-
-/// Day of the month (1-based) of a zero-based day of a non-leap year.
-pub(super) fn day_of_month(day0: u16) -> u16 {
-    pub(super) const STARTS: [u16; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-    let start = STARTS.iter().rev().find(|&&s| s <= day0).copied().unwrap_or(0);
-    day0 - start + 1
 }
 
 /// Fills each line with the global SIP servers and the voicemail number.

@@ -19,7 +19,7 @@ pub(super) static UA: LazyLock<Regex> =
 thread_local! {
     // Reused capture slots: identification runs per request and must not
     // allocate once warm.
-    pub(super) static UA_LOCATIONS: RefCell<CaptureLocations> = RefCell::new(UA.capture_locations());
+    static UA_LOCATIONS: RefCell<CaptureLocations> = RefCell::new(UA.capture_locations());
 }
 
 /// Every model name wazo's Polycom plugins know, so the UA's `VVX_400`

@@ -36,6 +36,7 @@ use configure::*;
 pub(crate) use identify::prefilters;
 use identify::*;
 
+/// Polycom SoundPoint, SoundStation and VVX phones (`polycom` in `plugin-info`).
 pub struct Polycom;
 
 const VENDOR: &str = "Polycom";

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::helpers;
 use provd_core::Map;
 use provd_core::config::truthy;
 use provd_core::family::*;
@@ -44,22 +45,8 @@ pub(super) const DIRECTORY_LABELS: [(&str, &str); 6] = [
 /// phone's code for "this offset without DST" differs from the country's.
 pub(super) const TIMEZONE_CODES: [(&str, &str); 2] = [("America/Regina", "CAN2-6"), ("America/Phoenix", "USA2-7")];
 
-/// The text of a scalar JSON value; `None` for null, objects and lists.
-pub(super) fn text(v: &Value) -> Option<Cow<'_, str>> {
-    match v {
-        Value::String(s) => Some(Cow::Borrowed(s)),
-        Value::Number(n) => Some(Cow::Owned(n.to_string())),
-        _ => None,
-    }
-}
-
-/// A set, non-empty raw value.
-pub(super) fn present<'m>(map: &'m Map, key: &str) -> Option<&'m Value> {
-    map.get(key).filter(|v| truthy(v))
-}
-
 pub(super) fn present_text<'m>(map: &'m Map, key: &str) -> Option<Cow<'m, str>> {
-    present(map, key).and_then(text)
+    helpers::present(map, key).and_then(helpers::scalar_text)
 }
 
 pub(super) fn template_exists(plugin: &Plugin, name: &str) -> bool {
@@ -169,7 +156,7 @@ pub(super) fn numbered_lines(raw: &Map) -> Vec<(u64, String)> {
 
 /// Fills a line's missing servers and voicemail from the global keys.
 pub(super) fn line_defaults(raw: &Map, keys: &[(&'static str, &str)]) -> Vec<(&'static str, Value)> {
-    keys.iter().filter_map(|&(line_key, global)| Some((line_key, present(raw, global)?.clone()))).collect()
+    keys.iter().filter_map(|&(line_key, global)| Some((line_key, helpers::present(raw, global)?.clone()))).collect()
 }
 
 pub(super) fn apply_defaults(line: &mut Map, defaults: &[(&'static str, Value)]) {
@@ -358,7 +345,7 @@ pub(super) fn function_keys(raw: &Map, orbit: bool) -> String {
     keys.sort_by_key(|(no, _)| *no);
     let mut out = String::new();
     for (no, key) in keys {
-        let value = key.get("value").and_then(text).filter(|v| !v.is_empty());
+        let value = key.get("value").and_then(helpers::scalar_text).filter(|v| !v.is_empty());
         let (kind, value) = match (key.get("type").and_then(Value::as_str), value) {
             (Some("speeddial"), Some(v)) => ("speed", v),
             (Some("blf"), Some(v)) => ("blf", v),
@@ -368,7 +355,8 @@ pub(super) fn function_keys(raw: &Map, orbit: bool) -> String {
             },
             _ => continue,
         };
-        let label = key.get("label").and_then(text).filter(|l| !l.is_empty()).unwrap_or_else(|| value.clone());
+        let label =
+            key.get("label").and_then(helpers::scalar_text).filter(|l| !l.is_empty()).unwrap_or_else(|| value.clone());
         if !out.is_empty() {
             out.push('\n');
         }

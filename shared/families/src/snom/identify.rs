@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 
 use regex::bytes::{CaptureLocations, Regex};
 
+use crate::helpers;
 use provd_core::config::truthy;
 use provd_core::family::*;
 use provd_core::mac::Mac;
@@ -45,7 +46,7 @@ pub(super) struct Locations {
 thread_local! {
     // Reused capture slots: identification runs per request and must not
     // allocate once warm.
-    pub(super) static LOCATIONS: RefCell<Locations> = RefCell::new(Locations {
+    static LOCATIONS: RefCell<Locations> = RefCell::new(Locations {
         desk: DESK_UA.capture_locations(),
         dect: DECT_UA.capture_locations(),
         path: HTM_PATH.capture_locations(),
@@ -61,10 +62,6 @@ pub(super) fn is_dect_plugin(plugin: &Plugin) -> bool {
 pub(super) fn is_dect_model(model: &str) -> bool {
     let b = model.as_bytes();
     b.len() == 4 && b[0] == b'M' && b[1..].iter().all(u8::is_ascii_digit)
-}
-
-pub(super) fn ascii(b: &[u8]) -> Option<&str> {
-    std::str::from_utf8(b).ok()
 }
 
 pub(super) fn split_query(path: &[u8]) -> (&[u8], &[u8]) {
@@ -144,8 +141,8 @@ pub(super) fn extract_ua(ua: &[u8]) -> Option<DeviceInfo<'_>> {
             let (model, version) = (l.desk.get(1)?, l.desk.get(2)?);
             return Some(DeviceInfo {
                 vendor: Some(Cow::Borrowed(VENDOR)),
-                model: ascii(&ua[model.0..model.1]).map(Cow::Borrowed),
-                version: ascii(&ua[version.0..version.1]).map(Cow::Borrowed),
+                model: helpers::utf8(&ua[model.0..model.1]).map(Cow::Borrowed),
+                version: helpers::utf8(&ua[version.0..version.1]).map(Cow::Borrowed),
                 mac: trailing_mac(&ua[version.1..]),
                 ..DeviceInfo::default()
             });
@@ -154,8 +151,8 @@ pub(super) fn extract_ua(ua: &[u8]) -> Option<DeviceInfo<'_>> {
             let (model, version, mac) = (l.dect.get(1)?, l.dect.get(2)?, l.dect.get(3)?);
             return Some(DeviceInfo {
                 vendor: Some(Cow::Borrowed(VENDOR)),
-                model: ascii(&ua[model.0..model.1]).map(Cow::Borrowed),
-                version: ascii(&ua[version.0..version.1]).map(Cow::Borrowed),
+                model: helpers::utf8(&ua[model.0..model.1]).map(Cow::Borrowed),
+                version: helpers::utf8(&ua[version.0..version.1]).map(Cow::Borrowed),
                 mac: Mac::parse_bytes(&ua[mac.0..mac.1]).ok(),
                 ..DeviceInfo::default()
             });
@@ -179,7 +176,7 @@ pub(super) fn path_mac(path: &[u8]) -> Option<Mac> {
 /// (trailing zeros do not count, `05.20.0001` is 5.20.1); `None` when
 /// either is not such a version.
 pub(super) fn compare_versions(a: &str, b: &str) -> Option<Ordering> {
-    pub(super) fn parts(v: &str) -> impl Iterator<Item = Option<u64>> + '_ {
+    fn parts(v: &str) -> impl Iterator<Item = Option<u64>> + '_ {
         v.split('.').map(|p| if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) { None } else { p.parse().ok() })
     }
     if parts(a).chain(parts(b)).any(|p| p.is_none()) {

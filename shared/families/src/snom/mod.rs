@@ -39,6 +39,7 @@ use configure::*;
 pub(crate) use identify::prefilters;
 use identify::*;
 
+/// Snom desk phones and DECT bases (`snom` in `plugin-info`).
 pub struct Snom;
 
 const VENDOR: &str = "Snom";

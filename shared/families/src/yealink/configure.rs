@@ -62,7 +62,11 @@ pub(super) fn syslog_level(level: &str) -> Option<u64> {
     }
 }
 
-/// The text of a scalar JSON value; `None` for null, objects and lists.
+/// [`helpers::scalar_text`], except that a boolean is text too: `1` or `0`.
+/// Yealink alone: its settings are `0`/`1` switches, and a boolean that
+/// reaches one through a line or function key (`"line": true`) is written
+/// as the switch it stands for where the other families leave the value
+/// out. Rendered files depend on it.
 pub(super) fn text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
         Value::String(s) => Some(Cow::Borrowed(s)),
@@ -70,11 +74,6 @@ pub(super) fn text(v: &Value) -> Option<Cow<'_, str>> {
         Value::Bool(b) => Some(Cow::Borrowed(if *b { "1" } else { "0" })),
         _ => None,
     }
-}
-
-/// A set, non-null, non-empty raw value.
-pub(super) fn present<'m>(map: &'m Map, key: &str) -> Option<&'m Value> {
-    map.get(key).filter(|v| truthy(v))
 }
 
 pub(super) fn add_locale(raw: &mut Map) {
@@ -137,26 +136,17 @@ pub(super) fn dst_change(change: &DstChange) -> String {
     }
 }
 
-/// `MM/DD/HH` for a zero-based day of a non-leap year.
+/// `MM/DD/HH` for a zero-based day of a non-leap year (clamped to the year).
 pub(super) fn month_day(day0: i32, hour: i32) -> String {
-    pub(super) const LENGTHS: [i32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let mut day = day0.clamp(0, 364);
-    let mut month = 1;
-    for len in LENGTHS {
-        if day < len {
-            break;
-        }
-        day -= len;
-        month += 1;
-    }
-    format!("{month:02}/{:02}/{hour:02}", day + 1)
+    let (month, day) = helpers::month_day(day0.clamp(0, 364) as u16);
+    format!("{month:02}/{day:02}/{hour:02}")
 }
 
 /// Fills each SIP line with what the templates need: line number, DTMF and
 /// SRTP codes, voicemail and server defaults from the global keys, and the
 /// DECT server template it uses (`XX_templates`, `XX_template_id`).
 pub(super) fn update_sip_lines(raw: &mut Map) {
-    let global = |k: &str| present(raw, k).cloned();
+    let global = |k: &str| helpers::present(raw, k).cloned();
     let defaults = [
         ("voicemail", global("exten_voicemail")),
         ("proxy_ip", global("sip_proxy_ip")),
@@ -323,8 +313,8 @@ pub(super) fn setting(out: &mut String, prefix: &str, field: &str, value: &str) 
 pub(super) fn function_keys(layout: &KeyLayout, raw: &Map) -> String {
     let funckeys = raw.get("funckeys").and_then(Value::as_object);
     let sip_lines = raw.get("sip_lines").and_then(Value::as_object);
-    let pickup = present(raw, "exten_pickup_call").and_then(text);
-    let park = present(raw, "exten_park").and_then(text);
+    let pickup = helpers::present(raw, "exten_pickup_call").and_then(text);
+    let park = helpers::present(raw, "exten_park").and_then(text);
     let modules_used = funckeys
         .into_iter()
         .flat_map(|f| f.keys())

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use regex::bytes::{CaptureLocations, Regex};
 
+use crate::helpers;
 use provd_core::family::*;
 use provd_core::mac::Mac;
 
@@ -32,7 +33,7 @@ pub(super) static UA_PATTERNS: LazyLock<[Regex; 4]> = LazyLock::new(|| {
 thread_local! {
     // Reused capture slots: identification runs per request and must not
     // allocate once warm.
-    pub(super) static UA_LOCATIONS: RefCell<Vec<CaptureLocations>> =
+    static UA_LOCATIONS: RefCell<Vec<CaptureLocations>> =
         RefCell::new(UA_PATTERNS.iter().map(Regex::capture_locations).collect());
 }
 
@@ -42,10 +43,6 @@ pub(super) const OUIS: [&[u8; 6]; 12] = [
     b"001565", b"e434d7", b"805ec0", b"805e0c", b"249ad8", b"3497d7", b"44dbd2", b"644f56", b"b061a9", b"c4fc22",
     b"ec1da9", b"f01653",
 ];
-
-pub(super) fn ascii(b: &[u8]) -> Option<&str> {
-    std::str::from_utf8(b).ok()
-}
 
 /// `^[yY]ealink`: the prefix of patterns 0, 1 and 3.
 pub(super) fn starts_with_yealink(ua: &[u8]) -> bool {
@@ -112,8 +109,8 @@ pub(super) fn extract_ua(ua: &[u8]) -> Option<DeviceInfo<'_>> {
         let group = |(s, e): (usize, usize)| &ua[s..e];
         DeviceInfo {
             vendor: Some(Cow::Borrowed(VENDOR)),
-            model: ascii(group(model)).map(Cow::Borrowed),
-            version: ascii(group(ver)).map(Cow::Borrowed),
+            model: helpers::utf8(group(model)).map(Cow::Borrowed),
+            version: helpers::utf8(group(ver)).map(Cow::Borrowed),
             // A MAC that does not normalise is dropped; the rest stays.
             mac: Mac::parse_bytes(group(mac)).ok(),
             ..DeviceInfo::default()

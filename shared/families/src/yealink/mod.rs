@@ -31,6 +31,7 @@ use identify::*;
 #[cfg(test)]
 pub(crate) use identify::{exact_captures, prefilters};
 
+/// Yealink phones (`yealink` in `plugin-info`).
 pub struct Yealink;
 
 const VENDOR: &str = "Yealink";

@@ -25,6 +25,7 @@ use provd_core::plugin::Plugin;
 
 mod configure;
 mod identify;
+mod phones;
 use configure::*;
 use identify::*;
 #[cfg(test)]

@@ -25,6 +25,7 @@ use provd_core::plugin::Plugin;
 
 mod configure;
 mod identify;
+mod phones;
 pub(crate) use configure::cisco_zone_name;
 use configure::*;
 use identify::*;

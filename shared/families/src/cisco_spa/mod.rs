@@ -39,6 +39,7 @@ use provd_core::plugin::Plugin;
 
 mod configure;
 mod identify;
+mod phones;
 use configure::*;
 pub use identify::dhcp_abbreviation_of;
 #[cfg(test)]

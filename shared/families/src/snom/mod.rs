@@ -34,6 +34,7 @@ use provd_core::plugin::Plugin;
 
 mod configure;
 mod identify;
+mod phones;
 use configure::*;
 #[cfg(test)]
 pub(crate) use identify::prefilters;

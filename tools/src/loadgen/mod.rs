@@ -3,7 +3,8 @@
 //! every received file checked; latency, throughput, errors by kind and
 //! the generator's own CPU time reported.
 //!
-//! * [`catalog`]: the phones (families, models, MACs, UAs, sequences);
+//! * [`catalog`]: the phones (families, models, MACs, UAs, sequences),
+//!   from the family registry (`provd_families::phones`);
 //! * [`tftp`]: the sans-IO TFTP client; [`run`]: the monoio I/O;
 //! * [`expect`]: the bytes every request must return;
 //! * [`hist`], [`report`]: the measurements; [`target`]: loopback only;

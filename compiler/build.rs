@@ -5,9 +5,9 @@
 //! server, the tools or tests keeps them, and does not re-render a fleet.
 //!
 //! What renders: the domain (`shared/core`), the families
-//! (`shared/families`, their tests excepted), the render library
-//! (`compiler/src/render`), and the versions of the crates they render
-//! with (from `Cargo.lock`). Templates are not here: each plugin's are
+//! (`shared/families`, their tests and simulated phones excepted), the
+//! render library (`compiler/src/render`), and the versions of the crates
+//! they render with (from `Cargo.lock`). Templates are not here: each plugin's are
 //! hashed into its own digest.
 
 use std::hash::{DefaultHasher, Hasher};
@@ -23,8 +23,10 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in entries.flatten() {
         let p = e.path();
         let name = e.file_name();
-        // Unit tests of the families change no output.
-        if name == "tests.rs" || name == "tests" {
+        // Unit tests of the families change no output, nor do the phones
+        // they simulate for the load generator, the bench fleet and the fuzz
+        // seeds (`phones.rs`).
+        if name == "tests.rs" || name == "tests" || name == "phones.rs" {
             continue;
         }
         if p.is_dir() {

@@ -3,22 +3,74 @@
 
 Realistic inputs in each target's input layout (see the header comment of
 each fuzz_targets/*.rs): TFTP requests as phones and atftp/tftp-hpa send
-them, phone HTTP requests with real User-Agents (from the identification
-vectors), DHCP vendor classes. Idempotent: rerun after editing; files the
-fuzzer added to the corpus (named by hash) are left alone.
+them; phone HTTP requests with each family's User-Agent and boot paths, from
+the family registry (`provd-loadgen --list-phones`: every family provd has,
+as the load generator simulates it); the identification vectors
+(tests/data/ident-vectors.tsv), DHCP vendor classes among them.
+
+The registry listing comes from $PROVD_LOADGEN (a built provd-loadgen) when
+set, else from `cargo run --release -p provd-tools --bin provd-loadgen`.
+Idempotent: rerun after editing (or after adding a family); the seeds of a
+target are rewritten whole, files the fuzzer added to the corpus (named by
+hash) are left alone.
 """
 
 import os
 import struct
+import subprocess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+CLEARED = set()
 
 
 def write(target, name, data):
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
+    if target not in CLEARED:
+        # Seeds renamed or dropped since the last run do not linger.
+        CLEARED.add(target)
+        for old in os.listdir(d):
+            if old.startswith("seed-"):
+                os.remove(os.path.join(d, old))
     with open(os.path.join(d, "seed-" + name), "wb") as f:
         f.write(data)
+
+
+def registry_phones():
+    """One phone per model of every family: [family, plugin, model, version,
+    MAC, User-Agent, boot path...] (paths without their leading /)."""
+    loadgen = os.environ.get("PROVD_LOADGEN")
+    argv = [loadgen] if loadgen else ["cargo", "run", "--release", "--quiet", "-p", "provd-tools",
+                                      "--bin", "provd-loadgen", "--"]
+    out = subprocess.run(argv + ["--list-phones"], cwd=REPO, check=True, capture_output=True, text=True).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
+def unescape(s):
+    """The escapes of ident-vectors.tsv: \\xNN for any byte, \\\\ for a backslash."""
+    out, i = bytearray(), 0
+    while i < len(s):
+        if s.startswith("\\\\", i):
+            out += b"\\"
+            i += 2
+        elif s.startswith("\\x", i):
+            out.append(int(s[i + 2:i + 4], 16))
+            i += 4
+        else:
+            out += s[i].encode()
+            i += 1
+    return bytes(out)
+
+
+# One phone per plugin of each family (its first model): a few seeds per
+# family, whatever the registry holds.
+PHONES = []
+for row in registry_phones():
+    if not any(p[0] == row[0] and p[1] == row[1] for p in PHONES):
+        PHONES.append(row)
+with open(os.path.join(REPO, "tests", "data", "ident-vectors.tsv")) as f:
+    VECTORS = [line.rstrip("\n").split("\t")[:2] for line in f][1:]
 
 
 def rrq(filename, mode="octet", options=(), op=1):
@@ -76,19 +128,8 @@ write("tftp_transfer", "wrap", transfer(1 | 2 | 64, 8, 64, 0, [3, 1, 64, 255], 0
 
 # ---------------------------------------------------------------- http_request
 # [control][file length u64 LE][buffer]
-UAS = [
-    "Aastra6731i MAC:00-08-5D-23-74-29 V:3.2.0.70-SIP",
-    "Mitel6920 MAC:14-00-E9-1F-03-EA V:6.4.0.140-SIP",
-    "Yealink SIP-T46G 28.72.0.1 00:15:65:4a:a9:37",
-    "Yealink SIP VP-T49G 51.80.0.10 00:15:65:9b:5a:44",
-    "Yealink W80B 103.83.0.90 80:5e:c0:71:01:38",
-    "Yealink-T46G 28.71.0.81 28.1.0.128.0.0.0",
-    "Cisco/SPA508G-7.4.4 (0002FDFF2103)(CBT141400UK)",
-    "FileTransport PolycomSoundPointIP-SPIP_335-UA/4.2.1.0275",
-    "Mozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 2010.12-00004-g9ba52f5 000413922D24 SXM:0 UXM:0)",
-]
-PATHS = ["/y000000000044.cfg", "/001565aabbcc.cfg", "/Aastra/00085D237429.cfg", "/secure123/805ec0d57d72.cfg",
-         "/Aastra/aastra.cfg", "/firmware/T46-28.83.0.120.rom", "/%2e%2e/etc/passwd", "/a/./b//c.xml?mac=001122"]
+# Paths no family asks for, paired with the phones' User-Agents in turn.
+ODD_PATHS = ["/firmware/T46-28.83.0.120.rom", "/%2e%2e/etc/passwd", "/a/./b//c.xml?mac=001122"]
 
 
 def http(method, path, headers, version="1.1"):
@@ -98,10 +139,13 @@ def http(method, path, headers, version="1.1"):
     return (out + "\r\n").encode()
 
 
-for i, ua in enumerate(UAS):
-    path = PATHS[i % len(PATHS)]
+for i, phone in enumerate(PHONES):
+    ua, path = phone[5], "/" + phone[6]
     req = http("GET", path, [("Host", "10.0.0.1:8667"), ("User-Agent", ua), ("Accept", "*/*")])
     write("http_request", f"ua-{i}", bytes([i * 29 % 256]) + struct.pack("<Q", 4096 + i) + req)
+for i, path in enumerate(ODD_PATHS):
+    req = http("GET", path, [("Host", "10.0.0.1:8667"), ("User-Agent", PHONES[i % len(PHONES)][5])])
+    write("http_request", f"odd-{i}", bytes([i * 31 % 256]) + struct.pack("<Q", 512 + i) + req)
 write("http_request", "conditional", bytes([4]) + struct.pack("<Q", 4096) + http(
     "GET", "/a.xml", [("Host", "h"), ("If-None-Match", '"0123456789abcdef"'), ("X-Forwarded-For", "10.20.30.40")]))
 write("http_request", "range", bytes([1 | 8]) + struct.pack("<Q", 100) + http(
@@ -117,12 +161,11 @@ write("http_request", "bad", bytes([0]) + struct.pack("<Q", 1) + b"GET /x HTTP/1
 
 # ---------------------------------------------------------------- identify
 # [kind][bytes]: 0 path\nUA, 1 HTTP path, 2 TFTP file name, 3 DHCP vendor class
-for i, ua in enumerate(UAS):
-    write("identify", f"ua-{i}", b"\x00" + PATHS[i % len(PATHS)].encode() + b"\n" + ua.encode())
-for i, path in enumerate(["/805ec0123456.cfg", "/y000000000025.cfg", "/001565AABBCC.cfg?x=1", "/ITLFile.tlv"]):
-    write("identify", f"path-{i}", b"\x01" + path.encode())
-for i, name in enumerate(["SEP001122334455.cnf.xml", "/init.cfg", "ITLFile.tlv", "Aastra/00085D237429.cfg"]):
-    write("identify", f"tftp-{i}", b"\x02" + name.encode())
-for i, vc in enumerate([b"Cisco Systems, Inc. IP Phone CP-7960G\x00", b"digium_D40_1_1_0_0_48178", b"LINKSYS SPA-942",
-                        b"AastraIPPhone6731i", b"yealink"]):
-    write("identify", f"dhcp-{i}", b"\x03" + vc)
+for i, phone in enumerate(PHONES):
+    ua, paths = phone[5].encode(), phone[6:]
+    write("identify", f"ua-{i}", b"\x00/" + paths[0].encode() + b"\n" + ua)
+    write("identify", f"path-{i}", b"\x01/" + paths[-1].encode())
+    write("identify", f"tftp-{i}", b"\x02" + paths[0].encode())
+KINDS = {"http-ua": b"\x00/\n", "http-path": b"\x01", "tftp-path": b"\x02", "dhcp-vendor": b"\x03"}
+for i, (protocol, text) in enumerate(VECTORS):
+    write("identify", f"vector-{i}", KINDS[protocol] + unescape(text))

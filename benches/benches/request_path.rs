@@ -31,7 +31,8 @@ struct Fleet {
 fn fleet() -> Fleet {
     let dir = tempfile::tempdir().unwrap();
     let (data, _) = DataDir::open(&dir.path().join("data")).unwrap();
-    // Yealink and Aastra only: the vendors whose User-Agents the fleet knows.
+    // Yealink and Aastra only, as in the published runs: identified by
+    // their User-Agents, which the family registry gives.
     let plugins_dir = dir.path().join("plugins");
     std::fs::create_dir(&plugins_dir).unwrap();
     for e in std::fs::read_dir(data.plugins_dir()).unwrap() {

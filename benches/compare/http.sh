@@ -145,8 +145,9 @@ flat_root() { # export-dir root-dir
 }
 
 echo "== wrk fleet: $DEVICES devices, imported, compiled and exported" >&2
-# Yealink and Aastra models only: the fleet generator and http-targets know
-# those vendors' User-Agents (the loadgen fleet below has all seven).
+# Yealink and Aastra models only, as in the published runs (http-targets
+# takes its User-Agents from the family registry, which knows every vendor
+# but Cisco's two families apart; the loadgen fleet below has them all).
 mkdir -p wrk-plugins
 ln -s "$REPO"/plugins/wazo-yealink-* "$REPO"/plugins/wazo-aastra-* wrk-plugins/
 "$BIN/provd-bench" fleet --devices "$DEVICES" --plugins wrk-plugins --out jsondb >&2

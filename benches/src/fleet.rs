@@ -5,21 +5,15 @@
 use std::path::Path;
 
 use provd_core::rng::Rng;
-use provd_families::plugins;
+use provd_families::{phones, plugins};
 use serde_json::{Value, json};
 
-/// The vendor a family's devices carry and the OUI their MACs start with
-/// (any registered OUI of the vendor: only the family's identification and
-/// file names look at it).
-fn vendor_of(family: &str) -> (&'static str, [u8; 3]) {
-    match family {
-        "aastra" => ("Aastra", [0x00, 0x08, 0x5d]),
-        "cisco_sccp" | "cisco_spa" => ("Cisco", [0x00, 0x1e, 0x7a]),
-        "digium" => ("Digium", [0x00, 0x0f, 0xd3]),
-        "polycom" => ("Polycom", [0x00, 0x04, 0xf2]),
-        "snom" => ("Snom", [0x00, 0x04, 0x13]),
-        "yealink" => ("Yealink", [0x80, 0x5e, 0xc0]),
-        _ => ("Unknown", [0x02, 0x00, 0x00]),
+/// The vendor a family's devices carry and the OUI their MACs start with,
+/// from the family registry ([`phones`]).
+fn vendor_of(family: &str, model: &str) -> (&'static str, [u8; 3]) {
+    match phones::by_id(family) {
+        Some(p) => (p.vendor(), p.oui(model)),
+        None => ("Unknown", [0x02, 0x00, 0x00]),
     }
 }
 
@@ -45,7 +39,7 @@ pub fn write_jsondb(out: &Path, n: usize, plugins_dir: &Path, seed: u64) -> anyh
     let dtmf = ["RTP-in-band", "RTP-out-of-band", "SIP-INFO"];
     for i in 0..n {
         let (plugin, family, model, version) = &choices[rng.below(choices.len())];
-        let (vendor, o) = vendor_of(family);
+        let (vendor, o) = vendor_of(family, model);
         let mac = format!(
             "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
             o[0],
@@ -114,35 +108,20 @@ pub fn write_jsondb(out: &Path, n: usize, plugins_dir: &Path, seed: u64) -> anyh
 }
 
 /// The User-Agent a phone of this fleet sends and the path of its own
-/// file, in each vendor's format (see the families' extractors):
-/// `Yealink SIP-T46S 66.86.0.15 80:5e:c0:d5:7d:72` asks `/805ec0d57d72.cfg`
-/// (DECT bases and conference units announce no `SIP-`);
+/// file, from the family registry ([`phones`]): the family is the one whose
+/// phones carry `vendor` (`None` for a vendor of two families, such as
+/// Cisco's SCCP and SPA phones, or of none).
+/// `Yealink SIP-T46S 66.86.0.15 80:5e:c0:d5:7d:72` asks `/805ec0d57d72.cfg`;
 /// `Aastra6739i MAC:00-08-5D-2E-EC-FB V:3.3.1.4365-SIP` asks
-/// `/Aastra/00085D2EECFB.cfg` (6900 series: `Mitel6930 ...`).
+/// `/Aastra/00085D2EECFB.cfg`.
 pub fn http_target(vendor: &str, model: &str, version: &str, mac: &str) -> Option<(String, String)> {
-    let hex: String = mac.chars().filter(|c| *c != ':').collect();
-    match vendor {
-        "Yealink" => {
-            let bare = model.starts_with("CP860")
-                || model.starts_with("CP960")
-                || model.starts_with('W')
-                || model.starts_with("AX");
-            let sip = if bare { "" } else { "SIP-" };
-            Some((
-                format!("Yealink {sip}{model} {version} {}", mac.to_lowercase()),
-                format!("/{}.cfg", hex.to_lowercase()),
-            ))
-        }
-        "Aastra" => {
-            let brand = if model.starts_with("69") { "Mitel" } else { "Aastra" };
-            let dashed = mac.to_uppercase().replace(':', "-");
-            Some((
-                format!("{brand}{model} MAC:{dashed} V:{version}-SIP"),
-                format!("/Aastra/{}.cfg", hex.to_uppercase()),
-            ))
-        }
-        _ => None,
-    }
+    let mut families = phones::all().iter().filter(|p| p.vendor() == vendor);
+    let (family, None) = (families.next()?, families.next()) else {
+        return None;
+    };
+    let mac = provd_core::mac::Mac::parse(mac).ok()?.0;
+    let own = family.boot(model, version, mac).into_iter().find(|s| s.role == phones::Role::Device)?;
+    Some((family.user_agent(model, version, mac), format!("/{}", own.path)))
 }
 
 /// Writes `User-Agent<TAB>path<TAB>plugin` for every device document of a
@@ -164,4 +143,42 @@ pub fn write_http_targets(jsondb: &Path, out: &Path) -> anyhow::Result<usize> {
     }
     w.flush()?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_targets_in_the_vendors_formats() {
+        let t = |vendor, model, version, mac| http_target(vendor, model, version, mac);
+        assert_eq!(
+            t("Yealink", "T46S", "66.86.0.15", "80:5e:c0:d5:7d:72"),
+            Some(("Yealink SIP-T46S 66.86.0.15 80:5e:c0:d5:7d:72".into(), "/805ec0d57d72.cfg".into()))
+        );
+        assert_eq!(
+            t("Yealink", "CP960", "73.85.0.5", "80:5e:c0:d5:7d:72").unwrap().0,
+            "Yealink CP960 73.85.0.5 80:5e:c0:d5:7d:72"
+        );
+        assert_eq!(
+            t("Aastra", "6739i", "3.3.1.4365", "00:08:5d:2e:ec:fb"),
+            Some(("Aastra6739i MAC:00-08-5D-2E-EC-FB V:3.3.1.4365-SIP".into(), "/Aastra/00085D2EECFB.cfg".into()))
+        );
+        assert_eq!(
+            t("Aastra", "6930", "8.2.0", "14:00:e9:2e:ec:fb").unwrap().0,
+            "Mitel6930 MAC:14-00-E9-2E-EC-FB V:8.2.0-SIP"
+        );
+        // Two families carry Cisco: which one a device is, the vendor does not say.
+        assert_eq!(t("Cisco", "SPA508G", "7.5.5", "00:02:fd:ff:21:03"), None);
+        assert_eq!(t("Nokia", "X", "1", "00:00:00:00:00:01"), None);
+        assert_eq!(t("Yealink", "T46S", "66.86.0.15", "not a mac"), None);
+    }
+
+    #[test]
+    fn vendors_and_ouis_come_from_the_registry() {
+        assert_eq!(vendor_of("yealink", "T46S"), ("Yealink", [0x80, 0x5e, 0xc0]));
+        assert_eq!(vendor_of("aastra", "6930"), ("Aastra", [0x14, 0x00, 0xe9]));
+        assert_eq!(vendor_of("cisco_sccp", "7960G").0, "Cisco");
+        assert_eq!(vendor_of("nokia", "X"), ("Unknown", [0x02, 0x00, 0x00]));
+    }
 }

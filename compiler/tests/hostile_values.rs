@@ -335,8 +335,13 @@ fn snom() {
     family("snom", Format::Xml);
 }
 
+/// The format a family's files are checked in: the syntax it renders
+/// (from the family registry, so a new family is checked as it writes).
 fn format_of(family: &str) -> Format {
-    if matches!(family, "yealink" | "aastra") { Format::Lines } else { Format::Xml }
+    match provd_families::by_id(family).expect("a registered family").syntax() {
+        provd_core::family::Syntax::Lines => Format::Lines,
+        provd_core::family::Syntax::Xml => Format::Xml,
+    }
 }
 
 /// Device fields do not reach the files as settings either: a hostile

@@ -16,7 +16,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use provd_core::family::{self, DeviceInfo, Request};
+use provd_core::family::{DeviceInfo, Request};
 use provd_families::identify::identify;
 use provd_core::mac::Mac;
 
@@ -81,7 +81,7 @@ fuzz_target!(|data: &[u8]| {
     check_info(&merged, rest);
     assert_eq!(identify(&primary), merged, "identify is not deterministic");
 
-    let answers: Vec<DeviceInfo<'_>> = family::all().iter().filter_map(|f| f.extract(&primary)).collect();
+    let answers: Vec<DeviceInfo<'_>> = provd_families::all().iter().filter_map(|f| f.extract(&primary)).collect();
     for a in &answers {
         check_info(a, rest);
     }
@@ -95,13 +95,13 @@ fuzz_target!(|data: &[u8]| {
     assert!(gave(&|i| i.mac.map(|m| m.to_string())));
 
     for req in &all {
-        for f in family::all() {
+        for f in provd_families::all() {
             if let Some(info) = f.extract(req) {
                 check_info(&info, rest);
             }
         }
     }
-    for f in family::all() {
+    for f in provd_families::all() {
         let _ = f.is_sensitive(rest);
         let basename = rest.rsplit(|&b| b == b'/').next().unwrap_or(rest);
         let _ = f.is_sensitive(basename);

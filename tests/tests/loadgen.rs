@@ -1,5 +1,5 @@
-//! `provd-loadgen` against the real server: phones of the seven families
-//! boot over HTTP and TFTP, are created on their first request, and every
+//! `provd-loadgen` against the real server: phones of every family of the
+//! registry boot over HTTP and TFTP, are created on their first request, and every
 //! byte they receive afterwards is checked against `provd-compile
 //! --export` of the same data directory.
 //!
@@ -14,12 +14,28 @@ use std::path::Path;
 use std::process::Output;
 
 use provd_e2e::{Server, run, stderr, stdout};
+use provd_families::phones::Role;
 use serde_json::Value;
 
 const SEED: &str = "11";
-/// 200 phones of each of the seven families.
-const HTTP_PHONES: u64 = 1400;
+/// Phones of each family in the HTTP passes.
+const PER_FAMILY: u64 = 200;
 const TFTP_PHONES: u64 = 100;
+
+/// The HTTP fleet, from the family registry: `(phones, requests, requests
+/// expecting "not found")`. The phones take the families in turn, so each
+/// family has [`PER_FAMILY`] of them, each making its family's boot
+/// requests (Yealink's `y0000000000NN.cfg` is the one not generated).
+fn http_fleet() -> (u64, u64, u64) {
+    let (mut requests, mut optional) = (0, 0);
+    for p in provd_families::phones::all() {
+        let m = p.models()[0];
+        let steps = p.boot(m.name, m.version, [0; 6]);
+        requests += PER_FAMILY * steps.len() as u64;
+        optional += PER_FAMILY * steps.iter().filter(|s| s.role == Role::Optional).count() as u64;
+    }
+    (PER_FAMILY * provd_families::all().len() as u64, requests, optional)
+}
 
 fn loadgen(args: &[&str]) -> Output {
     run("provd-loadgen", &[&["--seed", SEED, "--json", "--max-duration", "120"], args].concat())
@@ -61,7 +77,7 @@ fn check_fields(report: &Value) {
     assert!(report["errors"]["by_kind"].is_object());
     assert!(report["generator_cpu"]["total_s"].is_number());
     assert!(report["config"]["families"].is_array());
-    assert_eq!(report["families"].as_object().unwrap().len(), 7, "{:#}", report["families"]);
+    assert_eq!(report["families"].as_object().unwrap().len(), provd_families::all().len(), "{:#}", report["families"]);
 }
 
 fn export(data: &Path, dir: &Path) {
@@ -70,22 +86,23 @@ fn export(data: &Path, dir: &Path) {
 }
 
 #[test]
-fn seven_families_boot_over_http_and_tftp_and_every_byte_matches_the_export() {
+fn every_family_boots_over_http_and_tftp_and_every_byte_matches_the_export() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let server = Server::start(&data, &[]);
     let (http, tftp) = (server.http.to_string(), server.tftp.to_string());
-    let http_phones = HTTP_PHONES.to_string();
+    let (phones, requests, optional) = http_fleet();
+    let http_phones = phones.to_string();
     let tftp_phones = TFTP_PHONES.to_string();
-    let first_tftp = HTTP_PHONES.to_string();
+    let first_tftp = phones.to_string();
 
     // Pass 1: the phones are new; provd creates them on their first request.
     let r = clean(&loadgen(&["--http", &http, "--transport", "http", "--phones", &http_phones]));
     check_fields(&r);
-    // Two requests per phone; Yealink's y0000000000NN.cfg is not generated.
-    assert_eq!(r["requests_ok"], 2 * HTTP_PHONES);
-    assert_eq!(r["not_found_expected"], HTTP_PHONES / 7);
-    assert_eq!(r["files"], 2 * HTTP_PHONES - HTTP_PHONES / 7);
+    // Every boot request answered; Yealink's y0000000000NN.cfg is not generated.
+    assert_eq!(r["requests_ok"], requests);
+    assert_eq!(r["not_found_expected"], optional);
+    assert_eq!(r["files"], requests - optional);
     let r = clean(&loadgen(&[
         "--tftp",
         &tftp,
@@ -108,7 +125,7 @@ fn seven_families_boot_over_http_and_tftp_and_every_byte_matches_the_export() {
     let expect = exp.to_str().unwrap();
     let r = clean(&loadgen(&["--http", &http, "--transport", "http", "--phones", &http_phones, "--expect", expect]));
     check_fields(&r);
-    assert_eq!(r["files_checked"], 2 * HTTP_PHONES - HTTP_PHONES / 7);
+    assert_eq!(r["files_checked"], requests - optional);
     assert_eq!(r["files_checked"], r["files"]);
     // Keep-alive: the same bytes, fewer connections.
     let r = clean(&loadgen(&[
@@ -122,8 +139,8 @@ fn seven_families_boot_over_http_and_tftp_and_every_byte_matches_the_export() {
         "--expect",
         expect,
     ]));
-    assert_eq!(r["files_checked"], 2 * HTTP_PHONES - HTTP_PHONES / 7);
-    assert!(r["connections"].as_u64().unwrap() < 2 * HTTP_PHONES);
+    assert_eq!(r["files_checked"], requests - optional);
+    assert!(r["connections"].as_u64().unwrap() < requests);
     // TFTP with every option: blksize, windowsize, tsize.
     for blksize in ["512", "1428"] {
         let r = clean(&loadgen(&[
@@ -161,7 +178,7 @@ fn seven_families_boot_over_http_and_tftp_and_every_byte_matches_the_export() {
         "--expect",
         expect,
     ]));
-    assert_eq!(r["files_checked"], 2 * HTTP_PHONES - HTTP_PHONES / 7);
+    assert_eq!(r["files_checked"], requests - optional);
 
     // A tampered export file is reported as a content mismatch, with the phone.
     let tampered = tmp.path().join("tampered");

@@ -1,5 +1,24 @@
-//! Values several families put in their template context, computed the way
-//! wazo-provd's plugin helpers compute them.
+//! What several families share: reading raw-config values as text, and the
+//! values they put in their template context, computed the way wazo-provd's
+//! plugin helpers compute them.
+//!
+//! Value to text, the one set every family uses (a family that needs
+//! another rule keeps a named variant next to its code, with a comment
+//! saying why):
+//!
+//! * [`scalar_text`]: a string as it is (empty included) or a number as
+//!   JSON writes it; `None` for null, booleans, lists and maps;
+//! * [`non_empty_text`]: the same, an empty string counting as absent;
+//! * [`text`]: [`non_empty_text`] of a key of a map, owned;
+//! * [`present`]: a key's value when it is set (truthy, as wazo-provd's
+//!   templates test it);
+//! * [`utf8`]: request bytes as text, for what an ASCII pattern captured.
+//!
+//! Dates of a DST rule: [`month_day`] turns a POSIX day of the year into
+//! the month and day the phones' settings take.
+//!
+//! Escaping for a file's syntax (XML, `key = value` lines) is not here: it
+//! is [`provd_core::syntax`], shared with the template environment.
 
 use std::borrow::Cow;
 
@@ -8,13 +27,33 @@ use serde_json::Value;
 use provd_core::Map;
 use provd_core::config::truthy;
 
-/// A string or number value as text, borrowed when it is a string.
-fn as_text(v: &Value) -> Option<Cow<'_, str>> {
+/// A string (empty included) or number value as text, borrowed when it is
+/// a string; `None` for null, booleans, lists and maps. A number is written
+/// as JSON writes it (`5060`, `2.5`).
+pub fn scalar_text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
         Value::String(s) => Some(Cow::Borrowed(s)),
         Value::Number(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
+}
+
+/// [`scalar_text`], an empty string counting as absent: what a family
+/// means by "the value is given".
+pub fn non_empty_text(v: &Value) -> Option<Cow<'_, str>> {
+    scalar_text(v).filter(|s| !s.is_empty())
+}
+
+/// `map[key]` when it is set: present and truthy (not null, `false`, `0`,
+/// an empty string, list or map), as a template's `{% if %}` tests it.
+pub fn present<'m>(map: &'m Map, key: &str) -> Option<&'m Value> {
+    map.get(key).filter(|v| truthy(v))
+}
+
+/// Request bytes as text when they are UTF-8. What an ASCII-only pattern
+/// (`(?-u)` classes) captured always is; anything else is not a field.
+pub fn utf8(b: &[u8]) -> Option<&str> {
+    std::str::from_utf8(b).ok()
 }
 
 /// Where the phonebook and the user services of wazo-phoned answer, and for
@@ -29,7 +68,7 @@ struct Phoned<'r> {
 
 impl<'r> Phoned<'r> {
     fn of(raw: &'r Map) -> Option<Self> {
-        let text = |key: &str| raw.get(key).and_then(as_text);
+        let text = |key: &str| raw.get(key).and_then(scalar_text);
         Some(Phoned {
             ip: text("X_xivo_phonebook_ip")?,
             user: text("X_xivo_user_uuid")?,
@@ -87,10 +126,11 @@ pub fn add_phoned_user_service_urls(raw: &mut Map, vendor: &str, service: &str) 
 /// `XX_server_url` and `XX_server_url_without_scheme`: `http_base_url` when
 /// present, else `http://{ip}:{http_port}`.
 pub fn add_server_url(raw: &mut Map) {
-    let url = match raw.get("http_base_url").and_then(as_text) {
+    let url = match raw.get("http_base_url").and_then(scalar_text) {
         Some(u) if !u.is_empty() => u.into_owned(),
         _ => {
-            let (Some(ip), Some(port)) = (raw.get("ip").and_then(as_text), raw.get("http_port").and_then(as_text))
+            let (Some(ip), Some(port)) =
+                (raw.get("ip").and_then(scalar_text), raw.get("http_port").and_then(scalar_text))
             else {
                 return;
             };
@@ -152,7 +192,17 @@ pub fn by_number(map: Option<&Map>, last: u64) -> Vec<Option<&Value>> {
 
 /// The text of a raw-config value, or `None` when absent, null or empty.
 pub fn text(raw: &Map, key: &str) -> Option<String> {
-    raw.get(key).and_then(as_text).filter(|s| !s.is_empty()).map(Cow::into_owned)
+    raw.get(key).and_then(scalar_text).filter(|s| !s.is_empty()).map(Cow::into_owned)
+}
+
+/// Month and day of the month (both 1-based) of a zero-based day of a
+/// non-leap year: 0 is 1 January, 364 is 31 December. A day past 364 counts
+/// on in December (365 is 32 December): callers that cannot write that
+/// clamp first.
+pub fn month_day(day0: u16) -> (u16, u16) {
+    const STARTS: [u16; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+    let month = STARTS.iter().rposition(|&start| start <= day0).unwrap_or(0);
+    (month as u16 + 1, day0 - STARTS[month] + 1)
 }
 
 #[cfg(test)]
@@ -184,6 +234,19 @@ mod tests {
             assert_eq!(slots[n as usize], expected, "{n}");
         }
         assert_eq!(by_number(None, 2), vec![None; 3]);
+    }
+
+    #[test]
+    fn month_day_walks_the_months_of_a_non_leap_year() {
+        let lengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        let mut day0 = 0;
+        for (month, len) in (1..).zip(lengths) {
+            for day in 1..=len {
+                assert_eq!(month_day(day0), (month, day), "{day0}");
+                day0 += 1;
+            }
+        }
+        assert_eq!(month_day(365), (12, 32), "past the year, December goes on");
     }
 
     #[test]

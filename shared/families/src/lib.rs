@@ -1,5 +1,8 @@
 //! The vendor families: the vendor logic wazo-provd keeps in per-plugin
-//! Python, one module per vendor, and the registry of them.
+//! Python, one folder per vendor (`identify.rs`, `configure.rs`,
+//! `phones.rs`, `tests.rs`), and the registry of them. What several
+//! families share is in [`helpers`]; docs/ADDING_A_FAMILY.md lists every
+//! place a new family touches.
 
 pub mod aastra;
 pub mod cisco_sccp;
@@ -7,6 +10,7 @@ pub mod cisco_spa;
 pub mod digium;
 pub mod helpers;
 pub mod identify;
+pub mod phones;
 pub mod plugins;
 pub mod polycom;
 pub mod snom;
@@ -49,14 +53,24 @@ pub(crate) type Spans = [(usize, usize); 3];
 #[cfg(test)]
 pub(crate) type CaptureRule = (&'static regex::bytes::Regex, fn(&[u8]) -> Option<Spans>);
 
-static FAMILIES: &[&dyn Family] = &[
-    &aastra::Aastra,
-    &cisco_sccp::CiscoSccp,
-    &cisco_spa::CiscoSpa,
-    &digium::Digium,
-    &polycom::Polycom,
-    &snom::Snom,
-    &yealink::Yealink,
+/// The registry: each family once, as `folder::Type`. It fills both lists
+/// from the one line, so a family cannot be served without being
+/// simulated, or the other way round.
+macro_rules! registry {
+    ($($family:ident::$type:ident),* $(,)?) => {
+        static FAMILIES: &[&dyn Family] = &[$(&$family::$type),*];
+        static PHONES: &[&dyn phones::Phones] = &[$(&$family::$type),*];
+    };
+}
+
+registry![
+    aastra::Aastra,
+    cisco_sccp::CiscoSccp,
+    cisco_spa::CiscoSpa,
+    digium::Digium,
+    polycom::Polycom,
+    snom::Snom,
+    yealink::Yealink,
 ];
 
 /// Every family compiled into provd, in a fixed order (ties in the
@@ -65,6 +79,7 @@ pub fn all() -> &'static [&'static dyn Family] {
     FAMILIES
 }
 
+/// The family plugins name `id` in `plugin-info` (`"yealink"`).
 pub fn by_id(id: &str) -> Option<&'static dyn Family> {
     FAMILIES.iter().copied().find(|f| f.id() == id)
 }

@@ -1,6 +1,7 @@
-//! The simulated phones: seven vendor families, their models (the bundled
-//! plugins' `plugin-info`), a MAC in the vendor's OUI, the vendor's
-//! User-Agent and the files the phone asks for when it boots.
+//! The simulated phones: the families of provd's registry, their models,
+//! a MAC in the vendor's OUI, the vendor's User-Agent and the files the
+//! phone asks for when it boots, all from [`provd_families::phones`] (each
+//! family's `phones.rs`): a family added to provd is simulated too.
 //!
 //! Everything is a pure function of `(seed, index)`: the same phone has the
 //! same MAC, model, source address and requests in every run, so a first run
@@ -19,272 +20,79 @@
 //! | polycom | `/000000000000.cfg` | `/<mac>-user.cfg` |
 //! | snom | `/snom<model>.htm` | `/<MAC>.xml` |
 //! | yealink | `/y0000000000NN.cfg` (no such file: 404 expected) | `/<mac>.cfg` |
-//!
-//! Yealink's `NN` is the firmware's first number (`T46S` on `66.86.0.15`
-//! asks `y000000000066.cfg`); wazo-provd generates no such file and the
-//! phone goes on with its own. Cisco SCCP phones also ask `CTLSEP<MAC>.tlv`
-//! and `ITLSEP<MAC>.tlv` first on a secured cluster; they are left out.
 
-use std::fmt::Write as _;
+use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::net::Ipv4Addr;
 
-/// A vendor family, as `plugin-info` names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Family {
-    Aastra,
-    CiscoSccp,
-    CiscoSpa,
-    Digium,
-    Polycom,
-    Snom,
-    Yealink,
+use provd_families::phones::{self, Phones, mac_hex};
+pub use provd_families::phones::{Model, Role, Step};
+
+/// A vendor family of provd's registry, as `plugin-info` names it.
+#[derive(Clone, Copy)]
+pub struct Family(&'static dyn Phones);
+
+impl PartialEq for Family {
+    fn eq(&self, other: &Family) -> bool {
+        self.name() == other.name()
+    }
 }
 
-pub const ALL: [Family; 7] = [
-    Family::Aastra,
-    Family::CiscoSccp,
-    Family::CiscoSpa,
-    Family::Digium,
-    Family::Polycom,
-    Family::Snom,
-    Family::Yealink,
-];
+impl Eq for Family {}
+
+impl Hash for Family {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.name().hash(h);
+    }
+}
+
+impl fmt::Debug for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Every family of the registry, in its order.
+pub fn all() -> Vec<Family> {
+    phones::all().iter().map(|&p| Family(p)).collect()
+}
 
 impl Family {
+    /// The name plugins give in `plugin-info` (`cisco_spa`).
     pub fn name(self) -> &'static str {
-        match self {
-            Family::Aastra => "aastra",
-            Family::CiscoSccp => "cisco_sccp",
-            Family::CiscoSpa => "cisco_spa",
-            Family::Digium => "digium",
-            Family::Polycom => "polycom",
-            Family::Snom => "snom",
-            Family::Yealink => "yealink",
-        }
+        self.0.id()
     }
 
+    /// The family named `s` (`cisco_spa`, `cisco-spa`, any case).
     pub fn parse(s: &str) -> Option<Family> {
-        ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(s) || f.name().replace('_', "-") == s)
+        all().into_iter().find(|f| f.name().eq_ignore_ascii_case(s) || f.name().replace('_', "-") == s)
     }
 
     /// The models a phone of this family is drawn from.
     pub fn models(self) -> &'static [Model] {
-        match self {
-            Family::Aastra => AASTRA,
-            Family::CiscoSccp => CISCO_SCCP,
-            Family::CiscoSpa => CISCO_SPA,
-            Family::Digium => DIGIUM,
-            Family::Polycom => POLYCOM,
-            Family::Snom => SNOM,
-            Family::Yealink => YEALINK,
-        }
+        self.0.models()
     }
 
     /// The vendor name provd stores on the device.
     pub fn vendor(self) -> &'static str {
-        match self {
-            Family::Aastra => "Aastra",
-            Family::CiscoSccp | Family::CiscoSpa => "Cisco",
-            Family::Digium => "Digium",
-            Family::Polycom => "Polycom",
-            Family::Snom => "Snom",
-            Family::Yealink => "Yealink",
-        }
+        self.0.vendor()
     }
 
     /// Whether the phones of this family fetch over TFTP by default
     /// (`--transport auto`).
     pub fn tftp_by_default(self) -> bool {
-        self == Family::CiscoSccp
+        self.0.tftp_by_default()
     }
-}
 
-/// One model: the plugin that serves it once the phone identified itself
-/// (checked against the plugins' association rules by a unit test), its
-/// name as the phone announces it, and the firmware it announces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Model {
-    pub plugin: &'static str,
-    pub name: &'static str,
-    pub version: &'static str,
-}
+    /// The `protocol` of the phones' raw config (`SIP`, `SCCP`).
+    pub fn protocol(self) -> &'static str {
+        self.0.protocol()
+    }
 
-const fn m(plugin: &'static str, name: &'static str, version: &'static str) -> Model {
-    Model { plugin, name, version }
-}
-
-const A3: &str = "wazo-aastra-3.3.1-SP4";
-const A8: &str = "wazo-aastra-8.2.0";
-static AASTRA: &[Model] = &[
-    m(A3, "6730i", "3.3.1.4365"),
-    m(A3, "6731i", "3.3.1.4365"),
-    m(A3, "6735i", "3.3.1.8215"),
-    m(A3, "6737i", "3.3.1.8215"),
-    m(A3, "6739i", "3.3.1.4365"),
-    m(A3, "6753i", "3.3.1.4365"),
-    m(A3, "6755i", "3.3.1.4365"),
-    m(A3, "6757i", "3.3.1.4365"),
-    m(A3, "9143i", "3.3.1.4365"),
-    m(A3, "9480i", "3.3.1.4365"),
-    m(A8, "6863i", "8.2.0"),
-    m(A8, "6865i", "8.2.0"),
-    m(A8, "6867i", "8.2.0"),
-    m(A8, "6869i", "8.2.0"),
-    m(A8, "6873i", "8.2.0"),
-    m(A8, "6905", "8.2.0"),
-    m(A8, "6910", "8.2.0"),
-    m(A8, "6915", "8.2.0"),
-    m(A8, "6920", "8.2.0"),
-    m(A8, "6930", "8.2.0"),
-    m(A8, "6940", "8.2.0"),
-    m(A8, "6970", "8.2.0"),
-];
-
-// SCCP phones announce no model over TFTP or HTTP (only DHCP does), so a
-// phone provd has not seen lands on the plugin that wins the tie for
-// "Cisco, model unknown": the greatest id, wazo-cisco-sccp-legacy.
-const SCCP: &str = "wazo-cisco-sccp-legacy";
-static CISCO_SCCP: &[Model] =
-    &[m(SCCP, "7905G", "8.0.3"), m(SCCP, "7912G", "8.0.4"), m(SCCP, "7940G", "8.1.2"), m(SCCP, "7960G", "8.1.2")];
-
-const SPA: &str = "wazo-cisco-spa-7.5.5";
-const SPA_LEGACY: &str = "wazo-cisco-spa-legacy";
-static CISCO_SPA: &[Model] = &[
-    m(SPA, "SPA301", "7.5.5"),
-    m(SPA, "SPA303", "7.5.5"),
-    m(SPA, "SPA501G", "7.5.5"),
-    m(SPA, "SPA502G", "7.5.5"),
-    m(SPA, "SPA504G", "7.5.5"),
-    m(SPA, "SPA508G", "7.5.5"),
-    m(SPA, "SPA509G", "7.5.5"),
-    m(SPA, "SPA512G", "7.5.5"),
-    m(SPA, "SPA514G", "7.5.5"),
-    m(SPA, "SPA525G", "7.5.5"),
-    m(SPA, "SPA525G2", "7.5.5"),
-    m(SPA_LEGACY, "SPA921", "5.1.8"),
-    m(SPA_LEGACY, "SPA922", "6.1.5(a)"),
-    m(SPA_LEGACY, "SPA941", "5.1.8"),
-    m(SPA_LEGACY, "SPA942", "6.1.5(a)"),
-    m(SPA_LEGACY, "SPA962", "6.1.5(a)"),
-    m("wazo-cisco-spa100-1.3.5p", "SPA112", "1.3.5p"),
-    m("wazo-cisco-spa100-1.3.5p", "SPA122", "1.3.5p"),
-    m("wazo-cisco-spa2102-5.2.12", "SPA2102", "5.2.12"),
-    m("wazo-cisco-spa3102-5.1.10", "SPA3102", "5.1.10"),
-    m("wazo-cisco-spa8000-6.1.11", "SPA8000", "6.1.11"),
-];
-
-const DIG: &str = "wazo-digium-2.8.1";
-static DIGIUM: &[Model] = &[
-    m(DIG, "D40", "2.8.1"),
-    m(DIG, "D45", "2.8.1"),
-    m(DIG, "D50", "2.8.1"),
-    m(DIG, "D60", "2.8.1"),
-    m(DIG, "D62", "2.8.1"),
-    m(DIG, "D65", "2.8.1"),
-    m(DIG, "D70", "2.8.1"),
-];
-
-// UC Software plugins score 501 whatever the version: a model both list
-// goes to the greatest id (6.4.6); the others stay on 5.9.2.
-const P3: &str = "wazo-polycom-3.2.4B";
-const P5: &str = "wazo-polycom-5.9.2";
-const P6: &str = "wazo-polycom-6.4.6";
-static POLYCOM: &[Model] = &[
-    m(P3, "SPIP321", "3.2.4.0267"),
-    m(P3, "SPIP331", "3.2.4.0267"),
-    m(P3, "SPIP335", "3.2.4.0267"),
-    m(P3, "SPIP450", "3.2.4.0267"),
-    m(P3, "SPIP550", "3.2.4.0267"),
-    m(P3, "SPIP650", "3.2.4.0267"),
-    m(P3, "SSIP5000", "3.2.4.0267"),
-    m(P3, "SSIP6000", "3.2.4.0267"),
-    m(P5, "VVX300", "5.9.2.3446"),
-    m(P5, "VVX310", "5.9.2.3446"),
-    m(P5, "VVX400", "5.9.2.3446"),
-    m(P5, "VVX410", "5.9.2.3446"),
-    m(P5, "VVX500", "5.9.2.3446"),
-    m(P5, "VVX600", "5.9.2.3446"),
-    m(P6, "VVX150", "6.4.6.2214"),
-    m(P6, "VVX250", "6.4.6.2214"),
-    m(P6, "VVX350", "6.4.6.2214"),
-    m(P6, "VVX401", "6.4.6.2214"),
-    m(P6, "VVX411", "6.4.6.2214"),
-    m(P6, "VVX450", "6.4.6.2214"),
-    m(P6, "VVX501", "6.4.6.2214"),
-    m(P6, "VVX601", "6.4.6.2214"),
-];
-
-const S8: &str = "wazo-snom-8.7.5.35";
-const S10: &str = "wazo-snom-10.1.54.13";
-const SD: &str = "wazo-snom-dect-05.20.0001";
-static SNOM: &[Model] = &[
-    m(S8, "300", "8.7.5.35"),
-    m(S8, "320", "8.7.5.35"),
-    m(S8, "370", "8.7.5.35"),
-    m(S8, "710", "8.7.5.35"),
-    m(S8, "720", "8.7.5.35"),
-    m(S8, "760", "8.7.5.35"),
-    m(S8, "820", "8.7.5.35"),
-    m(S8, "870", "8.7.5.35"),
-    m(S8, "715", "8.7.5.35"),
-    m(S10, "715", "10.1.54.13"),
-    m(S10, "725", "10.1.54.13"),
-    m(S10, "D120", "10.1.54.13"),
-    m(S10, "D315", "10.1.54.13"),
-    m(S10, "D345", "10.1.54.13"),
-    m(S10, "D385", "10.1.54.13"),
-    m(S10, "D717", "10.1.54.13"),
-    m(S10, "D735", "10.1.54.13"),
-    m(S10, "D765", "10.1.54.13"),
-    m(S10, "D785", "10.1.54.13"),
-    m(SD, "M300", "05.20.0001"),
-    m(SD, "M700", "05.20.0001"),
-    m(SD, "M900", "05.20.0001"),
-];
-
-// Models both Yealink plugins list are told apart by the exact firmware.
-const Y85: &str = "wazo-yealink-v85";
-const Y86: &str = "wazo-yealink-v86";
-static YEALINK: &[Model] = &[
-    m(Y85, "T46S", "66.85.0.5"),
-    m(Y85, "T54W", "96.85.0.5"),
-    m(Y85, "T33G", "124.85.0.40"),
-    m(Y85, "W60B", "77.85.0.25"),
-    m(Y85, "CP960", "73.85.0.5"),
-    m(Y86, "T31G", "124.86.0.75"),
-    m(Y86, "T33G", "124.86.0.75"),
-    m(Y86, "T41S", "66.86.0.15"),
-    m(Y86, "T42S", "66.86.0.15"),
-    m(Y86, "T46S", "66.86.0.15"),
-    m(Y86, "T48S", "66.86.0.15"),
-    m(Y86, "T43U", "108.86.0.90"),
-    m(Y86, "T46U", "108.86.0.90"),
-    m(Y86, "T48U", "108.86.0.90"),
-    m(Y86, "T53W", "96.86.0.45"),
-    m(Y86, "T54W", "96.86.0.45"),
-    m(Y86, "T57W", "96.86.0.45"),
-    m(Y86, "T58", "58.86.0.20"),
-    m(Y86, "T27G", "69.86.0.15"),
-    m(Y86, "CP920", "78.86.0.15"),
-];
-
-/// What a request is to the phone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// A file shared by the plugin's phones (must exist).
-    Common,
-    /// One of the phone's own files (must exist).
-    Device,
-    /// Asked for but not generated by wazo-provd's plugins: "not found" is
-    /// the expected answer (any 200 is still checked with `--expect`).
-    Optional,
-}
-
-/// One request of a boot sequence. `path` has no leading `/`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub path: String,
-    pub role: Role,
+    /// The OUI a phone of `model` has its MAC in.
+    pub fn oui(self, model: &str) -> [u8; 3] {
+        self.0.oui(model)
+    }
 }
 
 /// Which files of the boot sequence a phone fetches.
@@ -332,26 +140,6 @@ pub fn permute24(seed: u64, x: u32) -> u32 {
     v
 }
 
-/// The OUI a phone's MAC starts with (Mitel for the 6900 series).
-fn oui(family: Family, model: &str) -> [u8; 3] {
-    match family {
-        Family::Aastra if model.starts_with("69") => [0x14, 0x00, 0xE9],
-        Family::Aastra => [0x00, 0x08, 0x5D],
-        Family::CiscoSccp => [0x00, 0x1E, 0x4A],
-        Family::CiscoSpa if is_linksys(model) => [0x00, 0x0E, 0x08],
-        Family::CiscoSpa => [0x00, 0x02, 0xFD],
-        Family::Digium => [0x00, 0x0F, 0xD3],
-        Family::Polycom => [0x00, 0x04, 0xF2],
-        Family::Snom => [0x00, 0x04, 0x13],
-        Family::Yealink => [0x80, 0x5E, 0xC0],
-    }
-}
-
-/// Linksys-branded SPA models announce `Linksys/...` without their MAC.
-fn is_linksys(model: &str) -> bool {
-    model.starts_with("SPA9") || matches!(model, "SPA2102" | "SPA3102" | "SPA8000")
-}
-
 /// The phone's own loopback address: every phone has its own, as on a real
 /// network (provd's retrieval by IP and per-address rate limits depend on
 /// it). `127.<10 + i / 62500>.<2 + i / 250 % 250>.<2 + i % 250>`: no `.0`,
@@ -371,7 +159,7 @@ impl Phone {
         let models = family.models();
         let model =
             models[(mix64(seed ^ u64::from(index).wrapping_mul(0xA24B_AED4_963E_E407)) % models.len() as u64) as usize];
-        let o = oui(family, model.name);
+        let o = family.oui(model.name);
         let s = permute24(seed, index).to_be_bytes();
         Phone { index, family, model, mac: [o[0], o[1], o[2], s[1], s[2], s[3]] }
     }
@@ -382,91 +170,27 @@ impl Phone {
 
     /// `00085D13CA05`.
     pub fn mac_upper(&self) -> String {
-        hex(&self.mac, true, None)
+        mac_hex(self.mac, true, None)
     }
 
     /// `00085d13ca05`.
     pub fn mac_lower(&self) -> String {
-        hex(&self.mac, false, None)
+        mac_hex(self.mac, false, None)
     }
 
     /// `00:08:5d:13:ca:05`, provd's normal form.
     pub fn mac_normal(&self) -> String {
-        hex(&self.mac, false, Some(':'))
+        mac_hex(self.mac, false, Some(':'))
     }
 
     /// The User-Agent of the phone's HTTP requests, in the vendor's format.
     pub fn user_agent(&self) -> String {
-        let (model, version) = (self.model.name, self.model.version);
-        match self.family {
-            Family::Aastra => {
-                let brand = if model.starts_with("69") { "Mitel" } else { "Aastra" };
-                format!("{brand}{model} MAC:{} V:{version}-SIP", hex(&self.mac, true, Some('-')))
-            }
-            // The UA says nothing provd reads: identification is by path.
-            Family::CiscoSccp => format!("Cisco-CP{model}/{version}"),
-            Family::CiscoSpa if is_linksys(model) => {
-                let dashed = if model.starts_with("SPA9") { format!("SPA-{}", &model[3..]) } else { model.to_owned() };
-                format!("Linksys/{dashed}-{version} ({})", self.serial())
-            }
-            Family::CiscoSpa => format!("Cisco/{model}-{version} ({})({})", self.mac_upper(), self.serial()),
-            // Digium phones are identified by path (and DHCP); the UA is not read.
-            Family::Digium => format!("Digium {model} {version}"),
-            Family::Polycom => {
-                let (line, short) = match model {
-                    m if m.starts_with("SPIP") => ("SoundPointIP", format!("SPIP_{}", &m[4..])),
-                    m if m.starts_with("SSIP") => ("SoundStationIP", format!("SSIP_{}", &m[4..])),
-                    m => ("VVX", format!("VVX_{}", &m[3..])),
-                };
-                format!("FileTransport Polycom{line}-{short}-UA/{version}")
-            }
-            Family::Snom if model.starts_with('M') => format!("Snom {model} {version} {}", self.mac_upper()),
-            Family::Snom if version.starts_with("10.") => format!(
-                "Mozilla/4.0 (compatible; snom{model}-SIP {version} 2010.12-00004-g9ba52f5 {} SXM:0 UXM:0)",
-                self.mac_upper()
-            ),
-            Family::Snom => format!("Mozilla/4.0 (compatible; snom{model}-SIP {version} 1.1.3-s {})", self.mac_upper()),
-            Family::Yealink => {
-                let bare = model.starts_with("CP96") || model.starts_with('W') || model.starts_with("AX");
-                let sip = if bare { "" } else { "SIP-" };
-                format!("Yealink {sip}{model} {version} {}", self.mac_normal())
-            }
-        }
-    }
-
-    /// A serial number in the Cisco format (`CBT` + 8), from the MAC.
-    fn serial(&self) -> String {
-        format!("CBT{:02X}{:02X}{:02X}{:02X}", self.mac[2], self.mac[3], self.mac[4], self.mac[5])
+        self.family.0.user_agent(self.model.name, self.model.version, self.mac)
     }
 
     /// The requests of one boot, in order.
     pub fn steps(&self, files: Files) -> Vec<Step> {
-        let s = |path: String, role| Step { path, role };
-        let (mac, mac_u) = (self.mac_lower(), self.mac_upper());
-        let model = self.model.name;
-        let all = match self.family {
-            Family::Aastra => {
-                vec![s("Aastra/aastra.cfg".into(), Role::Common), s(format!("Aastra/{mac_u}.cfg"), Role::Device)]
-            }
-            Family::CiscoSccp => {
-                vec![s(format!("SEP{mac_u}.cnf.xml"), Role::Device), s("RINGLIST.XML".into(), Role::Common)]
-            }
-            Family::CiscoSpa => {
-                vec![s(format!("spa{}.cfg", &model[3..]), Role::Common), s(format!("{mac}.xml"), Role::Device)]
-            }
-            Family::Digium => vec![
-                s(format!("Digium/{mac}.cfg"), Role::Device),
-                s(format!("Digium/{mac}-contacts.xml"), Role::Device),
-            ],
-            Family::Polycom => {
-                vec![s("000000000000.cfg".into(), Role::Common), s(format!("{mac}-user.cfg"), Role::Device)]
-            }
-            Family::Snom => vec![s(format!("snom{model}.htm"), Role::Common), s(format!("{mac_u}.xml"), Role::Device)],
-            Family::Yealink => {
-                let first = self.model.version.split('.').next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-                vec![s(format!("y{first:012}.cfg"), Role::Optional), s(format!("{mac}.cfg"), Role::Device)]
-            }
-        };
+        let all = self.family.0.boot(self.model.name, self.model.version, self.mac);
         match files {
             Files::Boot => all,
             Files::Device => all.into_iter().filter(|st| st.role == Role::Device).take(1).collect(),
@@ -474,15 +198,25 @@ impl Phone {
     }
 }
 
-fn hex(bytes: &[u8], upper: bool, sep: Option<char>) -> String {
-    let mut out = String::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0
-            && let Some(c) = sep
-        {
-            out.push(c);
+/// One phone of every model of every family, a line each:
+/// `family, plugin, model, version, MAC, User-Agent, boot paths...`,
+/// tab-separated (`provd-loadgen --list-phones`). The MACs are drawn as
+/// the fleet `seed`'s, the row number standing for the index.
+pub fn listing(seed: u64) -> String {
+    let mut out = String::new();
+    let mut index = 0;
+    for family in all() {
+        for &model in family.models() {
+            let o = family.oui(model.name);
+            let s = permute24(seed, index).to_be_bytes();
+            let p = Phone { index, family, model, mac: [o[0], o[1], o[2], s[1], s[2], s[3]] };
+            let mut row = vec![family.name().to_owned(), model.plugin.to_owned(), model.name.to_owned()];
+            row.extend([model.version.to_owned(), p.mac_normal(), p.user_agent()]);
+            row.extend(p.steps(Files::Boot).into_iter().map(|s| s.path));
+            out.push_str(&row.join("\t"));
+            out.push('\n');
+            index += 1;
         }
-        let _ = if upper { write!(out, "{b:02X}") } else { write!(out, "{b:02x}") };
     }
     out
 }
@@ -492,6 +226,10 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
 
+    fn family(name: &str) -> Family {
+        Family::parse(name).unwrap()
+    }
+
     fn phone(family: Family, model: &str, mac: [u8; 6]) -> Phone {
         let model = *family.models().iter().find(|m| m.name == model).expect("model in catalog");
         Phone { index: 0, family, model, mac }
@@ -499,16 +237,30 @@ mod tests {
 
     #[test]
     fn family_names_round_trip() {
-        for f in ALL {
+        for f in all() {
             assert_eq!(Family::parse(f.name()), Some(f));
         }
-        assert_eq!(Family::parse("cisco-spa"), Some(Family::CiscoSpa));
+        assert_eq!(Family::parse("cisco-spa"), Some(family("cisco_spa")));
+        assert_eq!(Family::parse("CISCO_SPA"), Some(family("cisco_spa")));
         assert_eq!(Family::parse("nokia"), None);
     }
 
     #[test]
+    fn the_listing_has_every_model_once() {
+        let listing = listing(1);
+        assert_eq!(listing, super::listing(1), "deterministic");
+        let rows: Vec<Vec<&str>> = listing.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(rows.len(), all().iter().map(|f| f.models().len()).sum::<usize>());
+        let yealink = rows.iter().find(|r| r[0] == "yealink" && r[2] == "T31G").unwrap();
+        assert_eq!(yealink[1], "wazo-yealink-v86");
+        assert!(yealink[5].starts_with("Yealink SIP-T31G 124.86.0.75 80:5e:c0:"), "{yealink:?}");
+        assert_eq!(yealink[6], "y000000000124.cfg");
+        assert!(rows.iter().all(|r| r.len() >= 7 && r.iter().all(|f| !f.is_empty())), "{rows:?}");
+    }
+
+    #[test]
     fn mac_forms() {
-        let p = phone(Family::Aastra, "6739i", [0x00, 0x08, 0x5d, 0x13, 0xca, 0x05]);
+        let p = phone(family("aastra"), "6739i", [0x00, 0x08, 0x5d, 0x13, 0xca, 0x05]);
         assert_eq!(p.mac_upper(), "00085D13CA05");
         assert_eq!(p.mac_lower(), "00085d13ca05");
         assert_eq!(p.mac_normal(), "00:08:5d:13:ca:05");
@@ -518,54 +270,54 @@ mod tests {
     fn sequences_per_family() {
         let mac = [0x00, 0x08, 0x5d, 0x13, 0xca, 0x05];
         let paths = |p: &Phone| p.steps(Files::Boot).into_iter().map(|s| s.path).collect::<Vec<_>>();
-        let aastra = phone(Family::Aastra, "6739i", mac);
+        let aastra = phone(family("aastra"), "6739i", mac);
         assert_eq!(paths(&aastra), ["Aastra/aastra.cfg", "Aastra/00085D13CA05.cfg"]);
         assert_eq!(aastra.user_agent(), "Aastra6739i MAC:00-08-5D-13-CA-05 V:3.3.1.4365-SIP");
-        let mitel = phone(Family::Aastra, "6930", mac);
+        let mitel = phone(family("aastra"), "6930", mac);
         assert_eq!(mitel.user_agent(), "Mitel6930 MAC:00-08-5D-13-CA-05 V:8.2.0-SIP");
 
-        let yealink = phone(Family::Yealink, "T31G", [0x80, 0x5e, 0xc0, 0xd5, 0x7d, 0x72]);
+        let yealink = phone(family("yealink"), "T31G", [0x80, 0x5e, 0xc0, 0xd5, 0x7d, 0x72]);
         assert_eq!(paths(&yealink), ["y000000000124.cfg", "805ec0d57d72.cfg"]);
         assert_eq!(yealink.user_agent(), "Yealink SIP-T31G 124.86.0.75 80:5e:c0:d5:7d:72");
         assert_eq!(yealink.steps(Files::Boot)[0].role, Role::Optional);
-        let cp960 = phone(Family::Yealink, "CP960", [0x80, 0x5e, 0xc0, 0xd5, 0x7d, 0x72]);
+        let cp960 = phone(family("yealink"), "CP960", [0x80, 0x5e, 0xc0, 0xd5, 0x7d, 0x72]);
         assert_eq!(cp960.user_agent(), "Yealink CP960 73.85.0.5 80:5e:c0:d5:7d:72");
 
-        let polycom = phone(Family::Polycom, "VVX400", [0x00, 0x04, 0xf2, 0xab, 0xcd, 0xef]);
+        let polycom = phone(family("polycom"), "VVX400", [0x00, 0x04, 0xf2, 0xab, 0xcd, 0xef]);
         assert_eq!(paths(&polycom), ["000000000000.cfg", "0004f2abcdef-user.cfg"]);
         assert_eq!(polycom.user_agent(), "FileTransport PolycomVVX-VVX_400-UA/5.9.2.3446");
-        let spip = phone(Family::Polycom, "SPIP335", [0x00, 0x04, 0xf2, 0xab, 0xcd, 0xef]);
+        let spip = phone(family("polycom"), "SPIP335", [0x00, 0x04, 0xf2, 0xab, 0xcd, 0xef]);
         assert_eq!(spip.user_agent(), "FileTransport PolycomSoundPointIP-SPIP_335-UA/3.2.4.0267");
 
-        let snom = phone(Family::Snom, "D785", [0x00, 0x04, 0x13, 0x92, 0x2d, 0x24]);
+        let snom = phone(family("snom"), "D785", [0x00, 0x04, 0x13, 0x92, 0x2d, 0x24]);
         assert_eq!(paths(&snom), ["snomD785.htm", "000413922D24.xml"]);
         assert_eq!(
             snom.user_agent(),
             "Mozilla/4.0 (compatible; snomD785-SIP 10.1.54.13 2010.12-00004-g9ba52f5 000413922D24 SXM:0 UXM:0)"
         );
 
-        let sccp = phone(Family::CiscoSccp, "7960G", [0x00, 0x1e, 0x4a, 0x01, 0x02, 0x03]);
+        let sccp = phone(family("cisco_sccp"), "7960G", [0x00, 0x1e, 0x4a, 0x01, 0x02, 0x03]);
         assert_eq!(paths(&sccp), ["SEP001E4A010203.cnf.xml", "RINGLIST.XML"]);
 
-        let spa = phone(Family::CiscoSpa, "SPA508G", [0x00, 0x02, 0xfd, 0xff, 0x21, 0x03]);
+        let spa = phone(family("cisco_spa"), "SPA508G", [0x00, 0x02, 0xfd, 0xff, 0x21, 0x03]);
         assert_eq!(paths(&spa), ["spa508G.cfg", "0002fdff2103.xml"]);
         assert_eq!(spa.user_agent(), "Cisco/SPA508G-7.5.5 (0002FDFF2103)(CBTFDFF2103)");
-        let linksys = phone(Family::CiscoSpa, "SPA942", [0x00, 0x0e, 0x08, 0x01, 0x02, 0x03]);
+        let linksys = phone(family("cisco_spa"), "SPA942", [0x00, 0x0e, 0x08, 0x01, 0x02, 0x03]);
         assert_eq!(paths(&linksys), ["spa942.cfg", "000e08010203.xml"]);
         assert_eq!(linksys.user_agent(), "Linksys/SPA-942-6.1.5(a) (CBT08010203)");
 
-        let digium = phone(Family::Digium, "D40", [0x00, 0x0f, 0xd3, 0x01, 0x02, 0x03]);
+        let digium = phone(family("digium"), "D40", [0x00, 0x0f, 0xd3, 0x01, 0x02, 0x03]);
         assert_eq!(paths(&digium), ["Digium/000fd3010203.cfg", "Digium/000fd3010203-contacts.xml"]);
     }
 
     #[test]
     fn device_only_takes_the_first_own_file() {
-        let p = phone(Family::Yealink, "T46S", [0x80, 0x5e, 0xc0, 1, 2, 3]);
+        let p = phone(family("yealink"), "T46S", [0x80, 0x5e, 0xc0, 1, 2, 3]);
         let steps = p.steps(Files::Device);
         assert_eq!(steps, [Step { path: "805ec0010203.cfg".into(), role: Role::Device }]);
-        let d = phone(Family::Digium, "D40", [0, 0x0f, 0xd3, 1, 2, 3]);
+        let d = phone(family("digium"), "D40", [0, 0x0f, 0xd3, 1, 2, 3]);
         assert_eq!(d.steps(Files::Device).len(), 1);
-        for f in ALL {
+        for f in all() {
             let p = Phone::new(7, 3, &[f]);
             assert_eq!(p.steps(Files::Device).len(), 1, "{f:?}");
         }
@@ -575,15 +327,16 @@ mod tests {
     fn macs_are_deterministic_distinct_and_in_the_vendor_oui() {
         let mut seen = HashSet::new();
         for i in 0..70_000 {
-            let p = Phone::new(42, i, &ALL);
-            assert_eq!(p, Phone::new(42, i, &ALL));
-            assert_eq!(&p.mac[..3], &oui(p.family, p.model.name), "{p:?}");
+            let p = Phone::new(42, i, &all());
+            assert_eq!(p, Phone::new(42, i, &all()));
+            assert_eq!(&p.mac[..3], &p.family.oui(p.model.name), "{p:?}");
             assert!(seen.insert(p.mac), "duplicate MAC for index {i}");
         }
-        assert_ne!(Phone::new(1, 5, &ALL).mac, Phone::new(2, 5, &ALL).mac);
-        // Round-robin: 7 consecutive phones cover the 7 families.
-        let fams: HashSet<_> = (0..7).map(|i| Phone::new(1, i, &ALL).family).collect();
-        assert_eq!(fams.len(), 7);
+        assert_ne!(Phone::new(1, 5, &all()).mac, Phone::new(2, 5, &all()).mac);
+        // Round-robin: n consecutive phones cover the n families.
+        let n = all().len();
+        let fams: HashSet<_> = (0..n as u32).map(|i| Phone::new(1, i, &all()).family).collect();
+        assert_eq!(fams.len(), n);
     }
 
     #[test]
@@ -618,13 +371,13 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
         let (plugins, errors) = provd_families::plugins::scan(&dir).unwrap();
         assert!(errors.is_empty(), "{errors:?}");
-        for family in ALL {
+        for family in all() {
             for model in family.models() {
                 let p = Phone {
                     index: 0,
                     family,
                     model: *model,
-                    mac: [oui(family, model.name), [1, 2, 3]].concat().try_into().unwrap(),
+                    mac: [family.oui(model.name), [1, 2, 3]].concat().try_into().unwrap(),
                 };
                 let plugin = plugins.iter().find(|pl| pl.id == model.plugin).expect("catalog plugin is bundled");
                 assert_eq!(plugin.info.family, family.name());
@@ -634,7 +387,7 @@ mod tests {
                 let info = identify(&Request::Http { path: path.as_bytes(), user_agent: Some(ua.as_bytes()) });
                 let got = best_plugin(&plugins, &info).map(|pl| pl.id.as_str());
                 assert_eq!(got, Some(model.plugin), "{family:?} {} ({ua} {path}): {info:?}", model.name);
-                if family == Family::CiscoSccp {
+                if family.tftp_by_default() {
                     let name = p.steps(Files::Boot)[0].path.clone();
                     let info = identify(&Request::Tftp { filename: name.as_bytes() });
                     assert_eq!(best_plugin(&plugins, &info).map(|pl| pl.id.as_str()), Some(model.plugin));

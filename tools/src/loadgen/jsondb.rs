@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use super::catalog::{Family, Phone, mix64, phone_ip};
+use super::catalog::{Phone, mix64, phone_ip};
 
 /// Size knobs of the generated configs.
 #[derive(Debug, Clone, Copy)]
@@ -64,7 +64,7 @@ fn config(phone: &Phone, id: &str, shape: Shape, seed: u64) -> Value {
     let locales = ["fr_FR", "en_US", "de_DE", "fr_CA", "es_ES"];
     let dtmf = ["RTP-in-band", "RTP-out-of-band", "SIP-INFO"];
     let mut raw = json!({
-        "X_key": "", "config_version": 1, "protocol": if phone.family == Family::CiscoSccp { "SCCP" } else { "SIP" },
+        "X_key": "", "config_version": 1, "protocol": phone.family.protocol(),
         "sip_lines": lines, "funckeys": keys,
         "exten_voicemail": "*98", "exten_pickup_call": "*8", "exten_dnd": "*25",
         "exten_fwd_unconditional": "*21", "exten_fwd_no_answer": "*22", "exten_fwd_busy": "*23",
@@ -74,7 +74,7 @@ fn config(phone: &Phone, id: &str, shape: Shape, seed: u64) -> Value {
         "X_xivo_phonebook_profile": "default",
         "sip_dtmf_mode": dtmf[(r(4) % 3) as usize],
     });
-    if phone.family == Family::CiscoSccp {
+    if phone.family.protocol() == "SCCP" {
         raw["sccp_call_managers"] =
             json!({"1": {"ip": "10.0.0.10", "port": 2000}, "2": {"ip": "10.0.0.11", "port": 2000}});
         raw.as_object_mut().map(|o| o.remove("sip_lines"));
@@ -120,17 +120,17 @@ pub fn write(out: &Path, seed: u64, phones: impl Iterator<Item = Phone>, shape: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::loadgen::catalog::ALL;
+    use crate::loadgen::catalog::all;
 
     #[test]
     fn writes_one_device_and_config_per_phone() {
         let dir = tempfile::tempdir().unwrap();
-        let phones = (0..14).map(|i| Phone::new(5, i, &ALL));
+        let phones = (0..14).map(|i| Phone::new(5, i, &all()));
         let n = write(dir.path(), 5, phones, Shape { lines: 2, funckeys: 3 }).unwrap();
         assert_eq!(n, 14);
         let id = device_id(5, 8);
         let d: Value = serde_json::from_slice(&std::fs::read(dir.path().join("devices").join(&id)).unwrap()).unwrap();
-        let p = Phone::new(5, 8, &ALL);
+        let p = Phone::new(5, 8, &all());
         assert_eq!(d["mac"], p.mac_normal());
         assert_eq!(d["ip"], "127.10.2.10");
         assert_eq!(d["plugin"], p.plugin());

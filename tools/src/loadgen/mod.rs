@@ -3,7 +3,8 @@
 //! every received file checked; latency, throughput, errors by kind and
 //! the generator's own CPU time reported.
 //!
-//! * [`catalog`]: the phones (families, models, MACs, UAs, sequences);
+//! * [`catalog`]: the phones (families, models, MACs, UAs, sequences),
+//!   from the family registry (`provd_families::phones`);
 //! * [`tftp`]: the sans-IO TFTP client; [`run`]: the monoio I/O;
 //! * [`expect`]: the bytes every request must return;
 //! * [`hist`], [`report`]: the measurements; [`target`]: loopback only;
@@ -27,7 +28,7 @@ use std::time::Duration;
 use clap::Parser;
 use serde_json::json;
 
-use catalog::{ALL, Family, Files};
+use catalog::{Family, Files};
 use report::{Live, Report};
 use run::{Config, Driver, Transport};
 
@@ -61,8 +62,9 @@ pub struct Args {
     /// Phones to simulate (at most 200000).
     #[arg(long, default_value_t = 100)]
     pub phones: u32,
-    /// Families, comma-separated (aastra, cisco_sccp, cisco_spa, digium,
-    /// polycom, snom, yealink); phones take them in turn.
+    /// Families of provd's registry, comma-separated (`all`, or names as
+    /// `plugin-info` gives them: yealink, cisco_spa...); phones take them
+    /// in turn.
     #[arg(long, value_delimiter = ',', default_value = "all")]
     pub families: Vec<String>,
     /// auto: TFTP for Cisco SCCP, HTTP for the others; or everything over
@@ -135,6 +137,11 @@ pub struct Args {
     /// With --write-jsondb: function keys per device.
     #[arg(long, default_value_t = 12)]
     pub jsondb_funckeys: u32,
+    /// Print one phone of every model of every family, tab-separated
+    /// (family, plugin, model, version, MAC, User-Agent, then the boot
+    /// paths), and exit: what fuzz/make-seeds.py seeds from.
+    #[arg(long)]
+    pub list_phones: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,12 +173,15 @@ fn seconds(v: f64, what: &str, max: f64) -> Result<Duration, String> {
 
 fn families(names: &[String]) -> Result<Vec<Family>, String> {
     if names.iter().any(|n| n == "all") {
-        return Ok(ALL.to_vec());
+        return Ok(catalog::all());
     }
     let mut out = Vec::new();
     for n in names {
         let f = Family::parse(n.trim()).ok_or_else(|| {
-            format!("--families: unknown family {n:?} (one of: {})", ALL.map(Family::name).join(", "))
+            format!(
+                "--families: unknown family {n:?} (one of: {})",
+                catalog::all().into_iter().map(Family::name).collect::<Vec<_>>().join(", ")
+            )
         })?;
         if !out.contains(&f) {
             out.push(f);
@@ -351,6 +361,10 @@ pub fn main() -> ExitCode {
 }
 
 fn main_with(a: &Args) -> anyhow::Result<ExitCode> {
+    if a.list_phones {
+        print!("{}", catalog::listing(a.seed));
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(dir) = &a.write_jsondb {
         let families = families(&a.families).map_err(anyhow::Error::msg)?;
         anyhow::ensure!(a.phones >= 1 && a.phones <= MAX_PHONES, "--phones: between 1 and {MAX_PHONES}");
@@ -456,7 +470,7 @@ mod tests {
         assert!(with(&["--blksize", "7"]).is_err());
         assert!(with(&["--families", "nokia"]).is_err());
         let cfg = with(&["--phones", "50", "--families", "yealink,snom"]).unwrap();
-        assert_eq!(cfg.families, [Family::Yealink, Family::Snom]);
+        assert_eq!(cfg.families, [Family::parse("yealink").unwrap(), Family::parse("snom").unwrap()]);
         assert_eq!(cfg.concurrency, 50);
         assert!(cfg.per_phone_source);
         assert_eq!(cfg.max_duration, Duration::from_secs(120));

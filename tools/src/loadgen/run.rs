@@ -772,7 +772,7 @@ mod tests {
             phones: 1000,
             first_index: 0,
             seed: 3,
-            families: super::super::catalog::ALL.to_vec(),
+            families: super::super::catalog::all(),
             files: Files::Boot,
             repeat: 1,
             concurrency: 10,
@@ -791,7 +791,7 @@ mod tests {
         assert_eq!(offsets, cfg.indexes().map(|i| cfg.start_offset(i)).collect::<Vec<_>>());
         let late = offsets.iter().filter(|o| **o >= Duration::from_secs(5)).count();
         assert!((400..600).contains(&late), "{late} of 1000 in the second half");
-        assert_eq!(cfg.transport_of(Family::CiscoSccp), Transport::Tftp);
-        assert_eq!(cfg.transport_of(Family::Yealink), Transport::Http);
+        assert_eq!(cfg.transport_of(Family::parse("cisco_sccp").unwrap()), Transport::Tftp);
+        assert_eq!(cfg.transport_of(Family::parse("yealink").unwrap()), Transport::Http);
     }
 }

@@ -33,6 +33,8 @@ pub(crate) enum DecodeError {
     Json(#[from] serde_json::Error),
 }
 
+#[cold]
+#[inline(never)]
 fn layout(why: &'static str) -> BoxedError {
     Box::new(DecodeError::Layout(why))
 }

@@ -37,13 +37,22 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// (the record does not fit its codec) is [`StoreError::Corrupt`], anything
 /// else is LMDB's. The key is formatted only on failure.
 pub(crate) fn reading<K: Display + ?Sized>(database: &'static str, key: &K) -> impl FnOnce(heed::Error) -> StoreError {
-    move |e| match e {
+    move |e| read_error(database, &key, e)
+}
+
+// Out of line and cold: the request path reads records through `reading`,
+// and only the success path should be in its code.
+#[cold]
+#[inline(never)]
+fn read_error(database: &'static str, key: &dyn Display, e: heed::Error) -> StoreError {
+    match e {
         heed::Error::Decoding(why) => corrupt(database, key, why),
         e => StoreError::Lmdb(e),
     }
 }
 
 /// A record of `database` at `key` that is not what it should be.
+#[cold]
 pub(crate) fn corrupt<K: Display + ?Sized>(database: &'static str, key: &K, what: impl Display) -> StoreError {
     StoreError::Corrupt { database, key: key.to_string(), what: what.to_string() }
 }

@@ -675,4 +675,41 @@ mod tests {
         let s = Store::open(dir.path()).unwrap();
         check(&s, &expected);
     }
+
+    /// A record that does not fit its layout is an error naming the
+    /// database and the key, wherever it is read: not a miss, not a zero,
+    /// not a panic.
+    #[test]
+    fn corrupt_records_are_reported_with_their_database_and_key() {
+        use heed::types::Bytes;
+        let (_d, s) = store();
+        let mut w = s.write_txn().unwrap();
+        let mut fw = s.file_writer(&mut w, 1).unwrap();
+        fw.put("p/a.cfg", &Owner::plugin("p"), b"x").unwrap();
+        fw.finish().unwrap();
+        let hash = *blake3::hash(b"x").as_bytes();
+        s.db.routes.remap_data_type::<Bytes>().put(&mut w, "p/short.cfg", b"short").unwrap();
+        s.db.blob_index.remap_data_type::<Bytes>().put(&mut w, &hash, b"1234").unwrap();
+        s.db.meta.put(&mut w, crate::schema::META_GENERATION, b"\x01").unwrap();
+        s.db.configs.remap_data_type::<Bytes>().put(&mut w, "c", b"[]").unwrap();
+        w.commit().unwrap();
+
+        let is = |r: Result<_>, db: &str, k: &str| match r {
+            Err(StoreError::Corrupt { database, key, .. }) => assert_eq!((database, key.as_str()), (db, k)),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("{db} {k}: read as valid"),
+        };
+        let r = s.read_txn().unwrap();
+        is(s.route(&r, "p/short.cfg").map(|_| ()), "routes", "p/short.cfg");
+        is(s.routes(&r, "").unwrap().try_for_each(|e| e.map(|_| ())), "routes", "p/short.cfg");
+        is(s.generation(&r).map(|_| ()), "meta", "generation");
+        is(s.config(&r, "c").map(|_| ()), "configs", "c");
+        is(s.configs(&r).unwrap().try_for_each(|e| e.map(|_| ())), "configs", "c");
+        drop(r);
+        let mut w = s.write_txn().unwrap();
+        let mut fw = s.file_writer(&mut w, 2).unwrap();
+        let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        is(fw.remove("p/short.cfg").map(|_| ()), "routes", "p/short.cfg");
+        is(fw.remove("p/a.cfg").map(|_| ()), "blob_index", &hex);
+    }
 }

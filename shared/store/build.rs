@@ -29,7 +29,7 @@ fn main() {
     if plugins.is_dir() {
         walk(&plugins, &mut files);
     }
-    let mut src = String::from("pub static BUNDLED_PLUGIN_FILES: &[(&str, &[u8])] = &[\n");
+    let mut src = String::from("pub(super) static BUNDLED_PLUGIN_FILES: &[(&str, &[u8])] = &[\n");
     for f in files {
         // rerun-if-changed on a directory only notices its direct entries.
         println!("cargo:rerun-if-changed={}", f.parent().unwrap().display());

@@ -20,16 +20,28 @@ mod bundled {
 /// The advertised URL phones use when nothing else was configured.
 pub const DEFAULT_ADVERTISED_URL: &str = "http://127.0.0.1:8667";
 
+/// What can go wrong opening or bootstrapping a data directory.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A file or directory of the data directory could not be read or
+    /// written.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The advertised URL given is not one phones could use.
     #[error("advertised URL {0:?} is not of the form http[s]://host[:port][/path]")]
     BadUrl(String),
 }
 
+/// An open data directory: its store and its plugins directory. Cheap to
+/// clone.
 #[derive(Clone)]
 pub struct DataDir {
     root: PathBuf,
@@ -39,12 +51,16 @@ pub struct DataDir {
 /// What opening a data directory had to create.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Bootstrap {
+    /// Ids of the bundled plugins installed.
     pub plugins_installed: Vec<String>,
+    /// Ids of the well-known configs created.
     pub configs_created: Vec<String>,
+    /// Whether the base raw config was created.
     pub base_raw_config_created: bool,
 }
 
 impl Bootstrap {
+    /// Whether nothing had to be created.
     pub fn is_empty(&self) -> bool {
         *self == Bootstrap::default()
     }
@@ -88,14 +104,17 @@ impl DataDir {
         Ok((data, boot))
     }
 
+    /// The directory.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// Its store.
     pub fn store(&self) -> &Store {
         &self.store
     }
 
+    /// Where plugins are installed, one directory per plugin id.
     pub fn plugins_dir(&self) -> PathBuf {
         self.root.join("plugins")
     }

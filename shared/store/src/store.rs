@@ -1,5 +1,6 @@
-//! The LMDB content store: devices, configs, their indexes, the served files
-//! (routes) and their content-addressed bytes (blobs), and meta.
+//! The store's API: [`Store`] opens the environment and reads and writes
+//! devices, configs, their indexes, render records, the auto-device queue
+//! and meta. Served files (routes and blobs) are in `files.rs`.
 //!
 //! One environment under `<data>/store`. Every publish is one write
 //! transaction, so a reader sees a whole generation or the next one, never a
@@ -8,293 +9,26 @@
 
 use std::path::Path;
 
-use heed::types::{Bytes, Str};
-use heed::{CommitOrAbort, Database, DatabaseFlags, Env, EnvOpenOptions, PutFlags, RoTxn, RwTxn, WithoutTls};
+use heed::types::Bytes;
+use heed::{BytesDecode, Env, EnvOpenOptions, PutFlags, RoTxn, RwTxn, WithoutTls};
 
 use provd_core::config::Config;
 use provd_core::device::Device;
 
-pub use heed::Error as LmdbError;
+use crate::codec::{Json, RenderRecord, RenderRecordBuf, U64Le};
+use crate::error::{Result, StoreError, corrupt, reading};
+use crate::schema::*;
+use crate::{Owner, ReadTxn, WriteTxn};
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("store: {0}")]
-    Lmdb(#[from] heed::Error),
-    #[error("store: cannot create {path}: {source}")]
-    Dir { path: String, source: std::io::Error },
-    #[error("store: corrupt {what} record {key:?}: {why}")]
-    Corrupt { what: &'static str, key: String, why: String },
-}
-
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
-/// Read transaction. `Send`, so it may be kept by a connection task.
-pub type ReadTxn<'e> = RoTxn<'e, WithoutTls>;
-pub type WriteTxn<'e> = RwTxn<'e>;
-
-/// The device fields that have an index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Index {
-    Mac,
-    Ip,
-    Sn,
-    Uuid,
-    Plugin,
-    Config,
-}
-
-impl Index {
-    const ALL: [Index; 6] = [Index::Mac, Index::Ip, Index::Sn, Index::Uuid, Index::Plugin, Index::Config];
-
-    fn db_name(self) -> &'static str {
-        match self {
-            Index::Mac => "device_by_mac",
-            Index::Ip => "device_by_ip",
-            Index::Sn => "device_by_sn",
-            Index::Uuid => "device_by_uuid",
-            Index::Plugin => "device_by_plugin",
-            Index::Config => "device_by_config",
-        }
-    }
-
-    fn key(self, d: &Device) -> Option<String> {
-        match self {
-            Index::Mac => d.mac.map(|m| m.to_string()),
-            Index::Ip => d.ip.clone(),
-            Index::Sn => d.sn.clone(),
-            Index::Uuid => d.uuid.clone(),
-            Index::Plugin => d.plugin.clone(),
-            Index::Config => d.config.clone(),
-        }
-    }
-}
-
-/// Who a served file belongs to: one device, or a plugin (static and common
-/// files). Routes are removed with their owner. Held in its stored form
-/// (`d:<device id>`, `p:<plugin id>`) so writing and comparing never allocate.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Owner(String);
-
-/// A borrowed view of an [`Owner`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OwnerRef<'a> {
-    Device(&'a str),
-    Plugin(&'a str),
-}
-
-impl Owner {
-    pub fn device(id: &str) -> Owner {
-        Owner(format!("d:{id}"))
-    }
-    pub fn plugin(id: &str) -> Owner {
-        Owner(format!("p:{id}"))
-    }
-    /// The stored form.
-    pub fn key(&self) -> &str {
-        &self.0
-    }
-    pub fn get(&self) -> OwnerRef<'_> {
-        OwnerRef::parse(&self.0).expect("built by device() or plugin()")
-    }
-}
-
-impl<'a> OwnerRef<'a> {
-    fn parse(key: &'a str) -> Option<OwnerRef<'a>> {
-        match key.split_at_checked(2)? {
-            ("d:", id) => Some(OwnerRef::Device(id)),
-            ("p:", id) => Some(OwnerRef::Plugin(id)),
-            _ => None,
-        }
-    }
-    pub fn to_owned(self) -> Owner {
-        match self {
-            OwnerRef::Device(id) => Owner::device(id),
-            OwnerRef::Plugin(id) => Owner::plugin(id),
-        }
-    }
-}
-
-/// The store key of a served file: `<plugin id>/<path>`, path relative to
-/// the plugin's root without a leading slash.
-pub fn route_key(plugin: &str, path: &str) -> String {
-    let mut k = String::with_capacity(plugin.len() + 1 + path.len());
-    k.push_str(plugin);
-    k.push('/');
-    k.push_str(path.trim_start_matches('/'));
-    k
-}
-
-/// What a device's files were last rendered from: a fingerprint of every
-/// input of the render (device, flattened config, plugin and templates,
-/// provd's own code) and the files it produced. A compile that finds the
-/// same fingerprint, and the store still serving exactly those files, need
-/// not render the device again.
-#[derive(Clone, Copy)]
-pub struct RenderRecord<'t> {
-    raw: &'t [u8],
-}
-
-impl<'t> RenderRecord<'t> {
-    fn parse(raw: &'t [u8]) -> Option<RenderRecord<'t>> {
-        let rec = RenderRecord { raw };
-        (raw.len() >= 32 && rec.try_files().all(|f| f.is_some())).then_some(rec)
-    }
-
-    pub fn fingerprint(&self) -> &'t [u8; 32] {
-        self.raw[..32].try_into().unwrap()
-    }
-
-    fn try_files(&self) -> impl Iterator<Item = Option<(&'t str, &'t [u8; 32])>> + 't {
-        let mut rest = &self.raw[32..];
-        std::iter::from_fn(move || {
-            if rest.is_empty() {
-                return None;
-            }
-            let Some((hash, tail)) = rest.split_first_chunk::<32>() else {
-                rest = &[];
-                return Some(None);
-            };
-            let Some((len, tail)) = tail.split_first_chunk::<4>() else {
-                rest = &[];
-                return Some(None);
-            };
-            let len = u32::from_le_bytes(*len) as usize;
-            let Some(key) = tail.get(..len).and_then(|k| std::str::from_utf8(k).ok()) else {
-                rest = &[];
-                return Some(None);
-            };
-            rest = &tail[len..];
-            Some(Some((key, hash)))
-        })
-    }
-
-    /// The files rendered: (route key, content hash).
-    pub fn files(&self) -> impl Iterator<Item = (&'t str, &'t [u8; 32])> + 't {
-        // Checked by parse.
-        self.try_files().map(Option::unwrap)
-    }
-}
-
-const ROUTE_FIXED: usize = 8 + 8 + 8 + 32;
-
-/// A served file as stored: a view over the record's bytes, borrowed from
-/// the transaction (no copy, no allocation).
-#[derive(Clone, Copy)]
-pub struct Route<'t> {
-    raw: &'t [u8],
-}
-
-impl<'t> Route<'t> {
-    fn parse(raw: &'t [u8]) -> Option<Route<'t>> {
-        (raw.len() >= ROUTE_FIXED && std::str::from_utf8(&raw[ROUTE_FIXED..]).is_ok()).then_some(Route { raw })
-    }
-    pub fn blob_id(&self) -> u64 {
-        u64::from_be_bytes(self.raw[0..8].try_into().unwrap())
-    }
-    pub fn len(&self) -> u64 {
-        u64::from_le_bytes(self.raw[8..16].try_into().unwrap())
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// Unix seconds of the generation that last changed these bytes
-    /// (HTTP `Last-Modified`).
-    pub fn modified(&self) -> i64 {
-        i64::from_le_bytes(self.raw[16..24].try_into().unwrap())
-    }
-    /// BLAKE3 of the content.
-    pub fn hash(&self) -> &'t [u8; 32] {
-        self.raw[24..56].try_into().unwrap()
-    }
-    /// The HTTP entity tag: the first 8 bytes of the content hash in hex,
-    /// quoted. Unchanged bytes keep their tag across generations.
-    pub fn etag(&self) -> [u8; 18] {
-        let mut out = [b'"'; 18];
-        for (i, b) in self.hash()[..8].iter().enumerate() {
-            out[1 + 2 * i] = HEX[(b >> 4) as usize];
-            out[2 + 2 * i] = HEX[(b & 15) as usize];
-        }
-        out
-    }
-    pub fn owner(&self) -> Option<OwnerRef<'t>> {
-        OwnerRef::parse(self.owner_key())
-    }
-    /// The owner in its stored form (compare with [`Owner::key`]).
-    pub fn owner_key(&self) -> &'t str {
-        // Checked to be UTF-8 when the record was parsed.
-        std::str::from_utf8(&self.raw[ROUTE_FIXED..]).unwrap_or_default()
-    }
-}
-
-impl Route<'_> {
-    /// What [`FileWriter::put_over`] needs of the route it replaces.
-    pub fn as_current(&self) -> CurrentRoute {
-        CurrentRoute { hash: *self.hash(), owner_key: self.owner_key().to_owned(), modified: self.modified() }
-    }
-}
-
-/// A route as read before overwriting it, see [`FileWriter::put_over`].
-#[derive(Debug, Clone)]
-pub struct CurrentRoute {
-    hash: [u8; 32],
-    owner_key: String,
-    modified: i64,
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-fn encode_route(out: &mut Vec<u8>, blob_id: u64, len: u64, modified: i64, hash: &[u8; 32], owner: &Owner) {
-    out.clear();
-    out.extend_from_slice(&blob_id.to_be_bytes());
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&modified.to_le_bytes());
-    out.extend_from_slice(hash);
-    out.extend_from_slice(owner.key().as_bytes());
-}
-
-/// What writing a route did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RouteChange {
-    Unchanged,
-    Created,
-    Updated,
-}
-
-#[derive(Clone, Copy)]
-struct Dbs {
-    devices: Database<'static, Str, Bytes>,
-    configs: Database<'static, Str, Bytes>,
-    indexes: [Database<'static, Str, Str>; 6],
-    /// blob id (u64 big-endian, so ids append in key order) → bytes
-    blobs: Database<'static, Bytes, Bytes>,
-    /// content hash → blob id (8, BE) + reference count (8, LE)
-    blob_index: Database<'static, Bytes, Bytes>,
-    routes: Database<'static, Str, Bytes>,
-    routes_by_owner: Database<'static, Str, Str>,
-    meta: Database<'static, Str, Bytes>,
-    /// creation sequence (u64 BE) → id of a device the server created
-    auto_devices: Database<'static, Bytes, Str>,
-    /// device id → what its files were last rendered from, see [`RenderRecord`]
-    render_records: Database<'static, Str, Bytes>,
-    /// config id → line 1's username in the config's own document, see
-    /// [`Store::line1_username`]
-    line1_usernames: Database<'static, Str, Str>,
-}
+/// What an iterator reports for a key that is not UTF-8.
+const BAD_KEY: &str = "(a key that is not UTF-8)";
 
 /// The store. Cheap to clone; one per process is enough.
 #[derive(Clone)]
 pub struct Store {
     env: Env<WithoutTls>,
-    db: Dbs,
+    pub(crate) db: Dbs,
 }
-
-const META_GENERATION: &str = "generation";
-const META_NEXT_BLOB: &str = "next_blob_id";
-const META_BASE_RAW_CONFIG: &str = "base_raw_config";
-const META_PARAMS: &str = "params";
-/// Set once `line1_usernames` holds every config (stores made before it
-/// existed get it built at open).
-const META_LINE1_BUILT: &str = "line1_usernames_built";
 
 impl Store {
     /// Opens (creating if needed) the environment in `dir`.
@@ -308,61 +42,8 @@ impl Store {
         let env = unsafe {
             EnvOpenOptions::new().read_txn_without_tls().map_size(map_size).max_dbs(32).max_readers(1024).open(dir)?
         };
-        let wtxn = env.write_txn()?;
-        let db = env
-            .create_databases_and_commit(wtxn, |o, w| -> Result<_, heed::Error> {
-                let devices = o.create_database::<Str, Bytes>(w, Some("devices"))?;
-                let configs = o.create_database::<Str, Bytes>(w, Some("configs"))?;
-                let mut indexes = Vec::with_capacity(Index::ALL.len());
-                for index in Index::ALL {
-                    let opts = o
-                        .database_options()
-                        .types::<Str, Str>()
-                        .name(index.db_name())
-                        .flags(DatabaseFlags::DUP_SORT)
-                        .create(w)?;
-                    indexes.push(opts);
-                }
-                let indexes: [Database<'_, Str, Str>; 6] = indexes.try_into().ok().unwrap();
-                let blobs = o.create_database::<Bytes, Bytes>(w, Some("blobs"))?;
-                let blob_index = o.create_database::<Bytes, Bytes>(w, Some("blob_index"))?;
-                let routes = o.create_database::<Str, Bytes>(w, Some("routes"))?;
-                let routes_by_owner = o
-                    .database_options()
-                    .types::<Str, Str>()
-                    .name("routes_by_owner")
-                    .flags(DatabaseFlags::DUP_SORT)
-                    .create(w)?;
-                let meta = o.create_database::<Str, Bytes>(w, Some("meta"))?;
-                let auto_devices = o.create_database::<Bytes, Str>(w, Some("auto_devices"))?;
-                let render_records = o.create_database::<Str, Bytes>(w, Some("render_records"))?;
-                let line1_usernames = o.create_database::<Str, Str>(w, Some("line1_usernames"))?;
-                Ok(CommitOrAbort::<_, ()>::Commit((
-                    (devices, configs, indexes, auto_devices, render_records, line1_usernames),
-                    (blobs, blob_index, routes, routes_by_owner, meta),
-                )))
-            })?
-            .unwrap_commit();
-        let (
-            (devices, configs, indexes, auto_devices, render_records, line1_usernames),
-            (blobs, blob_index, routes, routes_by_owner, meta),
-        ) = db;
-        let store = Store {
-            env,
-            db: Dbs {
-                devices,
-                configs,
-                indexes,
-                blobs,
-                blob_index,
-                routes,
-                routes_by_owner,
-                meta,
-                auto_devices,
-                render_records,
-                line1_usernames,
-            },
-        };
+        let db = Dbs::create(&env)?;
+        let store = Store { env, db };
         store.build_line1_usernames()?;
         Ok(store)
     }
@@ -386,45 +67,56 @@ impl Store {
         Ok(())
     }
 
+    /// Starts a read transaction: a consistent view of one generation.
     pub fn read_txn(&self) -> Result<ReadTxn<'_>> {
         Ok(self.env.read_txn()?)
     }
 
+    /// Starts the write transaction (one at a time per environment; others
+    /// wait).
     pub fn write_txn(&self) -> Result<WriteTxn<'_>> {
         Ok(self.env.write_txn()?)
     }
 
+    /// The LMDB environment, for what the store does not wrap (the data
+    /// plane's long-lived snapshot transaction).
     pub fn env(&self) -> &Env<WithoutTls> {
         &self.env
     }
 
     // ---- meta -------------------------------------------------------------
 
-    /// The number of the generation currently published (0 before the first).
-    pub fn generation(&self, txn: &RoTxn<'_>) -> Result<u64> {
-        Ok(self.db.meta.get(txn, META_GENERATION)?.and_then(|b| b.try_into().ok()).map(u64::from_le_bytes).unwrap_or(0))
+    fn meta_u64(&self, txn: &RoTxn<'_>, key: &'static str) -> Result<Option<u64>> {
+        self.db.meta.remap_data_type::<U64Le>().get(txn, key).map_err(reading(META, key))
     }
 
-    fn set_u64(&self, w: &mut RwTxn<'_>, key: &str, v: u64) -> Result<()> {
-        Ok(self.db.meta.put(w, key, &v.to_le_bytes())?)
+    pub(crate) fn set_meta_u64(&self, w: &mut RwTxn<'_>, key: &str, v: u64) -> Result<()> {
+        Ok(self.db.meta.remap_data_type::<U64Le>().put(w, key, &v.to_le_bytes())?)
+    }
+
+    /// The id the next new blob gets (1 in a new store).
+    pub(crate) fn next_blob_id(&self, txn: &RoTxn<'_>) -> Result<u64> {
+        Ok(self.meta_u64(txn, META_NEXT_BLOB)?.unwrap_or(1))
+    }
+
+    /// The number of the generation currently published (0 before the first).
+    pub fn generation(&self, txn: &RoTxn<'_>) -> Result<u64> {
+        Ok(self.meta_u64(txn, META_GENERATION)?.unwrap_or(0))
     }
 
     /// Marks the transaction as a new generation; returns its number.
     pub fn bump_generation(&self, w: &mut RwTxn<'_>) -> Result<u64> {
         let next = self.generation(w)? + 1;
-        self.set_u64(w, META_GENERATION, next)?;
+        self.set_meta_u64(w, META_GENERATION, next)?;
         Ok(next)
     }
 
     fn meta_json(&self, txn: &RoTxn<'_>, key: &'static str) -> Result<Option<provd_core::Map>> {
-        match self.db.meta.get(txn, key)? {
-            None => Ok(None),
-            Some(b) => serde_json::from_slice(b).map(Some).map_err(|e| StoreError::Corrupt {
-                what: "meta",
-                key: key.into(),
-                why: e.to_string(),
-            }),
-        }
+        self.db.meta.remap_data_type::<Json<provd_core::Map>>().get(txn, key).map_err(reading(META, key))
+    }
+
+    fn set_meta_json(&self, w: &mut RwTxn<'_>, key: &'static str, v: &provd_core::Map) -> Result<()> {
+        Ok(self.db.meta.remap_data_type::<Json<provd_core::Map>>().put(w, key, v)?)
     }
 
     /// The raw config below every config (`ip`, `http_port`, `tftp_port`,
@@ -433,8 +125,9 @@ impl Store {
         self.meta_json(txn, META_BASE_RAW_CONFIG)
     }
 
+    /// Replaces the base raw config.
     pub fn set_base_raw_config(&self, w: &mut RwTxn<'_>, raw: &provd_core::Map) -> Result<()> {
-        Ok(self.db.meta.put(w, META_BASE_RAW_CONFIG, &serde_json::to_vec(raw).unwrap())?)
+        self.set_meta_json(w, META_BASE_RAW_CONFIG, raw)
     }
 
     /// Runtime parameters (`NAT`, `locale`, ...), as set through the API.
@@ -442,21 +135,23 @@ impl Store {
         Ok(self.meta_json(txn, META_PARAMS)?.unwrap_or_default())
     }
 
+    /// Replaces the runtime parameters.
     pub fn set_params(&self, w: &mut RwTxn<'_>, params: &provd_core::Map) -> Result<()> {
-        Ok(self.db.meta.put(w, META_PARAMS, &serde_json::to_vec(params).unwrap())?)
+        self.set_meta_json(w, META_PARAMS, params)
     }
 
     // ---- devices ----------------------------------------------------------
 
+    /// Device `id`, decoded.
     pub fn device(&self, txn: &RoTxn<'_>, id: &str) -> Result<Option<Device>> {
-        self.db.devices.get(txn, id)?.map(|b| decode("device", id, b)).transpose()
+        self.db.devices.get(txn, id).map_err(reading(DEVICES, id))
     }
 
     /// Every device, in id order.
     pub fn devices<'t>(&self, txn: &'t RoTxn<'_>) -> Result<impl Iterator<Item = Result<Device>> + 't> {
-        Ok(self.db.devices.iter(txn)?.map(|r| {
-            let (id, bytes) = r?;
-            decode("device", id, bytes)
+        Ok(self.db.devices.lazily_decode_data().iter(txn)?.map(|r| {
+            let (id, doc) = r.map_err(reading(DEVICES, BAD_KEY))?;
+            doc.decode().map_err(|e| corrupt(DEVICES, id, e))
         }))
     }
 
@@ -466,30 +161,31 @@ impl Store {
         &self,
         txn: &'t RoTxn<'_>,
     ) -> Result<impl Iterator<Item = Result<(&'t str, &'t [u8])>> + 't> {
-        Ok(self.db.devices.iter(txn)?.map(|r| Ok(r?)))
+        Ok(self.db.devices.remap_data_type::<Bytes>().iter(txn)?.map(|r| r.map_err(reading(DEVICES, BAD_KEY))))
     }
 
+    /// Decodes a document of [`Store::device_documents`].
     pub fn decode_device(id: &str, bytes: &[u8]) -> Result<Device> {
-        decode("device", id, bytes)
+        Json::<Device>::bytes_decode(bytes).map_err(|e| corrupt(DEVICES, id, e))
     }
 
+    /// The number of devices.
     pub fn device_count(&self, txn: &RoTxn<'_>) -> Result<u64> {
         Ok(self.db.devices.len(txn)?)
     }
 
     /// Ids of the devices whose `index` field equals `value`.
     pub fn device_ids_by(&self, txn: &RoTxn<'_>, index: Index, value: &str) -> Result<Vec<String>> {
-        let db = self.db.indexes[index as usize];
-        let Some(iter) = db.get_duplicates(txn, value)? else {
+        let Some(iter) = self.db.index(index).get_duplicates(txn, value)? else {
             return Ok(Vec::new());
         };
-        iter.map(|r| Ok(r?.1.to_owned())).collect()
+        iter.map(|r| Ok(r.map_err(reading(index.db_name(), value))?.1.to_owned())).collect()
     }
 
     /// A device's stored JSON, borrowed from the transaction (read it with
     /// [`provd_core::device::DeviceView`] on the request path).
     pub fn device_doc<'t>(&self, txn: &'t RoTxn<'_>, id: &str) -> Result<Option<&'t [u8]>> {
-        Ok(self.db.devices.get(txn, id)?)
+        Ok(self.db.devices.remap_data_type::<Bytes>().get(txn, id)?)
     }
 
     /// The first (smallest) id of the devices whose `index` field equals
@@ -497,7 +193,7 @@ impl Store {
     /// the duplicate-sorted index, which, unlike iterating, does not make
     /// LMDB allocate and free a cursor: it runs for every request.
     pub fn first_device_id<'t>(&self, txn: &'t RoTxn<'_>, index: Index, value: &str) -> Result<Option<&'t str>> {
-        Ok(self.db.indexes[index as usize].get(txn, value)?)
+        self.db.index(index).get(txn, value).map_err(reading(index.db_name(), value))
     }
 
     /// The ids of devices whose `index` field equals `value`, borrowed.
@@ -507,18 +203,19 @@ impl Store {
         index: Index,
         value: &str,
     ) -> Result<impl Iterator<Item = Result<&'t str>> + 't> {
-        let iter = self.db.indexes[index as usize].get_duplicates(txn, value)?;
-        Ok(iter.into_iter().flatten().map(|r| Ok(r?.1)))
+        let iter = self.db.index(index).get_duplicates(txn, value)?;
+        let database = index.db_name();
+        Ok(iter.into_iter().flatten().map(move |r| Ok(r.map_err(reading(database, BAD_KEY))?.1)))
     }
 
     /// Inserts or replaces a device, keeping the indexes in step.
     pub fn put_device(&self, w: &mut RwTxn<'_>, device: &Device) -> Result<()> {
         let old = self.device(w, &device.id)?;
         self.unindex(w, old.as_ref())?;
-        self.db.devices.put(w, &device.id, &serde_json::to_vec(device).unwrap())?;
+        self.db.devices.put(w, &device.id, device)?;
         for index in Index::ALL {
             if let Some(k) = index.key(device) {
-                self.db.indexes[index as usize].put(w, &k, &device.id)?;
+                self.db.index(index).put(w, &k, &device.id)?;
             }
         }
         Ok(())
@@ -527,7 +224,7 @@ impl Store {
     /// Rewrites a device document whose indexed fields did not change
     /// (e.g. `configured`), skipping index maintenance.
     pub fn put_device_unindexed(&self, w: &mut RwTxn<'_>, device: &Device) -> Result<()> {
-        Ok(self.db.devices.put(w, &device.id, &serde_json::to_vec(device).unwrap())?)
+        Ok(self.db.devices.put(w, &device.id, device)?)
     }
 
     /// Deletes a device, its files and its transient config if no other
@@ -579,6 +276,8 @@ impl Store {
         }))
     }
 
+    /// Deletes device `id` (not its files) and its render record; returns
+    /// it.
     pub fn delete_device(&self, w: &mut RwTxn<'_>, id: &str) -> Result<Option<Device>> {
         let old = self.device(w, id)?;
         self.unindex(w, old.as_ref())?;
@@ -587,18 +286,22 @@ impl Store {
         Ok(old)
     }
 
+    fn unindex(&self, w: &mut RwTxn<'_>, old: Option<&Device>) -> Result<()> {
+        if let Some(old) = old {
+            for index in Index::ALL {
+                if let Some(k) = index.key(old) {
+                    self.db.index(index).delete_one_duplicate(w, &k, &old.id)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     // ---- render records ---------------------------------------------------
 
     /// What device `id`'s files were last rendered from, if recorded.
     pub fn render_record<'t>(&self, txn: &'t RoTxn<'_>, id: &str) -> Result<Option<RenderRecord<'t>>> {
-        match self.db.render_records.get(txn, id)? {
-            None => Ok(None),
-            Some(raw) => RenderRecord::parse(raw).map(Some).ok_or_else(|| StoreError::Corrupt {
-                what: "render record",
-                key: id.into(),
-                why: "short".into(),
-            }),
-        }
+        self.db.render_records.get(txn, id).map_err(reading(RENDER_RECORDS, id))
     }
 
     /// Every render record's device id and input fingerprint, in id order.
@@ -606,13 +309,9 @@ impl Store {
         &self,
         txn: &'t RoTxn<'_>,
     ) -> Result<impl Iterator<Item = Result<(&'t str, &'t [u8; 32])>> + 't> {
-        Ok(self.db.render_records.iter(txn)?.map(|r| {
-            let (id, raw) = r?;
-            let rec = RenderRecord::parse(raw).ok_or_else(|| StoreError::Corrupt {
-                what: "render record",
-                key: id.into(),
-                why: "short".into(),
-            })?;
+        Ok(self.db.render_records.lazily_decode_data().iter(txn)?.map(|r| {
+            let (id, rec) = r.map_err(reading(RENDER_RECORDS, BAD_KEY))?;
+            let rec = rec.decode().map_err(|e| corrupt(RENDER_RECORDS, id, e))?;
             Ok((id, rec.fingerprint()))
         }))
     }
@@ -626,69 +325,60 @@ impl Store {
         fingerprint: &[u8; 32],
         files: impl IntoIterator<Item = (&'k str, &'k [u8; 32])>,
     ) -> Result<()> {
-        let mut buf = Vec::with_capacity(128);
-        buf.extend_from_slice(fingerprint);
-        for (key, hash) in files {
-            buf.extend_from_slice(hash);
-            buf.extend_from_slice(&(key.len() as u32).to_le_bytes());
-            buf.extend_from_slice(key.as_bytes());
-        }
-        Ok(self.db.render_records.put(w, id, &buf)?)
+        let mut buf = RenderRecordBuf::default();
+        Ok(self.db.render_records.put(w, id, buf.fill(fingerprint, files))?)
     }
 
+    /// Forgets what device `id` was rendered from; returns whether it was
+    /// recorded.
     pub fn delete_render_record(&self, w: &mut RwTxn<'_>, id: &str) -> Result<bool> {
         Ok(self.db.render_records.delete(w, id)?)
     }
 
-    fn unindex(&self, w: &mut RwTxn<'_>, old: Option<&Device>) -> Result<()> {
-        if let Some(old) = old {
-            for index in Index::ALL {
-                if let Some(k) = index.key(old) {
-                    self.db.indexes[index as usize].delete_one_duplicate(w, &k, &old.id)?;
-                }
-            }
-        }
-        Ok(())
-    }
+    // ---- auto-created devices ---------------------------------------------
 
     /// Remembers that the server created device `id` from a request, in
     /// creation order (the oldest are expired first beyond a cap).
     pub fn push_auto_device(&self, w: &mut RwTxn<'_>, id: &str) -> Result<()> {
-        let seq =
-            self.db.meta.get(w, "next_auto_seq")?.and_then(|b| b.try_into().ok()).map(u64::from_le_bytes).unwrap_or(0);
-        self.set_u64(w, "next_auto_seq", seq + 1)?;
+        let seq = self.meta_u64(w, META_NEXT_AUTO_SEQ)?.unwrap_or(0);
+        self.set_meta_u64(w, META_NEXT_AUTO_SEQ, seq + 1)?;
         Ok(self.db.auto_devices.put_with_flags(w, PutFlags::APPEND, &seq.to_be_bytes(), id)?)
     }
 
+    /// The number of devices [`Store::push_auto_device`] recorded and
+    /// [`Store::pop_oldest_auto_device`] has not removed yet.
     pub fn auto_device_count(&self, txn: &RoTxn<'_>) -> Result<u64> {
         Ok(self.db.auto_devices.len(txn)?)
     }
 
     /// Removes and returns the oldest record of [`Store::push_auto_device`].
     pub fn pop_oldest_auto_device(&self, w: &mut RwTxn<'_>) -> Result<Option<String>> {
-        let Some((key, id)) = self.db.auto_devices.first(w)?.map(|(k, v)| (k.to_vec(), v.to_owned())) else {
+        let first = self.db.auto_devices.first(w).map_err(reading(AUTO_DEVICES, "(the first)"))?;
+        let Some((seq, id)) = first.map(|(seq, id)| (seq, id.to_owned())) else {
             return Ok(None);
         };
-        self.db.auto_devices.delete(w, &key)?;
+        self.db.auto_devices.delete(w, &seq.to_be_bytes())?;
         Ok(Some(id))
     }
 
     // ---- configs ----------------------------------------------------------
 
+    /// Config `id`, decoded.
     pub fn config(&self, txn: &RoTxn<'_>, id: &str) -> Result<Option<Config>> {
-        self.db.configs.get(txn, id)?.map(|b| decode("config", id, b)).transpose()
+        self.db.configs.get(txn, id).map_err(reading(CONFIGS, id))
     }
 
+    /// Every config, in id order.
     pub fn configs<'t>(&self, txn: &'t RoTxn<'_>) -> Result<impl Iterator<Item = Result<Config>> + 't> {
-        Ok(self.db.configs.iter(txn)?.map(|r| {
-            let (id, bytes) = r?;
-            decode("config", id, bytes)
+        Ok(self.db.configs.lazily_decode_data().iter(txn)?.map(|r| {
+            let (id, doc) = r.map_err(reading(CONFIGS, BAD_KEY))?;
+            doc.decode().map_err(|e| corrupt(CONFIGS, id, e))
         }))
     }
 
     /// A config's stored JSON, borrowed from the transaction.
     pub fn config_doc<'t>(&self, txn: &'t RoTxn<'_>, id: &str) -> Result<Option<&'t [u8]>> {
-        Ok(self.db.configs.get(txn, id)?)
+        Ok(self.db.configs.remap_data_type::<Bytes>().get(txn, id)?)
     }
 
     /// Every config document as stored `(id, JSON)`.
@@ -696,14 +386,16 @@ impl Store {
         &self,
         txn: &'t RoTxn<'_>,
     ) -> Result<impl Iterator<Item = Result<(&'t str, &'t [u8])>> + 't> {
-        Ok(self.db.configs.iter(txn)?.map(|r| Ok(r?)))
+        Ok(self.db.configs.remap_data_type::<Bytes>().iter(txn)?.map(|r| r.map_err(reading(CONFIGS, BAD_KEY))))
     }
 
+    /// Inserts or replaces a config, keeping line 1's username in step.
     pub fn put_config(&self, w: &mut RwTxn<'_>, config: &Config) -> Result<()> {
-        self.db.configs.put(w, &config.id, &serde_json::to_vec(config).unwrap())?;
+        self.db.configs.put(w, &config.id, config)?;
         self.put_line1_username(w, config)
     }
 
+    /// Deletes config `id`; returns whether it existed.
     pub fn delete_config(&self, w: &mut RwTxn<'_>, id: &str) -> Result<bool> {
         self.db.line1_usernames.delete(w, id)?;
         Ok(self.db.configs.delete(w, id)?)
@@ -715,7 +407,7 @@ impl Store {
     /// the configs so that the request path, which checks it on every
     /// trigger fetch, reads a short value instead of the whole document.
     pub fn line1_username<'t>(&self, txn: &'t RoTxn<'_>, config_id: &str) -> Result<Option<&'t str>> {
-        Ok(self.db.line1_usernames.get(txn, config_id)?)
+        self.db.line1_usernames.get(txn, config_id).map_err(reading(LINE1_USERNAMES, config_id))
     }
 
     fn put_line1_username(&self, w: &mut RwTxn<'_>, config: &Config) -> Result<()> {
@@ -733,240 +425,14 @@ impl Store {
         }
         Ok(())
     }
-
-    // ---- served files -----------------------------------------------------
-
-    pub fn route<'t>(&self, txn: &'t RoTxn<'_>, key: &str) -> Result<Option<Route<'t>>> {
-        match self.db.routes.get(txn, key)? {
-            None => Ok(None),
-            Some(raw) => Route::parse(raw).map(Some).ok_or_else(|| StoreError::Corrupt {
-                what: "route",
-                key: key.into(),
-                why: "short record".into(),
-            }),
-        }
-    }
-
-    /// The bytes of a route, straight from the memory map.
-    pub fn content<'t>(&self, txn: &'t RoTxn<'_>, route: &Route<'_>) -> Result<&'t [u8]> {
-        self.db.blobs.get(txn, &route.blob_id().to_be_bytes())?.ok_or_else(|| StoreError::Corrupt {
-            what: "blob",
-            key: route.blob_id().to_string(),
-            why: "missing".into(),
-        })
-    }
-
-    /// Every route key with its record, in key order.
-    pub fn routes<'t>(
-        &self,
-        txn: &'t RoTxn<'_>,
-        prefix: &str,
-    ) -> Result<impl Iterator<Item = Result<(&'t str, Route<'t>)>> + 't> {
-        // LMDB refuses an empty key for a range search.
-        let iter: Box<dyn Iterator<Item = heed::Result<(&'t str, &'t [u8])>> + 't> = if prefix.is_empty() {
-            Box::new(self.db.routes.iter(txn)?)
-        } else {
-            Box::new(self.db.routes.prefix_iter(txn, prefix)?)
-        };
-        Ok(iter.map(|r| {
-            let (k, raw) = r?;
-            let route = Route::parse(raw).ok_or_else(|| StoreError::Corrupt {
-                what: "route",
-                key: k.into(),
-                why: "short".into(),
-            })?;
-            Ok((k, route))
-        }))
-    }
-
-    /// The route keys that belong to `owner`.
-    pub fn owned_routes(&self, txn: &RoTxn<'_>, owner: &Owner) -> Result<Vec<String>> {
-        let Some(iter) = self.db.routes_by_owner.get_duplicates(txn, owner.key())? else {
-            return Ok(Vec::new());
-        };
-        iter.map(|r| Ok(r?.1.to_owned())).collect()
-    }
-
-    /// Number of distinct blobs (identical outputs are stored once).
-    pub fn blob_count(&self, txn: &RoTxn<'_>) -> Result<u64> {
-        Ok(self.db.blob_index.len(txn)?)
-    }
-
-    pub fn route_count(&self, txn: &RoTxn<'_>) -> Result<u64> {
-        Ok(self.db.routes.len(txn)?)
-    }
-
-    /// Starts writing files into `w`; see [`FileWriter`].
-    pub fn file_writer<'s, 'w, 'e>(&'s self, w: &'w mut RwTxn<'e>, now: i64) -> Result<FileWriter<'s, 'w, 'e>> {
-        let next_blob =
-            self.db.meta.get(w, META_NEXT_BLOB)?.and_then(|b| b.try_into().ok()).map(u64::from_le_bytes).unwrap_or(1);
-        Ok(FileWriter { store: self, w, now, next_blob, blobs_written: 0, buf: Vec::with_capacity(128) })
-    }
-}
-
-/// Writes served files inside one write transaction: content addressing,
-/// reference counts and the owner index. Dropping it without [`finish`]
-/// loses the blob id counter: always call it before committing.
-///
-/// [`finish`]: FileWriter::finish
-pub struct FileWriter<'s, 'w, 'e> {
-    store: &'s Store,
-    w: &'w mut RwTxn<'e>,
-    now: i64,
-    next_blob: u64,
-    blobs_written: u64,
-    /// Route record being written, reused.
-    buf: Vec<u8>,
-}
-
-impl<'e> FileWriter<'_, '_, 'e> {
-    /// Serves `bytes` at `key` for `owner`. Bytes already served there are
-    /// left alone (same blob, same ETag, same Last-Modified); bytes already
-    /// stored for another route are shared.
-    pub fn put(&mut self, key: &str, owner: &Owner, bytes: &[u8]) -> Result<RouteChange> {
-        let hash: [u8; 32] = *blake3::hash(bytes).as_bytes();
-        self.put_hashed(key, owner, bytes, &hash)
-    }
-
-    /// As [`put`](Self::put), with the BLAKE3 hash already computed (the
-    /// compiler hashes on its rendering threads).
-    pub fn put_hashed(&mut self, key: &str, owner: &Owner, bytes: &[u8], hash: &[u8; 32]) -> Result<RouteChange> {
-        let current = match self.current(key)? {
-            Some(r) if r.hash() == hash && r.owner_key() == owner.key() => return Ok(RouteChange::Unchanged),
-            r => r.as_ref().map(Route::as_current),
-        };
-        self.put_over(key, current, owner, bytes, hash)
-    }
-
-    /// As [`put_hashed`](Self::put_hashed), for a caller that has just
-    /// read the route at `key` (with [`current`](Self::current)): saves
-    /// looking it up again.
-    pub fn put_over(
-        &mut self,
-        key: &str,
-        current: Option<CurrentRoute>,
-        owner: &Owner,
-        bytes: &[u8],
-        hash: &[u8; 32],
-    ) -> Result<RouteChange> {
-        let db = self.store.db;
-        let old = match current {
-            Some(r) if r.hash == *hash && r.owner_key == owner.key() => return Ok(RouteChange::Unchanged),
-            Some(r) => Some((r.hash, r.owner_key, r.modified)),
-            None => None,
-        };
-        let change = if old.is_some() { RouteChange::Updated } else { RouteChange::Created };
-        // Acquire before releasing: when only the owner changes, the blob
-        // must not reach zero references in between.
-        let blob_id = self.acquire(bytes, hash)?;
-        let mut modified = self.now;
-        if let Some((old_hash, old_owner, old_modified)) = old {
-            self.release(&old_hash)?;
-            if old_hash == *hash {
-                modified = old_modified;
-            }
-            db.routes_by_owner.delete_one_duplicate(self.w, &old_owner, key)?;
-        }
-        encode_route(&mut self.buf, blob_id, bytes.len() as u64, modified, hash, owner);
-        db.routes.put(self.w, key, &self.buf)?;
-        db.routes_by_owner.put(self.w, owner.key(), key)?;
-        Ok(change)
-    }
-
-    /// Stops serving `key`. Returns whether it was served.
-    pub fn remove(&mut self, key: &str) -> Result<bool> {
-        let db = self.store.db;
-        let Some((hash, owner)) =
-            db.routes.get(self.w, key)?.and_then(Route::parse).map(|r| (*r.hash(), r.owner_key().to_owned()))
-        else {
-            return Ok(false);
-        };
-        self.release(&hash)?;
-        db.routes_by_owner.delete_one_duplicate(self.w, &owner, key)?;
-        db.routes.delete(self.w, key)?;
-        Ok(true)
-    }
-
-    /// The route currently at `key` in this transaction, if any.
-    pub fn current(&self, key: &str) -> Result<Option<Route<'_>>> {
-        self.store.route(self.w, key)
-    }
-
-    pub fn store(&self) -> &Store {
-        self.store
-    }
-
-    pub fn txn(&mut self) -> &mut RwTxn<'e> {
-        self.w
-    }
-
-    /// The transaction, for reading.
-    pub fn read(&self) -> &RoTxn<'e> {
-        self.w
-    }
-
-    /// Blobs written so far (new distinct contents).
-    pub fn blobs_written(&self) -> u64 {
-        self.blobs_written
-    }
-
-    fn acquire(&mut self, bytes: &[u8], hash: &[u8; 32]) -> Result<u64> {
-        let db = self.store.db;
-        let id = self.next_blob;
-        // One search of the index, not two: most contents are new.
-        if let Some(rec) = db.blob_index.get_or_put(self.w, hash, &blob_rec_encode(id, 1))? {
-            let (id, refs) = blob_rec(rec);
-            db.blob_index.put(self.w, hash, &blob_rec_encode(id, refs + 1))?;
-            return Ok(id);
-        }
-        self.next_blob += 1;
-        db.blobs.put_with_flags(self.w, PutFlags::APPEND, &id.to_be_bytes(), bytes)?;
-        self.blobs_written += 1;
-        Ok(id)
-    }
-
-    fn release(&mut self, hash: &[u8; 32]) -> Result<()> {
-        let db = self.store.db;
-        let Some(rec) = db.blob_index.get(self.w, hash)? else {
-            return Ok(());
-        };
-        let (id, refs) = blob_rec(rec);
-        if refs <= 1 {
-            db.blob_index.delete(self.w, hash)?;
-            db.blobs.delete(self.w, &id.to_be_bytes())?;
-        } else {
-            db.blob_index.put(self.w, hash, &blob_rec_encode(id, refs - 1))?;
-        }
-        Ok(())
-    }
-
-    /// Saves the blob id counter. Call before committing.
-    pub fn finish(self) -> Result<u64> {
-        self.store.set_u64(self.w, META_NEXT_BLOB, self.next_blob)?;
-        Ok(self.blobs_written)
-    }
-}
-
-fn blob_rec(rec: &[u8]) -> (u64, u64) {
-    let id = u64::from_be_bytes(rec[0..8].try_into().unwrap());
-    let refs = u64::from_le_bytes(rec[8..16].try_into().unwrap());
-    (id, refs)
-}
-
-fn blob_rec_encode(id: u64, refs: u64) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    out[0..8].copy_from_slice(&id.to_be_bytes());
-    out[8..16].copy_from_slice(&refs.to_le_bytes());
-    out
-}
-
-fn decode<T: serde::de::DeserializeOwned>(what: &'static str, key: &str, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt { what, key: key.into(), why: e.to_string() })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::schema::META_LINE1_BUILT;
+    use crate::*;
+    use provd_core::config::Config;
+    use provd_core::device::Device;
     use provd_core::mac::Mac;
 
     fn store() -> (tempfile::TempDir, Store) {
@@ -1208,5 +674,42 @@ mod tests {
         drop(s);
         let s = Store::open(dir.path()).unwrap();
         check(&s, &expected);
+    }
+
+    /// A record that does not fit its layout is an error naming the
+    /// database and the key, wherever it is read: not a miss, not a zero,
+    /// not a panic.
+    #[test]
+    fn corrupt_records_are_reported_with_their_database_and_key() {
+        use heed::types::Bytes;
+        let (_d, s) = store();
+        let mut w = s.write_txn().unwrap();
+        let mut fw = s.file_writer(&mut w, 1).unwrap();
+        fw.put("p/a.cfg", &Owner::plugin("p"), b"x").unwrap();
+        fw.finish().unwrap();
+        let hash = *blake3::hash(b"x").as_bytes();
+        s.db.routes.remap_data_type::<Bytes>().put(&mut w, "p/short.cfg", b"short").unwrap();
+        s.db.blob_index.remap_data_type::<Bytes>().put(&mut w, &hash, b"1234").unwrap();
+        s.db.meta.put(&mut w, crate::schema::META_GENERATION, b"\x01").unwrap();
+        s.db.configs.remap_data_type::<Bytes>().put(&mut w, "c", b"[]").unwrap();
+        w.commit().unwrap();
+
+        let is = |r: Result<_>, db: &str, k: &str| match r {
+            Err(StoreError::Corrupt { database, key, .. }) => assert_eq!((database, key.as_str()), (db, k)),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("{db} {k}: read as valid"),
+        };
+        let r = s.read_txn().unwrap();
+        is(s.route(&r, "p/short.cfg").map(|_| ()), "routes", "p/short.cfg");
+        is(s.routes(&r, "").unwrap().try_for_each(|e| e.map(|_| ())), "routes", "p/short.cfg");
+        is(s.generation(&r).map(|_| ()), "meta", "generation");
+        is(s.config(&r, "c").map(|_| ()), "configs", "c");
+        is(s.configs(&r).unwrap().try_for_each(|e| e.map(|_| ())), "configs", "c");
+        drop(r);
+        let mut w = s.write_txn().unwrap();
+        let mut fw = s.file_writer(&mut w, 2).unwrap();
+        let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        is(fw.remove("p/short.cfg").map(|_| ()), "routes", "p/short.cfg");
+        is(fw.remove("p/a.cfg").map(|_| ()), "blob_index", &hex);
     }
 }

@@ -75,6 +75,11 @@ fn basename(path: &[u8]) -> &[u8] {
     pipeline::basename(path)
 }
 
+/// A request's path as the pipeline takes it: without the leading slash.
+fn rel(path: &[u8]) -> &str {
+    std::str::from_utf8(path.strip_prefix(b"/").unwrap_or(path)).unwrap()
+}
+
 /// One request per device through the writer's pass, as the server's
 /// first request does: the address and the trigger's remote state recorded.
 fn warm(f: &Fleet) {
@@ -83,8 +88,7 @@ fn warm(f: &Fleet) {
     let mut w = store.write_txn().unwrap();
     for (ua, path) in &f.targets {
         let info = pipeline::extract(&Request::Http { path, user_agent: Some(ua) });
-        let applied =
-            pipeline::apply(store, &mut w, &f.plugins, &policy, &info, ip(), basename(path), || true).unwrap();
+        let applied = pipeline::apply(store, &mut w, &f.plugins, &policy, &info, ip(), rel(path), || true).unwrap();
         let id = applied.device_id.expect("a fleet device");
         pipeline::record_remote_state(store, &mut w, &f.plugins, &id, basename(path)).unwrap();
     }
@@ -99,7 +103,7 @@ fn ip() -> IpAddr {
 fn serve(store: &Store, txn: &ReadTxn<'_>, f: &Fleet, policy: &Policy, i: usize) -> usize {
     let (ua, path) = &f.targets[i];
     let info = pipeline::extract(&Request::Http { path, user_agent: Some(ua) });
-    let decision = pipeline::decide(store, txn, &f.plugins, policy, &info, ip(), basename(path)).unwrap();
+    let decision = pipeline::decide(store, txn, &f.plugins, policy, &info, ip(), rel(path)).unwrap();
     let Decision::Known { plugin: Some(plugin), .. } = decision else { panic!("not a known device: {decision:?}") };
     let path = std::str::from_utf8(&path[1..]).unwrap();
     let mut key = [0u8; 128];
@@ -134,7 +138,7 @@ fn request_path(c: &mut Criterion) {
             i = (i + 1) % n;
             let (ua, path) = &f.targets[i];
             let info = pipeline::extract(&Request::Http { path, user_agent: Some(ua) });
-            let d = pipeline::decide(store, &txn, &f.plugins, &policy, &info, ip(), basename(path)).unwrap();
+            let d = pipeline::decide(store, &txn, &f.plugins, &policy, &info, ip(), rel(path)).unwrap();
             matches!(d, Decision::Known { .. })
         })
     });

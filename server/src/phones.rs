@@ -17,7 +17,7 @@ impl PhoneSide for DataPlane {
     fn dhcp_lease(&self, info: DeviceInfo<'static>, ip: IpAddr, wait: Duration) -> Result<(), PhoneSideBusy> {
         let (tx, mut rx) = futures_channel::oneshot::channel();
         // The DHCP server told the lease: the address is proven.
-        let job = Job { info, ip, file: Vec::new(), source: Source::Proven, reply: Some(tx) };
+        let job = Job { info, ip, path: String::new(), source: Source::Proven, reply: Some(tx) };
         self.0.writer.submit(job).map_err(|_| PhoneSideBusy)?;
         // From a plain thread: poll the oneshot, up to `wait`.
         let deadline = Instant::now() + wait;

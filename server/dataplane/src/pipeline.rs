@@ -15,7 +15,7 @@ use provd_core::device::DeviceView;
 use provd_core::family::{DeviceInfo, Request};
 use provd_core::{Device, Plugin};
 use provd_families::identify::{best_plugin, identify};
-use provd_store::{Index, ReadTxn, Result, Store};
+use provd_store::{Index, OwnerRef, ReadTxn, Result, Store};
 
 /// Runtime parameters the pipeline obeys.
 #[derive(Debug, Clone, Copy, Default)]
@@ -85,13 +85,81 @@ pub enum Decision<'t> {
     Unknown,
 }
 
+/// Whether a device found by a weak key (the file it asks for, its
+/// address) is not the phone asking: its MAC, vendor or model say
+/// otherwise. Models as `same_model` compares them: a Cisco SPA's DHCP
+/// lease names it `SPA509`, its TFTP request `SPA509G`.
+fn contradicts(view: &DeviceView<'_>, info: &DeviceInfo<'_>) -> bool {
+    let differ = |stored: Option<&str>, asked: Option<&str>| matches!((stored, asked), (Some(s), Some(a)) if s != a);
+    let other_model = matches!(
+        (view.model.as_deref(), info.model.as_deref()),
+        (Some(s), Some(a)) if !provd_families::same_model(s, a)
+    );
+    (view.mac.is_some() && info.mac.is_some() && view.mac != info.mac)
+        || differ(view.vendor.as_deref(), info.vendor.as_deref())
+        || other_model
+}
+
+/// The device that owns the file at `path`: a device-specific file
+/// (`805ec0aabb01.cfg`, `Aastra/00085D2EECFB.cfg`) names the phone that
+/// asks for it even when the request carries no MAC, as over TFTP.
+/// Looked up under every installed plugin; `None` unless exactly one
+/// device owns it, and that device does not contradict the request.
+fn owner_of_file<'t>(
+    store: &Store,
+    txn: &'t ReadTxn<'_>,
+    plugins: &[Plugin],
+    path: &str,
+    info: &DeviceInfo<'_>,
+) -> Result<Option<DeviceView<'t>>> {
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let mut owner: Option<&'t str> = None;
+    for plugin in plugins {
+        let found = with_route_key(&plugin.id, path, |key| store.route(txn, key)).transpose()?.flatten();
+        if let Some(OwnerRef::Device(id)) = found.and_then(|route| route.owner()) {
+            match owner {
+                Some(other) if other != id => return Ok(None),
+                _ => owner = Some(id),
+            }
+        }
+    }
+    let Some(id) = owner else { return Ok(None) };
+    let Some(doc) = store.device_doc(txn, id)? else { return Ok(None) };
+    Ok(DeviceView::parse(doc).ok().filter(|view| !contradicts(view, info)))
+}
+
+/// Calls `f` with the route key `<plugin>/<path>`, built on the stack (no
+/// allocation, and no 1280-byte buffer zeroed and moved for the usual
+/// short key); `None` for a key longer than any route's.
+pub(crate) fn with_route_key<R>(plugin: &str, path: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
+    fn build<'b>(buf: &'b mut [u8], plugin: &str, path: &str) -> &'b str {
+        let len = plugin.len() + 1 + path.len();
+        buf[..plugin.len()].copy_from_slice(plugin.as_bytes());
+        buf[plugin.len()] = b'/';
+        buf[plugin.len() + 1..len].copy_from_slice(path.as_bytes());
+        // Two strings and an ASCII byte.
+        std::str::from_utf8(&buf[..len]).unwrap_or_default()
+    }
+    match plugin.len() + 1 + path.len() {
+        0..=128 => Some(f(build(&mut [0; 128], plugin, path))),
+        129..=1280 => Some(f(build(&mut [0; 1280], plugin, path))),
+        _ => None,
+    }
+}
+
 /// wazo-provd's retrievers, in order: by MAC, serial number, UUID, then IP
 /// (candidates whose MAC, vendor or model contradict the request are
-/// dropped; exactly one must remain). The device's id and its document.
+/// dropped; exactly one must remain); provd adds one before the IP: the
+/// owner of the device-specific file asked for ([`owner_of_file`]). The
+/// device's id and its document.
 fn retrieve<'t>(
     store: &Store,
     txn: &'t ReadTxn<'_>,
+    plugins: &[Plugin],
     info: &DeviceInfo<'_>,
+    path: &str,
     ip: Option<&str>,
 ) -> Result<Option<DeviceView<'t>>> {
     let first = |index: Index, value: &str| -> Result<Option<DeviceView<'t>>> {
@@ -128,23 +196,15 @@ fn retrieve<'t>(
     {
         return Ok(Some(d));
     }
+    if let Some(d) = owner_of_file(store, txn, plugins, path, info)? {
+        return Ok(Some(d));
+    }
     let Some(ip) = ip else { return Ok(None) };
     let mut found = None;
     for id in store.device_ids_iter(txn, Index::Ip, ip)? {
         let Some(doc) = store.device_doc(txn, id?)? else { continue };
         let Ok(view) = DeviceView::parse(doc) else { continue };
-        let contradicts =
-            |stored: Option<&str>, asked: Option<&str>| matches!((stored, asked), (Some(s), Some(a)) if s != a);
-        // Models as `family::same_model` compares them: a Cisco SPA's DHCP
-        // lease names it `SPA509`, its TFTP request `SPA509G`.
-        let other_model = matches!(
-            (view.model.as_deref(), info.model.as_deref()),
-            (Some(s), Some(a)) if !provd_families::same_model(s, a)
-        );
-        if (view.mac.is_some() && info.mac.is_some() && view.mac != info.mac)
-            || contradicts(view.vendor.as_deref(), info.vendor.as_deref())
-            || other_model
-        {
+        if contradicts(&view, info) {
             continue;
         }
         if found.is_some() {
@@ -162,8 +222,9 @@ fn may_create(info: &DeviceInfo<'_>, policy: &Policy) -> bool {
 }
 
 /// The read-only pass on the I/O thread: what `info`, from a request of
-/// `ip` for the file named `file`, means in the snapshot `txn` of `store`,
-/// with `plugins` installed.
+/// `ip` for the file at `path` (normalised, no leading slash; empty when no
+/// file was asked for), means in the snapshot `txn` of `store`, with
+/// `plugins` installed.
 #[allow(clippy::too_many_arguments)]
 pub fn decide<'t>(
     store: &Store,
@@ -172,11 +233,12 @@ pub fn decide<'t>(
     policy: &Policy,
     info: &DeviceInfo<'_>,
     ip: IpAddr,
-    file: &[u8],
+    path: &str,
 ) -> Result<Decision<'t>> {
+    let file = basename(path.as_bytes());
     let ip_text = IpText::new(ip);
     let ip = ip_text.as_str();
-    let Some(view) = retrieve(store, txn, info, Some(ip))? else {
+    let Some(view) = retrieve(store, txn, plugins, info, path, Some(ip))? else {
         return Ok(if may_create(info, policy) {
             Decision::Write { wait: true, device_id: None, plugin: None }
         } else {
@@ -271,12 +333,13 @@ pub fn apply(
     policy: &Policy,
     info: &DeviceInfo<'_>,
     ip: IpAddr,
-    file: &[u8],
+    path: &str,
     create_allowed: impl FnOnce() -> bool,
 ) -> Result<Applied> {
+    let file = basename(path.as_bytes());
     let ip_text = IpText::new(ip);
     let ip = ip_text.as_str();
-    let existing = retrieve(store, w, info, Some(ip))?.map(|v| v.id.into_owned());
+    let existing = retrieve(store, w, plugins, info, path, Some(ip))?.map(|v| v.id.into_owned());
     let (mut device, created) = match existing {
         Some(id) => match store.device(w, &id)? {
             Some(d) => (d, false),
@@ -443,17 +506,17 @@ mod tests {
     }
 
     impl Fx {
-        fn apply(&self, policy: &Policy, info: &DeviceInfo<'_>, addr: &str, file: &[u8]) -> Applied {
+        fn apply(&self, policy: &Policy, info: &DeviceInfo<'_>, addr: &str, path: &str) -> Applied {
             let s = self.data.store();
             let mut w: WriteTxn<'_> = s.write_txn().unwrap();
-            let a = apply(s, &mut w, &self.plugins, policy, info, ip(addr), file, || true).unwrap();
+            let a = apply(s, &mut w, &self.plugins, policy, info, ip(addr), path, || true).unwrap();
             w.commit().unwrap();
             a
         }
-        fn decide(&self, policy: &Policy, info: &DeviceInfo<'_>, addr: &str, file: &[u8]) -> String {
+        fn decide(&self, policy: &Policy, info: &DeviceInfo<'_>, addr: &str, path: &str) -> String {
             let s = self.data.store();
             let r = s.read_txn().unwrap();
-            format!("{:?}", decide(s, &r, &self.plugins, policy, info, ip(addr), file).unwrap())
+            format!("{:?}", decide(s, &r, &self.plugins, policy, info, ip(addr), path).unwrap())
         }
         fn device(&self, id: &str) -> Device {
             let s = self.data.store();
@@ -466,9 +529,9 @@ mod tests {
         let f = fx();
         let p = Policy::default();
         assert!(
-            f.decide(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg").starts_with("Write { wait: true, device_id: None")
+            f.decide(&p, &info(UA), "10.0.0.5", "805ec0d57d72.cfg").starts_with("Write { wait: true, device_id: None")
         );
-        let a = f.apply(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg");
+        let a = f.apply(&p, &info(UA), "10.0.0.5", "805ec0d57d72.cfg");
         assert!(a.created && a.render);
         // Both Yealink plugins list the T46S; the exact firmware wins.
         assert_eq!(a.plugin.as_deref(), Some("wazo-yealink-v86"));
@@ -487,7 +550,7 @@ mod tests {
 
         // The same phone again: nothing to do (the render marks it configured
         // in real life; ip and version unchanged).
-        let again = f.apply(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg");
+        let again = f.apply(&p, &info(UA), "10.0.0.5", "805ec0d57d72.cfg");
         assert!(!again.created && !again.render);
         assert_eq!(again.device_id, a.device_id);
     }
@@ -496,32 +559,32 @@ mod tests {
     fn a_known_phone_at_a_new_address_or_firmware() {
         let f = fx();
         let p = Policy::default();
-        let a = f.apply(&p, &info(UA), "10.0.0.5", b"");
+        let a = f.apply(&p, &info(UA), "10.0.0.5", "");
         let id = a.device_id.unwrap();
-        assert!(f.decide(&p, &info(UA), "10.0.0.5", b"").starts_with("Known"));
+        assert!(f.decide(&p, &info(UA), "10.0.0.5", "").starts_with("Known"));
         // New address: write, but serving need not wait.
-        assert!(f.decide(&p, &info(UA), "10.0.0.9", b"").starts_with("Write { wait: false"));
-        f.apply(&p, &info(UA), "10.0.0.9", b"");
+        assert!(f.decide(&p, &info(UA), "10.0.0.9", "").starts_with("Write { wait: false"));
+        f.apply(&p, &info(UA), "10.0.0.9", "");
         assert_eq!(f.device(&id).ip.as_deref(), Some("10.0.0.9"));
         // New firmware: a reconfiguration key, the files wait for it.
         let upgraded = info(b"Yealink SIP-T46S 66.86.0.99 80:5e:c0:d5:7d:72");
-        assert!(f.decide(&p, &upgraded, "10.0.0.9", b"").starts_with("Write { wait: true"));
-        assert!(f.apply(&p, &upgraded, "10.0.0.9", b"").render);
+        assert!(f.decide(&p, &upgraded, "10.0.0.9", "").starts_with("Write { wait: true"));
+        assert!(f.apply(&p, &upgraded, "10.0.0.9", "").render);
     }
 
     #[test]
     fn nat_off_keeps_one_device_per_address_nat_on_does_not() {
         let f = fx();
         let off = Policy::default();
-        let a = f.apply(&off, &info(UA), "10.0.0.5", b"").device_id.unwrap();
+        let a = f.apply(&off, &info(UA), "10.0.0.5", "").device_id.unwrap();
         let other = info(b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:00:01");
-        let b = f.apply(&off, &other, "10.0.0.5", b"");
+        let b = f.apply(&off, &other, "10.0.0.5", "");
         assert_eq!(b.ip_removed_from, vec![a.clone()]);
         assert_eq!(f.device(&a).ip, None);
 
         let on = Policy { nat: true, ..Policy::default() };
         let third = info(b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:00:02");
-        let c = f.apply(&on, &third, "10.0.0.5", b"");
+        let c = f.apply(&on, &third, "10.0.0.5", "");
         assert!(c.ip_removed_from.is_empty());
         assert_eq!(f.device(b.device_id.as_deref().unwrap()).ip.as_deref(), Some("10.0.0.5"));
     }
@@ -531,13 +594,13 @@ mod tests {
         let f = fx();
         let nothing = extract(&Request::Http { path: b"/robots.txt", user_agent: Some(b"curl/8.0") });
         let p = Policy::default();
-        assert_eq!(f.decide(&p, &nothing, "10.0.0.7", b"robots.txt"), "Unknown");
-        assert!(f.apply(&p, &nothing, "10.0.0.7", b"robots.txt").device_id.is_none());
+        assert_eq!(f.decide(&p, &nothing, "10.0.0.7", "robots.txt"), "Unknown");
+        assert!(f.apply(&p, &nothing, "10.0.0.7", "robots.txt").device_id.is_none());
         let lax = Policy { create_anonymous: true, ..p };
-        let a = f.apply(&lax, &nothing, "10.0.0.7", b"robots.txt");
+        let a = f.apply(&lax, &nothing, "10.0.0.7", "robots.txt");
         assert!(a.created && a.plugin.is_none());
         // Found again by address alone, as wazo-provd does.
-        assert!(f.decide(&lax, &nothing, "10.0.0.7", b"").starts_with("Known"));
+        assert!(f.decide(&lax, &nothing, "10.0.0.7", "").starts_with("Known"));
     }
 
     #[test]
@@ -545,40 +608,40 @@ mod tests {
         let f = fx();
         let lax = Policy { nat: true, create_anonymous: true };
         let yealink = info(UA);
-        f.apply(&lax, &yealink, "10.0.0.5", b"");
+        f.apply(&lax, &yealink, "10.0.0.5", "");
         // A request with only a vendor from the same address finds it...
         let vendor_only = DeviceInfo { vendor: Some("Yealink".into()), ..Default::default() };
-        assert!(f.decide(&lax, &vendor_only, "10.0.0.5", b"").starts_with("Known"));
+        assert!(f.decide(&lax, &vendor_only, "10.0.0.5", "").starts_with("Known"));
         // ...but not when the vendor contradicts.
         let other_vendor = DeviceInfo { vendor: Some("Aastra".into()), ..Default::default() };
-        assert!(f.decide(&lax, &other_vendor, "10.0.0.5", b"").starts_with("Write { wait: true, device_id: None"));
+        assert!(f.decide(&lax, &other_vendor, "10.0.0.5", "").starts_with("Write { wait: true, device_id: None"));
         // An anonymous device at an address absorbs the next phone seen there...
-        let a = f.apply(&lax, &DeviceInfo::default(), "10.0.0.6", b"").device_id;
-        let b = f.apply(&lax, &info(b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:00:03"), "10.0.0.6", b"").device_id;
+        let a = f.apply(&lax, &DeviceInfo::default(), "10.0.0.6", "").device_id;
+        let b = f.apply(&lax, &info(b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:00:03"), "10.0.0.6", "").device_id;
         assert_eq!(a, b);
         // ...but a phone with another MAC is another device; then two
         // candidates are ambiguous and an empty request falls through.
-        f.apply(&lax, &info(b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:00:04"), "10.0.0.6", b"");
-        assert!(f.decide(&lax, &DeviceInfo::default(), "10.0.0.6", b"").contains("device_id: None"));
+        f.apply(&lax, &info(b"Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:00:04"), "10.0.0.6", "");
+        assert!(f.decide(&lax, &DeviceInfo::default(), "10.0.0.6", "").contains("device_id: None"));
     }
 
     #[test]
     fn the_trigger_file_records_the_line_one_username() {
         let f = fx();
         let p = Policy::default();
-        let id = f.apply(&p, &info(UA), "10.0.0.5", b"").device_id.unwrap();
+        let id = f.apply(&p, &info(UA), "10.0.0.5", "").device_id.unwrap();
         let s = f.data.store();
         let mut w = s.write_txn().unwrap();
         let mut d = s.device(&w, &id).unwrap().unwrap();
         d.configured = true;
         s.put_device(&mut w, &d).unwrap();
         w.commit().unwrap();
-        assert!(f.decide(&p, &info(UA), "10.0.0.5", b"other.cfg").starts_with("Known"));
-        assert!(f.decide(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg").starts_with("Write { wait: false"));
-        f.apply(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg");
+        assert!(f.decide(&p, &info(UA), "10.0.0.5", "other.cfg").starts_with("Known"));
+        assert!(f.decide(&p, &info(UA), "10.0.0.5", "805ec0d57d72.cfg").starts_with("Write { wait: false"));
+        f.apply(&p, &info(UA), "10.0.0.5", "805ec0d57d72.cfg");
         let user = f.device(&id).remote_state_sip_username.unwrap();
         assert!(user.starts_with("ap") && user.len() == 10, "{user}");
-        assert!(f.decide(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg").starts_with("Known"));
+        assert!(f.decide(&p, &info(UA), "10.0.0.5", "805ec0d57d72.cfg").starts_with("Known"));
     }
 
     #[test]
@@ -587,7 +650,7 @@ mod tests {
         let p = Policy::default();
         // The trigger request creates the device: not configured yet when
         // `apply` runs, so nothing is recorded there.
-        let id = f.apply(&p, &info(UA), "10.0.0.5", b"805ec0d57d72.cfg").device_id.unwrap();
+        let id = f.apply(&p, &info(UA), "10.0.0.5", "805ec0d57d72.cfg").device_id.unwrap();
         assert_eq!(f.device(&id).remote_state_sip_username, None);
         let s = f.data.store();
         let mut w = s.write_txn().unwrap();
@@ -612,15 +675,68 @@ mod tests {
         let mut dhcp = extract(&Request::Dhcp { vendor_class: b"Cisco SPA509G" });
         assert_eq!(dhcp.model.as_deref(), Some("SPA509"));
         dhcp.mac = Some(provd_core::Mac::parse("00:11:22:aa:bb:cc").unwrap());
-        let id = f.apply(&p, &dhcp, "10.0.0.5", b"").device_id.unwrap();
+        let id = f.apply(&p, &dhcp, "10.0.0.5", "").device_id.unwrap();
         let tftp = extract(&Request::Tftp { filename: b"/spa509G.cfg" });
         assert_eq!(
-            f.decide(&p, &tftp, "10.0.0.5", b"spa509G.cfg"),
+            f.decide(&p, &tftp, "10.0.0.5", "spa509G.cfg"),
             format!("Known {{ device_id: {id:?}, plugin: Some(\"wazo-cisco-spa-7.5.5\") }}")
         );
         // Another model at that address is another phone.
         let other = extract(&Request::Tftp { filename: b"/spa508G.cfg" });
-        assert!(f.decide(&p, &other, "10.0.0.5", b"spa508G.cfg").starts_with("Write { wait: true, device_id: None"));
+        assert!(f.decide(&p, &other, "10.0.0.5", "spa508G.cfg").starts_with("Write { wait: true, device_id: None"));
+    }
+
+    #[test]
+    fn a_device_specific_file_names_its_device_behind_one_address() {
+        let f = fx();
+        let nat = Policy { nat: true, ..Policy::default() };
+        let s = f.data.store();
+        let mut w = s.write_txn().unwrap();
+        let plugin = "wazo-yealink-v86";
+        for (id, mac) in [("a", "80:5e:c0:aa:bb:01"), ("b", "80:5e:c0:aa:bb:02")] {
+            let d = Device {
+                id: id.into(),
+                mac: Some(provd_core::Mac::parse(mac).unwrap()),
+                vendor: Some("Yealink".into()),
+                model: Some("T46S".into()),
+                ip: Some("10.0.0.5".into()),
+                plugin: Some(plugin.into()),
+                config: Some("c".into()),
+                configured: true,
+                ..Default::default()
+            };
+            s.put_device(&mut w, &d).unwrap();
+        }
+        let mut files = s.file_writer(&mut w, 0).unwrap();
+        for (owner, path) in [
+            (provd_store::Owner::device("a"), "805ec0aabb01.cfg"),
+            (provd_store::Owner::device("b"), "805ec0aabb02.cfg"),
+            (provd_store::Owner::plugin(plugin), "y000000000066.cfg"),
+        ] {
+            files.put(&provd_store::route_key(plugin, path), &owner, path.as_bytes()).unwrap();
+        }
+        files.finish().unwrap();
+        w.commit().unwrap();
+
+        // Over TFTP a Yealink's file name tells no MAC: both devices share
+        // the address, so the address alone is ambiguous.
+        let tftp = |name: &'static [u8]| extract(&Request::Tftp { filename: name });
+        assert_eq!(tftp(b"805ec0aabb02.cfg").mac, None);
+        let known_b = format!("Known {{ device_id: \"b\", plugin: Some(\"{plugin}\") }}");
+        assert_eq!(f.decide(&nat, &tftp(b"805ec0aabb02.cfg"), "10.0.0.5", "805ec0aabb02.cfg"), known_b);
+        // Found so from any address, and the writer's pass agrees.
+        assert!(f.decide(&nat, &tftp(b"805ec0aabb02.cfg"), "10.0.0.9", "805ec0aabb02.cfg").contains("\"b\""));
+        let applied = f.apply(&nat, &tftp(b"805ec0aabb01.cfg"), "10.0.0.5", "805ec0aabb01.cfg");
+        assert_eq!((applied.device_id.as_deref(), applied.created), (Some("a"), false));
+        // A file the plugin owns names nobody; the ambiguous address decides.
+        assert!(!f.decide(&nat, &tftp(b"y000000000066.cfg"), "10.0.0.5", "y000000000066.cfg").contains("Known"));
+        // A request that contradicts the owner is not it.
+        let snom = extract(&Request::Http {
+            path: b"/805ec0aabb02.cfg",
+            user_agent: Some(b"Mozilla/4.0 (compatible; snom320-SIP 8.7.5.35 1.1.3-s)"),
+        });
+        assert_eq!(snom.vendor.as_deref(), Some("Snom"));
+        assert!(!f.decide(&nat, &snom, "10.0.0.7", "805ec0aabb02.cfg").contains("\"b\""));
     }
 
     #[test]
@@ -651,17 +767,15 @@ mod no_alloc {
         let policy = Policy::default();
         let info = extract(&Request::Http { path, user_agent: Some(ua) });
         let mut w = store.write_txn().unwrap();
-        let id = apply(store, &mut w, &plugins, &policy, &info, ip, b"805ec0d57d72.cfg", || true)
-            .unwrap()
-            .device_id
-            .unwrap();
+        let id =
+            apply(store, &mut w, &plugins, &policy, &info, ip, "805ec0d57d72.cfg", || true).unwrap().device_id.unwrap();
         let mut d = store.device(&w, &id).unwrap().unwrap();
         d.configured = true;
         store.put_device(&mut w, &d).unwrap();
         w.commit().unwrap();
         // Record the trigger's username, as the first fetch would.
         let mut w = store.write_txn().unwrap();
-        apply(store, &mut w, &plugins, &policy, &info, ip, b"805ec0d57d72.cfg", || true).unwrap();
+        apply(store, &mut w, &plugins, &policy, &info, ip, "805ec0d57d72.cfg", || true).unwrap();
         let mut fw = store.file_writer(&mut w, 1).unwrap();
         fw.put("wazo-yealink-v86/805ec0d57d72.cfg", &provd_store::Owner::device(&id), b"config").unwrap();
         fw.finish().unwrap();
@@ -670,7 +784,7 @@ mod no_alloc {
         let txn = store.read_txn().unwrap();
         let serve = || {
             let info = extract(&Request::Http { path, user_agent: Some(ua) });
-            let decision = decide(store, &txn, &plugins, &policy, &info, ip, b"805ec0d57d72.cfg").unwrap();
+            let decision = decide(store, &txn, &plugins, &policy, &info, ip, "805ec0d57d72.cfg").unwrap();
             let Decision::Known { plugin: Some(plugin), .. } = decision else { panic!("{decision:?}") };
             let mut key = [0u8; 64];
             let n = plugin.len() + 1 + 16;

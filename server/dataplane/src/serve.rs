@@ -265,24 +265,6 @@ impl SecurityNotes {
     }
 }
 
-/// Calls `f` with `<plugin>/<path>`, built on the stack (no allocation,
-/// and no 1280-byte buffer zeroed and moved for the usual short key).
-fn with_route_key<R>(plugin: &str, path: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
-    fn build<'b>(buf: &'b mut [u8], plugin: &str, path: &str) -> &'b str {
-        let len = plugin.len() + 1 + path.len();
-        buf[..plugin.len()].copy_from_slice(plugin.as_bytes());
-        buf[plugin.len()] = b'/';
-        buf[plugin.len() + 1..len].copy_from_slice(path.as_bytes());
-        // Two strings and an ASCII byte.
-        std::str::from_utf8(&buf[..len]).unwrap_or_default()
-    }
-    match plugin.len() + 1 + path.len() {
-        0..=128 => Some(f(build(&mut [0; 128], plugin, path))),
-        129..=1280 => Some(f(build(&mut [0; 1280], plugin, path))),
-        _ => None,
-    }
-}
-
 /// Runs the pipeline for a request and finds its file. `request` is what
 /// the families look at; `path` the normalised path (no leading slash) to
 /// serve; `basename` its file name. The security-log lines the request
@@ -325,21 +307,14 @@ async fn resolve_counted(
     let shared = &ctx.shared;
     let snapshot = ctx.current.get();
     let info = pipeline::extract(&request);
-    let decision = match pipeline::decide(
-        &shared.store,
-        &snapshot.txn,
-        &snapshot.plugins,
-        &snapshot.policy,
-        &info,
-        ip,
-        basename,
-    ) {
-        Ok(d) => d,
-        Err(e) => {
-            log::error!("pipeline: {e}");
-            return Resolution::Unavailable;
-        }
-    };
+    let decision =
+        match pipeline::decide(&shared.store, &snapshot.txn, &snapshot.plugins, &snapshot.policy, &info, ip, path) {
+            Ok(d) => d,
+            Err(e) => {
+                log::error!("pipeline: {e}");
+                return Resolution::Unavailable;
+            }
+        };
     if shared.fetches.active() {
         note_trigger_fetch(shared, &snapshot, &decision, &info, basename);
     }
@@ -354,7 +329,7 @@ async fn resolve_counted(
         }
         Decision::Write { wait: false, plugin, .. } => {
             shared.stats.updated.fetch_add(1, Ordering::Relaxed);
-            let job = Job { info: info.into_owned(), ip, file: basename.to_vec(), source, reply: None };
+            let job = Job { info: info.into_owned(), ip, path: path.to_owned(), source, reply: None };
             if shared.writer.submit(job).is_err() {
                 shared.stats.writer_busy.fetch_add(1, Ordering::Relaxed);
             }
@@ -363,7 +338,7 @@ async fn resolve_counted(
         Decision::Write { wait: true, .. } => {
             drop(decision);
             let (tx, rx) = futures_channel::oneshot::channel();
-            let job = Job { info: info.into_owned(), ip, file: basename.to_vec(), source, reply: Some(tx) };
+            let job = Job { info: info.into_owned(), ip, path: path.to_owned(), source, reply: Some(tx) };
             if shared.writer.submit(job).is_err() {
                 shared.stats.writer_busy.fetch_add(1, Ordering::Relaxed);
                 return Resolution::Unavailable;
@@ -430,7 +405,7 @@ fn find(
     // Noted before the lookup, whether the file exists or not (as
     // wazo-provd does: guessing MAC-named files is what fail2ban watches).
     notes.sensitive = plugin.family.is_sensitive(basename);
-    with_route_key(&plugin.id, path, |key| {
+    pipeline::with_route_key(&plugin.id, path, |key| {
         let route = match shared.store.route(&snapshot.txn, key) {
             Ok(Some(r)) => r,
             Ok(None) => return Resolution::NotFound,

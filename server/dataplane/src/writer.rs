@@ -26,9 +26,10 @@ pub struct Job {
     pub info: DeviceInfo<'static>,
     /// The requester's address (the device's `ip` after the write).
     pub ip: IpAddr,
-    /// Basename of the requested file (remote-state trigger); empty when
-    /// no file was asked for (a DHCP lease).
-    pub file: Vec<u8>,
+    /// The requested file's path, normalised (no leading slash): its owner
+    /// identifies the device, its basename is the remote-state trigger.
+    /// Empty when no file was asked for (a DHCP lease).
+    pub path: String,
     /// Whether the request's address is proven. The writer writes the
     /// "New device created" line only for a proven source; for a TFTP
     /// request it is the transfer's to write once its peer answers.
@@ -145,8 +146,8 @@ impl WriterThread {
             let fetched: Vec<(&str, &[u8])> = batch
                 .iter()
                 .zip(&results)
-                .filter(|(job, a)| a.render && !job.file.is_empty())
-                .filter_map(|(job, a)| Some((a.device_id.as_deref()?, job.file.as_slice())))
+                .filter(|(job, a)| a.render && !job.path.is_empty())
+                .filter_map(|(job, a)| Some((a.device_id.as_deref()?, pipeline::basename(job.path.as_bytes()))))
                 .collect();
             if let Err(e) = self.record_remote_state(&fetched) {
                 log::error!("writer: remote state: {e}");
@@ -172,7 +173,7 @@ impl WriterThread {
         let plugins = self.publisher.plugins().get();
         for job in batch {
             let (limiter, stats) = (&mut self.limiter, &self.stats);
-            let applied = pipeline::apply(&store, &mut w, &plugins, &policy, &job.info, job.ip, &job.file, || {
+            let applied = pipeline::apply(&store, &mut w, &plugins, &policy, &job.info, job.ip, &job.path, || {
                 let allowed = limiter.allow(job.ip, now);
                 if !allowed {
                     stats.autocreate_refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

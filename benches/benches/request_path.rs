@@ -5,6 +5,7 @@
 //! for wrk), imported, compiled, NAT on, each device warmed by one request
 //! as the server's writer would record it; every iteration asks the next
 //! device's file, round robin, so lookups do not all hit one B-tree path.
+//! A second group asks the same files by name only, as over TFTP.
 //!
 //!   cargo bench -p provd-benches --bench request_path
 
@@ -146,6 +147,21 @@ fn request_path(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % n;
             serve(store, &txn, &f, &policy, i)
+        })
+    });
+    g.finish();
+
+    // The same phones over TFTP, where Yealink and Aastra tell nothing but
+    // the file name: the device is found as the owner of that file, looked
+    // up under every installed plugin (NAT on: the address names them all).
+    let mut g = c.benchmark_group("known phone, file name only");
+    g.bench_function("extract + decide", |b| {
+        b.iter(|| {
+            i = (i + 1) % n;
+            let path = &f.targets[i].1;
+            let info = pipeline::extract(&Request::Tftp { filename: &path[1..] });
+            let d = pipeline::decide(store, &txn, &f.plugins, &policy, &info, ip(), rel(path)).unwrap();
+            assert!(matches!(d, Decision::Known { .. }), "{d:?}");
         })
     });
     g.finish();

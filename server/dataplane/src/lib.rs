@@ -36,6 +36,7 @@ pub mod runtime;
 pub mod seclog;
 mod security;
 pub mod serve;
+pub mod shared_address;
 pub mod snapshot;
 pub mod tftp;
 pub mod writer;

@@ -14,8 +14,9 @@ use provd_core::family::Request;
 use provd_store::Store;
 
 use crate::body::Body;
-use crate::pipeline::{self, Decision};
+use crate::pipeline::{self, Decision, Policy};
 use crate::seclog::SecurityLog;
+use crate::shared_address::SharedAddresses;
 use crate::snapshot::{Current, Snapshot};
 use crate::writer::{Job, Writer};
 use provd_compiler::publish::Publisher;
@@ -88,6 +89,9 @@ pub struct Stats {
     /// Security-log lines not written because the TFTP peer never proved
     /// its address (it never answered: possibly a spoofed source).
     pub(crate) tftp_unproven_security_events: AtomicU64,
+    /// Addresses several phones share with NAT mode off, found by the
+    /// writer; requests from them keep every device's address.
+    pub(crate) shared_addresses: SharedAddresses,
 }
 
 impl Stats {
@@ -307,14 +311,14 @@ async fn resolve_counted(
     let shared = &ctx.shared;
     let snapshot = ctx.current.get();
     let info = pipeline::extract(&request);
-    let decision =
-        match pipeline::decide(&shared.store, &snapshot.txn, &snapshot.plugins, &snapshot.policy, &info, ip, path) {
-            Ok(d) => d,
-            Err(e) => {
-                log::error!("pipeline: {e}");
-                return Resolution::Unavailable;
-            }
-        };
+    let policy = effective_policy(&snapshot.policy, &shared.stats.shared_addresses, ip);
+    let decision = match pipeline::decide(&shared.store, &snapshot.txn, &snapshot.plugins, &policy, &info, ip, path) {
+        Ok(d) => d,
+        Err(e) => {
+            log::error!("pipeline: {e}");
+            return Resolution::Unavailable;
+        }
+    };
     if shared.fetches.active() {
         note_trigger_fetch(shared, &snapshot, &decision, &info, basename);
     }
@@ -355,6 +359,13 @@ async fn resolve_counted(
             find(ctx, &snapshot, applied.plugin.as_deref(), path, basename, notes)
         }
     }
+}
+
+/// The policy for a request from `ip`: an address several phones share
+/// is handled as NAT mode handles every address (see
+/// [`crate::shared_address`]).
+pub(crate) fn effective_policy(policy: &Policy, shared: &SharedAddresses, ip: IpAddr) -> Policy {
+    if !policy.nat && shared.contains(ip) { Policy { nat: true, ..*policy } } else { *policy }
 }
 
 /// Records a device fetching its remote-state trigger file (the proof a
@@ -480,6 +491,18 @@ impl provd_net::metrics::WriteMetrics for Metrics {
             "counter",
             "TFTP requests whose security-log lines were not written: the peer never answered, so its address may be forged.",
             load(&s.tftp_unproven_security_events),
+        );
+        out.single(
+            "provd_shared_addresses",
+            "gauge",
+            "Addresses several phones share with NAT mode off: each device keeps them (turn NAT mode on).",
+            s.shared_addresses.len() as f64,
+        );
+        out.single(
+            "provd_address_moves_total",
+            "counter",
+            "Times a device took its address from another device (NAT mode off).",
+            s.shared_addresses.moves() as f64,
         );
         out.single(
             "provd_security_log_dropped_total",

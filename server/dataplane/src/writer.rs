@@ -19,6 +19,7 @@ use crate::limits::{CreationLimiter, Rate};
 use crate::pipeline::{self, Applied, Policy};
 use crate::seclog::SecurityLog;
 use crate::serve::Stats;
+use crate::shared_address::MoveCounter;
 
 /// One request's information for the writer.
 pub struct Job {
@@ -95,6 +96,7 @@ impl Writer {
                 publisher,
                 seclog,
                 stats,
+                moves: MoveCounter::default(),
                 config,
             };
             while let Ok(first) = rx.recv() {
@@ -124,6 +126,8 @@ struct WriterThread {
     seclog: SecurityLog,
     stats: Arc<Stats>,
     limiter: CreationLimiter,
+    /// Moves of addresses between devices, to find shared ones.
+    moves: MoveCounter,
     config: WriterConfig,
 }
 
@@ -173,6 +177,7 @@ impl WriterThread {
         let plugins = self.publisher.plugins().get();
         for job in batch {
             let (limiter, stats) = (&mut self.limiter, &self.stats);
+            let policy = crate::serve::effective_policy(&policy, &stats.shared_addresses, job.ip);
             let applied = pipeline::apply(&store, &mut w, &plugins, &policy, &job.info, job.ip, &job.path, || {
                 let allowed = limiter.allow(job.ip, now);
                 if !allowed {
@@ -180,6 +185,9 @@ impl WriterThread {
                 }
                 allowed
             })?;
+            if !applied.ip_removed_from.is_empty() {
+                self.note_move(job.ip, now);
+            }
             if applied.created
                 && job.source == crate::serve::Source::Proven
                 && let Some(id) = &applied.device_id
@@ -199,6 +207,22 @@ impl WriterThread {
         w.commit().map_err(StoreError::from)?;
         self.publisher.hint().raise(generation);
         Ok(results)
+    }
+
+    /// Counts a device taking `ip` from another; the third such move within
+    /// a minute marks the address shared, said once here.
+    fn note_move(&mut self, ip: IpAddr, now: Instant) {
+        let shared = &self.stats.shared_addresses;
+        shared.count_move();
+        if self.moves.record(ip, now) && shared.insert(ip) {
+            log::warn!(
+                "address {ip} is shared by several phones: devices took it from each other {} times within {} s, \
+                 a store write per request with NAT mode off; from now on every device keeps it. \
+                 If phones sit behind NAT, turn NAT mode on (PUT /0.2/configure/NAT {{\"param\": {{\"value\": \"1\"}}}})",
+                crate::shared_address::MOVES,
+                crate::shared_address::WINDOW.as_secs(),
+            );
+        }
     }
 
     /// [`pipeline::record_remote_state`] for each `(device, file)`; one

@@ -7,7 +7,6 @@
 use std::process::Command;
 
 use provd_e2e::Server;
-use serde_json::Value;
 
 const PHONES: usize = 5;
 
@@ -70,7 +69,7 @@ fn phones_sharing_an_address_without_nat_mode_stop_taking_it_from_each_other() {
     let devices = server.rest().get("/0.2/dev_mgr/devices").json();
     let devices = devices["devices"].as_array().unwrap();
     assert_eq!(devices.len(), PHONES);
-    assert!(devices.iter().all(|d| d["ip"] == Value::from("127.0.0.1")), "{devices:?}");
+    assert!(devices.iter().all(|d| d["ip"] == "127.0.0.1"), "{devices:?}");
     let log = server.log();
     assert_eq!(log.matches(WARNING).count(), 1, "{log}");
     assert!(log.contains("address 127.0.0.1 is shared") && log.contains("turn NAT mode on"), "{log}");

@@ -385,6 +385,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         stop: stop.clone(),
         base_policy: policy,
         budget: budget.clone(),
+        pending: Default::default(),
     });
     let opts = Arc::new(IoOptions {
         http: http::HttpOptions {

@@ -31,6 +31,7 @@
 mod body;
 pub mod http;
 pub mod limits;
+pub mod pending;
 pub mod pipeline;
 pub mod runtime;
 pub mod seclog;

@@ -188,6 +188,8 @@ pub struct Shared {
     /// The process's descriptor budget: the HTTP and TFTP pools, and the
     /// failed-accept counters.
     pub budget: Arc<provd_net::descriptors::Budget>,
+    /// Devices whose new address the writer is still recording.
+    pub pending: crate::pending::PendingAddresses,
 }
 
 /// One I/O thread's view.
@@ -328,11 +330,24 @@ async fn resolve_counted(
             find(ctx, &snapshot, plugin.as_deref(), path, basename, notes)
         }
         Decision::Unknown => {
+            // Found by its address only, which the writer may still be
+            // recording (see `crate::pending`).
+            if !policy.nat
+                && let Some((_, plugin)) = shared.pending.at(ip, Instant::now())
+            {
+                shared.stats.known.fetch_add(1, Ordering::Relaxed);
+                return find(ctx, &snapshot, plugin.as_deref(), path, basename, notes);
+            }
             shared.stats.unidentified.fetch_add(1, Ordering::Relaxed);
             Resolution::NowhereToRoute
         }
-        Decision::Write { wait: false, plugin, .. } => {
+        Decision::Write { wait: false, device_id, plugin } => {
             shared.stats.updated.fetch_add(1, Ordering::Relaxed);
+            if !policy.nat
+                && let Some(id) = &device_id
+            {
+                shared.pending.note(ip, id, plugin.as_deref(), Instant::now());
+            }
             let job = Job { info: info.into_owned(), ip, path: path.to_owned(), source, reply: None };
             if shared.writer.submit(job).is_err() {
                 shared.stats.writer_busy.fetch_add(1, Ordering::Relaxed);

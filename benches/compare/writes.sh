@@ -14,7 +14,8 @@
 # 20), CONCURRENT_CALLS (calls per kind shared by the clients, 40), CLIENTS
 # (8), MAX_PHASE (seconds: no call starts later in a phase, 60), WORK, BIN,
 # BENCH_LOCK. The fleets are kept in WORK between runs (same size, same
-# seed); every run starts from a fresh import.
+# seed); every run starts from a fresh import. The servers of every size
+# run at once; each kind is measured on every size in turn.
 #
 # Exit status: 0 clean, 1 a call failed.
 set -euo pipefail
@@ -34,8 +35,12 @@ for b in provd-server provd-compile provd-bench; do
     [[ -x $BIN/$b ]] || { echo "missing $BIN/$b: cargo build --release --workspace --bins" >&2; exit 2; }
 done
 
-SERVER=""
-cleanup() { [[ -z $SERVER ]] || { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }; }
+PIDS=()
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+}
 trap cleanup EXIT
 log() { echo "== $*" >&2; }
 free_port() {
@@ -46,10 +51,13 @@ wait_port() {
     for i in $(seq 200); do ss -Hltn "sport = :$1" | grep -q . && return 0; sleep 0.05; done
     echo "nothing listens on port $1" >&2; return 1
 }
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14+$15)/hz}' "/proc/$1/stat"; }
 
+# Every size imported and served at once, so that each kind is then
+# measured on every size back to back (the machine's load drifts).
 mkdir -p "$WORK"
 : >"$RESULTS"
-rc=0
+declare -A API PID
 for n in $SIZES; do
     dir=$WORK/n$n
     if [[ ! -f $dir/jsondb.stamp ]]; then
@@ -63,23 +71,30 @@ for n in $SIZES; do
     http=$(free_port tcp); tftp=$(free_port udp); api=$(free_port tcp)
     "$BIN/provd-server" --data "$dir/data" --http "127.0.0.1:$http" --tftp "127.0.0.1:$tftp" \
         --api "127.0.0.1:$api" --api-no-auth >"$dir/provd.log" 2>&1 &
-    SERVER=$!
+    PID[$n]=$!
+    PIDS+=("${PID[$n]}")
     wait_port "$api"
-    log "$n devices: provd-server pid $SERVER, API 127.0.0.1:$api"
-    out=$dir/rest-writes.out
-    set +e
-    flock "$LOCK" "$BIN/provd-bench" rest-writes --api "http://127.0.0.1:$api/0.2" \
-        --calls "$CALLS" --concurrent-calls "$CONCURRENT_CALLS" --clients "$CLIENTS" \
-        --max-phase-seconds "$MAX_PHASE" --tags "{\"devices\":$n}" >"$out"
-    r=$?
-    set -e
-    (( r == 0 )) || rc=1
-    grep '^|' "$out" >&2 || true
-    grep '^{' "$out" >>"$RESULTS" || true
-    cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14+$15)/hz}' "/proc/$SERVER/stat")
-    log "$n devices: server CPU ${cpu} s over the run"
-    kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
+    API[$n]=http://127.0.0.1:$api/0.2
+    log "$n devices: provd-server pid ${PID[$n]}, API ${API[$n]}"
 done
+
+rc=0
+for kind in config_post config_put device_post; do
+    for n in $SIZES; do
+        log "$kind, $n devices"
+        out=$WORK/n$n/rest-writes-$kind.out
+        set +e
+        flock "$LOCK" "$BIN/provd-bench" rest-writes --api "${API[$n]}" --kinds "$kind" \
+            --calls "$CALLS" --concurrent-calls "$CONCURRENT_CALLS" --clients "$CLIENTS" \
+            --max-phase-seconds "$MAX_PHASE" --tags "{\"devices\":$n}" >"$out"
+        r=$?
+        set -e
+        (( r == 0 )) || rc=1
+        grep '^| [a-z]' "$out" >&2 || true
+        grep '^{' "$out" >>"$RESULTS" || true
+    done
+done
+for n in $SIZES; do log "$n devices: server CPU $(cpu_s "${PID[$n]}") s over the run"; done
 
 echo
 echo "REST writes: $CALLS sequential calls per kind, $CONCURRENT_CALLS from $CLIENTS clients (phases capped at $MAX_PHASE s)"

@@ -96,11 +96,6 @@ impl Phase {
     }
 }
 
-/// A device the driver owns: its config is what `config_put` changes.
-struct Target {
-    config: Value,
-}
-
 /// The driver's settings.
 pub struct Settings {
     /// `http://127.0.0.1:PORT/0.2`
@@ -306,22 +301,22 @@ pub fn run(s: &Settings, kinds: &[Kind], mut report: impl FnMut(&Phase)) -> anyh
                 }
             }
             Kind::ConfigPut => {
-                // One target device per client, created untimed.
+                // One target device per client, created untimed; the
+                // config document each client PUTs (it owns it).
                 let mut targets = Vec::new();
                 for _ in 0..s.clients.max(1) {
                     let (id, doc) = run.post_config(&setup).map_err(anyhow::Error::msg)?;
                     run.post_device(&setup, &id).map_err(anyhow::Error::msg)?;
-                    targets.push(Mutex::new(Target { config: doc }));
+                    targets.push(Mutex::new(doc));
                 }
                 for (clients, calls) in modes {
                     let p = run.phase(kind, clients, calls, |t, i, c| {
-                        let mut target = targets[t].lock().unwrap();
-                        let doc = &mut target.config;
+                        let mut doc = targets[t].lock().unwrap();
                         let id = doc["config"]["id"].as_str().unwrap().to_owned();
                         // A new display name every call: the device's file changes.
                         doc["config"]["raw_config"]["sip_lines"]["1"]["display_name"] =
                             Value::from(format!("Bench {id} {clients}x{i}"));
-                        timed(|| c.call("PUT", &format!("/cfg_mgr/configs/{id}"), Some(doc)))
+                        timed(|| c.call("PUT", &format!("/cfg_mgr/configs/{id}"), Some(&doc)))
                     });
                     errors += p.errors;
                     report(&p);

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use provd_benches::fleet;
+use provd_benches::{fleet, rest_writes};
 use provd_compiler::compile::{self, Options, Scope};
 use provd_compiler::import::import_wazo_jsondb;
 use provd_compiler::render::{DeviceRender, PreparedSource};
@@ -85,6 +85,51 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// REST write latency against a running provd-server: config POST,
+    /// config PUT of a config one device uses, device POST; each kind
+    /// sequentially then from --clients concurrent clients. Prints a table
+    /// and one JSON line per phase (kind, clients); exits 1 on any error.
+    RestWrites {
+        /// The API's base URL, e.g. http://127.0.0.1:8666/0.2
+        #[arg(long)]
+        api: String,
+        /// A file holding the API token (none: --api-no-auth).
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+        /// Comma-separated kinds: config_post, config_put, device_post.
+        #[arg(long, default_value = "config_post,config_put,device_post", value_parser = parse_kinds)]
+        kinds: Kinds,
+        /// Sequential calls per kind.
+        #[arg(long, default_value_t = 50)]
+        calls: usize,
+        /// Calls per kind shared by the concurrent clients.
+        #[arg(long, default_value_t = 80)]
+        concurrent_calls: usize,
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// No new call starts this many seconds into a phase.
+        #[arg(long, default_value_t = 60.0)]
+        max_phase_seconds: f64,
+        /// The plugin, vendor, model and version of the devices created.
+        #[arg(long, default_value = "wazo-yealink-v86")]
+        plugin: String,
+        #[arg(long, default_value = "Yealink")]
+        vendor: String,
+        #[arg(long, default_value = "T46S")]
+        model: String,
+        #[arg(long, default_value = "86.86.0.15")]
+        version: String,
+        /// JSON object merged into every JSON line (e.g. {"devices":10000}).
+        #[arg(long, default_value = "{}")]
+        tags: String,
+    },
+}
+
+#[derive(Clone)]
+struct Kinds(Vec<rest_writes::Kind>);
+
+fn parse_kinds(s: &str) -> Result<Kinds, String> {
+    rest_writes::parse_kinds(s).map(Kinds)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -118,6 +163,75 @@ fn main() -> anyhow::Result<()> {
         Cmd::HttpTargets { jsondb, out } => {
             let n = fleet::write_http_targets(&jsondb, &out)?;
             println!("wrote {n} targets to {}", out.display());
+            Ok(())
+        }
+        Cmd::RestWrites {
+            api,
+            token_file,
+            kinds,
+            calls,
+            concurrent_calls,
+            clients,
+            max_phase_seconds,
+            plugin,
+            vendor,
+            model,
+            version,
+            tags,
+        } => {
+            let token = match token_file {
+                Some(f) => {
+                    Some(std::fs::read_to_string(&f).with_context(|| f.display().to_string())?.trim().to_owned())
+                }
+                None => None,
+            };
+            let tags: serde_json::Value = serde_json::from_str(&tags).context("--tags")?;
+            anyhow::ensure!(tags.is_object(), "--tags: a JSON object");
+            let nonce = (std::process::id() ^ chrono::Utc::now().timestamp_subsec_nanos()) & 0x7fff_ffff;
+            let settings = rest_writes::Settings {
+                api,
+                token,
+                calls,
+                concurrent_calls,
+                clients: clients.max(1),
+                max_phase: Duration::from_secs_f64(max_phase_seconds),
+                plugin,
+                vendor,
+                model,
+                version,
+                oui: [0x80, 0x5e, 0xc0],
+                nonce,
+            };
+            println!("| kind | clients | calls | errors | p50 ms | p95 ms | p99 ms | max ms | writes/s |");
+            println!("|---|---|---|---|---|---|---|---|---|");
+            let mut lines = Vec::new();
+            let errors = rest_writes::run(&settings, &kinds.0, |p| {
+                let j = p.to_json();
+                println!(
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1} |",
+                    j["kind"].as_str().unwrap_or(""),
+                    j["clients"],
+                    j["calls"],
+                    j["errors"],
+                    j["p50_ms"],
+                    j["p95_ms"],
+                    j["p99_ms"],
+                    j["max_ms"],
+                    p.writes_per_s()
+                );
+                let mut j = j;
+                if let (Some(o), Some(t)) = (j.as_object_mut(), tags.as_object()) {
+                    o.extend(t.clone());
+                }
+                lines.push(j);
+            })?;
+            for j in lines {
+                println!("{j}");
+            }
+            if errors > 0 {
+                eprintln!("rest-writes: {errors} failed calls");
+                std::process::exit(1);
+            }
             Ok(())
         }
     }

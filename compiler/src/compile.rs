@@ -221,7 +221,8 @@ pub enum CompileError {
 pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>), CompileError> {
     let (plugins, broken) = plugins::scan(&data.plugins_dir()).map_err(CompileError::Plugins)?;
     let configs = scope_configs(data.store(), scope)?;
-    Ok(with_warnings(Renderer::new(plugins, configs), &broken))
+    let broken: Vec<String> = broken.iter().map(ToString::to_string).collect();
+    Ok(with_warnings(Renderer::new(plugins, configs), broken))
 }
 
 /// The configs a compile of `scope` renders with: see [`renderer`].
@@ -316,8 +317,8 @@ pub fn nothing_in_scope(store: &Store, scope: &Scope) -> Result<bool, CompileErr
 
 /// The renderer and its warnings: plugins that failed to load, then the
 /// template paths each plugin's index skipped, by plugin id.
-fn with_warnings(renderer: Renderer, broken: &[provd_core::plugin::PluginError]) -> (Renderer, Vec<String>) {
-    let mut warnings: Vec<String> = broken.iter().map(ToString::to_string).collect();
+pub(crate) fn with_warnings(renderer: Renderer, broken: Vec<String>) -> (Renderer, Vec<String>) {
+    let mut warnings = broken;
     let mut loaded: Vec<_> = renderer.plugins().collect();
     loaded.sort_by(|a, b| a.plugin.id.cmp(&b.plugin.id));
     for lp in loaded {

@@ -474,3 +474,33 @@ fn a_config_scope_renders_its_devices_and_its_descendants_like_a_full_compile() 
     let full = f.compile(Options { force: true, ..Default::default() });
     assert_eq!(full.files_changed(), 0);
 }
+
+/// A publisher keeps the loaded plugins and their parsed templates between
+/// publishes, yet a template edited between two (added, or rewritten in
+/// place at the same size) is what the next one renders: the render
+/// records see the new template, the cache is not used stale.
+#[test]
+fn a_publisher_renders_templates_edited_between_publishes() {
+    let f = Fixture::new();
+    f.line_config("c1", "alice");
+    f.put_device("d1", "80:5e:c0:00:00:01", None, "c1");
+    let publisher = provd_compiler::publish::Publisher::new(f.data.clone(), Vec::new());
+    let c1 = || Options { scope: Scope::Config("c1".into()), ..Default::default() };
+    assert_eq!(publisher.publish(&Options::default()).unwrap().generation, Some(1));
+    f.line_config("c1", "bob");
+    assert_eq!(publisher.publish(&c1()).unwrap().updated, 1);
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "base user=bob");
+    // Nothing changed: rendered or not, nothing is updated.
+    assert_eq!(publisher.publish(&c1()).unwrap().updated, 0);
+
+    write(&f.plugin_dir().join("var/templates/base.tpl"), "v2 {{ sip_lines['1'].username }}");
+    assert_eq!(publisher.publish(&c1()).unwrap().updated, 1);
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "v2 bob");
+    write(&f.plugin_dir().join("var/templates/base.tpl"), "v3 {{ sip_lines['1'].username }}");
+    let r = publisher.publish(&Options { scope: Scope::Device("d1".into()), ..Default::default() }).unwrap();
+    assert_eq!(r.updated, 1);
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "v3 bob");
+    std::fs::remove_file(f.plugin_dir().join("var/templates/base.tpl")).unwrap();
+    assert_eq!(publisher.publish(&c1()).unwrap().updated, 1);
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "base user=bob");
+}

@@ -302,6 +302,11 @@ fn plugins_stamp(plugins_dir: &Path) -> Option<[u8; 32]> {
     for d in dirs {
         let dir = d.path();
         h.update(dir.as_os_str().as_encoded_bytes()).update(&[0]);
+        meta(&mut h, &dir)?;
+        // Files beside the plugins (`.bundled`) are no plugin.
+        if !dir.is_dir() {
+            continue;
+        }
         meta(&mut h, &dir.join("plugin-info"))?;
         for sub in [dir.join("templates"), dir.join("var").join("templates")] {
             meta(&mut h, &sub)?;
@@ -313,7 +318,34 @@ fn plugins_stamp(plugins_dir: &Path) -> Option<[u8; 32]> {
 
 #[cfg(test)]
 mod tests {
-    use super::plugins_stamp;
+    use super::*;
+
+    /// Two small publishes share one load of the plugins; a changed
+    /// template, a reload or a compile of everything loads them again.
+    #[test]
+    fn small_publishes_share_the_loaded_plugins_until_a_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        // The bundled plugins, and the `.bundled` file beside them.
+        let (data, _) = DataDir::open(dir.path()).unwrap();
+        let publisher = Publisher::new(data.clone(), Vec::new());
+        let device = Scope::Device("d1".into());
+        let plugins = |scope: &Scope| publisher.renderer(scope).unwrap().0.plugins.clone();
+        let first = plugins(&device);
+        assert!(!first.is_empty());
+        assert!(Arc::ptr_eq(&first, &plugins(&device)), "reused");
+        assert!(Arc::ptr_eq(&first, &plugins(&Scope::Config("base".into()))), "reused");
+        let all = plugins(&Scope::All);
+        assert!(!Arc::ptr_eq(&first, &all), "a compile of everything loads afresh");
+        assert!(Arc::ptr_eq(&all, &plugins(&device)), "and keeps what it loaded");
+        let id = all.keys().next().unwrap().clone();
+        let custom = data.plugins_dir().join(&id).join("var/templates");
+        std::fs::create_dir_all(&custom).unwrap();
+        std::fs::write(custom.join("extra.tpl"), "x").unwrap();
+        let edited = plugins(&device);
+        assert!(!Arc::ptr_eq(&all, &edited), "a template added: loaded again");
+        publisher.reload_plugins();
+        assert!(!Arc::ptr_eq(&edited, &plugins(&device)), "reloaded");
+    }
 
     /// The stamp stays while nothing changes, and changes with any file
     /// that loading or rendering reads: a template edited in place (same
@@ -328,6 +360,7 @@ mod tests {
             std::fs::write(path, body).unwrap();
         };
         write("plugin-info", "{}");
+        std::fs::write(dir.path().join(".bundled"), "[]").unwrap();
         write("templates/base.tpl", "aaa");
         write("var/tftpboot/static.xml", "x");
         let mut last = plugins_stamp(dir.path()).unwrap();

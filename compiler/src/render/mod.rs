@@ -146,7 +146,7 @@ pub enum PreparedSource {
 /// Everything needed to render: plugins with their templates and every
 /// config.
 pub struct Renderer {
-    plugins: LoadedPlugins,
+    pub(crate) plugins: LoadedPlugins,
     configs: ConfigTree,
 }
 

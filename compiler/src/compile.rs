@@ -164,6 +164,9 @@ impl Report {
     pub fn summary(&self) -> String {
         let what = match (self.generation, self.failures.is_empty()) {
             (Some(g), _) => format!("published generation {g}"),
+            (None, true) if self.devices == 0 && self.files_rendered == 0 => {
+                "no device in scope, nothing published".to_owned()
+            }
             (None, true) => "dry run, nothing published".to_owned(),
             (None, false) => "FAILED, nothing published".to_owned(),
         };
@@ -212,17 +215,25 @@ pub enum CompileError {
 /// Loads plugins and configs: what rendering needs. Plugins that fail to
 /// load are reported, not fatal (their devices stay unconfigured), and so
 /// are template paths the index skipped (see `compiler/src/render/tree.rs`).
-/// Configs are loaded for the whole store, except for a device or MAC
-/// scope, which loads only the inheritance chains it needs (a one-device
-/// reconfigure must not read a hundred thousand configs).
+/// Configs are loaded for the whole store, except for a device, MAC or
+/// config scope, which loads only the inheritance chains it needs (a
+/// one-device reconfigure must not read a hundred thousand configs).
 pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>), CompileError> {
     let (plugins, broken) = plugins::scan(&data.plugins_dir()).map_err(CompileError::Plugins)?;
-    let store = data.store();
+    let configs = scope_configs(data.store(), scope)?;
+    let broken: Vec<String> = broken.iter().map(ToString::to_string).collect();
+    Ok(with_warnings(Renderer::new(plugins, configs), broken))
+}
+
+/// The configs a compile of `scope` renders with: see [`renderer`].
+pub(crate) fn scope_configs(store: &Store, scope: &Scope) -> Result<ConfigTree, CompileError> {
     let r = store.read_txn()?;
     let base = store.base_raw_config(&r)?.unwrap_or_default();
     let configs = match scope {
-        Scope::Device(_) | Scope::Mac(_) | Scope::Devices(_) => {
+        Scope::Device(_) | Scope::Mac(_) | Scope::Devices(_) | Scope::Config(_) => {
             let mut todo: Vec<String> = match scope {
+                // The configs devices use: the chains start there.
+                Scope::Config(c) => config_scope(store, &r, c)?.1,
                 Scope::Device(id) => store.device(&r, id)?.and_then(|d| d.config).into_iter().collect(),
                 Scope::Devices(ids) => {
                     let mut configs = Vec::new();
@@ -257,16 +268,57 @@ pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>)
             // the map on every core (the copies are most of this step).
             let docs = store.config_documents(&r)?.collect::<Result<Vec<_>, _>>()?;
             let docs = docs.into_par_iter().map(|(id, bytes)| (id.to_owned(), bytes.to_vec())).collect::<Vec<_>>();
-            return Ok(with_warnings(Renderer::new(plugins, ConfigTree::from_documents(base, docs)), &broken));
+            return Ok(ConfigTree::from_documents(base, docs));
         }
     };
-    Ok(with_warnings(Renderer::new(plugins, ConfigTree::new(base, configs)), &broken))
+    Ok(ConfigTree::new(base, configs))
+}
+
+/// The devices a write of config `c` affects: those whose config is `c`
+/// or inherits from it, by id (sorted, each once); then the configs among
+/// those that some device uses. Found through the store's indexes
+/// (`config_children`, `device_by_config`): the cost is the affected
+/// devices', not the store's. An unknown `c` is
+/// [`CompileError::UnknownConfig`].
+pub fn config_scope(
+    store: &Store,
+    r: &provd_store::ReadTxn<'_>,
+    c: &str,
+) -> Result<(Vec<String>, Vec<String>), CompileError> {
+    if store.config_doc(r, c)?.is_none() {
+        return Err(CompileError::UnknownConfig(c.to_owned()));
+    }
+    let mut configs = store.config_descendants(r, c)?;
+    configs.push(c.to_owned());
+    let mut ids = Vec::new();
+    let mut used = Vec::new();
+    for cfg in configs {
+        let devices = store.device_ids_by(r, Index::Config, &cfg)?;
+        if !devices.is_empty() {
+            ids.extend(devices);
+            used.push(cfg);
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    Ok((ids, used))
+}
+
+/// Whether a compile of `scope` has nothing to do: a config that no device
+/// uses, directly or through its descendants, or an empty list of devices.
+/// Such a compile publishes nothing (no generation) and needs no renderer.
+pub fn nothing_in_scope(store: &Store, scope: &Scope) -> Result<bool, CompileError> {
+    match scope {
+        Scope::Config(c) => Ok(config_scope(store, &store.read_txn()?, c)?.0.is_empty()),
+        Scope::Devices(ids) => Ok(ids.is_empty()),
+        _ => Ok(false),
+    }
 }
 
 /// The renderer and its warnings: plugins that failed to load, then the
 /// template paths each plugin's index skipped, by plugin id.
-fn with_warnings(renderer: Renderer, broken: &[provd_core::plugin::PluginError]) -> (Renderer, Vec<String>) {
-    let mut warnings: Vec<String> = broken.iter().map(ToString::to_string).collect();
+pub(crate) fn with_warnings(renderer: Renderer, broken: Vec<String>) -> (Renderer, Vec<String>) {
+    let mut warnings = broken;
     let mut loaded: Vec<_> = renderer.plugins().collect();
     loaded.sort_by(|a, b| a.plugin.id.cmp(&b.plugin.id));
     for lp in loaded {
@@ -359,20 +411,7 @@ fn devices_of(
             if d.is_empty() { Err(CompileError::UnknownMac(*mac)) } else { Ok(d) }
         }
         Scope::Devices(ids) => by_ids(ids.clone()),
-        Scope::Config(c) => {
-            if !renderer.configs().contains(c) {
-                return Err(CompileError::UnknownConfig(c.clone()));
-            }
-            let mut ids = Vec::new();
-            let mut configs = renderer.configs().descendants(c);
-            configs.insert(c.clone());
-            for cfg in configs {
-                ids.extend(store.device_ids_by(r, Index::Config, &cfg)?);
-            }
-            ids.sort();
-            ids.dedup();
-            by_ids(ids)
-        }
+        Scope::Config(c) => by_ids(config_scope(store, r, c)?.0),
     }
 }
 
@@ -384,6 +423,10 @@ pub fn compile(data: &DataDir, renderer: &Renderer, opts: &Options) -> Result<Re
     let store = data.store();
     let (devices, previous) = devices_in_scope(store, renderer, &opts.scope, opts.skips_unchanged())?;
     let loaded = started.elapsed();
+    if devices.is_empty() && matches!(opts.scope, Scope::Config(_) | Scope::Devices(_)) {
+        // Nothing in scope: no write, no new generation.
+        return Ok(Report { elapsed: started.elapsed(), ..Report::default() });
+    }
     let plugin_ids: Vec<String> = match &opts.scope {
         Scope::All => {
             let mut ids: Vec<String> = renderer.plugins().map(|lp| lp.plugin.id.clone()).collect();

@@ -9,6 +9,7 @@
 //! of [`CompileStats`]. [`Publisher::publish`] is the sequence: lock, load
 //! the renderer, compile, count, raise the hint.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
@@ -17,6 +18,7 @@ use provd_core::Plugin;
 use provd_store::data::DataDir;
 
 use crate::compile::{self, CompileError, Options, Report, Scope};
+use crate::render::{self, LoadedPlugins, Renderer};
 
 /// The installed plugins, replaced whole when one is installed, upgraded,
 /// reloaded or removed; readers take the set current when they start.
@@ -101,6 +103,17 @@ pub struct Publisher {
     lock: Mutex<()>,
     hint: GenerationHint,
     stats: CompileStats,
+    /// The plugins as the last publish loaded them, kept while their files
+    /// do not change (see [`plugins_stamp`]).
+    loaded: Mutex<Option<Loaded>>,
+}
+
+/// Plugins loaded with their template environments, the warnings of that
+/// scan, and the stamp of the files they were loaded from.
+struct Loaded {
+    plugins: LoadedPlugins,
+    broken: Vec<String>,
+    stamp: [u8; 32],
 }
 
 impl Publisher {
@@ -112,6 +125,7 @@ impl Publisher {
             lock: Mutex::new(()),
             hint: GenerationHint::default(),
             stats: CompileStats::default(),
+            loaded: Mutex::new(None),
         }
     }
 
@@ -146,8 +160,13 @@ impl Publisher {
     /// skipped on the way (plugins that do not load, template paths).
     pub fn publish(&self, opts: &Options) -> Result<Report, CompileError> {
         let _one_at_a_time = self.lock();
+        if compile::nothing_in_scope(self.data.store(), &opts.scope)? {
+            // A config nobody uses: no plugin scan, no renderer, no
+            // generation, not counted as a compile.
+            return Ok(Report::default());
+        }
         let started = Instant::now();
-        let (renderer, warnings) = compile::renderer(&self.data, &opts.scope)?;
+        let (renderer, warnings) = self.renderer(&opts.scope)?;
         let mut report = compile::compile(&self.data, &renderer, opts)?;
         report.warnings.splice(0..0, warnings);
         if let Some(g) = report.generation {
@@ -155,6 +174,38 @@ impl Publisher {
         }
         self.stats.count(started.elapsed(), report.failures.len());
         Ok(report)
+    }
+
+    /// The renderer of a compile of `scope`: [`compile::renderer`], but
+    /// with the plugins (and their parsed templates) of the previous
+    /// publish when none of their files changed since. A compile of every
+    /// device or of a plugin loads them afresh (it costs little beside such
+    /// a compile) and keeps what it loaded.
+    fn renderer(&self, scope: &Scope) -> Result<(Renderer, Vec<String>), CompileError> {
+        let dir = self.data.plugins_dir();
+        // Taken before the scan: a file changed during it changes the next
+        // stamp, and the next publish loads again.
+        let stamp = plugins_stamp(&dir);
+        let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        let afresh = matches!(scope, Scope::All | Scope::Plugin(_));
+        let (plugins, broken) = match loaded.as_ref() {
+            Some(l) if !afresh && stamp == Some(l.stamp) => (l.plugins.clone(), l.broken.clone()),
+            _ => {
+                let (plugins, broken) = provd_families::plugins::scan(&dir).map_err(CompileError::Plugins)?;
+                let plugins = render::load(plugins);
+                let broken: Vec<String> = broken.iter().map(ToString::to_string).collect();
+                *loaded = stamp.map(|stamp| Loaded { plugins: plugins.clone(), broken: broken.clone(), stamp });
+                (plugins, broken)
+            }
+        };
+        drop(loaded);
+        let configs = compile::scope_configs(self.data.store(), scope)?;
+        Ok(compile::with_warnings(Renderer::with_loaded(plugins, configs), broken))
+    }
+
+    /// Forgets the plugins kept between publishes: the next loads them.
+    fn forget_loaded(&self) {
+        *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// [`publish`](Self::publish) of `scope`, keeping going past failing
@@ -174,6 +225,7 @@ impl Publisher {
     /// Reloads the plugin set from the plugins directory (after an install,
     /// upgrade, reload or uninstall); the plugins that failed to load and why.
     pub fn reload_plugins(&self) -> Vec<String> {
+        self.forget_loaded();
         match provd_families::plugins::scan(&self.data.plugins_dir()) {
             Ok((plugins, broken)) => {
                 self.plugins.replace(plugins);
@@ -195,5 +247,143 @@ impl Publisher {
             return Err(PublishPluginError::DoesNotLoad { id: id.to_owned(), why });
         }
         Ok(self.publish_keep_going(Scope::Plugin(id.to_owned()))?)
+    }
+}
+
+/// A digest of what loading the plugins reads and rendering may read from
+/// their directories: the plugin directories' names, each `plugin-info`,
+/// and every entry under `templates/` and `var/templates/` (path, size,
+/// modification and change times, inode). Equal stamps: the loaded plugins and their template
+/// environments (and template digests) are still what a scan would give.
+/// `None` if something could not be read: load again.
+fn plugins_stamp(plugins_dir: &Path) -> Option<[u8; 32]> {
+    fn meta(h: &mut blake3::Hasher, path: &Path) -> Option<()> {
+        match std::fs::metadata(path) {
+            Ok(m) => {
+                use std::os::unix::fs::MetadataExt;
+                // The change time and inode too: a file extracted with its
+                // old modification time, or a directory swapped for a
+                // copy, still changes them.
+                h.update(&[1, m.is_dir() as u8]);
+                for n in [m.len() as i64, m.mtime(), m.mtime_nsec(), m.ctime(), m.ctime_nsec(), m.ino() as i64] {
+                    h.update(&n.to_le_bytes());
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                h.update(&[0]);
+            }
+            Err(_) => return None,
+        }
+        Some(())
+    }
+    fn walk(h: &mut blake3::Hasher, dir: &Path, depth: usize) -> Option<()> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(()),
+            Err(_) => return None,
+        };
+        let mut entries: Vec<_> = entries.collect::<Result<_, _>>().ok()?;
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let path = e.path();
+            h.update(path.as_os_str().as_encoded_bytes()).update(&[0]);
+            meta(h, &path)?;
+            // Links to directories are not followed by the template index
+            // either; the depth bound is the index's own.
+            if e.file_type().ok()?.is_dir() && depth < crate::render::tree::MAX_DEPTH {
+                walk(h, &path, depth + 1)?;
+            }
+        }
+        Some(())
+    }
+    let mut h = blake3::Hasher::new();
+    let mut dirs: Vec<_> = std::fs::read_dir(plugins_dir).ok()?.collect::<Result<_, _>>().ok()?;
+    dirs.sort_by_key(|e| e.file_name());
+    for d in dirs {
+        let dir = d.path();
+        h.update(dir.as_os_str().as_encoded_bytes()).update(&[0]);
+        meta(&mut h, &dir)?;
+        // Files beside the plugins (`.bundled`) are no plugin.
+        if !dir.is_dir() {
+            continue;
+        }
+        meta(&mut h, &dir.join("plugin-info"))?;
+        for sub in [dir.join("templates"), dir.join("var").join("templates")] {
+            meta(&mut h, &sub)?;
+            walk(&mut h, &sub, 0)?;
+        }
+    }
+    Some(*h.finalize().as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two small publishes share one load of the plugins; a changed
+    /// template, a reload or a compile of everything loads them again.
+    #[test]
+    fn small_publishes_share_the_loaded_plugins_until_a_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        // The bundled plugins, and the `.bundled` file beside them.
+        let (data, _) = DataDir::open(dir.path()).unwrap();
+        let publisher = Publisher::new(data.clone(), Vec::new());
+        let device = Scope::Device("d1".into());
+        let plugins = |scope: &Scope| publisher.renderer(scope).unwrap().0.plugins.clone();
+        let first = plugins(&device);
+        assert!(!first.is_empty());
+        assert!(Arc::ptr_eq(&first, &plugins(&device)), "reused");
+        assert!(Arc::ptr_eq(&first, &plugins(&Scope::Config("base".into()))), "reused");
+        let all = plugins(&Scope::All);
+        assert!(!Arc::ptr_eq(&first, &all), "a compile of everything loads afresh");
+        assert!(Arc::ptr_eq(&all, &plugins(&device)), "and keeps what it loaded");
+        let id = all.keys().next().unwrap().clone();
+        let custom = data.plugins_dir().join(&id).join("var/templates");
+        std::fs::create_dir_all(&custom).unwrap();
+        std::fs::write(custom.join("extra.tpl"), "x").unwrap();
+        let edited = plugins(&device);
+        assert!(!Arc::ptr_eq(&all, &edited), "a template added: loaded again");
+        publisher.reload_plugins();
+        assert!(!Arc::ptr_eq(&edited, &plugins(&device)), "reloaded");
+    }
+
+    /// The stamp stays while nothing changes, and changes with any file
+    /// that loading or rendering reads: a template edited in place (same
+    /// size), added or removed, a `plugin-info`, a plugin added.
+    #[test]
+    fn the_stamp_changes_with_every_file_a_render_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p1");
+        let write = |rel: &str, body: &str| {
+            let path = p.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, body).unwrap();
+        };
+        write("plugin-info", "{}");
+        std::fs::write(dir.path().join(".bundled"), "[]").unwrap();
+        write("templates/base.tpl", "aaa");
+        write("var/tftpboot/static.xml", "x");
+        let mut last = plugins_stamp(dir.path()).unwrap();
+        assert_eq!(plugins_stamp(dir.path()), Some(last), "nothing changed");
+        let mut changed = |what: &str| {
+            let now = plugins_stamp(dir.path()).unwrap();
+            assert_ne!(now, last, "{what}");
+            last = now;
+        };
+        write("templates/base.tpl", "bbb");
+        changed("a template edited, same size");
+        write("var/templates/base.tpl", "custom");
+        changed("an override added");
+        write("var/templates/sub/inc.tpl", "x");
+        changed("a nested template added");
+        std::fs::remove_file(p.join("var/templates/base.tpl")).unwrap();
+        changed("an override removed");
+        write("plugin-info", "{ }");
+        changed("plugin-info");
+        std::fs::create_dir_all(dir.path().join("p2")).unwrap();
+        changed("a plugin directory added");
+        // Static files are read by the compiles that load afresh.
+        write("var/tftpboot/static.xml", "y");
+        assert_eq!(plugins_stamp(dir.path()), Some(last));
     }
 }

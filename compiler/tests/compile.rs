@@ -401,3 +401,106 @@ fn unchanged_devices_are_not_rendered_again_until_an_input_changes() {
     assert_eq!(f.all().unchanged, 1);
     assert_eq!(f.all().unchanged, 2);
 }
+
+/// A config no device uses, directly or through its descendants, is
+/// compiled into nothing: no generation, no compile counted.
+#[test]
+fn a_config_nobody_uses_publishes_nothing() {
+    let f = Fixture::new();
+    f.line_config("c1", "alice");
+    f.put_device("d1", "80:5e:c0:00:00:01", None, "c1");
+    assert_eq!(f.all().generation, Some(1));
+    f.line_config("unused", "nobody");
+    f.put_config("unused-child", &["unused"], json!({}));
+    let r = f.compile(Options { scope: Scope::Config("unused".into()), ..Default::default() });
+    assert_eq!((r.generation, r.devices, r.files_rendered), (None, 0, 0));
+    assert!(r.summary().starts_with("no device in scope, nothing published"), "{}", r.summary());
+    assert_eq!(f.generation(), 1);
+
+    let publisher = provd_compiler::publish::Publisher::new(f.data.clone(), Vec::new());
+    let r = publisher.publish(&Options { scope: Scope::Config("unused".into()), ..Default::default() }).unwrap();
+    assert_eq!((r.generation, r.devices), (None, 0));
+    assert_eq!(publisher.stats().compiles.load(std::sync::atomic::Ordering::Relaxed), 0);
+    assert_eq!(f.generation(), 1);
+
+    // An unknown config is still an error, not an empty scope.
+    let e = publisher.publish(&Options { scope: Scope::Config("nope".into()), ..Default::default() }).unwrap_err();
+    assert_eq!(e.to_string(), "unknown config \"nope\"");
+}
+
+/// A write of a config re-renders exactly the devices on it and on its
+/// descendants (found through the store's indexes, whatever the depth or
+/// however reparented), and what it publishes is byte for byte what a
+/// full compile would.
+#[test]
+fn a_config_scope_renders_its_devices_and_its_descendants_like_a_full_compile() {
+    let f = Fixture::new();
+    write(&f.plugin_dir().join("var/templates/base.tpl"), "user={{ sip_lines['1'].username }} site={{ X_site }}");
+    f.put_config("site", &["base"], json!({"X_site": "A"}));
+    f.put_config("elsewhere", &["base"], json!({"X_site": "B"}));
+    let line = |user: &str| json!({"sip_lines": {"1": {"username": user, "password": "p"}}});
+    f.put_config("u1", &["site"], line("alice"));
+    f.put_config("u2", &["site"], line("bob"));
+    f.put_config("u1b", &["u1"], json!({"sip_lines": {"1": {"username": "carol"}}}));
+    f.put_config("u4", &["elsewhere"], line("dave"));
+    f.put_device("d1", "80:5e:c0:00:00:01", None, "u1");
+    f.put_device("d2", "80:5e:c0:00:00:02", None, "u2");
+    f.put_device("d3", "80:5e:c0:00:00:03", None, "u1b");
+    f.put_device("d4", "80:5e:c0:00:00:04", None, "u4");
+    assert!(f.all().failures.is_empty());
+    assert_eq!(f.served("805ec0000003.cfg").unwrap(), "user=carol site=A");
+
+    f.put_config("site", &["base"], json!({"X_site": "A2"}));
+    let r = f.compile(Options { scope: Scope::Config("site".into()), ..Default::default() });
+    assert!(r.failures.is_empty(), "{:?}", r.failures);
+    assert_eq!((r.devices, r.updated, r.generation), (3, 3, Some(2)));
+    for (mac, want) in [("01", "user=alice site=A2"), ("02", "user=bob site=A2"), ("03", "user=carol site=A2")] {
+        assert_eq!(f.served(&format!("805ec00000{mac}.cfg")).unwrap(), want);
+    }
+    assert_eq!(f.served("805ec0000004.cfg").unwrap(), "user=dave site=B");
+    // A full compile, rendering every device again, changes nothing.
+    let full = f.compile(Options { force: true, ..Default::default() });
+    assert_eq!((full.devices, full.files_changed()), (4, 0));
+
+    // Reparented: u2 now inherits from elsewhere; site no longer reaches it.
+    f.put_config("u2", &["elsewhere"], line("bob"));
+    let r = f.compile(Options { scope: Scope::Config("u2".into()), ..Default::default() });
+    assert_eq!((r.devices, r.updated), (1, 1));
+    assert_eq!(f.served("805ec0000002.cfg").unwrap(), "user=bob site=B");
+    let r = f.compile(Options { scope: Scope::Config("site".into()), ..Default::default() });
+    assert_eq!(r.devices, 2, "d1 and d3");
+    let r = f.compile(Options { scope: Scope::Config("elsewhere".into()), ..Default::default() });
+    assert_eq!(r.devices, 2, "d2 and d4");
+    let full = f.compile(Options { force: true, ..Default::default() });
+    assert_eq!(full.files_changed(), 0);
+}
+
+/// A publisher keeps the loaded plugins and their parsed templates between
+/// publishes, yet a template edited between two (added, or rewritten in
+/// place at the same size) is what the next one renders: the render
+/// records see the new template, the cache is not used stale.
+#[test]
+fn a_publisher_renders_templates_edited_between_publishes() {
+    let f = Fixture::new();
+    f.line_config("c1", "alice");
+    f.put_device("d1", "80:5e:c0:00:00:01", None, "c1");
+    let publisher = provd_compiler::publish::Publisher::new(f.data.clone(), Vec::new());
+    let c1 = || Options { scope: Scope::Config("c1".into()), ..Default::default() };
+    assert_eq!(publisher.publish(&Options::default()).unwrap().generation, Some(1));
+    f.line_config("c1", "bob");
+    assert_eq!(publisher.publish(&c1()).unwrap().updated, 1);
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "base user=bob");
+    // Nothing changed: rendered or not, nothing is updated.
+    assert_eq!(publisher.publish(&c1()).unwrap().updated, 0);
+
+    write(&f.plugin_dir().join("var/templates/base.tpl"), "v2 {{ sip_lines['1'].username }}");
+    assert_eq!(publisher.publish(&c1()).unwrap().updated, 1);
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "v2 bob");
+    write(&f.plugin_dir().join("var/templates/base.tpl"), "v3 {{ sip_lines['1'].username }}");
+    let r = publisher.publish(&Options { scope: Scope::Device("d1".into()), ..Default::default() }).unwrap();
+    assert_eq!(r.updated, 1);
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "v3 bob");
+    std::fs::remove_file(f.plugin_dir().join("var/templates/base.tpl")).unwrap();
+    assert_eq!(publisher.publish(&c1()).unwrap().updated, 1);
+    assert_eq!(f.served("805ec0000001.cfg").unwrap(), "base user=bob");
+}

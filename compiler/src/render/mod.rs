@@ -4,11 +4,11 @@
 
 pub mod context;
 pub mod templates;
-mod tree;
+pub(crate) mod tree;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use provd_core::config::apply_defaults;
 use provd_core::family::{ConfigureError, FileSource};
@@ -146,14 +146,28 @@ pub enum PreparedSource {
 /// Everything needed to render: plugins with their templates and every
 /// config.
 pub struct Renderer {
-    plugins: HashMap<String, LoadedPlugin>,
+    pub(crate) plugins: LoadedPlugins,
     configs: ConfigTree,
+}
+
+/// Plugins with their template environments, by id: shared by the
+/// renderers of successive publishes (see `Publisher`), so that a small
+/// compile does not index and parse every plugin's templates again.
+pub(crate) type LoadedPlugins = Arc<HashMap<String, LoadedPlugin>>;
+
+/// `plugins` with their templates indexed (they are read when rendered).
+pub(crate) fn load(plugins: Vec<Plugin>) -> LoadedPlugins {
+    Arc::new(plugins.into_iter().map(|p| (p.id.clone(), LoadedPlugin::new(p))).collect())
 }
 
 impl Renderer {
     /// A renderer of `plugins` (their templates indexed) over `configs`.
     pub(crate) fn new(plugins: Vec<Plugin>, configs: ConfigTree) -> Renderer {
-        let plugins = plugins.into_iter().map(|p| (p.id.clone(), LoadedPlugin::new(p))).collect();
+        Renderer::with_loaded(load(plugins), configs)
+    }
+
+    /// A renderer of plugins loaded already over `configs`.
+    pub(crate) fn with_loaded(plugins: LoadedPlugins, configs: ConfigTree) -> Renderer {
         Renderer { plugins, configs }
     }
 

@@ -68,6 +68,7 @@ pub(crate) const META: &str = "meta";
 pub(crate) const AUTO_DEVICES: &str = "auto_devices";
 pub(crate) const RENDER_RECORDS: &str = "render_records";
 pub(crate) const LINE1_USERNAMES: &str = "line1_usernames";
+pub(crate) const CONFIG_CHILDREN: &str = "config_children";
 
 // Keys of `meta`.
 /// u64 LE: the generation currently published.
@@ -83,6 +84,9 @@ pub(crate) const META_PARAMS: &str = "params";
 /// `1`, set once `line1_usernames` holds every config (stores made before
 /// it existed get it built at open).
 pub(crate) const META_LINE1_BUILT: &str = "line1_usernames_built";
+/// `1`, set once `config_children` holds every config's parents (stores
+/// made before it existed get it built at open).
+pub(crate) const META_CHILDREN_BUILT: &str = "config_children_built";
 
 /// Every database, typed. Values read raw on the request path (device and
 /// config documents) are typed for the whole-document readers; the raw
@@ -113,6 +117,9 @@ pub(crate) struct Dbs {
     pub(crate) render_records: Database<'static, Str, RenderRecordCodec>,
     /// config id → line 1's username in the config's own document
     pub(crate) line1_usernames: Database<'static, Str, Str>,
+    /// parent config id → ids of the configs that list it in `parent_ids`
+    /// (duplicate-sorted)
+    pub(crate) config_children: Database<'static, Str, Str>,
 }
 
 impl Dbs {
@@ -147,15 +154,21 @@ impl Dbs {
                 let auto_devices = o.create_database::<U64Be, Str>(w, Some(AUTO_DEVICES))?;
                 let render_records = o.create_database::<Str, RenderRecordCodec>(w, Some(RENDER_RECORDS))?;
                 let line1_usernames = o.create_database::<Str, Str>(w, Some(LINE1_USERNAMES))?;
+                let config_children = o
+                    .database_options()
+                    .types::<Str, Str>()
+                    .name(CONFIG_CHILDREN)
+                    .flags(DatabaseFlags::DUP_SORT)
+                    .create(w)?;
                 Ok(CommitOrAbort::<_, ()>::Commit((
                     (devices, configs, indexes, auto_devices, render_records, line1_usernames),
-                    (blobs, blob_index, routes, routes_by_owner, meta),
+                    (blobs, blob_index, routes, routes_by_owner, meta, config_children),
                 )))
             })?
             .unwrap_commit();
         let (
             (devices, configs, indexes, auto_devices, render_records, line1_usernames),
-            (blobs, blob_index, routes, routes_by_owner, meta),
+            (blobs, blob_index, routes, routes_by_owner, meta, config_children),
         ) = dbs;
         Ok(Dbs {
             devices,
@@ -169,6 +182,7 @@ impl Dbs {
             auto_devices,
             render_records,
             line1_usernames,
+            config_children,
         })
     }
 

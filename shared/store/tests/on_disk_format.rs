@@ -15,10 +15,11 @@ use provd_store::{Index, Owner, OwnerRef, Store, StoreError};
 
 /// Every named database, in name order (as LMDB lists them in its main
 /// database).
-const DATABASES: [&str; 16] = [
+const DATABASES: [&str; 17] = [
     "auto_devices",
     "blob_index",
     "blobs",
+    "config_children",
     "configs",
     "device_by_config",
     "device_by_ip",
@@ -51,7 +52,7 @@ fn printable(bytes: &[u8]) -> String {
 type Raw = Database<'static, Bytes, Bytes>;
 
 /// The main database and every named one, untyped.
-fn raw_databases(store: &Store) -> (Raw, [Raw; 16]) {
+fn raw_databases(store: &Store) -> (Raw, [Raw; 17]) {
     let env = store.env();
     env.open_databases_and_commit(env.read_txn().unwrap(), |o, r| -> Result<_, heed::Error> {
         let main = o.open_database::<Bytes, Bytes>(r, None)?.unwrap();
@@ -59,7 +60,7 @@ fn raw_databases(store: &Store) -> (Raw, [Raw; 16]) {
         for name in DATABASES {
             dbs.push(o.open_database::<Bytes, Bytes>(r, Some(name))?.expect(name));
         }
-        let dbs: [_; 16] = dbs.try_into().ok().unwrap();
+        let dbs: [_; 17] = dbs.try_into().ok().unwrap();
         Ok(CommitOrAbort::<_, ()>::Commit((main, dbs)))
     })
     .unwrap()
@@ -157,6 +158,9 @@ const EXPECTED: &str = concat!(
     // blob id (u64 BE) => the bytes served
     "blobs \\00\\00\\00\\00\\00\\00\\00\\01 => same\n",
     "blobs \\00\\00\\00\\00\\00\\00\\00\\02 => common\\0a\n",
+    // parent config id => child config id, duplicates sorted
+    "config_children base => c1\n",
+    "config_children base => c2\n",
     // config id => JSON document
     r#"configs c1 => {"id":"c1","parent_ids":["base"],"raw_config":{"sip_lines":{"1":{"username":"u1001"}}}}"#,
     "\n",
@@ -182,6 +186,7 @@ const EXPECTED: &str = concat!(
     // name => JSON, u64 LE, or the marker `1`
     r#"meta base_raw_config => {"ip":"127.0.0.1","http_port":8667}"#,
     "\n",
+    "meta config_children_built => 1\n",
     "meta generation => \\02\\00\\00\\00\\00\\00\\00\\00\n",
     "meta line1_usernames_built => 1\n",
     "meta next_auto_seq => \\02\\00\\00\\00\\00\\00\\00\\00\n",

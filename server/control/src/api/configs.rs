@@ -1,11 +1,11 @@
 //! `/0.2/cfg_mgr`: configs (global, not tenant-scoped), their flattened
 //! raw config, and autocreate.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use provd_compiler::compile::Scope;
+use provd_compiler::compile::{self, Scope};
 use provd_core::{Config, ConfigTree, raw_config};
-use provd_store::{Index, Store, StoreError};
+use provd_store::{Store, StoreError};
 use serde_json::{Map, Value, json};
 
 use super::http::{Req, Resp, links, parse_document};
@@ -88,16 +88,21 @@ fn create(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     }
     let config = parse_config(doc).map_err(|e| Resp::text(400, e))?;
     let id = config.id.clone();
-    api.write(|store, w| {
+    let used = api.write_bumping(|store, w| {
         if store.config_doc(w, &id).map_err(internal)?.is_some() {
             return Err(Resp::text(400, format!("a config with id {id:?} already exists")));
         }
         check_no_cycle(store, w, &config).map_err(|e| e.into_resp(400))?;
-        store.put_config(w, &config).map_err(internal)
+        store.put_config(w, &config).map_err(internal)?;
+        let used = used(store, w, &id)?;
+        Ok((used, used))
     })?;
     // Devices may already point at this id (wazo-confd creates the device
-    // first at times).
-    api.compile(Scope::Config(id.clone()))?;
+    // first at times). A new user's config, that nothing uses yet, costs
+    // its write: no generation, no compile.
+    if used {
+        api.compile(Scope::Config(id.clone()))?;
+    }
     Ok(Resp::created(&id, format!("/0.2/cfg_mgr/configs/{}", url_segment(&id))))
 }
 
@@ -106,7 +111,7 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
     doc.insert("id".into(), Value::from(id));
     // wazo-provd answers 500 for a document it cannot store.
     let mut config = parse_config(doc).map_err(|e| Resp::text(500, e))?;
-    api.write(|store, w| {
+    let used = api.write_bumping(|store, w| {
         let old = store.config(w, id).map_err(internal)?.ok_or_else(|| no_config(id))?;
         // A config that is not deletable (base, defaultconfigdevice,
         // autoprov) stays so: a PUT that omits the field keeps it (wazo-confd
@@ -118,19 +123,23 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
             }
             config.deletable = Some(false);
         }
-        if old == config {
-            return Ok(());
+        if old != config {
+            check_no_cycle(store, w, &config).map_err(|e| e.into_resp(500))?;
+            store.put_config(w, &config).map_err(internal)?;
         }
-        check_no_cycle(store, w, &config).map_err(|e| e.into_resp(500))?;
-        store.put_config(w, &config).map_err(internal)
+        let used = used(store, w, id)?;
+        Ok((used, used))
     })?;
     // Compiled even when the document is unchanged: the write that changed
     // it may have committed without its compile (a killed server, a failed
     // compile), and a client repeats a PUT to get it done. The compile
     // renders only the devices whose inputs differ from what they are
     // served (render records), so an unchanged config with nothing pending
-    // costs a hash per device.
-    api.compile(Scope::Config(id.to_owned()))?;
+    // costs a hash per device. A config no device uses, directly or
+    // through its descendants, has nothing to compile.
+    if used {
+        api.compile(Scope::Config(id.to_owned()))?;
+    }
     Ok(Resp::empty(204))
 }
 
@@ -175,41 +184,22 @@ fn check_no_cycle(store: &Store, txn: &provd_store::ReadTxn<'_>, config: &Config
     Ok(())
 }
 
-/// Ids of configs inheriting from `id`, directly or not.
-fn descendants(store: &Store, txn: &provd_store::ReadTxn<'_>, id: &str) -> Result<HashSet<String>, Resp> {
-    let mut children: HashMap<String, Vec<String>> = HashMap::new();
-    for c in store.configs(txn).map_err(internal)? {
-        let c = c.map_err(internal)?;
-        for p in c.parent_ids {
-            children.entry(p).or_default().push(c.id.clone());
-        }
-    }
-    let mut out = HashSet::new();
-    let mut todo = vec![id.to_owned()];
-    while let Some(p) = todo.pop() {
-        for c in children.get(&p).into_iter().flatten() {
-            if out.insert(c.clone()) {
-                todo.push(c.clone());
-            }
-        }
-    }
-    Ok(out)
+/// Whether a device uses config `id` or one of its descendants: whether
+/// a write of it changes what is served (see [`compile::config_scope`]).
+fn used(store: &Store, txn: &provd_store::ReadTxn<'_>, id: &str) -> Result<bool, Resp> {
+    Ok(!compile::config_scope(store, txn, id).map_err(internal)?.0.is_empty())
 }
 
 fn delete(api: &Api, id: &str) -> Result<Resp, Resp> {
-    let affected = api.write(|store, w| {
+    let affected = api.write_bumping(|store, w| {
         let config = store.config(w, id).map_err(internal)?.ok_or_else(|| no_config(id))?;
         if !config.is_deletable() {
             return Err(Resp::text(403, format!("config {id:?} is not deletable")));
         }
-        let mut configs = descendants(store, w, id)?;
-        configs.insert(id.to_owned());
-        let mut devices = Vec::new();
-        for c in &configs {
-            devices.extend(store.device_ids_by(w, Index::Config, c).map_err(internal)?);
-        }
+        let (devices, _) = compile::config_scope(store, w, id).map_err(internal)?;
         store.delete_config(w, id).map_err(internal)?;
-        Ok(devices)
+        let used = !devices.is_empty();
+        Ok((devices, used))
     })?;
     // Devices on it lose their files; devices on descendants re-render
     // without it (the dangling parent is skipped, as in wazo-provd).

@@ -202,12 +202,24 @@ impl Api {
     /// Runs `f` in a write transaction, bumps the generation (the data
     /// plane rereads devices and parameters) and commits.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Store, &mut WriteTxn<'_>) -> Result<T, Resp>) -> Result<T, Resp> {
+        self.write_bumping(|store, w| Ok((f(store, w)?, true)))
+    }
+
+    /// [`write`](Self::write), bumping the generation only when `f` says
+    /// the write changes what the data plane reads (a config no device
+    /// uses does not).
+    pub(crate) fn write_bumping<T>(
+        &self,
+        f: impl FnOnce(&Store, &mut WriteTxn<'_>) -> Result<(T, bool), Resp>,
+    ) -> Result<T, Resp> {
         let store = self.store();
         let mut w = store.write_txn().map_err(internal)?;
-        let out = f(store, &mut w)?;
-        let g = store.bump_generation(&mut w).map_err(internal)?;
+        let (out, bump) = f(store, &mut w)?;
+        let g = if bump { Some(store.bump_generation(&mut w).map_err(internal)?) } else { None };
         w.commit().map_err(internal)?;
-        self.publisher.hint().raise(g);
+        if let Some(g) = g {
+            self.publisher.hint().raise(g);
+        }
         Ok(out)
     }
 

@@ -18,8 +18,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const MEDIA_TYPE: &str = "application/vnd.proformatique.provd+json";
-
 /// One write kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -114,50 +112,20 @@ pub struct Settings {
     pub nonce: u32,
 }
 
-struct Client {
-    agent: ureq::Agent,
-    api: String,
-    token: Option<String>,
-}
+/// The admin CLI's REST client, calls described for this benchmark.
+struct Client(provd_tools::client::Api);
 
 impl Client {
     fn new(s: &Settings) -> Client {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .proxy(None)
-            .timeout_global(Some(Duration::from_secs(120)))
-            .build();
-        Client {
-            agent: ureq::Agent::new_with_config(config),
-            api: s.api.trim_end_matches('/').to_owned(),
-            token: s.token.clone(),
-        }
+        let api = provd_tools::client::Api::new(&s.api, s.token.clone(), Duration::from_secs(120))
+            .unwrap_or_else(|e| panic!("--api {}: {e}", s.api));
+        Client(api)
     }
 
     /// One call; `Err` with a description unless 2xx.
     fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Vec<u8>, String> {
-        let url = format!("{}{path}", self.api);
-        let mut req = ureq::http::Request::builder().method(method).uri(&url).header("Accept", MEDIA_TYPE);
-        if let Some(t) = &self.token {
-            req = req.header("X-Auth-Token", t);
-        }
-        let bytes = match body {
-            Some(b) => {
-                req = req.header("Content-Type", MEDIA_TYPE);
-                serde_json::to_vec(b).expect("JSON")
-            }
-            None => Vec::new(),
-        };
-        let req = req.body(bytes).map_err(|e| format!("{method} {url}: {e}"))?;
-        let mut resp = self.agent.run(req).map_err(|e| format!("{method} {url}: {e}"))?;
-        let status = resp.status().as_u16();
-        let body = resp.body_mut().read_to_vec().map_err(|e| format!("{method} {url}: reading: {e}"))?;
-        if (200..300).contains(&status) {
-            Ok(body)
-        } else {
-            Err(format!("{method} {url}: HTTP {status} {}", String::from_utf8_lossy(&body[..body.len().min(200)])))
-        }
+        let what = format!("{method} {path}");
+        self.0.call(method, path, body, &what).map(|reply| reply.body).map_err(|e| e.to_string())
     }
 }
 

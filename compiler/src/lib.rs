@@ -37,5 +37,6 @@
 pub mod allocator;
 pub mod compile;
 pub mod import;
+mod plugin_watch;
 pub mod publish;
 pub mod render;

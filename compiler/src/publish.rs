@@ -18,6 +18,7 @@ use provd_core::Plugin;
 use provd_store::data::DataDir;
 
 use crate::compile::{self, CompileError, Options, Report, Scope};
+use crate::plugin_watch::PluginWatch;
 use crate::render::{self, LoadedPlugins, Renderer};
 
 /// The installed plugins, replaced whole when one is installed, upgraded,
@@ -104,16 +105,41 @@ pub struct Publisher {
     hint: GenerationHint,
     stats: CompileStats,
     /// The plugins as the last publish loaded them, kept while their files
-    /// do not change (see [`plugins_stamp`]).
+    /// do not change (see [`FilesCheck`]).
     loaded: Mutex<Option<Loaded>>,
 }
 
 /// Plugins loaded with their template environments, the warnings of that
-/// scan, and the stamp of the files they were loaded from.
+/// scan, and how to tell that their files changed since.
 struct Loaded {
     plugins: LoadedPlugins,
     broken: Vec<String>,
-    stamp: [u8; 32],
+    check: FilesCheck,
+}
+
+/// How a publish tells that the plugins' files changed since they were
+/// loaded: the kernel says so (inotify, one `read` per publish), or, where
+/// it cannot watch, every file's metadata is read again ([`plugins_stamp`]:
+/// a few hundred `stat`s, most of a small publish's time).
+enum FilesCheck {
+    Watch(PluginWatch),
+    Stamp([u8; 32]),
+}
+
+impl FilesCheck {
+    /// Made before a scan, so that a change during it is seen next time.
+    fn new(plugins_dir: &Path) -> Option<FilesCheck> {
+        PluginWatch::new(plugins_dir)
+            .map(FilesCheck::Watch)
+            .or_else(|| plugins_stamp(plugins_dir).map(FilesCheck::Stamp))
+    }
+
+    fn unchanged(&self, plugins_dir: &Path) -> bool {
+        match self {
+            FilesCheck::Watch(w) => !w.changed(),
+            FilesCheck::Stamp(s) => plugins_stamp(plugins_dir) == Some(*s),
+        }
+    }
 }
 
 impl Publisher {
@@ -183,18 +209,16 @@ impl Publisher {
     /// a compile) and keeps what it loaded.
     fn renderer(&self, scope: &Scope) -> Result<(Renderer, Vec<String>), CompileError> {
         let dir = self.data.plugins_dir();
-        // Taken before the scan: a file changed during it changes the next
-        // stamp, and the next publish loads again.
-        let stamp = plugins_stamp(&dir);
         let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
         let afresh = matches!(scope, Scope::All | Scope::Plugin(_));
         let (plugins, broken) = match loaded.as_ref() {
-            Some(l) if !afresh && stamp == Some(l.stamp) => (l.plugins.clone(), l.broken.clone()),
+            Some(l) if !afresh && l.check.unchanged(&dir) => (l.plugins.clone(), l.broken.clone()),
             _ => {
+                let check = FilesCheck::new(&dir);
                 let (plugins, broken) = provd_families::plugins::scan(&dir).map_err(CompileError::Plugins)?;
                 let plugins = render::load(plugins);
                 let broken: Vec<String> = broken.iter().map(ToString::to_string).collect();
-                *loaded = stamp.map(|stamp| Loaded { plugins: plugins.clone(), broken: broken.clone(), stamp });
+                *loaded = check.map(|check| Loaded { plugins: plugins.clone(), broken: broken.clone(), check });
                 (plugins, broken)
             }
         };

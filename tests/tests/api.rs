@@ -468,3 +468,37 @@ fn json_logs_for_collectors() {
         "{log}"
     );
 }
+
+/// wazo-provd stores empty strings in a device's fields (its own default
+/// for `plugin` is `""`, and wazo-confd can send `"sn": ""`): they are
+/// stored and read back, and a phone is still served, never a 500.
+#[test]
+fn empty_strings_in_device_fields_are_stored() {
+    let (_dir, server) = start();
+    let rest = server.rest();
+    let doc = json!({"device": {"mac": "00:15:65:aa:bb:e0", "plugin": "", "config": "", "sn": "",
+                                "vendor": "Yealink", "model": "T46S"}});
+    let created = rest.send("POST", "/0.2/dev_mgr/devices", &doc);
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let stored = rest.get(&format!("/0.2/dev_mgr/devices/{id}")).json();
+    for field in ["plugin", "config", "sn"] {
+        assert_eq!(stored["device"][field], "", "{field}: {stored}");
+    }
+    let mut update = doc.clone();
+    update["device"]["id"] = Value::from(id.as_str());
+    update["device"]["sn"] = Value::from("");
+    assert_eq!(rest.send("PUT", &format!("/0.2/dev_mgr/devices/{id}"), &update).status, 204);
+    // Found by its other fields; no empty key in any index.
+    let by_mac = rest.get("/0.2/dev_mgr/devices?q=%7B%22mac%22%3A%2200%3A15%3A65%3Aaa%3Abb%3Ae0%22%7D").json();
+    assert_eq!(by_mac["devices"].as_array().unwrap().len(), 1, "{by_mac}");
+    let by_sn = rest.get("/0.2/dev_mgr/devices?q=%7B%22sn%22%3A%22%22%7D");
+    assert_eq!(by_sn.status, 200, "{}", by_sn.text());
+    assert_eq!(by_sn.json()["devices"].as_array().unwrap().len(), 1, "{}", by_sn.text());
+    // The phone itself is still served (its plugin is chosen on its request).
+    let url = server.url("/001565aabbe0.cfg");
+    let ua = "User-Agent: Yealink SIP-T46S 66.86.0.15 00:15:65:aa:bb:e0";
+    let served = curl(&["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", ua, &url]);
+    assert_eq!(String::from_utf8_lossy(&served.stdout), "200", "{}", server.log());
+    assert_eq!(rest.delete(&format!("/0.2/dev_mgr/devices/{id}")).status, 204);
+}

@@ -274,11 +274,13 @@ pub fn decide<'t>(
         write = true;
         wait = true;
     }
-    if view.plugin.is_none() && best_plugin(plugins, info).is_some() {
+    // An empty `plugin` or `config` (wazo-provd's own default for `plugin`)
+    // is no plugin or config, as wazo-provd's truth tests take it.
+    if view.plugin.as_deref().is_none_or(str::is_empty) && best_plugin(plugins, info).is_some() {
         write = true;
         wait = true;
     }
-    if view.config.is_none() {
+    if view.config.as_deref().is_none_or(str::is_empty) {
         write = true;
         wait = true;
     }
@@ -391,10 +393,12 @@ pub fn apply(
     if let Some(v) = info.version.as_deref() {
         device.version = Some(v.to_owned());
     }
-    if device.plugin.is_none() {
-        device.plugin = best_plugin(plugins, info).map(|p| p.id.clone());
+    if device.plugin.as_deref().is_none_or(str::is_empty)
+        && let Some(plugin) = best_plugin(plugins, info)
+    {
+        device.plugin = Some(plugin.id.clone());
     }
-    if device.config.is_none()
+    if device.config.as_deref().is_none_or(str::is_empty)
         && let Some(config) = store.autocreate_config(w)?
     {
         store.put_config(w, &config)?;

@@ -44,7 +44,9 @@ impl Index {
         }
     }
 
-    /// The key of `d` in this index, if it has the field.
+    /// The key of `d` in this index, if it has the field. An empty string
+    /// (wazo-provd's own default for `plugin`, and what wazo-confd may send
+    /// for `sn`) names nothing and is not indexed: LMDB has no empty keys.
     pub(crate) fn key(self, d: &Device) -> Option<String> {
         match self {
             Index::Mac => d.mac.map(|m| m.to_string()),
@@ -54,6 +56,7 @@ impl Index {
             Index::Plugin => d.plugin.clone(),
             Index::Config => d.config.clone(),
         }
+        .filter(|k| !k.is_empty())
     }
 }
 

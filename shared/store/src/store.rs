@@ -165,6 +165,9 @@ impl Store {
 
     /// Device `id`, decoded.
     pub fn device(&self, txn: &RoTxn<'_>, id: &str) -> Result<Option<Device>> {
+        if id.is_empty() {
+            return Ok(None);
+        }
         self.db.devices.get(txn, id).map_err(reading(DEVICES, id))
     }
 
@@ -197,6 +200,10 @@ impl Store {
 
     /// Ids of the devices whose `index` field equals `value`.
     pub fn device_ids_by(&self, txn: &RoTxn<'_>, index: Index, value: &str) -> Result<Vec<String>> {
+        // Empty values are not indexed (see `Index`); LMDB refuses empty keys.
+        if value.is_empty() {
+            return Ok(Vec::new());
+        }
         let Some(iter) = self.db.index(index).get_duplicates(txn, value)? else {
             return Ok(Vec::new());
         };
@@ -206,6 +213,9 @@ impl Store {
     /// A device's stored JSON, borrowed from the transaction (read it with
     /// [`provd_core::device::DeviceView`] on the request path).
     pub fn device_doc<'t>(&self, txn: &'t RoTxn<'_>, id: &str) -> Result<Option<&'t [u8]>> {
+        if id.is_empty() {
+            return Ok(None);
+        }
         Ok(self.db.devices.remap_data_type::<Bytes>().get(txn, id)?)
     }
 
@@ -214,6 +224,9 @@ impl Store {
     /// the duplicate-sorted index, which, unlike iterating, does not make
     /// LMDB allocate and free a cursor: it runs for every request.
     pub fn first_device_id<'t>(&self, txn: &'t RoTxn<'_>, index: Index, value: &str) -> Result<Option<&'t str>> {
+        if value.is_empty() {
+            return Ok(None);
+        }
         self.db.index(index).get(txn, value).map_err(reading(index.db_name(), value))
     }
 
@@ -224,7 +237,7 @@ impl Store {
         index: Index,
         value: &str,
     ) -> Result<impl Iterator<Item = Result<&'t str>> + 't> {
-        let iter = self.db.index(index).get_duplicates(txn, value)?;
+        let iter = if value.is_empty() { None } else { self.db.index(index).get_duplicates(txn, value)? };
         let database = index.db_name();
         Ok(iter.into_iter().flatten().map(move |r| Ok(r.map_err(reading(database, BAD_KEY))?.1)))
     }
@@ -386,6 +399,11 @@ impl Store {
 
     /// Config `id`, decoded.
     pub fn config(&self, txn: &RoTxn<'_>, id: &str) -> Result<Option<Config>> {
+        // No key is empty (LMDB has none): a device's `config: ""` names
+        // no config, as in wazo-provd.
+        if id.is_empty() {
+            return Ok(None);
+        }
         self.db.configs.get(txn, id).map_err(reading(CONFIGS, id))
     }
 
@@ -399,6 +417,9 @@ impl Store {
 
     /// A config's stored JSON, borrowed from the transaction.
     pub fn config_doc<'t>(&self, txn: &'t RoTxn<'_>, id: &str) -> Result<Option<&'t [u8]>> {
+        if id.is_empty() {
+            return Ok(None);
+        }
         Ok(self.db.configs.remap_data_type::<Bytes>().get(txn, id)?)
     }
 
@@ -442,15 +463,16 @@ impl Store {
     }
 
     fn index_parents(&self, w: &mut RwTxn<'_>, id: &str, parents: &[String]) -> Result<()> {
-        for p in parents {
-            // A parent listed twice is one entry (dupsort keeps pairs once).
+        // A parent listed twice is one entry (dupsort keeps pairs once); an
+        // empty one names no config, and LMDB has no empty keys.
+        for p in parents.iter().filter(|p| !p.is_empty()) {
             self.db.config_children.put(w, p, id)?;
         }
         Ok(())
     }
 
     fn unindex_parents(&self, w: &mut RwTxn<'_>, id: &str, parents: &[String]) -> Result<()> {
-        for p in parents {
+        for p in parents.iter().filter(|p| !p.is_empty()) {
             self.db.config_children.delete_one_duplicate(w, p, id)?;
         }
         Ok(())
@@ -459,6 +481,9 @@ impl Store {
     /// Ids of the configs that list `id` among their `parent_ids`, in id
     /// order (whether or not config `id` exists).
     pub fn child_config_ids(&self, txn: &RoTxn<'_>, id: &str) -> Result<Vec<String>> {
+        if id.is_empty() {
+            return Ok(Vec::new());
+        }
         let Some(iter) = self.db.config_children.get_duplicates(txn, id)? else {
             return Ok(Vec::new());
         };
@@ -491,6 +516,9 @@ impl Store {
     /// the configs so that the request path, which checks it on every
     /// trigger fetch, reads a short value instead of the whole document.
     pub fn line1_username<'t>(&self, txn: &'t RoTxn<'_>, config_id: &str) -> Result<Option<&'t str>> {
+        if config_id.is_empty() {
+            return Ok(None);
+        }
         self.db.line1_usernames.get(txn, config_id).map_err(reading(LINE1_USERNAMES, config_id))
     }
 

@@ -78,7 +78,11 @@ fn indexed(query: &Query) -> Option<(Index, String)> {
         ("sn", Index::Sn),
         ("uuid", Index::Uuid),
     ] {
-        if let Some(Value::String(v)) = query.selector.equals(key) {
+        // An empty value is not indexed (LMDB has no empty keys): such a
+        // query reads every device, as any other selector does.
+        if let Some(Value::String(v)) = query.selector.equals(key)
+            && !v.is_empty()
+        {
             let v = match index {
                 // Selectors may name a MAC in any form an admin types.
                 Index::Mac => Mac::parse(v).map(|m| m.to_string()).unwrap_or_else(|_| v.clone()),

@@ -56,7 +56,9 @@ fn locked_versions(lock: &str) -> Vec<String> {
 
 fn main() {
     let here = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let roots = [here.join("src/render"), here.join("../shared/core/src"), here.join("../shared/families/src")];
+    // The workspace root holds the domain and family crates beside this one.
+    let workspace = here.parent().expect("compiler/ sits in the workspace");
+    let roots = [here.join("src/render"), workspace.join("shared/core/src"), workspace.join("shared/families/src")];
     let mut all = Vec::new();
     for r in &roots {
         println!("cargo:rerun-if-changed={}", r.display());
@@ -66,14 +68,16 @@ fn main() {
     for p in &all {
         println!("cargo:rerun-if-changed={}", p.display());
     }
-    let lock = here.join("../Cargo.lock");
+    let lock = workspace.join("Cargo.lock");
     println!("cargo:rerun-if-changed={}", lock.display());
     let versions = locked_versions(&std::fs::read_to_string(&lock).unwrap_or_default());
     // Two differently keyed SipHashes: 128 bits, ample for telling builds apart.
     let (mut a, mut b) = (DefaultHasher::new(), DefaultHasher::new());
     b.write_u64(0x7072_6f76_6421);
     for p in &all {
-        let rel = p.strip_prefix(&here).unwrap_or(p).to_string_lossy().into_owned();
+        // Relative to the workspace: the same sources give the same id
+        // wherever the checkout lies.
+        let rel = p.strip_prefix(workspace).unwrap_or(p).to_string_lossy().into_owned();
         let bytes = std::fs::read(p).unwrap_or_default();
         for h in [&mut a, &mut b] {
             h.write(rel.as_bytes());

@@ -66,7 +66,7 @@ fn a_known_phone_at_a_new_address_gets_its_shared_files_at_once() {
         );
         write_json(
             &fleet.join("devices").join(&id),
-            &json!({"id": id, "mac": mac(n), "ip": format!("10.9.0.{n}"), "vendor": "Cisco", "model": "7941G",
+            &json!({"id": id, "mac": mac(n), "ip": format!("127.0.2.{}", n + 1), "vendor": "Cisco", "model": "7941G",
                     "plugin": "wazo-cisco-sccp-9.4", "config": id, "configured": true, "version": "9.4.2SR1"}),
         );
     }

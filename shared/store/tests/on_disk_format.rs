@@ -93,7 +93,7 @@ fn device() -> Device {
     Device {
         id: "d1".into(),
         mac: Some(Mac::parse("00:15:65:AB:CD:EF").unwrap()),
-        ip: Some("10.0.0.1".into()),
+        ip: Some("127.0.0.9".into()),
         sn: Some("SN1".into()),
         uuid: Some("9b2f2f4e-4d51-4a41-9d3c-2bb6b1d8c0a1".into()),
         vendor: Some("Yealink".into()),
@@ -113,7 +113,7 @@ fn fill(s: &Store) {
     let mut w = s.write_txn().unwrap();
     s.put_device(&mut w, &device()).unwrap();
     // Shares an IP with d1: the index holds both ids under one key.
-    s.put_device(&mut w, &Device { id: "d0".into(), ip: Some("10.0.0.1".into()), ..Default::default() }).unwrap();
+    s.put_device(&mut w, &Device { id: "d0".into(), ip: Some("127.0.0.9".into()), ..Default::default() }).unwrap();
     s.put_config(&mut w, &config("c1", serde_json::json!({"sip_lines": {"1": {"username": "u1001"}}}))).unwrap();
     s.put_config(&mut w, &config("c2", serde_json::json!({"locale": "fr_FR"}))).unwrap();
     let mut base = provd_core::Map::new();
@@ -168,16 +168,16 @@ const EXPECTED: &str = concat!(
     "\n",
     // field value => device id, duplicates sorted
     "device_by_config c1 => d1\n",
-    "device_by_ip 10.0.0.1 => d0\n",
-    "device_by_ip 10.0.0.1 => d1\n",
+    "device_by_ip 127.0.0.9 => d0\n",
+    "device_by_ip 127.0.0.9 => d1\n",
     "device_by_mac 00:15:65:ab:cd:ef => d1\n",
     "device_by_plugin p1 => d1\n",
     "device_by_sn SN1 => d1\n",
     "device_by_uuid 9b2f2f4e-4d51-4a41-9d3c-2bb6b1d8c0a1 => d1\n",
     // device id => JSON document
-    r#"devices d0 => {"id":"d0","ip":"10.0.0.1","configured":false}"#,
+    r#"devices d0 => {"id":"d0","ip":"127.0.0.9","configured":false}"#,
     "\n",
-    r#"devices d1 => {"id":"d1","mac":"00:15:65:ab:cd:ef","ip":"10.0.0.1","sn":"SN1","#,
+    r#"devices d1 => {"id":"d1","mac":"00:15:65:ab:cd:ef","ip":"127.0.0.9","sn":"SN1","#,
     r#""uuid":"9b2f2f4e-4d51-4a41-9d3c-2bb6b1d8c0a1","vendor":"Yealink","plugin":"p1","config":"c1","#,
     r#""configured":true}"#,
     "\n",
@@ -227,7 +227,7 @@ fn every_database_holds_the_pinned_bytes() {
     let s = Store::open(dir.path()).unwrap();
     assert_eq!(dump(&s), expected());
     let r = s.read_txn().unwrap();
-    assert_eq!(s.device_ids_by(&r, Index::Ip, "10.0.0.1").unwrap(), ["d0", "d1"]);
+    assert_eq!(s.device_ids_by(&r, Index::Ip, "127.0.0.9").unwrap(), ["d0", "d1"]);
 }
 
 /// The other direction: records written as raw bytes read back through the

@@ -7,7 +7,7 @@
 # * known: the devices' recorded `ip` and `version` are what the phones
 #   report (the loadgen writes its jsondb so), nothing to record;
 # * firstcontact: the same jsondb rewritten before the import, every
-#   device's `ip` moved from 127.a.b.c to 10.a.b.c and its `version`
+#   device's `ip` moved from 127.a.b.c to 127.(a+100).b.c and its `version`
 #   prefixed with `0.` (an older firmware), so every phone's first request
 #   records a new IP and version (a write, and a render: the version is a
 #   reconfiguration key) before it is answered.
@@ -33,7 +33,7 @@ MAX_DURATION=${MAX_DURATION:-120}
 WORK=${WORK:-/tmp/provd-compare-firstcontact}
 RESULTS=$WORK/results-$(date +%Y%m%dT%H%M%S).jsonl
 
-stamp="$PHONES $SEED admin-fixed"
+stamp="$PHONES $SEED admin-fixed loopback"
 if [[ ! -f $WORK/fleet.stamp || $(cat "$WORK/fleet.stamp") != "$stamp" ]]; then
     rm -rf "$WORK"; mkdir -p "$WORK"
     log "fleet: $PHONES phones in $WORK"
@@ -56,7 +56,9 @@ for name in os.listdir(d):
     dev = json.load(open(p))
     a = dev["ip"].split(".")
     assert a[0] == "127", dev["ip"]
-    dev["ip"] = ".".join(["10"] + a[1:])
+    # Another loopback address, never a phone's (theirs are 127.10+.x.y):
+    # nothing leaves the machine even if something synchronized them.
+    dev["ip"] = ".".join(["127", str(int(a[1]) + 100)] + a[2:])
     if dev.get("version"):
         dev["version"] = "0." + dev["version"]
     json.dump(dev, open(p, "w"))

@@ -36,7 +36,7 @@ DEV=$(curl -s "http://$API/0.2/dev_mgr/devices?q=%7B%22plugin%22%3A%22wazo-yeali
     json 'd["devices"][0]["id"] if d["devices"] else ""')
 if [[ -z $DEV ]]; then
     curl -s -o /dev/null -X POST -H "$H" "http://$API/0.2/cfg_mgr/configs" -d '{"config": {"id": "bench-one", "parent_ids": ["base", "defaultconfigdevice"], "raw_config": {"sip_lines": {"1": {"username": "u1", "display_name": "One", "proxy_ip": "10.0.0.10"}}}}}'
-    DEV=$(curl -s -X POST -H "$H" "http://$API/0.2/dev_mgr/devices" -d '{"device": {"mac": "02:01:00:00:00:01", "ip": "10.8.0.1", "plugin": "wazo-yealink-v86", "config": "bench-one", "model": "T46S", "vendor": "Yealink"}}' | json 'd["id"]')
+    DEV=$(curl -s -X POST -H "$H" "http://$API/0.2/dev_mgr/devices" -d '{"device": {"mac": "02:01:00:00:00:01", "ip": "127.0.8.1", "plugin": "wazo-yealink-v86", "config": "bench-one", "model": "T46S", "vendor": "Yealink"}}' | json 'd["id"]')
 fi
 echo "$(curl -s "http://$API/metrics" | grep '^provd_devices ')"
 
@@ -62,6 +62,6 @@ echo -n "device POST: "
 for i in $(seq 1 "$N"); do
     mac=$(printf '02:00:%02x:%02x:%02x:%02x' $((RANDOM % 256)) $((RANDOM % 256)) $((i / 256)) $((i % 256)))
     curl -s -o /dev/null -w '%{time_total}\n' -X POST -H "$H" "http://$API/0.2/dev_mgr/devices" \
-        -d "{\"device\": {\"mac\": \"$mac\", \"ip\": \"10.9.$((i / 256)).$((i % 256))\", \"plugin\": \"wazo-yealink-v86\", \"config\": \"defaultconfigdevice\", \"model\": \"T46S\", \"vendor\": \"Yealink\"}}"
+        -d "{\"device\": {\"mac\": \"$mac\", \"ip\": \"127.9.$((i / 256)).$((i % 256))\", \"plugin\": \"wazo-yealink-v86\", \"config\": \"defaultconfigdevice\", \"model\": \"T46S\", \"vendor\": \"Yealink\"}}"
 done | p50
 curl -s "http://$API/metrics" | grep -E '^provd_(generation|compiles_total) '

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use provd_core::{ConfigTree, Device, Mac};
 use provd_families::plugins;
 use provd_store::data::DataDir;
-use provd_store::{FileWriter, Index, Owner, OwnerRef, Route, RouteChange, Store, StoreError};
+use provd_store::{FileWriter, Index, Owner, OwnerRef, RoTxn, Route, RouteChange, Store, StoreError, WriteTxn};
 use rayon::prelude::*;
 
 use crate::render::{DeviceRender, Fingerprinted, RenderedFile, Renderer, Unconfigured};
@@ -220,32 +220,33 @@ pub enum CompileError {
 /// one-device reconfigure must not read a hundred thousand configs).
 pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>), CompileError> {
     let (plugins, broken) = plugins::scan(&data.plugins_dir()).map_err(CompileError::Plugins)?;
-    let configs = scope_configs(data.store(), scope)?;
+    let store = data.store();
+    let configs = scope_configs(store, &*store.read_txn()?, scope)?;
     let broken: Vec<String> = broken.iter().map(ToString::to_string).collect();
     Ok(with_warnings(Renderer::new(plugins, configs), broken))
 }
 
-/// The configs a compile of `scope` renders with: see [`renderer`].
-pub(crate) fn scope_configs(store: &Store, scope: &Scope) -> Result<ConfigTree, CompileError> {
-    let r = store.read_txn()?;
+/// The configs a compile of `scope` renders with, as `r` sees them: see
+/// [`renderer`].
+pub(crate) fn scope_configs(store: &Store, r: &RoTxn<'_>, scope: &Scope) -> Result<ConfigTree, CompileError> {
     let base = store.base_raw_config(&r)?.unwrap_or_default();
     let configs = match scope {
         Scope::Device(_) | Scope::Mac(_) | Scope::Devices(_) | Scope::Config(_) => {
             let mut todo: Vec<String> = match scope {
                 // The configs devices use: the chains start there.
-                Scope::Config(c) => config_scope(store, &r, c)?.1,
-                Scope::Device(id) => store.device(&r, id)?.and_then(|d| d.config).into_iter().collect(),
+                Scope::Config(c) => config_scope(store, r, c)?.1,
+                Scope::Device(id) => store.device(r, id)?.and_then(|d| d.config).into_iter().collect(),
                 Scope::Devices(ids) => {
                     let mut configs = Vec::new();
                     for id in ids {
-                        configs.extend(store.device(&r, id)?.and_then(|d| d.config));
+                        configs.extend(store.device(r, id)?.and_then(|d| d.config));
                     }
                     configs
                 }
                 Scope::Mac(mac) => {
                     let mut ids = Vec::new();
-                    for id in store.device_ids_by(&r, Index::Mac, &mac.to_string())? {
-                        ids.extend(store.device(&r, &id)?.and_then(|d| d.config));
+                    for id in store.device_ids_by(r, Index::Mac, &mac.to_string())? {
+                        ids.extend(store.device(r, &id)?.and_then(|d| d.config));
                     }
                     ids
                 }
@@ -255,7 +256,7 @@ pub(crate) fn scope_configs(store: &Store, scope: &Scope) -> Result<ConfigTree, 
             let mut out = Vec::new();
             while let Some(id) = todo.pop() {
                 if seen.insert(id.clone())
-                    && let Some(c) = store.config(&r, &id)?
+                    && let Some(c) = store.config(r, &id)?
                 {
                     todo.extend(c.parent_ids.iter().cloned());
                     out.push(c);
@@ -266,7 +267,7 @@ pub(crate) fn scope_configs(store: &Store, scope: &Scope) -> Result<ConfigTree, 
         _ => {
             // Decoded where used, on the rendering threads; copied out of
             // the map on every core (the copies are most of this step).
-            let docs = store.config_documents(&r)?.collect::<Result<Vec<_>, _>>()?;
+            let docs = store.config_documents(r)?.collect::<Result<Vec<_>, _>>()?;
             let docs = docs.into_par_iter().map(|(id, bytes)| (id.to_owned(), bytes.to_vec())).collect::<Vec<_>>();
             return Ok(ConfigTree::from_documents(base, docs));
         }
@@ -280,11 +281,7 @@ pub(crate) fn scope_configs(store: &Store, scope: &Scope) -> Result<ConfigTree, 
 /// (`config_children`, `device_by_config`): the cost is the affected
 /// devices', not the store's. An unknown `c` is
 /// [`CompileError::UnknownConfig`].
-pub fn config_scope(
-    store: &Store,
-    r: &provd_store::ReadTxn<'_>,
-    c: &str,
-) -> Result<(Vec<String>, Vec<String>), CompileError> {
+pub fn config_scope(store: &Store, r: &RoTxn<'_>, c: &str) -> Result<(Vec<String>, Vec<String>), CompileError> {
     if store.config_doc(r, c)?.is_none() {
         return Err(CompileError::UnknownConfig(c.to_owned()));
     }
@@ -307,9 +304,9 @@ pub fn config_scope(
 /// Whether a compile of `scope` has nothing to do: a config that no device
 /// uses, directly or through its descendants, or an empty list of devices.
 /// Such a compile publishes nothing (no generation) and needs no renderer.
-pub fn nothing_in_scope(store: &Store, scope: &Scope) -> Result<bool, CompileError> {
+pub fn nothing_in_scope(store: &Store, r: &RoTxn<'_>, scope: &Scope) -> Result<bool, CompileError> {
     match scope {
-        Scope::Config(c) => Ok(config_scope(store, &store.read_txn()?, c)?.0.is_empty()),
+        Scope::Config(c) => Ok(config_scope(store, r, c)?.0.is_empty()),
         Scope::Devices(ids) => Ok(ids.is_empty()),
         _ => Ok(false),
     }
@@ -334,19 +331,19 @@ type Fingerprint = Option<[u8; 32]>;
 /// render when `fingerprints` (see [`provd_store::RenderRecord`]).
 fn devices_in_scope(
     store: &Store,
+    r: &RoTxn<'_>,
     renderer: &Renderer,
     scope: &Scope,
     fingerprints: bool,
 ) -> Result<(Vec<Device>, Vec<Fingerprint>), CompileError> {
-    let r = store.read_txn()?;
-    let devices = devices_of(store, &r, renderer, scope)?;
+    let devices = devices_of(store, r, renderer, scope)?;
     if !fingerprints {
         return Ok((devices, Vec::new()));
     }
     let mut previous = Vec::with_capacity(devices.len());
     if *scope == Scope::All {
         // Both are in id order: walk them side by side.
-        let mut recs = store.render_fingerprints(&r)?;
+        let mut recs = store.render_fingerprints(r)?;
         let mut next = recs.next().transpose()?;
         for d in &devices {
             while next.is_some_and(|(id, _)| id < d.id.as_str()) {
@@ -356,18 +353,13 @@ fn devices_in_scope(
         }
     } else {
         for d in &devices {
-            previous.push(store.render_record(&r, &d.id)?.map(|rec| *rec.fingerprint()));
+            previous.push(store.render_record(r, &d.id)?.map(|rec| *rec.fingerprint()));
         }
     }
     Ok((devices, previous))
 }
 
-fn devices_of(
-    store: &Store,
-    r: &provd_store::ReadTxn<'_>,
-    renderer: &Renderer,
-    scope: &Scope,
-) -> Result<Vec<Device>, CompileError> {
+fn devices_of(store: &Store, r: &RoTxn<'_>, renderer: &Renderer, scope: &Scope) -> Result<Vec<Device>, CompileError> {
     let by_ids = |ids: Vec<String>| -> Result<Vec<Device>, CompileError> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
@@ -415,17 +407,47 @@ fn devices_of(
     }
 }
 
-/// Runs a compile. `Err` is for problems before any rendering (unknown
-/// scope, unreadable store); render failures are in the report, and then
-/// nothing is published unless `keep_going`.
+/// Runs a compile in a write transaction of its own, committed when it
+/// publishes. `Err` is for problems before any rendering (unknown scope,
+/// unreadable store); render failures are in the report, and then nothing
+/// is published unless `keep_going`.
 pub fn compile(data: &DataDir, renderer: &Renderer, opts: &Options) -> Result<Report, CompileError> {
     let started = Instant::now();
     let store = data.store();
-    let (devices, previous) = devices_in_scope(store, renderer, &opts.scope, opts.skips_unchanged())?;
+    let mut w = store.write_txn()?;
+    let (mut report, publish) = compile_in(store, &mut w, renderer, opts)?;
+    let t = Instant::now();
+    if publish {
+        report.generation = Some(store.bump_generation(&mut w)?);
+        w.commit().map_err(StoreError::from)?;
+    } else {
+        w.abort();
+    }
+    if report.devices > 0 || report.files_rendered > 0 {
+        report.phases.push(("commit", t.elapsed()));
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// The compile of [`compile`] inside the caller's transaction `w`: it
+/// reads the devices as `w` sees them (a write made earlier in `w`
+/// included) and leaves its changes in `w`, uncommitted. The flag says
+/// whether they are to be published: false for a dry run, a compile with
+/// failures and no `keep_going`, and a scope with no device (the caller
+/// then aborts, or commits its own changes without a new generation).
+pub fn compile_in(
+    store: &Store,
+    w: &mut WriteTxn<'_>,
+    renderer: &Renderer,
+    opts: &Options,
+) -> Result<(Report, bool), CompileError> {
+    let started = Instant::now();
+    let (devices, previous) = devices_in_scope(store, w, renderer, &opts.scope, opts.skips_unchanged())?;
     let loaded = started.elapsed();
     if devices.is_empty() && matches!(opts.scope, Scope::Config(_) | Scope::Devices(_)) {
         // Nothing in scope: no write, no new generation.
-        return Ok(Report { elapsed: started.elapsed(), ..Report::default() });
+        return Ok((Report { elapsed: started.elapsed(), ..Report::default() }, false));
     }
     let plugin_ids: Vec<String> = match &opts.scope {
         Scope::All => {
@@ -452,22 +474,27 @@ pub fn compile(data: &DataDir, renderer: &Renderer, opts: &Options) -> Result<Re
     const BATCH: usize = 128;
     let (tx, rx) = mpsc::sync_channel::<Vec<(usize, Outcome)>>(32);
     let report = std::thread::scope(|s| {
-        let writer = s.spawn(|| write_generation(store, renderer, &devices, &plugin_ids, opts, rx, bar.as_ref()));
-        let outcome = |i: usize, d: &Device| {
-            if !opts.records() {
-                return Outcome::Rendered(renderer.render_device(d), None);
-            }
-            match renderer.render_unless_unchanged(d, previous.get(i).and_then(Option::as_ref)) {
-                Fingerprinted::Unchanged(fp) => Outcome::Unchanged(fp),
-                Fingerprinted::Rendered(render, fp) => Outcome::Rendered(render, fp),
-            }
-        };
-        devices.par_chunks(BATCH).enumerate().for_each_with(tx, |tx, (c, chunk)| {
-            let batch = chunk.iter().enumerate().map(|(i, d)| (c * BATCH + i, outcome(c * BATCH + i, d))).collect();
-            // The writer only stops early on a store error, reported below.
-            let _ = tx.send(batch);
+        // LMDB binds the transaction to this thread: it writes here while
+        // the devices render on every core.
+        let devices = &devices;
+        let previous = &previous;
+        s.spawn(move || {
+            let outcome = |i: usize, d: &Device| {
+                if !opts.records() {
+                    return Outcome::Rendered(renderer.render_device(d), None);
+                }
+                match renderer.render_unless_unchanged(d, previous.get(i).and_then(Option::as_ref)) {
+                    Fingerprinted::Unchanged(fp) => Outcome::Unchanged(fp),
+                    Fingerprinted::Rendered(render, fp) => Outcome::Rendered(render, fp),
+                }
+            };
+            devices.par_chunks(BATCH).enumerate().for_each_with(tx, |tx, (c, chunk)| {
+                let batch = chunk.iter().enumerate().map(|(i, d)| (c * BATCH + i, outcome(c * BATCH + i, d))).collect();
+                // The writer only stops early on a store error, reported below.
+                let _ = tx.send(batch);
+            });
         });
-        writer.join().expect("writer thread panicked")
+        write_generation(store, w, renderer, devices, &plugin_ids, opts, rx, bar.as_ref())
     });
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -475,10 +502,10 @@ pub fn compile(data: &DataDir, renderer: &Renderer, opts: &Options) -> Result<Re
     let mut report = report?;
     report.devices = devices.len();
     report.elapsed = started.elapsed();
-    let commit = report.phases.iter().map(|p| p.1).sum::<Duration>();
     report.phases.insert(0, ("read devices", loaded));
-    report.phases.insert(1, ("render and write", report.elapsed - loaded - commit));
-    Ok(report)
+    report.phases.insert(1, ("render and write", report.elapsed - loaded));
+    let publish = !opts.dry_run && (report.failures.is_empty() || opts.keep_going);
+    Ok((report, publish))
 }
 
 /// What the rendering threads hand the writer for one device.
@@ -650,10 +677,11 @@ fn describe(d: &Device) -> String {
     }
 }
 
-/// The writer thread: owns the write transaction (LMDB binds it to its
-/// thread) and applies renders as they arrive.
+/// The writer: applies renders to `w` as they arrive.
+#[allow(clippy::too_many_arguments)]
 fn write_generation(
     store: &Store,
+    w: &mut WriteTxn<'_>,
     renderer: &Renderer,
     devices: &[Device],
     plugin_ids: &[String],
@@ -663,9 +691,8 @@ fn write_generation(
 ) -> Result<Report, CompileError> {
     let now =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    let mut w = store.write_txn()?;
     let mut out = Writer {
-        fw: store.file_writer(&mut w, now)?,
+        fw: store.file_writer(w, now)?,
         store,
         opts,
         want_old: opts.dry_run && opts.diff,
@@ -785,13 +812,5 @@ fn write_generation(
 
     let Writer { fw, mut report, .. } = out;
     report.blobs_written = fw.finish()?;
-    let t = Instant::now();
-    if opts.dry_run || (!report.failures.is_empty() && !opts.keep_going) {
-        w.abort();
-    } else {
-        report.generation = Some(store.bump_generation(&mut w)?);
-        w.commit().map_err(StoreError::from)?;
-    }
-    report.phases.push(("commit", t.elapsed()));
     Ok(report)
 }

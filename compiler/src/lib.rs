@@ -36,6 +36,7 @@
 
 pub mod allocator;
 pub mod compile;
+pub mod group;
 pub mod import;
 mod plugin_watch;
 pub mod publish;

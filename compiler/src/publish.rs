@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use provd_core::Plugin;
 use provd_store::data::DataDir;
+use provd_store::{RoTxn, WriteTxn};
 
 use crate::compile::{self, CompileError, Options, Report, Scope};
 use crate::plugin_watch::PluginWatch;
@@ -69,6 +70,12 @@ pub struct CompileStats {
     pub last_nanos: AtomicU64,
     /// Devices whose render failed.
     pub failures: AtomicU64,
+    /// Group commits (see `crate::group`): transactions committed for
+    /// writes of the REST API and the phones' records.
+    pub group_commits: AtomicU64,
+    /// The writes those commits carried: each REST write, and each batch
+    /// of phones' records, counts one.
+    pub group_writes: AtomicU64,
 }
 
 impl CompileStats {
@@ -186,28 +193,61 @@ impl Publisher {
     /// skipped on the way (plugins that do not load, template paths).
     pub fn publish(&self, opts: &Options) -> Result<Report, CompileError> {
         let _one_at_a_time = self.lock();
-        if compile::nothing_in_scope(self.data.store(), &opts.scope)? {
+        let store = self.data.store();
+        let mut w = store.write_txn()?;
+        let Some(mut report) = self.compile_in(&mut w, opts)? else {
             // A config nobody uses: no plugin scan, no renderer, no
             // generation, not counted as a compile.
+            w.abort();
             return Ok(Report::default());
+        };
+        if report.generation.take().is_some() {
+            let g = store.bump_generation(&mut w)?;
+            w.commit().map_err(provd_store::StoreError::from)?;
+            report.generation = Some(g);
+            self.hint.raise(g);
+        } else {
+            w.abort();
+        }
+        Ok(report)
+    }
+
+    /// [`publish_keep_going`](Self::publish_keep_going) inside the caller's
+    /// transaction `w`, which must be taken after [`lock`](Self::lock) and
+    /// held until committed or aborted (so that no other compile waits for
+    /// the transaction while holding the lock). The changes stay in `w`:
+    /// the caller commits, with a new generation when the report's
+    /// `generation` is `Some` (its number is a placeholder, 0).
+    pub fn publish_in(&self, w: &mut WriteTxn<'_>, scope: Scope) -> Result<Report, CompileError> {
+        let opts = Options { scope, keep_going: true, ..Default::default() };
+        let report = self.compile_in(w, &opts)?.unwrap_or_default();
+        log_report(&report);
+        Ok(report)
+    }
+
+    /// The compile of a publish, in `w`: `None` when nothing is in scope;
+    /// the report's `generation` is `Some(0)` when it is to be published.
+    fn compile_in(&self, w: &mut WriteTxn<'_>, opts: &Options) -> Result<Option<Report>, CompileError> {
+        let store = self.data.store();
+        if compile::nothing_in_scope(store, w, &opts.scope)? {
+            return Ok(None);
         }
         let started = Instant::now();
-        let (renderer, warnings) = self.renderer(&opts.scope)?;
-        let mut report = compile::compile(&self.data, &renderer, opts)?;
+        let (renderer, warnings) = self.renderer(w, &opts.scope)?;
+        let (mut report, publish) = compile::compile_in(store, w, &renderer, opts)?;
         report.warnings.splice(0..0, warnings);
-        if let Some(g) = report.generation {
-            self.hint.raise(g);
-        }
+        report.generation = publish.then_some(0);
         self.stats.count(started.elapsed(), report.failures.len());
-        Ok(report)
+        Ok(Some(report))
     }
 
     /// The renderer of a compile of `scope`: [`compile::renderer`], but
     /// with the plugins (and their parsed templates) of the previous
-    /// publish when none of their files changed since. A compile of every
-    /// device or of a plugin loads them afresh (it costs little beside such
-    /// a compile) and keeps what it loaded.
-    fn renderer(&self, scope: &Scope) -> Result<(Renderer, Vec<String>), CompileError> {
+    /// publish when none of their files changed since, and the configs as
+    /// `txn` sees them. A compile of every device or of a plugin loads the
+    /// plugins afresh (it costs little beside such a compile) and keeps
+    /// what it loaded.
+    fn renderer(&self, txn: &RoTxn<'_>, scope: &Scope) -> Result<(Renderer, Vec<String>), CompileError> {
         let dir = self.data.plugins_dir();
         let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
         let afresh = matches!(scope, Scope::All | Scope::Plugin(_));
@@ -223,7 +263,7 @@ impl Publisher {
             }
         };
         drop(loaded);
-        let configs = compile::scope_configs(self.data.store(), scope)?;
+        let configs = compile::scope_configs(self.data.store(), txn, scope)?;
         Ok(compile::with_warnings(Renderer::with_loaded(plugins, configs), broken))
     }
 
@@ -237,12 +277,7 @@ impl Publisher {
     /// others), with every warning and failure logged.
     pub fn publish_keep_going(&self, scope: Scope) -> Result<Report, CompileError> {
         let report = self.publish(&Options { scope, keep_going: true, ..Default::default() })?;
-        for w in &report.warnings {
-            log::warn!("compile: {w}");
-        }
-        for f in &report.failures {
-            log::error!("compile: {f}");
-        }
+        log_report(&report);
         Ok(report)
     }
 
@@ -271,6 +306,16 @@ impl Publisher {
             return Err(PublishPluginError::DoesNotLoad { id: id.to_owned(), why });
         }
         Ok(self.publish_keep_going(Scope::Plugin(id.to_owned()))?)
+    }
+}
+
+/// Logs a server compile's warnings and failures.
+fn log_report(report: &Report) {
+    for w in &report.warnings {
+        log::warn!("compile: {w}");
+    }
+    for f in &report.failures {
+        log::error!("compile: {f}");
     }
 }
 
@@ -353,7 +398,8 @@ mod tests {
         let (data, _) = DataDir::open(dir.path()).unwrap();
         let publisher = Publisher::new(data.clone(), Vec::new());
         let device = Scope::Device("d1".into());
-        let plugins = |scope: &Scope| publisher.renderer(scope).unwrap().0.plugins.clone();
+        let store = data.store().clone();
+        let plugins = |scope: &Scope| publisher.renderer(&store.read_txn().unwrap(), scope).unwrap().0.plugins.clone();
         let first = plugins(&device);
         assert!(!first.is_empty());
         assert!(Arc::ptr_eq(&first, &plugins(&device)), "reused");

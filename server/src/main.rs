@@ -426,7 +426,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         let sync = sync_config(&args, ami_login.as_deref())?;
         let phones = Arc::new(phones::DataPlane(shared.clone()));
-        let api = Arc::new(api::Api::new(shared.publisher.clone(), phones, api::ApiConfig { auth, tenant, sync }));
+        let committer = shared.writer.committer();
+        let api =
+            Arc::new(api::Api::new(shared.publisher.clone(), committer, phones, api::ApiConfig { auth, tenant, sync }));
         // /metrics: each part's counters, read out when scraped.
         let mut metrics = provd_net::metrics::Registry::default();
         metrics.register(Box::new(serve::Metrics(shared.clone())));

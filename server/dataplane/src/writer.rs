@@ -2,7 +2,9 @@
 //! address, a firmware version, the remote state) goes through this thread,
 //! which batches them into one LMDB transaction, renders the devices whose
 //! files changed (off the I/O threads) and then answers the requests that
-//! wait for it.
+//! wait for it. The REST API's writes ([`Writer::committer`]) ride in the
+//! same transaction: one commit, one fsync, for everything that queued
+//! while the previous one was being written (see `provd_compiler::group`).
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -11,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use futures_channel::oneshot;
 use provd_compiler::compile::Scope;
+use provd_compiler::group::{self, Committer, Unit};
 use provd_compiler::publish::Publisher;
 use provd_core::family::DeviceInfo;
 use provd_store::{Store, StoreError};
@@ -73,10 +76,17 @@ impl Default for WriterConfig {
 #[derive(Debug)]
 pub struct WriterBusy;
 
+/// What the writer thread is given: a phone's request, or a write of
+/// the REST API.
+enum Work {
+    Phone(Job),
+    Unit(Unit),
+}
+
 /// A handle to the writer thread; clones share it.
 #[derive(Clone)]
 pub struct Writer {
-    tx: mpsc::SyncSender<Job>,
+    tx: mpsc::SyncSender<Work>,
 }
 
 impl Writer {
@@ -89,7 +99,7 @@ impl Writer {
         stats: Arc<Stats>,
         config: WriterConfig,
     ) -> std::io::Result<Writer> {
-        let (tx, rx) = mpsc::sync_channel::<Job>(16_384);
+        let (tx, rx) = mpsc::sync_channel::<Work>(16_384);
         std::thread::Builder::new().name("provd-writer".into()).spawn(move || {
             let mut w = WriterThread {
                 limiter: CreationLimiter::new(config.per_ip, config.global, config.tracked_addresses, Instant::now()),
@@ -100,15 +110,23 @@ impl Writer {
                 config,
             };
             while let Ok(first) = rx.recv() {
-                let mut batch = vec![first];
+                // The compile lock before the transaction, as every
+                // publisher takes them; what queues while a compile holds
+                // it rides in this group.
+                let publisher = w.publisher.clone();
+                let _one_at_a_time = publisher.lock();
+                let (mut jobs, mut units) = (Vec::new(), Vec::new());
                 // Whatever queued meanwhile rides in the same transaction.
-                while batch.len() < 1024 {
-                    match rx.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
+                for work in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
+                    match work {
+                        Work::Phone(job) => jobs.push(job),
+                        Work::Unit(unit) => units.push(unit),
+                    }
+                    if jobs.len() + units.len() >= 1024 {
+                        break;
                     }
                 }
-                w.run(batch);
+                w.run(jobs, units);
             }
         })?;
         Ok(Writer { tx })
@@ -117,7 +135,19 @@ impl Writer {
     /// Queues a job; refused when the writer is saturated (the request
     /// then fails and the phone retries) or gone.
     pub fn submit(&self, job: Job) -> Result<(), WriterBusy> {
-        self.tx.try_send(job).map_err(|_| WriterBusy)
+        self.tx.try_send(Work::Phone(job)).map_err(|_| WriterBusy)
+    }
+
+    /// Where the REST API's writes go: into this thread's groups. A
+    /// write waits for room in the queue rather than being refused.
+    pub fn committer(&self) -> Committer {
+        let tx = self.tx.clone();
+        Committer::new(move |unit| {
+            tx.send(Work::Unit(unit)).map_err(|e| match e.0 {
+                Work::Unit(u) => u,
+                Work::Phone(_) => unreachable!("a unit was sent"),
+            })
+        })
     }
 }
 
@@ -132,29 +162,66 @@ struct WriterThread {
 }
 
 impl WriterThread {
-    fn run(&mut self, batch: Vec<Job>) {
-        let outcome = self.apply(&batch);
-        let results = match outcome {
-            Ok(results) => results,
+    /// One group: the phones' records, the API's writes, the renders the
+    /// records call for and the remote state, in one transaction; then the
+    /// answers. The caller holds the compile lock.
+    fn run(&mut self, batch: Vec<Job>, units: Vec<Unit>) {
+        let publisher = self.publisher.clone();
+        let mut results = Vec::new();
+        let mut rendered = None;
+        let committed = group::commit_group(&publisher, units, |store, w| {
+            if batch.is_empty() {
+                return Ok(false);
+            }
+            // The phones' records in a transaction of their own inside the
+            // group's: a store error there fails them, not the API's writes.
+            let mut nested = store.nested_txn(w)?;
+            match self.apply(store, &mut nested, &batch) {
+                Ok(r) => {
+                    nested.commit().map_err(StoreError::from)?;
+                    results = r;
+                }
+                Err(e) => {
+                    log::error!("writer: {e}");
+                    nested.abort();
+                    return Ok(false);
+                }
+            }
+            let render: BTreeSet<String> =
+                results.iter().filter(|a| a.render).filter_map(|a| a.device_id.clone()).collect();
+            if !render.is_empty() {
+                let started = Instant::now();
+                match publisher.publish_in(w, Scope::Devices(render.into_iter().collect())) {
+                    Ok(report) => rendered = Some((report, started.elapsed())),
+                    Err(e) => log::error!("render: {e}"),
+                }
+                // The trigger files fetched by the requests that got their
+                // device rendered: recorded now that it is configured.
+                let fetched: Vec<(&str, &[u8])> = batch
+                    .iter()
+                    .zip(&results)
+                    .filter(|(job, a)| a.render && !job.path.is_empty())
+                    .filter_map(|(job, a)| Some((a.device_id.as_deref()?, pipeline::basename(job.path.as_bytes()))))
+                    .collect();
+                let plugins = publisher.plugins().get();
+                for (device_id, file) in fetched {
+                    pipeline::record_remote_state(store, w, &plugins, device_id, file)?;
+                }
+            }
+            Ok(true)
+        });
+        match committed {
+            Ok(generation) => {
+                if let Some((mut report, took)) = rendered
+                    && took > Duration::from_millis(500)
+                {
+                    report.generation = generation;
+                    log::info!("{}", report.summary());
+                }
+            }
             Err(e) => {
                 log::error!("writer: {e}");
-                Vec::new()
-            }
-        };
-        let render: BTreeSet<String> =
-            results.iter().filter(|a| a.render).filter_map(|a| a.device_id.clone()).collect();
-        if !render.is_empty() {
-            self.render(render.into_iter().collect());
-            // The trigger files fetched by the requests that got their
-            // device rendered: recorded now that it is configured.
-            let fetched: Vec<(&str, &[u8])> = batch
-                .iter()
-                .zip(&results)
-                .filter(|(job, a)| a.render && !job.path.is_empty())
-                .filter_map(|(job, a)| Some((a.device_id.as_deref()?, pipeline::basename(job.path.as_bytes()))))
-                .collect();
-            if let Err(e) = self.record_remote_state(&fetched) {
-                log::error!("writer: remote state: {e}");
+                results.clear();
             }
         }
         for (job, applied) in batch.into_iter().zip(results.into_iter().map(Some).chain(std::iter::repeat(None))) {
@@ -164,10 +231,13 @@ impl WriterThread {
         }
     }
 
-    fn apply(&mut self, batch: &[Job]) -> Result<Vec<Applied>, StoreError> {
-        let store = self.publisher.data().store().clone();
-        let mut w = store.write_txn()?;
-        let params = store.params(&w)?;
+    fn apply(
+        &mut self,
+        store: &Store,
+        w: &mut provd_store::WriteTxn<'_>,
+        batch: &[Job],
+    ) -> Result<Vec<Applied>, StoreError> {
+        let params = store.params(w)?;
         let mut policy = self.config.base_policy;
         if let Some(nat) = params.get("NAT") {
             policy.nat = nat.as_str().map_or_else(|| provd_core::config::truthy(nat), |s| s == "1");
@@ -178,7 +248,7 @@ impl WriterThread {
         for job in batch {
             let (limiter, stats) = (&mut self.limiter, &self.stats);
             let policy = crate::serve::effective_policy(&policy, &stats.shared_addresses, job.ip);
-            let applied = pipeline::apply(&store, &mut w, &plugins, &policy, &job.info, job.ip, &job.path, || {
+            let applied = pipeline::apply(store, w, &plugins, &policy, &job.info, job.ip, &job.path, || {
                 let allowed = limiter.allow(job.ip, now);
                 if !allowed {
                     stats.autocreate_refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -196,16 +266,13 @@ impl WriterThread {
             }
             results.push(applied);
         }
-        let expired = expire_auto_devices(&store, &mut w, self.config.auto_device_cap)?;
+        let expired = expire_auto_devices(store, w, self.config.auto_device_cap)?;
         if expired > 0 {
             log::info!(
                 "{expired} auto-created devices nobody configured expired (cap {})",
                 self.config.auto_device_cap
             );
         }
-        let generation = store.bump_generation(&mut w)?;
-        w.commit().map_err(StoreError::from)?;
-        self.publisher.hint().raise(generation);
         Ok(results)
     }
 
@@ -222,37 +289,6 @@ impl WriterThread {
                 crate::shared_address::MOVES,
                 crate::shared_address::WINDOW.as_secs(),
             );
-        }
-    }
-
-    /// [`pipeline::record_remote_state`] for each `(device, file)`; one
-    /// transaction, committed (and a generation published, so the I/O
-    /// threads see it) only if something changed.
-    fn record_remote_state(&self, fetched: &[(&str, &[u8])]) -> Result<(), StoreError> {
-        if fetched.is_empty() {
-            return Ok(());
-        }
-        let store = self.publisher.data().store().clone();
-        let plugins = self.publisher.plugins().get();
-        let mut w = store.write_txn()?;
-        let mut changed = false;
-        for (device_id, file) in fetched {
-            changed |= pipeline::record_remote_state(&store, &mut w, &plugins, device_id, file)?;
-        }
-        if changed {
-            let generation = store.bump_generation(&mut w)?;
-            w.commit().map_err(StoreError::from)?;
-            self.publisher.hint().raise(generation);
-        }
-        Ok(())
-    }
-
-    fn render(&self, ids: Vec<String>) {
-        let started = Instant::now();
-        match self.publisher.publish_keep_going(Scope::Devices(ids)) {
-            Ok(report) if started.elapsed() > Duration::from_millis(500) => log::info!("{}", report.summary()),
-            Ok(_) => {}
-            Err(e) => log::error!("render: {e}"),
         }
     }
 }

@@ -55,3 +55,7 @@ pub type ReadTxn<'e> = heed::RoTxn<'e, heed::WithoutTls>;
 
 /// The write transaction.
 pub type WriteTxn<'e> = heed::RwTxn<'e>;
+
+/// What reading functions take: a [`ReadTxn`] or a [`WriteTxn`] (both
+/// dereference to it), so that a write sees its own changes.
+pub type RoTxn<'e> = heed::RoTxn<'e>;

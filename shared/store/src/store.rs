@@ -99,6 +99,13 @@ impl Store {
         Ok(self.env.write_txn()?)
     }
 
+    /// A transaction inside `parent`: its writes join the parent's when
+    /// it commits, and vanish when it is aborted (or dropped), leaving the
+    /// parent as it was. How one write of a group commit fails alone.
+    pub fn nested_txn<'p>(&'p self, parent: &'p mut WriteTxn<'_>) -> Result<WriteTxn<'p>> {
+        Ok(self.env.nested_write_txn(parent)?)
+    }
+
     /// The LMDB environment, for what the store does not wrap (the data
     /// plane's long-lived snapshot transaction).
     pub fn env(&self) -> &Env<WithoutTls> {

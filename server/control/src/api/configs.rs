@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::http::{Req, Resp, links, parse_document};
 use super::selector::Query;
-use super::{Api, get, internal, url_segment};
+use super::{Api, compile_failure, get, internal, url_segment};
 
 pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
     match (req.method, rest) {
@@ -88,21 +88,23 @@ fn create(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     }
     let config = parse_config(doc).map_err(|e| Resp::text(400, e))?;
     let id = config.id.clone();
-    let used = api.write_bumping(|store, w| {
-        if store.config_doc(w, &id).map_err(internal)?.is_some() {
+    api.write(move |stage| {
+        let (store, w) = stage.parts();
+        let id = &config.id;
+        if store.config_doc(w, id).map_err(internal)?.is_some() {
             return Err(Resp::text(400, format!("a config with id {id:?} already exists")));
         }
         check_no_cycle(store, w, &config).map_err(|e| e.into_resp(400))?;
         store.put_config(w, &config).map_err(internal)?;
-        let used = used(store, w, &id)?;
-        Ok((used, used))
+        // Devices may already point at this id (wazo-confd creates the
+        // device first at times). A new user's config, that nothing uses
+        // yet, costs its write: no generation, no compile.
+        if used(store, w, id)? {
+            stage.changed();
+            stage.publish(Scope::Config(config.id.clone())).map_err(compile_failure)?;
+        }
+        Ok(())
     })?;
-    // Devices may already point at this id (wazo-confd creates the device
-    // first at times). A new user's config, that nothing uses yet, costs
-    // its write: no generation, no compile.
-    if used {
-        api.compile(Scope::Config(id.clone()))?;
-    }
     Ok(Resp::created(&id, format!("/0.2/cfg_mgr/configs/{}", url_segment(&id))))
 }
 
@@ -111,7 +113,10 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
     doc.insert("id".into(), Value::from(id));
     // wazo-provd answers 500 for a document it cannot store.
     let mut config = parse_config(doc).map_err(|e| Resp::text(500, e))?;
-    let used = api.write_bumping(|store, w| {
+    api.write(move |stage| {
+        let (store, w) = stage.parts();
+        let id = config.id.clone();
+        let id = id.as_str();
         let old = store.config(w, id).map_err(internal)?.ok_or_else(|| no_config(id))?;
         // A config that is not deletable (base, defaultconfigdevice,
         // autoprov) stays so: a PUT that omits the field keeps it (wazo-confd
@@ -127,19 +132,20 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
             check_no_cycle(store, w, &config).map_err(|e| e.into_resp(500))?;
             store.put_config(w, &config).map_err(internal)?;
         }
-        let used = used(store, w, id)?;
-        Ok((used, used))
+        // Compiled even when the document is unchanged: an earlier write
+        // may have been stored by a version that committed before
+        // compiling (and was killed), and a client repeats a PUT to get it
+        // done. The compile renders only the devices whose inputs differ
+        // from what they are served (render records), so an unchanged
+        // config with nothing pending costs a hash per device. A config no
+        // device uses, directly or through its descendants, has nothing to
+        // compile.
+        if used(store, w, id)? {
+            stage.changed();
+            stage.publish(Scope::Config(id.to_owned())).map_err(compile_failure)?;
+        }
+        Ok(())
     })?;
-    // Compiled even when the document is unchanged: the write that changed
-    // it may have committed without its compile (a killed server, a failed
-    // compile), and a client repeats a PUT to get it done. The compile
-    // renders only the devices whose inputs differ from what they are
-    // served (render records), so an unchanged config with nothing pending
-    // costs a hash per device. A config no device uses, directly or
-    // through its descendants, has nothing to compile.
-    if used {
-        api.compile(Scope::Config(id.to_owned()))?;
-    }
     Ok(Resp::empty(204))
 }
 
@@ -191,21 +197,23 @@ fn used(store: &Store, txn: &provd_store::ReadTxn<'_>, id: &str) -> Result<bool,
 }
 
 fn delete(api: &Api, id: &str) -> Result<Resp, Resp> {
-    let affected = api.write_bumping(|store, w| {
-        let config = store.config(w, id).map_err(internal)?.ok_or_else(|| no_config(id))?;
+    let id = id.to_owned();
+    api.write(move |stage| {
+        let (store, w) = stage.parts();
+        let config = store.config(w, &id).map_err(internal)?.ok_or_else(|| no_config(&id))?;
         if !config.is_deletable() {
             return Err(Resp::text(403, format!("config {id:?} is not deletable")));
         }
-        let (devices, _) = compile::config_scope(store, w, id).map_err(internal)?;
-        store.delete_config(w, id).map_err(internal)?;
-        let used = !devices.is_empty();
-        Ok((devices, used))
+        let (affected, _) = compile::config_scope(store, w, &id).map_err(internal)?;
+        store.delete_config(w, &id).map_err(internal)?;
+        // Devices on it lose their files; devices on descendants re-render
+        // without it (the dangling parent is skipped, as in wazo-provd).
+        if !affected.is_empty() {
+            stage.changed();
+            stage.publish(Scope::Devices(affected)).map_err(compile_failure)?;
+        }
+        Ok(())
     })?;
-    // Devices on it lose their files; devices on descendants re-render
-    // without it (the dangling parent is skipped, as in wazo-provd).
-    if !affected.is_empty() {
-        api.compile(Scope::Devices(affected))?;
-    }
     Ok(Resp::empty(204))
 }
 
@@ -234,12 +242,14 @@ fn raw(api: &Api, id: &str) -> Result<Value, Resp> {
 
 fn autocreate(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     req.json_body()?;
-    let id = api.write(|store, w| {
+    let id = api.write(|stage| {
+        let (store, w) = stage.parts();
         let config = store
             .autocreate_config(w)
             .map_err(internal)?
             .ok_or_else(|| Resp::text(400, "no config has role \"autocreate\" with a SIP line 1"))?;
         store.put_config(w, &config).map_err(internal)?;
+        stage.changed();
         Ok(config.id)
     })?;
     Ok(Resp::created(&id, format!("/0.2/cfg_mgr/configs/{}", url_segment(&id))))

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::http::{Req, Resp, links, parse_document};
 use super::selector::Query;
-use super::{Api, get, internal, sync};
+use super::{Api, compile_failure, get, internal, sync};
 use provd_families::identify::identify;
 
 pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
@@ -153,15 +153,19 @@ fn create(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     device.tenant_uuid = Some(api.tenant.clone());
     device.is_new = Some(true);
     let id = device.id.clone();
-    api.write(|store, w| {
-        if store.device_doc(w, &id).map_err(internal)?.is_some() {
+    api.write(move |stage| {
+        let (store, w) = stage.parts();
+        let id = &device.id;
+        if store.device_doc(w, id).map_err(internal)?.is_some() {
             return Err(Resp::text(400, format!("a device with id {id:?} already exists")));
         }
-        store.put_device(w, &device).map_err(internal)
+        store.put_device(w, &device).map_err(internal)?;
+        stage.changed();
+        if device.plugin.is_some() && device.config.is_some() {
+            stage.publish(Scope::Device(device.id.clone())).map_err(compile_failure)?;
+        }
+        Ok(())
     })?;
-    if device.plugin.is_some() && device.config.is_some() {
-        api.compile(Scope::Device(id.clone()))?;
-    }
     Ok(Resp::created(&id, format!("/0.2/dev_mgr/devices/{}", super::url_segment(&id))))
 }
 
@@ -170,25 +174,29 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
     doc.insert("id".into(), Value::from(id));
     // wazo-provd answers 500 for a document it cannot store.
     let mut device = parse_device(doc).map_err(|e| Resp::text(500, e))?;
-    let old = api.write(|store, w| {
-        let old = store.device(w, id).map_err(internal)?.ok_or_else(|| no_device(id))?;
+    let tenant = api.tenant.clone();
+    api.write(move |stage| {
+        let (store, w) = stage.parts();
+        let id = device.id.clone();
+        let old = store.device(w, &id).map_err(internal)?.ok_or_else(|| no_device(&id))?;
         // Computed by provd, never taken from the client.
         device.configured = old.configured;
-        device.tenant_uuid = old.tenant_uuid.clone().or_else(|| Some(api.tenant.clone()));
-        device.is_new = Some(device.tenant_uuid.as_deref() == Some(api.tenant.as_str()));
-        if serde_json::to_value(&old).ok() == serde_json::to_value(&device).ok() {
-            return Ok(None);
+        device.tenant_uuid = old.tenant_uuid.clone().or_else(|| Some(tenant.clone()));
+        device.is_new = Some(device.tenant_uuid.as_deref() == Some(tenant.as_str()));
+        let unchanged = serde_json::to_value(&old).ok() == serde_json::to_value(&device).ok();
+        if !unchanged {
+            store.put_device(w, &device).map_err(internal)?;
+            drop_unused_transient(store, w, old.config.as_deref(), device.config.as_deref())?;
+            stage.changed();
         }
-        store.put_device(w, &device).map_err(internal)?;
-        drop_unused_transient(store, w, old.config.as_deref(), device.config.as_deref())?;
-        Ok(Some(old))
+        // An unchanged document compiles too: an earlier write may have
+        // been stored by a version that committed before compiling (and
+        // was killed), and a client repeats a PUT to get it done.
+        if unchanged || old.needs_reconfiguration(&device) {
+            stage.publish(Scope::Device(id)).map_err(compile_failure)?;
+        }
+        Ok(())
     })?;
-    // An unchanged document compiles too: the write that changed it may
-    // have committed without its compile (a killed server, a failed
-    // compile), and a client repeats a PUT to get it done.
-    if old.is_none_or(|old| old.needs_reconfiguration(&device)) {
-        api.compile(Scope::Device(id.to_owned()))?;
-    }
     Ok(Resp::empty(204))
 }
 
@@ -209,9 +217,13 @@ fn drop_unused_transient(
 }
 
 fn delete(api: &Api, id: &str) -> Result<Resp, Resp> {
-    api.write(|store, w| {
-        let device = store.device(w, id).map_err(internal)?.ok_or_else(|| no_device(id))?;
-        store.delete_device_and_files(w, &device).map_err(internal)
+    let id = id.to_owned();
+    api.write(move |stage| {
+        let (store, w) = stage.parts();
+        let device = store.device(w, &id).map_err(internal)?.ok_or_else(|| no_device(&id))?;
+        store.delete_device_and_files(w, &device).map_err(internal)?;
+        stage.changed();
+        Ok(())
     })?;
     Ok(Resp::empty(204))
 }
@@ -228,10 +240,13 @@ fn reconfigure(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     let id = body_id(req)?;
     // wazo-provd: any error is a 400; a device that cannot be configured
     // (no plugin, no config) is not an error, it stays unconfigured.
-    let report = api.compile(Scope::Device(id.clone())).map_err(|r| Resp { status: 400, ..r })?;
-    if let Some(f) = report.failures.first() {
-        return Err(Resp::text(400, f.to_string()));
-    }
+    api.write(move |stage| {
+        let report = stage.publish(Scope::Device(id)).map_err(|e| Resp { status: 400, ..compile_failure(e) })?;
+        match report.failures.first() {
+            Some(f) => Err(Resp::text(400, f.to_string())),
+            None => Ok(()),
+        }
+    })?;
     Ok(Resp::empty(204))
 }
 

@@ -19,9 +19,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use provd_compiler::compile::{CompileError, Report, Scope};
+use provd_compiler::group::{Committer, Stage, WriteError};
 use provd_compiler::publish::Publisher;
+use provd_store::Store;
 use provd_store::data::DataDir;
-use provd_store::{Store, WriteTxn};
 use serde_json::json;
 
 use self::http::{Req, Resp, links};
@@ -42,6 +43,8 @@ pub struct Api {
     pub(crate) data: DataDir,
     /// Compiles and publishes; the installed plugins.
     pub(crate) publisher: Arc<Publisher>,
+    /// Where writes go to be committed, with others, and published.
+    pub(crate) committer: Committer,
     /// What the API asks of the phone side.
     pub(crate) phones: Arc<dyn PhoneSide>,
     /// Operations in progress (installs, updates, synchronizes).
@@ -70,11 +73,14 @@ pub struct ApiConfig {
 }
 
 impl Api {
-    /// The API over `publisher`'s data directory.
-    pub fn new(publisher: Arc<Publisher>, phones: Arc<dyn PhoneSide>, config: ApiConfig) -> Api {
+    /// The API over `publisher`'s data directory; its writes are committed
+    /// by `committer` (the server's writer thread: see
+    /// `provd_compiler::group`).
+    pub fn new(publisher: Arc<Publisher>, committer: Committer, phones: Arc<dyn PhoneSide>, config: ApiConfig) -> Api {
         Api {
             data: publisher.data().clone(),
             publisher,
+            committer,
             phones,
             ops: oip::Operations::default(),
             auth: config.auth,
@@ -177,7 +183,7 @@ pub(crate) fn url_segment(id: &str) -> String {
 /// A compile that could not run: the store or the plugins directory failed
 /// (500, the server's fault), or what it was asked for does not exist
 /// (400, as wazo-provd answers a failed reconfigure).
-fn compile_error(e: CompileError) -> Resp {
+pub(crate) fn compile_failure(e: CompileError) -> Resp {
     match e {
         CompileError::Store(_) | CompileError::Plugins(_) => internal(e),
         other => Resp::text(400, other.to_string()),
@@ -199,33 +205,26 @@ impl Api {
         self.data.store()
     }
 
-    /// Runs `f` in a write transaction, bumps the generation (the data
-    /// plane rereads devices and parameters) and commits.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&Store, &mut WriteTxn<'_>) -> Result<T, Resp>) -> Result<T, Resp> {
-        self.write_bumping(|store, w| Ok((f(store, w)?, true)))
-    }
-
-    /// [`write`](Self::write), bumping the generation only when `f` says
-    /// the write changes what the data plane reads (a config no device
-    /// uses does not).
-    pub(crate) fn write_bumping<T>(
+    /// Runs `f` in the next group commit (see `provd_compiler::group`) and
+    /// returns once its changes, and whatever it published with
+    /// [`Stage::publish`], are committed; an `Err` from `f` is answered
+    /// and nothing of the write is kept. `f` calls [`Stage::changed`] when
+    /// the write changes what the data plane reads (devices, parameters,
+    /// a config some device uses).
+    pub(crate) fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Store, &mut WriteTxn<'_>) -> Result<(T, bool), Resp>,
+        f: impl for<'a, 'e> FnOnce(&mut Stage<'a, 'e>) -> Result<T, Resp> + Send + 'static,
     ) -> Result<T, Resp> {
-        let store = self.store();
-        let mut w = store.write_txn().map_err(internal)?;
-        let (out, bump) = f(store, &mut w)?;
-        let g = if bump { Some(store.bump_generation(&mut w).map_err(internal)?) } else { None };
-        w.commit().map_err(internal)?;
-        if let Some(g) = g {
-            self.publisher.hint().raise(g);
-        }
-        Ok(out)
+        self.committer.write(f).map_err(|e| match e {
+            WriteError::Refused(resp) => resp,
+            WriteError::Store(why) => internal(format!("the write was not committed: {why}")),
+            WriteError::Gone => Resp::text(503, "the server is stopping"),
+        })
     }
 
     /// Compiles `scope` and publishes (keeping going past failing devices).
     pub(crate) fn compile(&self, scope: Scope) -> Result<Report, Resp> {
-        self.publisher.publish_keep_going(scope).map_err(compile_error)
+        self.publisher.publish_keep_going(scope).map_err(compile_failure)
     }
 }
 
@@ -267,6 +266,18 @@ impl provd_net::metrics::WriteMetrics for Collector {
             "counter",
             "Devices that failed to render.",
             c.failures.load(Relaxed) as f64,
+        );
+        out.single(
+            "provd_store_commits_total",
+            "counter",
+            "Store commits of REST writes and phones' records (group commits: one carries every write queued meanwhile).",
+            c.group_commits.load(Relaxed) as f64,
+        );
+        out.single(
+            "provd_store_writes_total",
+            "counter",
+            "Writes those commits carried: each REST write, and each batch of phones' records, counts one.",
+            c.group_writes.load(Relaxed) as f64,
         );
         out.family(
             "provd_api_connections_closed_total",

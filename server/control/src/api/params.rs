@@ -68,13 +68,17 @@ fn list(api: &Api, req: &Req<'_>) -> Result<Value, Resp> {
 /// Validates and stores `value` (null removes the parameter).
 pub(crate) fn set(api: &Api, name: &str, value: Value) -> Result<(), Resp> {
     let value = validate(name, value).map_err(|e| Resp::text(400, format!("{name}: {e}")))?;
-    api.write(|store, w| {
+    let name = name.to_owned();
+    api.write(move |stage| {
+        let (store, w) = stage.parts();
         let mut params = store.params(w).map_err(internal)?;
         match value {
-            Some(v) => params.insert(name.to_owned(), v),
-            None => params.remove(name),
+            Some(v) => params.insert(name, v),
+            None => params.remove(&name),
         };
-        store.set_params(w, &params).map_err(internal)
+        store.set_params(w, &params).map_err(internal)?;
+        stage.changed();
+        Ok(())
     })
 }
 

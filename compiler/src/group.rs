@@ -1,0 +1,357 @@
+//! Group commit: writes from many callers (REST calls, the phones' own
+//! records) share one LMDB transaction, and so one commit and one fsync.
+//!
+//! A write is a [`Unit`]: a closure run in a transaction nested in the
+//! group's (so that a unit that fails leaves nothing behind and the
+//! others go on), which may publish the devices it affects in that same
+//! transaction ([`Stage::publish`]), and is told the outcome of the
+//! group's commit. [`Committer::write`] makes one, hands it to whoever
+//! commits for the process and waits: it returns once the write is
+//! durable and published, or failed.
+//!
+//! Whoever commits takes, in this order, the publisher's compile lock, the
+//! write transaction, then every unit queued by then ([`run_units`]): the
+//! longer a commit takes, the more writes the next one carries. In the
+//! server that is its writer thread (`provd-dataplane`'s `writer`), which
+//! puts the phones' records in the same transaction; [`Committer::spawn`]
+//! starts a thread of its own for a process without one.
+//!
+//! Not here: deciding what a write is (the REST API's handlers do), and
+//! any retry (a failed commit fails every unit of the group).
+
+use std::sync::{Arc, mpsc};
+
+use provd_store::{Store, StoreError, WriteTxn};
+
+use crate::compile::{CompileError, Report, Scope};
+use crate::publish::Publisher;
+
+/// What a unit sees of the group's transaction.
+pub struct Stage<'a, 'e> {
+    publisher: &'a Publisher,
+    txn: &'a mut WriteTxn<'e>,
+    changed: bool,
+}
+
+impl<'e> Stage<'_, 'e> {
+    /// The store.
+    pub fn store(&self) -> &Store {
+        self.publisher.data().store()
+    }
+
+    /// The unit's transaction (nested in the group's).
+    pub fn txn(&mut self) -> &mut WriteTxn<'e> {
+        self.txn
+    }
+
+    /// The store and the transaction at once, for the store's functions.
+    pub fn parts(&mut self) -> (&Store, &mut WriteTxn<'e>) {
+        (self.publisher.data().store(), self.txn)
+    }
+
+    /// Says that the unit changed what the data plane reads (devices,
+    /// parameters): the group publishes a new generation.
+    pub fn changed(&mut self) {
+        self.changed = true;
+    }
+
+    /// Compiles `scope` in this transaction, keeping going past devices
+    /// that fail (their failures are in the report and the log), as
+    /// [`Publisher::publish_keep_going`] does outside a group.
+    pub fn publish(&mut self, scope: Scope) -> Result<Report, CompileError> {
+        let report = self.publisher.publish_in(self.txn, scope)?;
+        self.changed |= report.generation.is_some();
+        Ok(report)
+    }
+}
+
+/// Told the outcome of the group's commit: `Ok` once it is durable, or
+/// the error that kept it from being (the unit may not have run then).
+pub type Finish = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
+
+/// The write of a unit: runs in its nested transaction and says whether
+/// its changes are kept (false: the nested transaction is aborted).
+pub type Run = Box<dyn for<'a, 'e> FnOnce(&mut Stage<'a, 'e>) -> bool + Send>;
+
+/// One write of a group (see the module doc).
+pub struct Unit {
+    run: Run,
+    finish: Finish,
+}
+
+impl Unit {
+    /// A unit: its write, and what to do after the group's commit.
+    pub fn new(run: Run, finish: Finish) -> Unit {
+        Unit { run, finish }
+    }
+
+    /// Tells the unit it will not run.
+    pub fn fail(self, e: &StoreError) {
+        (self.finish)(Err(e))
+    }
+}
+
+/// Runs `units` in `w`, each in its own nested transaction, in order.
+/// Returns their finishers, to call once `w` is committed (or not), and
+/// whether any kept change needs a new generation. The caller holds the
+/// publisher's lock (taken before `w`).
+pub fn run_units(publisher: &Publisher, w: &mut WriteTxn<'_>, units: Vec<Unit>) -> (Vec<Finish>, bool) {
+    let store = publisher.data().store();
+    let mut finishers = Vec::with_capacity(units.len());
+    let mut changed = false;
+    for Unit { run, finish } in units {
+        let mut nested = match store.nested_txn(w) {
+            Ok(n) => n,
+            Err(e) => {
+                finish(Err(&e));
+                continue;
+            }
+        };
+        let mut stage = Stage { publisher, txn: &mut nested, changed: false };
+        let keep = run(&mut stage);
+        let unit_changed = stage.changed;
+        let kept = if keep { nested.commit().map_err(StoreError::from) } else { Ok(nested.abort()) };
+        match kept {
+            Ok(()) => {
+                changed |= keep && unit_changed;
+                finishers.push(finish);
+            }
+            Err(e) => finish(Err(&e)),
+        }
+    }
+    (finishers, changed)
+}
+
+/// Why a [`Committer::write`] did not happen.
+#[derive(Debug)]
+pub enum WriteError<E> {
+    /// The write itself said no (its closure's error); nothing was kept.
+    Refused(E),
+    /// The write was done but the group's transaction could not be
+    /// committed: nothing of it was kept.
+    Store(String),
+    /// Nobody commits any more (the process is stopping).
+    Gone,
+}
+
+type Submit = dyn Fn(Unit) -> Result<(), Unit> + Send + Sync;
+
+/// Hands units to whoever commits for the process. Cheap to clone.
+#[derive(Clone)]
+pub struct Committer(Arc<Submit>);
+
+impl Committer {
+    /// A committer handing units to `submit` (which gives a unit back when
+    /// it cannot take it).
+    pub fn new(submit: impl Fn(Unit) -> Result<(), Unit> + Send + Sync + 'static) -> Committer {
+        Committer(Arc::new(submit))
+    }
+
+    /// A thread of its own that commits units for `publisher`, in groups.
+    pub fn spawn(publisher: Arc<Publisher>) -> std::io::Result<Committer> {
+        let (tx, rx) = mpsc::channel::<Unit>();
+        std::thread::Builder::new().name("provd-commit".into()).spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let _lock = publisher.lock();
+                // What queued while the lock was awaited rides along.
+                let units: Vec<Unit> = std::iter::once(first).chain(rx.try_iter()).collect();
+                let _ = commit_group(&publisher, units, |_, _| Ok(false));
+            }
+        })?;
+        Ok(Committer::new(move |unit| tx.send(unit).map_err(|e| e.0)))
+    }
+
+    /// Runs `f` in the next group and waits for the group's commit. `f`
+    /// returning `Err` refuses the write (nothing of it is kept).
+    pub fn write<T, E>(
+        &self,
+        f: impl for<'a, 'e> FnOnce(&mut Stage<'a, 'e>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, WriteError<E>>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let done = Arc::new(std::sync::Mutex::new(None));
+        let out = done.clone();
+        let run: Run = Box::new(move |stage| {
+            let result = f(stage);
+            let keep = result.is_ok();
+            *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+            keep
+        });
+        let finish: Finish = Box::new(move |committed| {
+            let result = done.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let result = match (result, committed) {
+                (Some(Err(e)), _) => Err(WriteError::Refused(e)),
+                (_, Err(e)) => Err(WriteError::Store(e.to_string())),
+                (Some(Ok(v)), Ok(())) => Ok(v),
+                (None, Ok(())) => Err(WriteError::Store("the write did not run".into())),
+            };
+            let _ = tx.send(result);
+        });
+        (self.0)(Unit::new(run, finish)).map_err(|_| WriteError::Gone)?;
+        rx.recv().unwrap_or(Err(WriteError::Gone))
+    }
+}
+
+/// One group: a write transaction, `more` (the caller's own writes, given
+/// the transaction; `Ok(true)` when they need a new generation), the
+/// units, one commit, then every finisher. The caller holds the
+/// publisher's lock. The generation published, if any.
+pub fn commit_group(
+    publisher: &Publisher,
+    units: Vec<Unit>,
+    more: impl FnOnce(&Store, &mut WriteTxn<'_>) -> Result<bool, StoreError>,
+) -> Result<Option<u64>, StoreError> {
+    let store = publisher.data().store();
+    let mut w = match store.write_txn() {
+        Ok(w) => w,
+        Err(e) => {
+            for u in units {
+                u.fail(&e);
+            }
+            return Err(e);
+        }
+    };
+    let (finishers, units_changed) = run_units(publisher, &mut w, units);
+    let mut writes = finishers.len() as u64;
+    let outcome = more(store, &mut w).and_then(|more_changed| {
+        writes += more_changed as u64;
+        let generation = if units_changed || more_changed { Some(store.bump_generation(&mut w)?) } else { None };
+        w.commit().map_err(StoreError::from)?;
+        Ok(generation)
+    });
+    match &outcome {
+        Ok(g) => {
+            if let Some(g) = g {
+                publisher.hint().raise(*g);
+            }
+            let stats = publisher.stats();
+            stats.group_commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            stats.group_writes.fetch_add(writes, std::sync::atomic::Ordering::Relaxed);
+            for f in finishers {
+                f(Ok(()));
+            }
+        }
+        Err(e) => {
+            log::error!("store: a group of {} writes not committed: {e}", finishers.len());
+            for f in finishers {
+                f(Err(e));
+            }
+        }
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use provd_store::data::DataDir;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn publisher() -> (tempfile::TempDir, Arc<Publisher>) {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, _) = DataDir::open(dir.path()).unwrap();
+        (dir, Arc::new(Publisher::new(data, Vec::new())))
+    }
+
+    /// A write of parameter `key` = `value`.
+    fn set(key: String, value: &'static str) -> impl for<'a, 'e> FnOnce(&mut Stage<'a, 'e>) -> Result<(), String> {
+        move |stage| {
+            let (store, w) = stage.parts();
+            let mut params = store.params(w).map_err(|e| e.to_string())?;
+            params.insert(key, value.into());
+            store.set_params(w, &params).map_err(|e| e.to_string())?;
+            stage.changed();
+            Ok(())
+        }
+    }
+
+    fn generation(p: &Publisher) -> u64 {
+        let store = p.data().store();
+        store.generation(&store.read_txn().unwrap()).unwrap()
+    }
+
+    /// Writes that queue while a commit (here: the compile lock) is busy
+    /// go out together: one transaction, one generation, every caller
+    /// answered once it is committed.
+    #[test]
+    fn writes_queued_during_a_commit_share_the_next_one() {
+        let (_dir, publisher) = publisher();
+        let inner = Committer::spawn(publisher.clone()).unwrap();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let counting = {
+            let queued = queued.clone();
+            Committer::new(move |unit| {
+                let r = (inner.0)(unit);
+                queued.fetch_add(1, Ordering::SeqCst);
+                r
+            })
+        };
+        let before = generation(&publisher);
+        let lock = publisher.lock();
+        let writers: Vec<_> = (0..8)
+            .map(|i| {
+                let c = counting.clone();
+                std::thread::spawn(move || c.write(set(format!("k{i}"), "v")))
+            })
+            .collect();
+        while queued.load(Ordering::SeqCst) < 8 {
+            std::thread::yield_now();
+        }
+        assert_eq!(generation(&publisher), before, "nothing committed while the lock is held");
+        drop(lock);
+        for w in writers {
+            w.join().unwrap().unwrap();
+        }
+        assert_eq!(generation(&publisher), before + 1, "eight writes, one commit");
+        let store = publisher.data().store();
+        let params = store.params(&store.read_txn().unwrap()).unwrap();
+        for i in 0..8 {
+            assert_eq!(params.get(&format!("k{i}")).and_then(|v| v.as_str()), Some("v"), "k{i}");
+        }
+    }
+
+    /// A write that refuses (after changing something) leaves nothing of
+    /// itself; the writes around it in the same group are kept.
+    #[test]
+    fn a_refused_write_leaves_nothing_and_its_group_goes_on() {
+        let (_dir, publisher) = publisher();
+        let _lock = publisher.lock();
+        let (tx, rx) = mpsc::channel();
+        let mut units = Vec::new();
+        for (key, refuse) in [("a", false), ("b", true), ("c", false)] {
+            let tx = tx.clone();
+            let key = key.to_owned();
+            let write = set(key.clone(), "v");
+            units.push(Unit::new(
+                Box::new(move |stage| write(stage).is_ok() && !refuse),
+                Box::new(move |committed| tx.send((key, committed.is_ok())).unwrap()),
+            ));
+        }
+        let g = commit_group(&publisher, units, |_, _| Ok(false)).unwrap();
+        assert!(g.is_some());
+        drop(tx);
+        let told: Vec<_> = rx.iter().collect();
+        assert_eq!(told, [("a".to_owned(), true), ("b".to_owned(), true), ("c".to_owned(), true)]);
+        let store = publisher.data().store();
+        let params = store.params(&store.read_txn().unwrap()).unwrap();
+        assert!(params.contains_key("a") && params.contains_key("c"));
+        assert!(!params.contains_key("b"), "the refused write's change was aborted");
+    }
+
+    /// A group whose units change nothing the data plane reads publishes
+    /// no generation; the callers still get their answers.
+    #[test]
+    fn a_group_with_nothing_changed_publishes_no_generation() {
+        let (_dir, publisher) = publisher();
+        let committer = Committer::spawn(publisher.clone()).unwrap();
+        let before = generation(&publisher);
+        let out: Result<u32, WriteError<()>> = committer.write(|_| Ok(7));
+        assert_eq!(out.unwrap(), 7);
+        let refused: Result<(), WriteError<&str>> = committer.write(|_| Err("no"));
+        assert!(matches!(refused, Err(WriteError::Refused("no"))));
+        assert_eq!(generation(&publisher), before);
+    }
+}

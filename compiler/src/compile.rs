@@ -229,7 +229,7 @@ pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>)
 /// The configs a compile of `scope` renders with, as `r` sees them: see
 /// [`renderer`].
 pub(crate) fn scope_configs(store: &Store, r: &RoTxn<'_>, scope: &Scope) -> Result<ConfigTree, CompileError> {
-    let base = store.base_raw_config(&r)?.unwrap_or_default();
+    let base = store.base_raw_config(r)?.unwrap_or_default();
     let configs = match scope {
         Scope::Device(_) | Scope::Mac(_) | Scope::Devices(_) | Scope::Config(_) => {
             let mut todo: Vec<String> = match scope {

@@ -110,7 +110,12 @@ pub fn run_units(publisher: &Publisher, w: &mut WriteTxn<'_>, units: Vec<Unit>) 
         let mut stage = Stage { publisher, txn: &mut nested, changed: false };
         let keep = run(&mut stage);
         let unit_changed = stage.changed;
-        let kept = if keep { nested.commit().map_err(StoreError::from) } else { Ok(nested.abort()) };
+        let kept = if keep {
+            nested.commit().map_err(StoreError::from)
+        } else {
+            nested.abort();
+            Ok(())
+        };
         match kept {
             Ok(()) => {
                 changed |= keep && unit_changed;

@@ -12,7 +12,7 @@
 
 use std::path::Path;
 
-use provd_e2e::{PROVD_JSON, Rest, Server, curl, eventually, run, stderr, stdout};
+use provd_e2e::{PROVD_JSON, Rest, Server, curl, run, stderr, stdout};
 use provd_store::Store;
 use serde_json::{Value, json};
 

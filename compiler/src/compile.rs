@@ -407,6 +407,14 @@ fn devices_of(store: &Store, r: &RoTxn<'_>, renderer: &Renderer, scope: &Scope) 
     }
 }
 
+/// Up to this many devices, a compile renders them all before writing
+/// (no writer thread alongside).
+const SMALL: usize = 256;
+
+/// Up to this many, they render on the calling thread: waking the pool's
+/// threads for a handful of renders costs more than it saves.
+const INLINE: usize = 8;
+
 /// Runs a compile in a write transaction of its own, committed when it
 /// publishes. `Err` is for problems before any rendering (unknown scope,
 /// unreadable store); render failures are in the report, and then nothing
@@ -472,30 +480,46 @@ pub fn compile_in(
     // Renders travel to the writer in batches (one wake-up per batch, not
     // per device); the bound keeps rendering at most ~4k devices ahead.
     const BATCH: usize = 128;
+    let outcome = |i: usize, d: &Device| {
+        if !opts.records() {
+            return Outcome::Rendered(renderer.render_device(d), None);
+        }
+        match renderer.render_unless_unchanged(d, previous.get(i).and_then(Option::as_ref)) {
+            Fingerprinted::Unchanged(fp) => Outcome::Unchanged(fp),
+            Fingerprinted::Rendered(render, fp) => Outcome::Rendered(render, fp),
+        }
+    };
     let (tx, rx) = mpsc::sync_channel::<Vec<(usize, Outcome)>>(32);
-    let report = std::thread::scope(|s| {
-        // LMDB binds the transaction to this thread: it writes here while
-        // the devices render on every core.
-        let devices = &devices;
-        let previous = &previous;
-        s.spawn(move || {
-            let outcome = |i: usize, d: &Device| {
-                if !opts.records() {
-                    return Outcome::Rendered(renderer.render_device(d), None);
-                }
-                match renderer.render_unless_unchanged(d, previous.get(i).and_then(Option::as_ref)) {
-                    Fingerprinted::Unchanged(fp) => Outcome::Unchanged(fp),
-                    Fingerprinted::Rendered(render, fp) => Outcome::Rendered(render, fp),
-                }
-            };
-            devices.par_chunks(BATCH).enumerate().for_each_with(tx, |tx, (c, chunk)| {
-                let batch = chunk.iter().enumerate().map(|(i, d)| (c * BATCH + i, outcome(c * BATCH + i, d))).collect();
-                // The writer only stops early on a store error, reported below.
-                let _ = tx.send(batch);
+    let report = if devices.len() <= SMALL {
+        // A few devices (a REST write, a group of them, new phones):
+        // rendered first, without a thread of their own (starting one
+        // costs more than rendering a device), on every core when more
+        // than a handful.
+        let rendered: Vec<(usize, Outcome)> = if devices.len() <= INLINE {
+            devices.iter().enumerate().map(|(i, d)| (i, outcome(i, d))).collect()
+        } else {
+            devices.par_iter().enumerate().map(|(i, d)| (i, outcome(i, d))).collect()
+        };
+        tx.send(rendered).expect("the receiver is here");
+        drop(tx);
+        write_generation(store, w, renderer, &devices, &plugin_ids, opts, rx, bar.as_ref())
+    } else {
+        std::thread::scope(|s| {
+            // LMDB binds the transaction to this thread: it writes here
+            // while the devices render on every core.
+            let devices = &devices;
+            let outcome = &outcome;
+            s.spawn(move || {
+                devices.par_chunks(BATCH).enumerate().for_each_with(tx, |tx, (c, chunk)| {
+                    let batch =
+                        chunk.iter().enumerate().map(|(i, d)| (c * BATCH + i, outcome(c * BATCH + i, d))).collect();
+                    // The writer only stops early on a store error, reported below.
+                    let _ = tx.send(batch);
+                });
             });
-        });
-        write_generation(store, w, renderer, devices, &plugin_ids, opts, rx, bar.as_ref())
-    });
+            write_generation(store, w, renderer, devices, &plugin_ids, opts, rx, bar.as_ref())
+        })
+    };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

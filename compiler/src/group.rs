@@ -19,6 +19,7 @@
 //! Not here: deciding what a write is (the REST API's handlers do), and
 //! any retry (a failed commit fails every unit of the group).
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, mpsc};
 
 use provd_store::{Store, StoreError, WriteTxn};
@@ -26,11 +27,17 @@ use provd_store::{Store, StoreError, WriteTxn};
 use crate::compile::{CompileError, Report, Scope};
 use crate::publish::Publisher;
 
+/// A scope of at most this many devices is rendered with the rest of the
+/// group ([`Stage::publish_later`]); a larger one has a compile of its own.
+const WITH_THE_GROUP: usize = 64;
+
 /// What a unit sees of the group's transaction.
 pub struct Stage<'a, 'e> {
     publisher: &'a Publisher,
     txn: &'a mut WriteTxn<'e>,
     changed: bool,
+    /// Devices to render with the group, once every unit has run.
+    later: Vec<String>,
 }
 
 impl<'e> Stage<'_, 'e> {
@@ -63,11 +70,36 @@ impl<'e> Stage<'_, 'e> {
         self.changed |= report.generation.is_some();
         Ok(report)
     }
+
+    /// Publishes `scope` in this transaction like [`publish`](Self::publish),
+    /// but a scope of a few devices is rendered with the group's other
+    /// writes, after every unit ran: one compile for the group, its devices
+    /// rendered on every core. For writes that do not answer with the
+    /// render's failures (they are logged). An unknown device or config is
+    /// an error now, as it would be from `publish`.
+    pub fn publish_later(&mut self, scope: Scope) -> Result<(), CompileError> {
+        let store = self.publisher.data().store();
+        let ids = match &scope {
+            Scope::Device(id) if store.device_doc(self.txn, id)?.is_none() => {
+                return Err(CompileError::UnknownDevice(id.clone()));
+            }
+            Scope::Device(id) => vec![id.clone()],
+            Scope::Devices(ids) => ids.clone(),
+            Scope::Config(c) => crate::compile::config_scope(store, self.txn, c)?.0,
+            Scope::All | Scope::Plugin(_) | Scope::Mac(_) => Vec::new(),
+        };
+        if ids.is_empty() || ids.len() > WITH_THE_GROUP {
+            return self.publish(scope).map(drop);
+        }
+        self.changed = true;
+        self.later.extend(ids);
+        Ok(())
+    }
 }
 
 /// Told the outcome of the group's commit: `Ok` once it is durable, or
 /// the error that kept it from being (the unit may not have run then).
-pub type Finish = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
+pub type Finish = Box<dyn FnOnce(Result<(), &CompileError>) + Send>;
 
 /// The write of a unit: runs in its nested transaction and says whether
 /// its changes are kept (false: the nested transaction is aborted).
@@ -86,16 +118,22 @@ impl Unit {
     }
 
     /// Tells the unit it will not run.
-    pub fn fail(self, e: &StoreError) {
+    pub fn fail(self, e: &CompileError) {
         (self.finish)(Err(e))
     }
 }
 
 /// Runs `units` in `w`, each in its own nested transaction, in order.
 /// Returns their finishers, to call once `w` is committed (or not), and
-/// whether any kept change needs a new generation. The caller holds the
+/// whether any kept change needs a new generation; the devices they left
+/// to render with the group are added to `render`. The caller holds the
 /// publisher's lock (taken before `w`).
-pub fn run_units(publisher: &Publisher, w: &mut WriteTxn<'_>, units: Vec<Unit>) -> (Vec<Finish>, bool) {
+pub fn run_units(
+    publisher: &Publisher,
+    w: &mut WriteTxn<'_>,
+    units: Vec<Unit>,
+    render: &mut BTreeSet<String>,
+) -> (Vec<Finish>, bool) {
     let store = publisher.data().store();
     let mut finishers = Vec::with_capacity(units.len());
     let mut changed = false;
@@ -103,13 +141,13 @@ pub fn run_units(publisher: &Publisher, w: &mut WriteTxn<'_>, units: Vec<Unit>) 
         let mut nested = match store.nested_txn(w) {
             Ok(n) => n,
             Err(e) => {
-                finish(Err(&e));
+                finish(Err(&e.into()));
                 continue;
             }
         };
-        let mut stage = Stage { publisher, txn: &mut nested, changed: false };
+        let mut stage = Stage { publisher, txn: &mut nested, changed: false, later: Vec::new() };
         let keep = run(&mut stage);
-        let unit_changed = stage.changed;
+        let (unit_changed, later) = (stage.changed, stage.later);
         let kept = if keep {
             nested.commit().map_err(StoreError::from)
         } else {
@@ -118,10 +156,13 @@ pub fn run_units(publisher: &Publisher, w: &mut WriteTxn<'_>, units: Vec<Unit>) 
         };
         match kept {
             Ok(()) => {
-                changed |= keep && unit_changed;
+                if keep {
+                    changed |= unit_changed;
+                    render.extend(later);
+                }
                 finishers.push(finish);
             }
-            Err(e) => finish(Err(&e)),
+            Err(e) => finish(Err(&e.into())),
         }
     }
     (finishers, changed)
@@ -160,7 +201,7 @@ impl Committer {
                 let _lock = publisher.lock();
                 // What queued while the lock was awaited rides along.
                 let units: Vec<Unit> = std::iter::once(first).chain(rx.try_iter()).collect();
-                let _ = commit_group(&publisher, units, |_, _| Ok(false));
+                let _ = commit_group(&publisher, units, |_, _, _| Ok(false), |_, _| Ok(()));
             }
         })?;
         Ok(Committer::new(move |unit| tx.send(unit).map_err(|e| e.0)))
@@ -200,37 +241,61 @@ impl Committer {
     }
 }
 
-/// One group: a write transaction, `more` (the caller's own writes, given
-/// the transaction; `Ok(true)` when they need a new generation), the
-/// units, one commit, then every finisher. The caller holds the
-/// publisher's lock. The generation published, if any.
+/// What a committed group did.
+#[derive(Debug, Default)]
+pub struct Committed {
+    /// The generation published, if the group changed what is served.
+    pub generation: Option<u64>,
+    /// The group's compile of the devices its writes left to render.
+    pub render: Option<Report>,
+}
+
+/// One group: a write transaction; the units; `records` (the caller's own
+/// writes: `Ok(true)` when they need a new generation; they may add
+/// devices to render); one compile of every device left to render;
+/// `after_render` (what the caller records once they are); one commit,
+/// then every finisher. The caller holds the publisher's lock.
 pub fn commit_group(
     publisher: &Publisher,
     units: Vec<Unit>,
-    more: impl FnOnce(&Store, &mut WriteTxn<'_>) -> Result<bool, StoreError>,
-) -> Result<Option<u64>, StoreError> {
+    records: impl FnOnce(&Store, &mut WriteTxn<'_>, &mut BTreeSet<String>) -> Result<bool, StoreError>,
+    after_render: impl FnOnce(&Store, &mut WriteTxn<'_>) -> Result<(), StoreError>,
+) -> Result<Committed, CompileError> {
     let store = publisher.data().store();
     let mut w = match store.write_txn() {
         Ok(w) => w,
         Err(e) => {
+            let e = e.into();
             for u in units {
                 u.fail(&e);
             }
             return Err(e);
         }
     };
-    let (finishers, units_changed) = run_units(publisher, &mut w, units);
+    let mut render = BTreeSet::new();
+    let (finishers, units_changed) = run_units(publisher, &mut w, units, &mut render);
     let mut writes = finishers.len() as u64;
-    let outcome = more(store, &mut w).and_then(|more_changed| {
-        writes += more_changed as u64;
-        let generation = if units_changed || more_changed { Some(store.bump_generation(&mut w)?) } else { None };
+    let outcome = (|| {
+        let records_changed = records(store, &mut w, &mut render)?;
+        writes += records_changed as u64;
+        let mut done = Committed::default();
+        if !render.is_empty() {
+            done.render = Some(publisher.publish_in(&mut w, Scope::Devices(render.into_iter().collect()))?);
+        }
+        after_render(store, &mut w)?;
+        if units_changed || records_changed || done.render.as_ref().is_some_and(|r| r.generation.is_some()) {
+            done.generation = Some(store.bump_generation(&mut w)?);
+        }
         w.commit().map_err(StoreError::from)?;
-        Ok(generation)
-    });
+        if let Some(r) = done.render.as_mut() {
+            r.generation = done.generation;
+        }
+        Ok(done)
+    })();
     match &outcome {
-        Ok(g) => {
-            if let Some(g) = g {
-                publisher.hint().raise(*g);
+        Ok(done) => {
+            if let Some(g) = done.generation {
+                publisher.hint().raise(g);
             }
             let stats = publisher.stats();
             stats.group_commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -335,8 +400,8 @@ mod tests {
                 Box::new(move |committed| tx.send((key, committed.is_ok())).unwrap()),
             ));
         }
-        let g = commit_group(&publisher, units, |_, _| Ok(false)).unwrap();
-        assert!(g.is_some());
+        let done = commit_group(&publisher, units, |_, _, _| Ok(false), |_, _| Ok(())).unwrap();
+        assert!(done.generation.is_some());
         drop(tx);
         let told: Vec<_> = rx.iter().collect();
         assert_eq!(told, [("a".to_owned(), true), ("b".to_owned(), true), ("c".to_owned(), true)]);

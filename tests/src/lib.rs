@@ -79,9 +79,19 @@ impl Server {
     /// [`Server::start`] under an open-file limit of `limit` (soft and
     /// hard, as `ulimit -n` would set it), when given.
     pub fn start_with_descriptors(data: &std::path::Path, extra: &[&str], limit: Option<u64>) -> Server {
+        Server::start_with(data, extra, limit, &[])
+    }
+
+    /// [`Server::start`] with `env` added to the server's environment.
+    pub fn start_with_env(data: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::start_with(data, extra, None, env)
+    }
+
+    fn start_with(data: &std::path::Path, extra: &[&str], limit: Option<u64>, env: &[(&str, &str)]) -> Server {
         use std::io::BufRead;
         use std::os::unix::process::CommandExt;
         let mut command = Command::new(bin("provd-server"));
+        command.envs(env.iter().copied());
         if let Some(limit) = limit {
             // SAFETY: setrlimit only, between fork and exec.
             unsafe {

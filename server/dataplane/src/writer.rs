@@ -6,13 +6,11 @@
 //! same transaction: one commit, one fsync, for everything that queued
 //! while the previous one was being written (see `provd_compiler::group`).
 
-use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use futures_channel::oneshot;
-use provd_compiler::compile::Scope;
 use provd_compiler::group::{self, Committer, Unit};
 use provd_compiler::publish::Publisher;
 use provd_core::family::DeviceInfo;
@@ -167,64 +165,62 @@ impl WriterThread {
     /// answers. The caller holds the compile lock.
     fn run(&mut self, batch: Vec<Job>, units: Vec<Unit>) {
         let publisher = self.publisher.clone();
-        let mut results = Vec::new();
-        let mut rendered = None;
-        let committed = group::commit_group(&publisher, units, |store, w| {
-            if batch.is_empty() {
-                return Ok(false);
-            }
-            // The phones' records in a transaction of their own inside the
-            // group's: a store error there fails them, not the API's writes.
-            let mut nested = store.nested_txn(w)?;
-            match self.apply(store, &mut nested, &batch) {
-                Ok(r) => {
-                    nested.commit().map_err(StoreError::from)?;
-                    results = r;
-                }
-                Err(e) => {
-                    log::error!("writer: {e}");
-                    nested.abort();
+        // Written by the records, read after the render.
+        let results = std::cell::RefCell::new(Vec::<Applied>::new());
+        let started = Instant::now();
+        let committed = group::commit_group(
+            &publisher,
+            units,
+            |store, w, render| {
+                if batch.is_empty() {
                     return Ok(false);
                 }
-            }
-            let render: BTreeSet<String> =
-                results.iter().filter(|a| a.render).filter_map(|a| a.device_id.clone()).collect();
-            if !render.is_empty() {
-                let started = Instant::now();
-                match publisher.publish_in(w, Scope::Devices(render.into_iter().collect())) {
-                    Ok(report) => rendered = Some((report, started.elapsed())),
-                    Err(e) => log::error!("render: {e}"),
+                // The phones' records in a transaction of their own inside
+                // the group's: a store error there fails them, not the
+                // API's writes.
+                let mut nested = store.nested_txn(w)?;
+                match self.apply(store, &mut nested, &batch) {
+                    Ok(r) => {
+                        nested.commit().map_err(StoreError::from)?;
+                        *results.borrow_mut() = r;
+                    }
+                    Err(e) => {
+                        log::error!("writer: {e}");
+                        nested.abort();
+                        return Ok(false);
+                    }
                 }
+                render.extend(results.borrow().iter().filter(|a| a.render).filter_map(|a| a.device_id.clone()));
+                Ok(true)
+            },
+            |store, w| {
                 // The trigger files fetched by the requests that got their
                 // device rendered: recorded now that it is configured.
-                let fetched: Vec<(&str, &[u8])> = batch
-                    .iter()
-                    .zip(&results)
-                    .filter(|(job, a)| a.render && !job.path.is_empty())
-                    .filter_map(|(job, a)| Some((a.device_id.as_deref()?, pipeline::basename(job.path.as_bytes()))))
-                    .collect();
                 let plugins = publisher.plugins().get();
-                for (device_id, file) in fetched {
-                    pipeline::record_remote_state(store, w, &plugins, device_id, file)?;
+                for (job, a) in batch.iter().zip(results.borrow().iter()) {
+                    if let (true, false, Some(id)) = (a.render, job.path.is_empty(), a.device_id.as_deref()) {
+                        pipeline::record_remote_state(store, w, &plugins, id, pipeline::basename(job.path.as_bytes()))?;
+                    }
                 }
-            }
-            Ok(true)
-        });
+                Ok(())
+            },
+        );
         match committed {
-            Ok(generation) => {
-                if let Some((mut report, took)) = rendered
-                    && took > Duration::from_millis(500)
+            Ok(done) => {
+                if let Some(report) = done.render
+                    && started.elapsed() > Duration::from_millis(500)
                 {
-                    report.generation = generation;
                     log::info!("{}", report.summary());
                 }
             }
             Err(e) => {
                 log::error!("writer: {e}");
-                results.clear();
+                results.borrow_mut().clear();
             }
         }
-        for (job, applied) in batch.into_iter().zip(results.into_iter().map(Some).chain(std::iter::repeat(None))) {
+        for (job, applied) in
+            batch.into_iter().zip(results.into_inner().into_iter().map(Some).chain(std::iter::repeat(None)))
+        {
             if let (Some(reply), Some(applied)) = (job.reply, applied) {
                 let _ = reply.send(applied);
             }

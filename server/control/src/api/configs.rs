@@ -101,7 +101,7 @@ fn create(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
         // yet, costs its write: no generation, no compile.
         if used(store, w, id)? {
             stage.changed();
-            stage.publish(Scope::Config(config.id.clone())).map_err(compile_failure)?;
+            stage.publish_later(Scope::Config(config.id.clone())).map_err(compile_failure)?;
         }
         Ok(())
     })?;
@@ -142,7 +142,7 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
         // compile.
         if used(store, w, id)? {
             stage.changed();
-            stage.publish(Scope::Config(id.to_owned())).map_err(compile_failure)?;
+            stage.publish_later(Scope::Config(id.to_owned())).map_err(compile_failure)?;
         }
         Ok(())
     })?;
@@ -210,7 +210,7 @@ fn delete(api: &Api, id: &str) -> Result<Resp, Resp> {
         // without it (the dangling parent is skipped, as in wazo-provd).
         if !affected.is_empty() {
             stage.changed();
-            stage.publish(Scope::Devices(affected)).map_err(compile_failure)?;
+            stage.publish_later(Scope::Devices(affected)).map_err(compile_failure)?;
         }
         Ok(())
     })?;

@@ -162,7 +162,7 @@ fn create(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
         store.put_device(w, &device).map_err(internal)?;
         stage.changed();
         if device.plugin.is_some() && device.config.is_some() {
-            stage.publish(Scope::Device(device.id.clone())).map_err(compile_failure)?;
+            stage.publish_later(Scope::Device(device.id.clone())).map_err(compile_failure)?;
         }
         Ok(())
     })?;
@@ -193,7 +193,7 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
         // been stored by a version that committed before compiling (and
         // was killed), and a client repeats a PUT to get it done.
         if unchanged || old.needs_reconfiguration(&device) {
-            stage.publish(Scope::Device(id)).map_err(compile_failure)?;
+            stage.publish_later(Scope::Device(id)).map_err(compile_failure)?;
         }
         Ok(())
     })?;

@@ -271,14 +271,17 @@ async fn respond(
             return None;
         }
     };
-    // The URL key, when required, is the provisioning key of the snapshot.
+    // The URL key, when required, is a tenant's provisioning key; the
+    // device found must be that tenant's.
     let snapshot = ctx.current.get();
-    let key = snapshot.url_key.as_deref().filter(|_| opts.http.url_key).map(str::as_bytes);
-    let keys = key.as_ref().map(std::slice::from_ref);
-    if opts.http.url_key && key.is_none() {
+    let all_keys = if opts.http.url_key { snapshot.keys() } else { Vec::new() };
+    let keys = opts.http.url_key.then_some(all_keys.as_slice());
+    if opts.http.url_key && all_keys.is_empty() {
         proto::write_error(head, reply, Status::NotFound, proto::NOWHERE_TO_ROUTE);
         return None;
     }
+    let url_key = if opts.http.url_key { snapshot.url_key_of(req.target.as_bytes()) } else { None };
+    let key = url_key.map(|(k, _)| k.as_bytes());
     let path = match req.path(keys, path_buf) {
         Ok(p) => p,
         Err(e) => {
@@ -295,7 +298,7 @@ async fn respond(
     let raw_path = key.and_then(|k| proto::after_key(req.target.as_bytes(), k)).unwrap_or(req.target.as_bytes());
     let ident = IdentRequest::Http { path: raw_path, user_agent: req.user_agent };
     let name = basename(path.as_bytes());
-    match resolve(ctx, ident, ip, path, name, Source::Proven).await.0 {
+    match resolve(ctx, ident, ip, path, name, Source::Proven, url_key.map(|(_, t)| t)).await.0 {
         Resolution::File(found) => {
             let meta = FileMeta {
                 len: found.body.len() as u64,

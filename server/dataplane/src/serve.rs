@@ -283,11 +283,12 @@ pub(crate) async fn resolve(
     path: &str,
     basename: &[u8],
     source: Source,
+    key_tenant: Option<&str>,
 ) -> (Resolution, SecurityNotes) {
     let shared = &ctx.shared;
     let counters = shared.stats.of(&request);
     let mut notes = SecurityNotes::default();
-    let resolution = resolve_counted(ctx, request, ip, path, basename, source, &mut notes).await;
+    let resolution = resolve_counted(ctx, request, ip, path, basename, source, key_tenant, &mut notes).await;
     let counter = match &resolution {
         Resolution::File(_) => &counters.served,
         Resolution::NotFound => &counters.not_found,
@@ -301,6 +302,7 @@ pub(crate) async fn resolve(
     (resolution, notes)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn resolve_counted(
     ctx: &ThreadCtx,
     request: Request<'_>,
@@ -308,6 +310,7 @@ async fn resolve_counted(
     path: &str,
     basename: &[u8],
     source: Source,
+    key_tenant: Option<&str>,
     notes: &mut SecurityNotes,
 ) -> Resolution {
     let shared = &ctx.shared;
@@ -321,6 +324,14 @@ async fn resolve_counted(
             return Resolution::Unavailable;
         }
     };
+    // Through a tenant's URL key, another tenant's device is nowhere.
+    if let (Some(tenant), Decision::Known { device_id, .. } | Decision::Write { device_id: Some(device_id), .. }) =
+        (key_tenant, &decision)
+        && !key_allows(shared, &snapshot, tenant, device_id)
+    {
+        shared.stats.unidentified.fetch_add(1, Ordering::Relaxed);
+        return Resolution::NowhereToRoute;
+    }
     if shared.fetches.active() {
         note_trigger_fetch(shared, &snapshot, &decision, &info, basename);
     }
@@ -373,6 +384,18 @@ async fn resolve_counted(
             let snapshot = ctx.current.get();
             find(ctx, &snapshot, applied.plugin.as_deref(), path, basename, notes)
         }
+    }
+}
+
+/// With `--url-key`: whether a device may be served through the key of
+/// `tenant`: a device of that tenant, or a new one (still in provd's own
+/// tenant, it has only what autoprov gives it).
+fn key_allows(shared: &Shared, snapshot: &Snapshot, tenant: &str, device_id: &str) -> bool {
+    let Ok(Some(doc)) = shared.store.device_doc(&snapshot.txn, device_id) else { return false };
+    let Ok(doc) = serde_json::from_slice::<provd_core::Map>(doc) else { return false };
+    match doc.get("tenant_uuid").and_then(|t| t.as_str()) {
+        Some(t) => t == tenant || t == snapshot.provd_tenant,
+        None => true,
     }
 }
 

@@ -174,12 +174,14 @@ async fn transfer(
     // plugin's tree (a leading '/' is optional in TFTP), and with
     // `--url-key` the provisioning key first.
     let snapshot = ctx.current.get();
-    let key = snapshot.url_key.as_deref().filter(|_| opts.tftp.url_key).map(str::as_bytes);
-    let keys = key.as_ref().map(std::slice::from_ref);
+    let all_keys = if opts.tftp.url_key { snapshot.keys() } else { Vec::new() };
+    let keys = opts.tftp.url_key.then_some(all_keys.as_slice());
+    let url_key = if opts.tftp.url_key { snapshot.url_key_of(req.filename.as_bytes()) } else { None };
+    let key = url_key.map(|(k, _)| k.as_bytes());
     let mut path_buf = [0u8; http::MAX_PATH];
-    let path = match (opts.tftp.url_key, keys) {
+    let path = match (opts.tftp.url_key, all_keys.is_empty()) {
         // Required, but no key is set: nothing is served (as over HTTP).
-        (true, None) => Err(http::PathError::UrlKey),
+        (true, true) => Err(http::PathError::UrlKey),
         _ => http::normalize_path(req.filename.as_bytes(), keys, &mut path_buf),
     };
     let path = match path {
@@ -205,7 +207,8 @@ async fn transfer(
         None => filename,
     };
     let ident = IdentRequest::Tftp { filename };
-    let (resolution, notes) = resolve(ctx, ident, peer.ip(), path, basename, Source::Unproven).await;
+    let (resolution, notes) =
+        resolve(ctx, ident, peer.ip(), path, basename, Source::Unproven, url_key.map(|(_, t)| t)).await;
     let stats = &ctx.shared.stats;
     // Security lines wait for the peer's first answer; a refusal gets none.
     let unproven = |notes: SecurityNotes| {

@@ -23,6 +23,7 @@ pub mod plugin;
 pub mod raw_config;
 pub mod rng;
 pub mod syntax;
+pub mod tenant;
 pub mod tz;
 
 /// A JSON object that keeps insertion order, as Python dicts do.

@@ -28,9 +28,9 @@ pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Res
         }),
         ("GET", ["devices"]) => get(req, || list(api, req)),
         ("POST", ["devices"]) => create(api, req),
-        ("GET", ["devices", id]) => get(req, || show(api, id)),
+        ("GET", ["devices", id]) => get(req, || show(api, req, id)),
         ("PUT", ["devices", id]) => update(api, req, id),
-        ("DELETE", ["devices", id]) => delete(api, id),
+        ("DELETE", ["devices", id]) => delete(api, req, id),
         ("POST", ["reconfigure"]) => reconfigure(api, req),
         ("POST", ["synchronize"]) => sync::synchronize(api, req),
         ("POST", ["synchronize_many"]) => sync::synchronize_many(api, req),
@@ -96,12 +96,14 @@ fn indexed(query: &Query) -> Option<(Index, String)> {
 
 fn list(api: &Api, req: &Req<'_>) -> Result<Value, Resp> {
     let query = Query::parse(req.query).map_err(|e| Resp::text(400, e.to_string()))?;
+    let recurse = super::tenants::recurse(req.query);
     let store = api.store();
     let r = store.read_txn().map_err(internal)?;
     let mut docs = Vec::new();
     let mut consider = |id: &str, bytes: &[u8]| -> Result<(), Resp> {
         let doc = present(api, decode_doc(id, bytes)?);
-        if query.selector.matches(&doc) {
+        let tenant = doc.get("tenant_uuid").and_then(Value::as_str).unwrap_or_default();
+        if req.caller.lists(tenant, recurse) && query.selector.matches(&doc) {
             docs.push(doc);
         }
         Ok(())
@@ -125,11 +127,32 @@ fn list(api: &Api, req: &Req<'_>) -> Result<Value, Resp> {
     Ok(serde_json::json!({"devices": query.finish(docs)}))
 }
 
-fn show(api: &Api, id: &str) -> Result<Value, Resp> {
+fn show(api: &Api, req: &Req<'_>, id: &str) -> Result<Value, Resp> {
     let store = api.store();
     let r = store.read_txn().map_err(internal)?;
     let bytes = store.device_doc(&r, id).map_err(internal)?.ok_or_else(|| no_device(id))?;
-    Ok(serde_json::json!({"device": present(api, decode_doc(id, bytes)?)}))
+    let doc = present(api, decode_doc(id, bytes)?);
+    // Another tenant's device does not exist for this caller.
+    if !req.caller.sees(doc.get("tenant_uuid").and_then(Value::as_str).unwrap_or_default()) {
+        return Err(no_device(id));
+    }
+    Ok(serde_json::json!({"device": doc}))
+}
+
+/// The tenant a stored device belongs to (provd's own when it has none).
+fn tenant_of<'d>(api: &'d Api, device: &'d Device) -> &'d str {
+    device.tenant_uuid.as_deref().unwrap_or(api.tenant.as_str())
+}
+
+/// The device, if the caller may act on it: another tenant's device is
+/// answered as if it did not exist.
+pub(crate) fn visible_device(api: &Api, req: &Req<'_>, id: &str) -> Result<Device, Resp> {
+    let store = api.store();
+    let r = store.read_txn().map_err(internal)?;
+    match store.device(&r, id).map_err(internal)? {
+        Some(d) if req.caller.sees(tenant_of(api, &d)) => Ok(d),
+        _ => Err(no_device(id)),
+    }
 }
 
 fn no_device(id: &str) -> Resp {
@@ -150,8 +173,8 @@ fn create(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     }
     let mut device = parse_device(doc).map_err(|e| Resp::text(400, e))?;
     device.configured = false;
-    device.tenant_uuid = Some(api.tenant.clone());
-    device.is_new = Some(true);
+    device.tenant_uuid = Some(req.caller.tenant.clone());
+    device.is_new = Some(req.caller.tenant == api.tenant);
     let id = device.id.clone();
     api.write(move |stage| {
         let (store, w) = stage.parts();
@@ -174,15 +197,26 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
     doc.insert("id".into(), Value::from(id));
     // wazo-provd answers 500 for a document it cannot store.
     let mut device = parse_device(doc).map_err(|e| Resp::text(500, e))?;
-    let tenant = api.tenant.clone();
+    let provd_tenant = api.tenant.clone();
+    let caller = req.caller.clone();
     api.write(move |stage| {
         let (store, w) = stage.parts();
         let id = device.id.clone();
         let old = store.device(w, &id).map_err(internal)?.ok_or_else(|| no_device(&id))?;
-        // Computed by provd, never taken from the client.
+        // Computed by provd, never taken from the client: a new device
+        // (still in provd's tenant) moves to the caller's tenant; any
+        // other stays in its own, which the caller must see.
+        let old_tenant = old.tenant_uuid.clone().unwrap_or_else(|| provd_tenant.clone());
+        let tenant = if old_tenant == provd_tenant {
+            caller.tenant.clone()
+        } else if caller.sees(&old_tenant) {
+            old_tenant
+        } else {
+            return Err(no_device(&id));
+        };
         device.configured = old.configured;
-        device.tenant_uuid = old.tenant_uuid.clone().or_else(|| Some(tenant.clone()));
-        device.is_new = Some(device.tenant_uuid.as_deref() == Some(tenant.as_str()));
+        device.is_new = Some(tenant == provd_tenant);
+        device.tenant_uuid = Some(tenant);
         let unchanged = serde_json::to_value(&old).ok() == serde_json::to_value(&device).ok();
         if !unchanged {
             store.put_device(w, &device).map_err(internal)?;
@@ -216,11 +250,15 @@ fn drop_unused_transient(
     Ok(())
 }
 
-fn delete(api: &Api, id: &str) -> Result<Resp, Resp> {
+fn delete(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
     let id = id.to_owned();
+    let (caller, provd_tenant) = (req.caller.clone(), api.tenant.clone());
     api.write(move |stage| {
         let (store, w) = stage.parts();
         let device = store.device(w, &id).map_err(internal)?.ok_or_else(|| no_device(&id))?;
+        if !caller.sees(device.tenant_uuid.as_deref().unwrap_or(&provd_tenant)) {
+            return Err(no_device(&id));
+        }
         store.delete_device_and_files(w, &device).map_err(internal)?;
         stage.changed();
         Ok(())
@@ -238,8 +276,10 @@ pub(crate) fn body_id(req: &Req<'_>) -> Result<String, Resp> {
 
 fn reconfigure(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     let id = body_id(req)?;
-    // wazo-provd: any error is a 400; a device that cannot be configured
-    // (no plugin, no config) is not an error, it stays unconfigured.
+    // wazo-provd: any error is a 400 (another tenant's device too); a
+    // device that cannot be configured (no plugin, no config) is not an
+    // error, it stays unconfigured.
+    visible_device(api, req, &id).map_err(|r| Resp { status: 400, ..r })?;
     api.write(move |stage| {
         let report = stage.publish(Scope::Device(id)).map_err(|e| Resp { status: 400, ..compile_failure(e) })?;
         match report.failures.first() {

@@ -14,6 +14,8 @@ pub(crate) struct Req<'a> {
     pub(crate) accept: Option<&'a str>,
     pub(crate) content_type: Option<&'a str>,
     pub(crate) body: &'a [u8],
+    /// Who it acts for.
+    pub(crate) caller: super::tenants::Caller,
 }
 
 /// A response to send.
@@ -125,7 +127,15 @@ mod tests {
     use super::*;
 
     fn req<'a>(accept: Option<&'a str>, ct: Option<&'a str>, body: &'a [u8]) -> Req<'a> {
-        Req { method: "GET", path: "/0.2", query: "", accept, content_type: ct, body }
+        Req {
+            method: "GET",
+            path: "/0.2",
+            query: "",
+            accept,
+            content_type: ct,
+            body,
+            caller: crate::api::tenants::Caller::root("t"),
+        }
     }
 
     #[test]

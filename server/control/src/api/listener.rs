@@ -287,9 +287,10 @@ async fn answer(state: &Arc<Listener>, request: Request<Incoming>) -> Response<F
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
     let (path, query) = path_and_query.split_once('?').unwrap_or((&path_and_query, ""));
     let api = &state.api;
-    if let Err(refused) = super::authorize(api, path, header(headers, "x-auth-token")) {
-        return build(refused, cors);
-    }
+    let caller = match super::authorize(api, path, header(headers, "x-auth-token"), header(headers, "wazo-tenant")) {
+        Ok(caller) => caller,
+        Err(refused) => return build(refused, cors),
+    };
     let declared = header(headers, "content-length").and_then(|l| l.parse::<u64>().ok());
     if declared.is_some_and(|l| l > MAX_BODY as u64) {
         return build(Resp::text(413, "Request body too large"), cors);
@@ -315,6 +316,7 @@ async fn answer(state: &Arc<Listener>, request: Request<Incoming>) -> Response<F
             accept: accept.as_deref(),
             content_type: content_type.as_deref(),
             body: &body,
+            caller,
         };
         super::route(&api, &req)
     })

@@ -14,6 +14,7 @@ mod devices;
 mod params;
 mod plugins;
 pub mod sync;
+mod tenants;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -51,7 +52,8 @@ pub struct Api {
     pub(crate) ops: oip::Operations,
     /// How clients prove who they are.
     pub(crate) auth: Auth,
-    /// The single tenant devices belong to.
+    /// provd's own tenant: devices in it are new (unallocated), and a
+    /// request naming no tenant acts for it.
     pub(crate) tenant: String,
     /// How synchronize reaches phones.
     pub(crate) sync: sync::SyncConfig,
@@ -65,8 +67,8 @@ pub struct Api {
 pub struct ApiConfig {
     /// How clients prove who they are.
     pub auth: Auth,
-    /// The single tenant devices belong to (the `tenant_uuid` of devices
-    /// the API creates or shows without one).
+    /// provd's own tenant (the `tenant_uuid` of devices the API creates
+    /// for a request naming no tenant, or shows without one).
     pub tenant: String,
     /// How synchronize reaches phones.
     pub sync: sync::SyncConfig,
@@ -92,20 +94,30 @@ impl Api {
     }
 }
 
-/// Checks the client's token (given in `X-Auth-Token`) for `path`.
-pub(crate) fn authorize(api: &Api, path: &str, token: Option<&str>) -> Result<(), Resp> {
+/// Checks the client's token (given in `X-Auth-Token`) for `path`, and
+/// finds the tenant it acts for (`Wazo-Tenant`, see [`tenants`]).
+pub(crate) fn authorize(
+    api: &Api,
+    path: &str,
+    token: Option<&str>,
+    tenant: Option<&str>,
+) -> Result<tenants::Caller, Resp> {
     // The spec and the metrics are readable without a token, as wazo-provd
     // serves its api.yml.
     if path == "/0.2/api/api.yml" || path == "/metrics" {
-        return Ok(());
+        return Ok(tenants::Caller::root(&api.tenant));
     }
     match &api.auth {
-        Auth::Disabled => Ok(()),
+        Auth::Disabled => tenants::static_caller(&api.tenant, tenant),
         Auth::Tokens(tokens) => {
             let given = token.unwrap_or("");
             // Compare every byte of every token: no early exit to time.
             let ok = tokens.iter().fold(false, |ok, t| ok | constant_time_eq(t.as_bytes(), given.as_bytes()));
-            if ok && !given.is_empty() { Ok(()) } else { Err(Resp::text(401, "Unauthorized")) }
+            if ok && !given.is_empty() {
+                tenants::static_caller(&api.tenant, tenant)
+            } else {
+                Err(Resp::text(401, "Unauthorized"))
+            }
         }
     }
 }

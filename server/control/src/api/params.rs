@@ -2,6 +2,7 @@
 //! data plane rereads `NAT` and `provisioning_key` with each generation).
 
 use provd_core::Map;
+use provd_core::tenant::provisioning_keys;
 use serde_json::{Value, json};
 
 use super::http::{Req, Resp};
@@ -23,7 +24,7 @@ pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Res
         ("GET", []) => get(req, || list(api, req)),
         ("GET", [name]) => get(req, || {
             known(name)?;
-            Ok(json!({"param": {"value": current(api)?.get(*name).cloned().unwrap_or(Value::Null)}}))
+            Ok(json!({"param": {"value": value_of(&current(api)?, name, &req.caller.tenant)}}))
         }),
         ("PUT", [name]) => {
             known(name)?;
@@ -32,7 +33,7 @@ pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Res
                 .get("param")
                 .and_then(|p| p.get("value"))
                 .ok_or_else(|| Resp::text(400, "Missing \"param\": {\"value\": ...} in request body"))?;
-            set(api, name, value.clone())?;
+            set(api, req, name, value.clone())?;
             Ok(Resp::empty(204))
         }
         (_, [] | [_]) => Err(Resp::text(405, "Method Not Allowed")),
@@ -60,26 +61,74 @@ fn list(api: &Api, req: &Req<'_>) -> Result<Value, Resp> {
     Ok(json!({"params": PARAMS.iter().map(|(id, description)| json!({
         "id": id,
         "description": description,
-        "value": params.get(*id).cloned().unwrap_or(Value::Null),
+        "value": value_of(&params, id, &req.caller.tenant),
         "links": [{"rel": "srv.configure.param", "href": format!("{base}/{id}")}],
     })).collect::<Vec<_>>()}))
 }
 
+/// A parameter as `tenant` reads it: `provisioning_key` is its own
+/// (provd's tenant also reads the key stored before keys were per
+/// tenant); `NAT` is 0 when unset, as wazo-provd answers.
+fn value_of(params: &Map, name: &str, tenant: &str) -> Value {
+    match name {
+        "provisioning_key" => provisioning_keys(params)
+            .into_iter()
+            .find(|(_, t)| t == tenant)
+            .map_or(Value::Null, |(k, _)| Value::String(k)),
+        "NAT" => params.get("NAT").cloned().unwrap_or(Value::from(0)),
+        _ => params.get(name).cloned().unwrap_or(Value::Null),
+    }
+}
+
 /// Validates and stores `value` (null removes the parameter).
-pub(crate) fn set(api: &Api, name: &str, value: Value) -> Result<(), Resp> {
+pub(crate) fn set(api: &Api, req: &Req<'_>, name: &str, value: Value) -> Result<(), Resp> {
     let value = validate(name, value).map_err(|e| Resp::text(400, format!("{name}: {e}")))?;
     let name = name.to_owned();
+    let (tenant, provd_tenant) = (req.caller.tenant.clone(), api.tenant.clone());
     api.write(move |stage| {
         let (store, w) = stage.parts();
         let mut params = store.params(w).map_err(internal)?;
-        match value {
-            Some(v) => params.insert(name, v),
-            None => params.remove(&name),
-        };
+        if name == "provisioning_key" {
+            set_provisioning_key(&mut params, &tenant, &provd_tenant, value)?;
+        } else {
+            match value {
+                Some(v) => params.insert(name, v),
+                None => params.remove(&name),
+            };
+        }
         store.set_params(w, &params).map_err(internal)?;
         stage.changed();
         Ok(())
     })
+}
+
+/// `tenant`'s key becomes `key` (none: unset); a key another tenant uses
+/// is refused, as wazo-provd refuses it.
+fn set_provisioning_key(params: &mut Map, tenant: &str, provd_tenant: &str, key: Option<Value>) -> Result<(), Resp> {
+    let key = key.and_then(|k| k.as_str().map(str::to_owned));
+    if let Some(k) = &key
+        && provisioning_keys(params).iter().any(|(other, t)| other == k && t != tenant)
+    {
+        return Err(Resp::text(400, "provisioning_key: another tenant already uses this provisioning key."));
+    }
+    // The key stored before keys were per tenant becomes provd's tenant's.
+    if let Some(Value::String(old)) = params.remove("provisioning_key")
+        && !old.is_empty()
+    {
+        let tenants = params.entry("tenants").or_insert_with(|| json!({}));
+        if let Some(t) = tenants.as_object_mut() {
+            t.entry(provd_tenant.to_owned()).or_insert_with(|| json!({"provisioning_key": old}));
+        }
+    }
+    let tenants = params.entry("tenants").or_insert_with(|| json!({}));
+    let Some(tenants) = tenants.as_object_mut() else {
+        return Err(internal("the stored \"tenants\" parameter is not an object"));
+    };
+    let entry = tenants.entry(tenant.to_owned()).or_insert_with(|| json!({}));
+    if let Some(e) = entry.as_object_mut() {
+        e.insert("provisioning_key".into(), key.map_or(Value::Null, Value::String));
+    }
+    Ok(())
 }
 
 /// wazo-provd's rules per parameter; `None` means unset.
@@ -88,7 +137,6 @@ fn validate(name: &str, value: Value) -> Result<Option<Value>, String> {
         Value::Null => return Ok(None),
         Value::String(s) if s.is_empty() => return Ok(None),
         Value::String(s) => s.clone(),
-        Value::Number(n) if name == "NAT" => n.to_string(),
         other => return Err(format!("expected a string, got {other}")),
     };
     match name {
@@ -159,7 +207,7 @@ mod tests {
     fn parameters_are_checked_as_wazo_provd_checks_them() {
         let ok = |n: &str, v: &str| validate(n, Value::from(v)).unwrap();
         assert_eq!(ok("NAT", "1"), Some(Value::from(1)));
-        assert_eq!(validate("NAT", Value::from(0)).unwrap(), Some(Value::from(0)));
+        assert!(validate("NAT", Value::from(0)).is_err(), "wazo-provd wants \"0\" or \"1\"");
         assert!(validate("NAT", Value::from("yes")).is_err());
         assert_eq!(ok("NAT", ""), None);
         assert_eq!(validate("NAT", Value::Null).unwrap(), None);

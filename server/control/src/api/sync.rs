@@ -68,11 +68,7 @@ fn finish(handle: &Handle, result: Result<Value, String>) {
 
 pub(crate) fn synchronize(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     let id = super::devices::body_id(req)?;
-    let device = {
-        let store = api.store();
-        let r = store.read_txn().map_err(internal)?;
-        store.device(&r, &id).map_err(internal)?.ok_or_else(|| Resp::not_found(format!("No device with id {id:?}")))?
-    };
+    let device = super::devices::visible_device(api, req, &id)?;
     let (location, handle) = api.ops.start(req.path, None);
     handle.lock().unwrap().state = State::Progress;
     let (publisher, config) = (api.publisher.clone(), api.sync.clone());
@@ -136,7 +132,16 @@ pub(crate) fn synchronize_many(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     let devices: Vec<(String, Option<Device>)> = {
         let store = api.store();
         let r = store.read_txn().map_err(internal)?;
-        ids.into_iter().map(|id| store.device(&r, &id).map(|d| (id, d))).collect::<Result<_, _>>().map_err(internal)?
+        let mut devices = Vec::with_capacity(ids.len());
+        for id in ids {
+            // Another tenant's device is unknown here, as a missing one.
+            let d = store
+                .device(&r, &id)
+                .map_err(internal)?
+                .filter(|d| req.caller.sees(d.tenant_uuid.as_deref().unwrap_or(api.tenant.as_str())));
+            devices.push((id, d));
+        }
+        devices
     };
     let (location, handle) = api.ops.start(req.path, None);
     {

@@ -65,6 +65,13 @@ fn rest_conventions_match_wazo_provd() {
     let spec = anonymous.get("/0.2/api/api.yml");
     assert_eq!(spec.status, 200);
     assert!(spec.text().contains("/dev_mgr/devices:"));
+    // Valid YAML, a Swagger 2 document (what wazo's documentation check loads).
+    let spec_file = _dir.path().join("api.yml");
+    std::fs::write(&spec_file, &spec.body).unwrap();
+    let check = "import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); \
+                 assert d['swagger'] == '2.0' and '/dev_mgr/devices' in d['paths'], d.keys()";
+    let out = std::process::Command::new("python3").args(["-c", check, spec_file.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(anonymous.get("/metrics").status, 200);
 
     // OPTIONS is answered at once, as wazo-provd does; but no web page
@@ -145,8 +152,9 @@ fn devices_crud_and_queries() {
         })
         .collect();
     assert_eq!(sorted, vec![json!({"ip": "10.0.0.14", "model": "T46S"}), json!({"ip": "10.0.0.13", "model": "T21P"})]);
-    let bad = rest.get("/0.2/dev_mgr/devices?q=%7Bnot-json");
-    assert_eq!(bad.status, 400);
+    // A selector that does not parse is left out (corner_answers_match_wazo_provd).
+    let all = rest.get("/0.2/dev_mgr/devices?q=%7Bnot-json");
+    assert_eq!(all.status, 200);
 
     // PUT replaces the document (URL id wins), keeps what provd computes.
     let put = rest.send(
@@ -501,4 +509,33 @@ fn empty_strings_in_device_fields_are_stored() {
     let served = curl(&["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", ua, &url]);
     assert_eq!(String::from_utf8_lossy(&served.stdout), "200", "{}", server.log());
     assert_eq!(rest.delete(&format!("/0.2/dev_mgr/devices/{id}")).status, 204);
+}
+
+/// wazo-provd's answers in the corners wazo-confd and its clients meet.
+#[test]
+fn corner_answers_match_wazo_provd() {
+    let (_dir, server) = start();
+    let rest = server.rest();
+    // 404 bodies start with wazo-provd's words; ours say what is missing.
+    let r = rest.get("/0.2/dev_mgr/devices/nope");
+    assert_eq!((r.status, r.text().as_str()), (404, "No such resource: device \"nope\""));
+    assert_eq!(rest.get("/0.2/nothing").text(), "No such resource");
+    // An unknown config is 404 before its document is looked at.
+    let r = rest.send("PUT", "/0.2/cfg_mgr/configs/nope", &json!({"config": {"parent_ids": "not a list"}}));
+    assert_eq!((r.status, r.text().as_str()), (404, "No such resource: config \"nope\""));
+    // NAT: 0 when unset; only "0" and "1".
+    assert_eq!(rest.get("/0.2/configure/NAT").json(), json!({"param": {"value": 0}}));
+    assert_eq!(rest.send("PUT", "/0.2/configure/NAT", &json!({"param": {"value": 1}})).status, 400);
+    assert_eq!(rest.send("PUT", "/0.2/configure/NAT", &json!({"param": {"value": "1"}})).status, 204);
+    assert_eq!(rest.get("/0.2/configure/NAT").json(), json!({"param": {"value": 1}}));
+    // A selector that does not parse is left out, with a warning in the log.
+    for id in ["d1", "d2"] {
+        assert_eq!(rest.send("POST", "/0.2/dev_mgr/devices", &json!({"device": {"id": id}})).status, 201);
+    }
+    let r = rest.get("/0.2/dev_mgr/devices?q=notjson&limit=1");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["devices"].as_array().unwrap().len(), 1, "limit still applies");
+    let warned = "GET /0.2/dev_mgr/devices: ignored invalid selector: q is not JSON";
+    assert!(eventually(100, || server.log().contains(warned)), "{}", server.log());
+    assert_eq!(rest.get("/0.2/cfg_mgr/configs?sort_ord=UP").status, 200);
 }

@@ -96,6 +96,16 @@ impl DataDir {
                 boot.configs_created.push(config.id);
             }
         }
+        if !boot.configs_created.is_empty() {
+            // Wazo's first-install wizard creates these configs itself: its
+            // creation replaces provd's (see `docs/behaviour/rest-api.md`).
+            let mut params = data.store.params(&w)?;
+            let mut ids: Vec<Value> =
+                params.get(BOOTSTRAP_CONFIGS).and_then(Value::as_array).cloned().unwrap_or_default();
+            ids.extend(boot.configs_created.iter().map(|id| Value::from(id.as_str())));
+            params.insert(BOOTSTRAP_CONFIGS.into(), Value::Array(ids));
+            data.store.set_params(&mut w, &params)?;
+        }
         if boot.is_empty() {
             w.abort();
         } else {
@@ -202,6 +212,10 @@ pub fn base_raw_config_for(advertised_url: &str, tftp_port: u16) -> Result<Map, 
     m.insert("http_base_url".into(), Value::from(advertised_url.trim_end_matches('/')));
     Ok(m)
 }
+
+/// The parameter listing the configs provd created at bootstrap that
+/// nobody has written since: a POST of one of them replaces it.
+pub const BOOTSTRAP_CONFIGS: &str = "bootstrap_configs";
 
 /// `base`, `defaultconfigdevice` and `autoprov`, as a Wazo install has them.
 fn well_known_configs(base_raw: &Map) -> Vec<Config> {

@@ -27,16 +27,17 @@ pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Res
         (_, [] | ["configs"] | ["configs", _] | ["configs", _, "raw"] | ["autocreate"]) => {
             Err(Resp::text(405, "Method Not Allowed"))
         }
-        _ => Err(Resp::not_found("Not Found")),
+        _ => Err(Resp::not_found("")),
     }
 }
 
 fn no_config(id: &str) -> Resp {
-    Resp::not_found(format!("No config with id {id:?}"))
+    Resp::not_found(format!("config {id:?}"))
 }
 
 fn list(api: &Api, req: &Req<'_>) -> Result<Value, Resp> {
-    let query = Query::parse(req.query).map_err(|e| Resp::text(400, e.to_string()))?;
+    let (query, ignored) = Query::parse_lenient(req.query);
+    super::selector::log_ignored(req, &ignored);
     let store = api.store();
     let r = store.read_txn().map_err(internal)?;
     let mut docs = Vec::new();
@@ -91,7 +92,10 @@ fn create(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     api.write(move |stage| {
         let (store, w) = stage.parts();
         let id = &config.id;
-        if store.config_doc(w, id).map_err(internal)?.is_some() {
+        // A config provd made at bootstrap and nobody wrote since is
+        // replaced (Wazo's wizard creates base, defaultconfigdevice and
+        // autoprov itself); any other existing id is refused.
+        if store.config_doc(w, id).map_err(internal)?.is_some() && !claim_bootstrap_config(store, w, id)? {
             return Err(Resp::text(400, format!("a config with id {id:?} already exists")));
         }
         check_no_cycle(store, w, &config).map_err(|e| e.into_resp(400))?;
@@ -110,6 +114,12 @@ fn create(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
 
 fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
     let mut doc = req.body_object("config")?;
+    // An unknown config is 404 whatever the document, as in wazo-provd.
+    let r = api.store().read_txn().map_err(internal)?;
+    if api.store().config_doc(&r, id).map_err(internal)?.is_none() {
+        return Err(no_config(id));
+    }
+    drop(r);
     doc.insert("id".into(), Value::from(id));
     // wazo-provd answers 500 for a document it cannot store.
     let mut config = parse_config(doc).map_err(|e| Resp::text(500, e))?;
@@ -118,6 +128,8 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
         let id = config.id.clone();
         let id = id.as_str();
         let old = store.config(w, id).map_err(internal)?.ok_or_else(|| no_config(id))?;
+        // Written by the administrator: a later POST does not replace it.
+        claim_bootstrap_config(store, w, id)?;
         // A config that is not deletable (base, defaultconfigdevice,
         // autoprov) stays so: a PUT that omits the field keeps it (wazo-confd
         // sends whole documents, with or without it); one asking for
@@ -147,6 +159,21 @@ fn update(api: &Api, req: &Req<'_>, id: &str) -> Result<Resp, Resp> {
         Ok(())
     })?;
     Ok(Resp::empty(204))
+}
+
+/// Whether `id` is a config provd created at bootstrap that nobody wrote
+/// since; if so it is no longer one (the caller writes it now).
+fn claim_bootstrap_config(store: &Store, w: &mut provd_store::WriteTxn<'_>, id: &str) -> Result<bool, Resp> {
+    use provd_store::data::BOOTSTRAP_CONFIGS;
+    let mut params = store.params(w).map_err(internal)?;
+    let Some(Value::Array(ids)) = params.get_mut(BOOTSTRAP_CONFIGS) else { return Ok(false) };
+    let before = ids.len();
+    ids.retain(|v| v.as_str() != Some(id));
+    if ids.len() == before {
+        return Ok(false);
+    }
+    store.set_params(w, &params).map_err(internal)?;
+    Ok(true)
 }
 
 /// Why [`check_no_cycle`] refused a config, or could not tell.

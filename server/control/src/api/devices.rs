@@ -35,20 +35,20 @@ pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Res
         ("POST", ["synchronize"]) => sync::synchronize(api, req),
         ("POST", ["synchronize_many"]) => sync::synchronize_many(api, req),
         ("GET", ["synchronize" | "synchronize_many", _]) => {
-            get(req, || api.ops.get(req.path).ok_or_else(|| Resp::not_found("No such operation")))
+            get(req, || api.ops.get(req.path).ok_or_else(|| Resp::not_found("operation")))
         }
         ("DELETE", ["synchronize" | "synchronize_many", _]) => {
             if api.ops.delete(req.path) {
                 Ok(Resp::empty(204))
             } else {
-                Err(Resp::not_found("No such operation"))
+                Err(Resp::not_found("operation"))
             }
         }
         ("POST", ["dhcpinfo"]) => dhcpinfo(api, req),
         (_, [] | ["devices"] | ["devices", _] | ["reconfigure" | "synchronize" | "synchronize_many" | "dhcpinfo"]) => {
             Err(Resp::text(405, "Method Not Allowed"))
         }
-        _ => Err(Resp::not_found("Not Found")),
+        _ => Err(Resp::not_found("")),
     }
 }
 
@@ -95,7 +95,8 @@ fn indexed(query: &Query) -> Option<(Index, String)> {
 }
 
 fn list(api: &Api, req: &Req<'_>) -> Result<Value, Resp> {
-    let query = Query::parse(req.query).map_err(|e| Resp::text(400, e.to_string()))?;
+    let (query, ignored) = Query::parse_lenient(req.query);
+    super::selector::log_ignored(req, &ignored);
     let recurse = super::tenants::recurse(req.query);
     let store = api.store();
     let r = store.read_txn().map_err(internal)?;
@@ -156,7 +157,7 @@ pub(crate) fn visible_device(api: &Api, req: &Req<'_>, id: &str) -> Result<Devic
 }
 
 fn no_device(id: &str) -> Resp {
-    Resp::not_found(format!("No device with id {id:?}"))
+    Resp::not_found(format!("device {id:?}"))
 }
 
 /// Parses a device document, naming the field that is wrong.

@@ -71,8 +71,13 @@ impl Resp {
         self
     }
 
+    /// wazo-provd's 404 body, `No such resource`, followed by what was
+    /// not found when there is more to say (`: device "d1"`).
     pub(crate) fn not_found(what: impl AsRef<str>) -> Resp {
-        Resp::text(404, what)
+        match what.as_ref() {
+            "" => Resp::text(404, "No such resource"),
+            what => Resp::text(404, format!("No such resource: {what}")),
+        }
     }
 }
 

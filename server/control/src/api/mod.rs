@@ -155,9 +155,9 @@ pub(crate) fn route(api: &Api, req: &Req<'_>) -> Resp {
             (_, ["dev_mgr", ..]) => devices::route(api, req, &rest[1..]),
             (_, ["cfg_mgr", ..]) => configs::route(api, req, &rest[1..]),
             (_, ["pg_mgr", ..]) => plugins::route(api, req, &rest[1..]),
-            _ => Err(Resp::not_found("Not Found")),
+            _ => Err(Resp::not_found("")),
         },
-        _ => Err(Resp::not_found("Not Found")),
+        _ => Err(Resp::not_found("")),
     };
     result.unwrap_or_else(|r| r)
 }

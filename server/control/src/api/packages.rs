@@ -48,7 +48,7 @@ pub(crate) fn route(api: &Api, req: &Req<'_>, plugin: &Plugin, rest: &[&str]) ->
         (_, [] | ["installable" | "installed" | "install" | "uninstall"] | ["install", _]) => {
             Err(Resp::text(405, "Method Not Allowed"))
         }
-        _ => Err(Resp::not_found("Not Found")),
+        _ => Err(Resp::not_found("")),
     }
 }
 

@@ -37,16 +37,12 @@ pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Res
             Ok(Resp::empty(204))
         }
         (_, [] | [_]) => Err(Resp::text(405, "Method Not Allowed")),
-        _ => Err(Resp::not_found("Not Found")),
+        _ => Err(Resp::not_found("")),
     }
 }
 
 fn known(name: &str) -> Result<(), Resp> {
-    if PARAMS.iter().any(|(n, _)| *n == name) {
-        Ok(())
-    } else {
-        Err(Resp::not_found(format!("Unknown parameter {name:?}")))
-    }
+    if PARAMS.iter().any(|(n, _)| *n == name) { Ok(()) } else { Err(Resp::not_found(format!("parameter {name:?}"))) }
 }
 
 fn current(api: &Api) -> Result<Map, Resp> {

@@ -87,26 +87,26 @@ pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Res
                 }),
                 (_, ["install", sub @ ..]) => packages::route(api, req, plugin, sub),
                 (_, [] | ["info"]) => Err(Resp::text(405, "Method Not Allowed")),
-                _ => Err(Resp::not_found("Not Found")),
+                _ => Err(Resp::not_found("")),
             }
         }
         (_, [] | ["install"] | ["plugins"] | ["reload"])
         | (_, ["install", "update" | "installable" | "installed" | "install" | "upgrade" | "uninstall"])
         | (_, ["install", "install" | "upgrade" | "update", _]) => Err(Resp::text(405, "Method Not Allowed")),
-        _ => Err(Resp::not_found("Not Found")),
+        _ => Err(Resp::not_found("")),
     }
 }
 
 fn no_plugin(id: &str) -> Resp {
-    Resp::not_found(format!("No plugin with id {id:?}"))
+    Resp::not_found(format!("plugin {id:?}"))
 }
 
 pub(super) fn oip_get(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
-    get(req, || api.ops.get(req.path).ok_or_else(|| Resp::not_found("No such operation")))
+    get(req, || api.ops.get(req.path).ok_or_else(|| Resp::not_found("operation")))
 }
 
 pub(super) fn oip_delete(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
-    if api.ops.delete(req.path) { Ok(Resp::empty(204)) } else { Err(Resp::not_found("No such operation")) }
+    if api.ops.delete(req.path) { Ok(Resp::empty(204)) } else { Err(Resp::not_found("operation")) }
 }
 
 /// The `"id"` of a `{"id": ...}` body.

@@ -211,39 +211,57 @@ pub(crate) struct Query {
 impl Query {
     /// From the URL's query string: `q` (JSON) or `q64` (base64 JSON),
     /// `fields`, `skip`, `limit`, `sort`, `sort_ord` (`ASC`|`DESC`).
+    #[cfg(test)]
     pub(crate) fn parse(query: &str) -> Result<Query, SelectorError> {
+        let (q, mut ignored) = Query::parse_lenient(query);
+        if ignored.is_empty() { Ok(q) } else { Err(ignored.remove(0)) }
+    }
+
+    /// [`parse`](Self::parse) as wazo-provd reads a query: a parameter
+    /// that does not parse is left out (no selector, no skip...) and said
+    /// in the returned list, not refused.
+    pub(crate) fn parse_lenient(query: &str) -> (Query, Vec<SelectorError>) {
         let mut q = Query::default();
+        let mut ignored = Vec::new();
         let mut sort = None;
         let mut descending = false;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let v = percent_decode(v);
-            match k {
-                "q" => q.selector = parse_json_selector(&v)?,
-                "q64" => {
-                    use base64::Engine;
-                    let bytes = base64::engine::general_purpose::STANDARD
-                        .decode(v.trim())
-                        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(v.trim()))
-                        .map_err(|e| SelectorError(format!("q64 is not base64: {e}")))?;
-                    q.selector = parse_json_selector(&String::from_utf8_lossy(&bytes))?;
+            let parsed: Result<(), SelectorError> = (|| {
+                match k {
+                    "q" => q.selector = parse_json_selector(&v)?,
+                    "q64" => {
+                        use base64::Engine;
+                        let bytes = base64::engine::general_purpose::STANDARD
+                            .decode(v.trim())
+                            .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(v.trim()))
+                            .map_err(|e| SelectorError(format!("q64 is not base64: {e}")))?;
+                        q.selector = parse_json_selector(&String::from_utf8_lossy(&bytes))?;
+                    }
+                    "fields" => {
+                        q.fields = Some(v.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect())
+                    }
+                    "skip" => q.skip = v.parse().map_err(|_| SelectorError(format!("skip={v:?} is not a number")))?,
+                    "limit" => {
+                        q.limit = v.parse().map_err(|_| SelectorError(format!("limit={v:?} is not a number")))?
+                    }
+                    "sort" => sort = Some(v.clone()),
+                    "sort_ord" => match v.as_str() {
+                        "ASC" => descending = false,
+                        "DESC" => descending = true,
+                        other => return Err(SelectorError(format!("sort_ord={other:?}: ASC or DESC"))),
+                    },
+                    _ => {}
                 }
-                "fields" => {
-                    q.fields = Some(v.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect())
-                }
-                "skip" => q.skip = v.parse().map_err(|_| SelectorError(format!("skip={v:?} is not a number")))?,
-                "limit" => q.limit = v.parse().map_err(|_| SelectorError(format!("limit={v:?} is not a number")))?,
-                "sort" => sort = Some(v),
-                "sort_ord" => match v.as_str() {
-                    "ASC" => descending = false,
-                    "DESC" => descending = true,
-                    other => return Err(SelectorError(format!("sort_ord={other:?}: ASC or DESC"))),
-                },
-                _ => {}
+                Ok(())
+            })();
+            if let Err(e) = parsed {
+                ignored.push(e);
             }
         }
         q.sort = sort.map(|s| (s, descending));
-        Ok(q)
+        (q, ignored)
     }
 
     /// Applies sort, skip, limit and projection to the matching documents.
@@ -263,6 +281,13 @@ impl Query {
             }
             None => docs,
         }
+    }
+}
+
+/// Logs the query parameters a listing left out, as wazo-provd warns.
+pub(crate) fn log_ignored(req: &super::http::Req<'_>, ignored: &[SelectorError]) {
+    for e in ignored {
+        log::warn!("REST API: GET {}: ignored {e}", req.path);
     }
 }
 

@@ -57,6 +57,18 @@ struct Args {
     /// No authentication on the REST API (refused unless it listens on loopback).
     #[arg(long)]
     api_no_auth: bool,
+    /// Check REST tokens with wazo-auth at this URL (http://127.0.0.1:9497),
+    /// with the ACL of each route, as wazo-provd does; instead of tokens.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["api_token", "api_token_file", "api_no_auth"])]
+    wazo_auth: Option<String>,
+    /// Seconds a wazo-auth answer is kept (a revoked token works that long).
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    wazo_auth_cache: f64,
+    /// provd's own tenant: devices in it are new (unallocated). On a Wazo
+    /// platform, the master tenant's UUID. Default: one chosen at first
+    /// start and kept in the store.
+    #[arg(long, value_name = "UUID")]
+    tenant_uuid: Option<String>,
     /// Threads answering REST requests.
     #[arg(long, default_value_t = 4)]
     api_threads: usize,
@@ -197,6 +209,12 @@ fn parse_addr(s: &str, what: &str) -> anyhow::Result<Option<SocketAddr>> {
 /// Who may use the REST API: explicit tokens, a token file, or the token
 /// in `<data>/api-token`, created (owner-only) on first start.
 fn api_auth(args: &Args, data: &DataDir, addr: SocketAddr) -> anyhow::Result<api::Auth> {
+    if let Some(url) = &args.wazo_auth {
+        let ttl = Duration::from_secs_f64(args.wazo_auth_cache.max(0.0));
+        let auth = api::wazo_auth::WazoAuth::new(url, ttl, Duration::from_secs(10)).map_err(anyhow::Error::msg)?;
+        log::info!("REST API tokens checked by wazo-auth at {url} (answers kept {:.0} s)", ttl.as_secs_f64());
+        return Ok(api::Auth::WazoAuth(std::sync::Arc::new(auth)));
+    }
     if args.api_no_auth {
         if !addr.ip().is_loopback() {
             anyhow::bail!("--api-no-auth is refused on {addr}: only a loopback REST API may run without tokens");
@@ -257,14 +275,22 @@ fn sync_config(args: &Args, ami_login: Option<&str>) -> anyhow::Result<api::sync
     })
 }
 
-/// The single tenant devices belong to, chosen once and kept in the store.
-fn default_tenant(store: &provd_store::Store) -> anyhow::Result<String> {
+/// provd's own tenant: `--tenant-uuid`, else the one chosen at first
+/// start; kept in the store (the data plane reads it there).
+fn default_tenant(store: &provd_store::Store, given: Option<&str>) -> anyhow::Result<String> {
     let mut w = store.write_txn()?;
     let mut params = store.params(&w)?;
-    if let Some(t) = params.get("tenant_uuid").and_then(|t| t.as_str()) {
+    let stored = params.get("tenant_uuid").and_then(|t| t.as_str());
+    if let Some(t) = stored
+        && given.is_none_or(|g| g == t)
+    {
         return Ok(t.to_owned());
     }
-    let tenant = uuid::Uuid::new_v4().to_string();
+    let tenant = match given {
+        Some(g) if uuid::Uuid::parse_str(g).is_ok() => g.to_owned(),
+        Some(g) => anyhow::bail!("--tenant-uuid {g:?} is not a UUID"),
+        None => uuid::Uuid::new_v4().to_string(),
+    };
     params.insert("tenant_uuid".into(), serde_json::Value::from(tenant.clone()));
     store.set_params(&mut w, &params)?;
     w.commit()?;
@@ -416,7 +442,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     if let Some(listener) = api_listener {
         let addr = listener.local_addr()?;
         let auth = api_auth(&args, &data, addr)?;
-        let tenant = default_tenant(&shared.store)?;
+        let tenant = default_tenant(&shared.store, args.tenant_uuid.as_deref())?;
         let ami_login = match &args.sync_ami_login_file {
             Some(path) => Some(secrets::ami_login(path)?),
             None => args.sync_ami_login.clone(),

@@ -287,7 +287,18 @@ async fn answer(state: &Arc<Listener>, request: Request<Incoming>) -> Response<F
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
     let (path, query) = path_and_query.split_once('?').unwrap_or((&path_and_query, ""));
     let api = &state.api;
-    let caller = match super::authorize(api, path, header(headers, "x-auth-token"), header(headers, "wazo-tenant")) {
+    let (token, tenant) = (header(headers, "x-auth-token"), header(headers, "wazo-tenant"));
+    let authorized = if api.auth.is_remote() {
+        // wazo-auth may take a while: not on the runtime's threads.
+        let (api, method, path) = (api.clone(), method.clone(), path.to_owned());
+        let (token, tenant) = (token.map(str::to_owned), tenant.map(str::to_owned));
+        tokio::task::spawn_blocking(move || super::authorize(&api, &method, &path, token.as_deref(), tenant.as_deref()))
+            .await
+            .unwrap_or_else(|e| Err(super::internal(format!("token check failed: {e}"))))
+    } else {
+        super::authorize(api, &method, path, token, tenant)
+    };
+    let caller = match authorized {
         Ok(caller) => caller,
         Err(refused) => return build(refused, cors),
     };

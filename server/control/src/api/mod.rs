@@ -15,6 +15,7 @@ mod params;
 mod plugins;
 pub mod sync;
 mod tenants;
+pub mod wazo_auth;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -36,6 +37,15 @@ pub enum Auth {
     Tokens(Vec<String>),
     /// No check (refused unless the API listens on loopback).
     Disabled,
+    /// Each token checked by wazo-auth, with the ACL of the route.
+    WazoAuth(Arc<wazo_auth::WazoAuth>),
+}
+
+impl Auth {
+    /// Whether checking a token may wait for another server.
+    pub(crate) fn is_remote(&self) -> bool {
+        matches!(self, Auth::WazoAuth(_))
+    }
 }
 
 /// The API's state, shared by its threads.
@@ -98,6 +108,7 @@ impl Api {
 /// finds the tenant it acts for (`Wazo-Tenant`, see [`tenants`]).
 pub(crate) fn authorize(
     api: &Api,
+    method: &str,
     path: &str,
     token: Option<&str>,
     tenant: Option<&str>,
@@ -109,6 +120,14 @@ pub(crate) fn authorize(
     }
     match &api.auth {
         Auth::Disabled => tenants::static_caller(&api.tenant, tenant),
+        Auth::WazoAuth(auth) => {
+            let decoded: Vec<String> =
+                path.trim_end_matches('/').split('/').skip(1).map(selector::percent_decode_path).collect();
+            let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
+            let tenant = tenant.map(str::trim).filter(|t| !t.is_empty());
+            // The ACL may name the tenant acted for (parameters).
+            auth.authorize(token.unwrap_or(""), |t| wazo_auth::acl(method, &segments, t), tenant)
+        }
         Auth::Tokens(tokens) => {
             let given = token.unwrap_or("");
             // Compare every byte of every token: no early exit to time.

@@ -533,7 +533,9 @@ fn interpret(chain: &Chain) -> Result<Statement, ParseError> {
             let (selector, arg, call_pos) = match t.first() {
                 Some(Attr(name, pos)) if name == "using_plugin" || name == "using_mac" => match t.get(1) {
                     Some(Call(args, call)) => {
-                        let bound = bind(name, &["value"], 1, args, *call)?;
+                        // wazo-provd-cli's parameter names.
+                        let param = if name == "using_plugin" { "plugin_id" } else { "mac" };
+                        let bound = bind(name, &[param], 1, args, *call)?;
                         (name.as_str(), bound[0].unwrap(), *call)
                     }
                     _ => return err(*pos, format!("expected devices.{name}(\"...\")")),
@@ -586,11 +588,12 @@ fn interpret(chain: &Chain) -> Result<Statement, ParseError> {
             }
             match name {
                 "mass_update_devices_plugin" => {
-                    let b = bind(name, &["old_plugin_id", "new_plugin_id", "synchronize", "recurse"], 2, args, call)?;
+                    let b = bind(name, &["old_plugin", "new_plugin", "synchronize", "recurse"], 2, args, call)?;
                     let old = string_arg(b[0].unwrap(), "the old plugin id")?;
                     let new = string_arg(b[1].unwrap(), "the new plugin id")?;
                     let synchronize = b[2].map(|a| bool_arg(a, "synchronize")).transpose()?.unwrap_or(false);
-                    // Tenants are not scoped by this server: every device is seen either way.
+                    // The CLI always lists every device its token reaches
+                    // (`recurse`), whatever this says.
                     b[3].map(|a| bool_arg(a, "recurse")).transpose()?;
                     if old == new {
                         return err(call, "the old and new plugins are the same");
@@ -676,7 +679,7 @@ mod tests {
             "devices.using_plugin('p').reconfigure()",
             "  devices . using_plugin ( 'p' ) . reconfigure ( )  ",
             "\tdevices.using_plugin(\n  'p',\n).reconfigure()\n",
-            "devices.using_plugin(value='p').reconfigure()",
+            "devices.using_plugin(plugin_id='p').reconfigure()",
             "devices.using_plugin('p').reconfigure()  # reconfigure them all",
             "devices.using_plugin('p') \\\n .reconfigure()",
             "devices.using_plugin(\"p\").reconfigure();",
@@ -687,7 +690,9 @@ mod tests {
         let mu = |sync| Statement::MassUpdatePlugin { old: "a".into(), new: "b".into(), synchronize: sync };
         assert_eq!(one("helpers.mass_update_devices_plugin('a', 'b', True)"), mu(true));
         assert_eq!(one("helpers.mass_update_devices_plugin('a', 'b', synchronize=False)"), mu(false));
-        assert_eq!(one("helpers.mass_update_devices_plugin(new_plugin_id='b', old_plugin_id='a')"), mu(false));
+        assert_eq!(one("helpers.mass_update_devices_plugin(new_plugin='b', old_plugin='a')"), mu(false));
+        assert_eq!(one("devices.using_plugin(plugin_id='p').reconfigure()"), Statement::Reconfigure(plugin("p")));
+        assert!(matches!(one("devices.using_mac(mac='00:11:22:33:44:55').synchronize()"), Statement::Synchronize(_)));
         assert_eq!(one("helpers.mass_update_devices_plugin('a','b',synchronize=True,recurse=True,)"), mu(true));
         assert_eq!(one("helpers.mass_synchronize()"), Statement::MassSynchronize);
         // Escapes as Python reads them.
@@ -752,14 +757,14 @@ mod tests {
             ("devices.using_plugin('p').reconfigure(True)", "takes at most 0 arguments"),
             ("devices.using_plugin('p').reconfigure().synchronize()", "nothing may follow"),
             ("devices.using_plugin('p', 'q').reconfigure()", "takes at most 1 arguments"),
-            ("devices.using_plugin().reconfigure()", "missing the argument \"value\""),
+            ("devices.using_plugin().reconfigure()", "missing the argument \"plugin_id\""),
             ("devices.using_model('p').reconfigure()", "devices.using_model is not supported"),
             ("devices['abc'].synchronize()", "not supported"),
             ("devices", "alone does nothing"),
             ("configs.autocreate()", "`configs` is not supported"),
             ("import os; os.system('rm -rf /')", "`import` is not supported"),
             ("__import__('os').system('id')", "`__import__` is not supported"),
-            ("helpers.mass_update_devices_plugin('a')", "missing the argument \"new_plugin_id\""),
+            ("helpers.mass_update_devices_plugin('a')", "missing the argument \"new_plugin\""),
             ("helpers.mass_update_devices_plugin('a', 'a')", "are the same"),
             ("helpers.mass_update_devices_plugin('a', 'b', synchronize=1)", "must be True or False"),
             ("helpers.mass_update_devices_plugin('a', 'b', synchronize='yes')", "must be True or False"),

@@ -162,6 +162,9 @@ pub fn query(selector: Option<&Map<String, Value>>, listing: &Listing) -> Vec<(&
         q.push(("sort", s.clone()));
         q.push(("sort_ord", if listing.desc { "DESC" } else { "ASC" }.to_owned()));
     }
+    // Every device the token reaches: its tenant's and those below (with
+    // provd's own token, every tenant's).
+    q.push(("recurse", "true".to_owned()));
     q
 }
 
@@ -841,7 +844,7 @@ mod tests {
         };
         assert_eq!(
             crate::client::with_query("/dev_mgr/devices", &query(sel.as_ref(), &l)),
-            "/dev_mgr/devices?q=%7B%22plugin%22%3A%22p%22%7D&fields=id%2Cmac&skip=10&limit=5&sort=mac&sort_ord=DESC"
+            "/dev_mgr/devices?q=%7B%22plugin%22%3A%22p%22%7D&fields=id%2Cmac&skip=10&limit=5&sort=mac&sort_ord=DESC&recurse=true"
         );
     }
 

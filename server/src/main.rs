@@ -69,6 +69,10 @@ struct Args {
     /// start and kept in the store.
     #[arg(long, value_name = "UUID")]
     tenant_uuid: Option<String>,
+    /// A PEM bundle of the CAs an https plugin_server must be signed by (a
+    /// private mirror); without it, the web's public roots.
+    #[arg(long, value_name = "PEM")]
+    plugin_server_ca: Option<PathBuf>,
     /// Threads answering REST requests.
     #[arg(long, default_value_t = 4)]
     api_threads: usize,
@@ -453,8 +457,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         let sync = sync_config(&args, ami_login.as_deref())?;
         let phones = Arc::new(phones::DataPlane(shared.clone()));
         let committer = shared.writer.committer();
-        let api =
-            Arc::new(api::Api::new(shared.publisher.clone(), committer, phones, api::ApiConfig { auth, tenant, sync }));
+        let plugin_server_ca = match &args.plugin_server_ca {
+            Some(p) => Some(std::fs::read(p).map_err(|e| anyhow::anyhow!("--plugin-server-ca {}: {e}", p.display()))?),
+            None => None,
+        };
+        let config = api::ApiConfig { auth, tenant, sync, plugin_server_ca };
+        let api = Arc::new(api::Api::new(shared.publisher.clone(), committer, phones, config));
         // /metrics: each part's counters, read out when scraped.
         let mut metrics = provd_net::metrics::Registry::default();
         metrics.register(Box::new(serve::Metrics(shared.clone())));

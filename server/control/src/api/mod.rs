@@ -67,6 +67,9 @@ pub struct Api {
     pub(crate) tenant: String,
     /// How synchronize reaches phones.
     pub(crate) sync: sync::SyncConfig,
+    /// The CA bundle (PEM) an https plugin server must be signed by;
+    /// none: the web's public roots.
+    pub(crate) plugin_server_ca: Option<Vec<u8>>,
     /// When the API was set up, for `status`' uptime.
     pub(crate) started: Instant,
     /// The REST connections closed for room, for `/metrics`.
@@ -82,6 +85,9 @@ pub struct ApiConfig {
     pub tenant: String,
     /// How synchronize reaches phones.
     pub sync: sync::SyncConfig,
+    /// The CA bundle (PEM) an https plugin server must be signed by
+    /// (`--plugin-server-ca`); none: the web's public roots.
+    pub plugin_server_ca: Option<Vec<u8>>,
 }
 
 impl Api {
@@ -98,6 +104,7 @@ impl Api {
             auth: config.auth,
             tenant: config.tenant,
             sync: config.sync,
+            plugin_server_ca: config.plugin_server_ca,
             started: Instant::now(),
             stats: Arc::default(),
         }

@@ -756,7 +756,7 @@ fn install(api: &Api, req: &Req<'_>, plugin: &Plugin) -> Result<Resp, Resp> {
     let installed: BTreeSet<String> = state.keys().cloned().collect();
     let order =
         cat.install_order(&pkg, &installed).map_err(|e| Resp::text(400, format!("plugin {}: {e}", plugin.id)))?;
-    let fetcher = fetcher(&params(api)?).map_err(|e| Resp::text(400, e))?;
+    let fetcher = fetcher(api, &params(api)?).map_err(|e| Resp::text(400, e))?;
     let busy = Busy::plugin(&api.data.plugins_dir(), &plugin.id)?;
     let (location, op) = api.ops.start(req.path, Some("install_pkg"));
     set(&op, |o| {

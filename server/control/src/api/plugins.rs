@@ -136,8 +136,12 @@ fn param(params: &provd_core::Map, name: &str) -> Option<String> {
     params.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
-pub(super) fn fetcher(params: &provd_core::Map) -> Result<Fetcher, String> {
-    Fetcher::new(param(params, "http_proxy").as_deref())
+pub(super) fn fetcher(api: &Api, params: &provd_core::Map) -> Result<Fetcher, String> {
+    Fetcher::with_tls(
+        param(params, "http_proxy").as_deref(),
+        param(params, "https_proxy").as_deref(),
+        api.plugin_server_ca.as_deref(),
+    )
 }
 
 pub(super) fn locale(api: &Api) -> Result<Option<String>, Resp> {
@@ -344,8 +348,11 @@ fn update(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     req.json_body()?;
     let params = params(api)?;
     let server = plugin_server(&params).ok_or_else(|| Resp::text(500, NO_SERVER))?;
-    let src = Source::join(&server, "plugins.db").map_err(|e| Resp::text(500, format!("plugin_server: {e}")))?;
-    let fetcher = fetcher(&params).map_err(|e| Resp::text(500, e))?;
+    // A server or proxy that cannot be used fails the operation, as a
+    // download that fails does.
+    let prepared = Source::join(&server, "plugins.db")
+        .map_err(|e| format!("plugin_server: {e}"))
+        .and_then(|src| Ok((src, fetcher(api, &params)?)));
     let busy = Busy::take(format!("update:{}", api.data.root().display()))
         .ok_or_else(|| Resp::text(500, "an update operation is already running"))?;
     let (location, op) = api.ops.start(req.path, Some("update"));
@@ -354,6 +361,7 @@ fn update(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
     spawn("provd-pg-update".into(), move || {
         let _busy = busy;
         let result = (|| {
+            let (src, fetcher) = prepared?;
             let tmp = dest.with_extension("db.new");
             fetcher.fetch(&src, &tmp, None, MAX_DB_BYTES, &mut |done, total| {
                 set(&op, |o| {
@@ -413,7 +421,7 @@ fn install(api: &Api, req: &Req<'_>, upgrade: bool) -> Result<Resp, Resp> {
     let params = params(api)?;
     let server = plugin_server(&params).ok_or_else(|| Resp::text(400, NO_SERVER))?;
     let src = Source::join(&server, &filename).map_err(|e| Resp::text(400, format!("plugin {id}: {e}")))?;
-    let fetcher = fetcher(&params).map_err(|e| Resp::text(400, e))?;
+    let fetcher = fetcher(api, &params).map_err(|e| Resp::text(400, e))?;
     let busy = Busy::plugin(&plugins_dir, &id)?;
     let (location, op) = api.ops.start(req.path, Some("install"));
     set(&op, |o| {

@@ -28,7 +28,7 @@ impl std::fmt::Display for Source {
 }
 
 impl Source {
-    /// An absolute path, a `file://` URL or an `http://` URL.
+    /// An absolute path, a `file://` URL or an `http://` or `https://` URL.
     pub(crate) fn parse(url: &str) -> Result<Source, String> {
         let url = url.trim();
         if url.starts_with('/') {
@@ -44,16 +44,12 @@ impl Source {
             }
             return Ok(Source::Local(PathBuf::from(OsString::from_vec(percent_decode(path)))));
         }
-        if url.starts_with("http://") && url.len() > "http://".len() {
-            return Ok(Source::Http(url.to_owned()));
+        for scheme in ["http://", "https://"] {
+            if url.starts_with(scheme) && url.len() > scheme.len() {
+                return Ok(Source::Http(url.to_owned()));
+            }
         }
-        if url.starts_with("https://") {
-            return Err(format!(
-                "{url}: https is not supported by this build (it has no TLS library): use an http:// mirror, \
-                 a file:// URL or a local path"
-            ));
-        }
-        Err(format!("{url:?} is not an http:// or file:// URL nor an absolute path"))
+        Err(format!("{url:?} is not an http://, https:// or file:// URL nor an absolute path"))
     }
 
     /// The file `name` (a plain file name) of the repository at `base`.
@@ -129,25 +125,68 @@ pub(crate) fn check_sha1(what: &str, expected: &str, got: &str) -> Result<(), St
     }
 }
 
-/// Downloads, through the `http_proxy` parameter when it is set.
+/// Downloads: `http://` through the `http_proxy` parameter, `https://`
+/// (rustls) through `https_proxy`, when set; TLS servers are trusted by
+/// the web's public roots, or only by the given CA bundle
+/// (`--plugin-server-ca`, a private mirror).
 pub(crate) struct Fetcher {
     agent: ureq::Agent,
+    tls_agent: ureq::Agent,
 }
 
 impl Fetcher {
+    #[cfg(test)]
     pub(crate) fn new(http_proxy: Option<&str>) -> Result<Fetcher, String> {
-        let proxy = match http_proxy.map(str::trim).filter(|p| !p.is_empty()) {
-            Some(p) => Some(ureq::Proxy::new(p).map_err(|e| format!("http_proxy {p:?}: {e}"))?),
-            None => None,
+        Fetcher::with_tls(http_proxy, None, None)
+    }
+
+    /// A fetcher with `https_proxy` (`host:port`, wazo-provd's format) for
+    /// https URLs and, when given, the PEM CA bundle `ca` as their only roots.
+    pub(crate) fn with_tls(
+        http_proxy: Option<&str>,
+        https_proxy: Option<&str>,
+        ca: Option<&[u8]>,
+    ) -> Result<Fetcher, String> {
+        let proxy = |name: &str, p: Option<&str>, scheme: &str| -> Result<Option<ureq::Proxy>, String> {
+            match p.map(str::trim).filter(|p| !p.is_empty()) {
+                Some(p) => {
+                    let url = if p.contains("://") { p.to_owned() } else { format!("{scheme}{p}") };
+                    Ok(Some(ureq::Proxy::new(&url).map_err(|e| format!("{name} {p:?}: {e}"))?))
+                }
+                None => Ok(None),
+            }
         };
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .proxy(proxy)
-            .timeout_connect(Some(Duration::from_secs(30)))
-            .timeout_per_read(Some(Duration::from_secs(120)))
-            .user_agent(format!("provd/{}", env!("CARGO_PKG_VERSION")))
-            .build();
-        Ok(Fetcher { agent: ureq::Agent::new_with_config(config) })
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(pem) = ca {
+            let mut roots = Vec::new();
+            for item in ureq::tls::parse_pem(pem) {
+                if let ureq::tls::PemItem::Certificate(c) =
+                    item.map_err(|e| format!("--plugin-server-ca: not a PEM bundle: {e}"))?
+                {
+                    roots.push(c.to_owned());
+                }
+            }
+            if roots.is_empty() {
+                return Err("--plugin-server-ca: no certificate in the bundle".into());
+            }
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
+        }
+        let tls = tls.build();
+        let agent = |proxy: Option<ureq::Proxy>| {
+            let config = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .proxy(proxy)
+                .tls_config(tls.clone())
+                .timeout_connect(Some(Duration::from_secs(30)))
+                .timeout_per_read(Some(Duration::from_secs(120)))
+                .user_agent(format!("provd/{}", env!("CARGO_PKG_VERSION")))
+                .build();
+            ureq::Agent::new_with_config(config)
+        };
+        Ok(Fetcher {
+            agent: agent(proxy("http_proxy", http_proxy, "http://")?),
+            tls_agent: agent(proxy("https_proxy", https_proxy, "http://")?),
+        })
     }
 
     /// Copies `src` to `dest` through `<dest>.part`, checking the SHA-1
@@ -172,7 +211,8 @@ impl Fetcher {
                 (Box::new(f), Some(meta.len()))
             }
             Source::Http(url) => {
-                let resp = self.agent.get(url).call().map_err(|e| format!("GET {url}: {e}"))?;
+                let agent = if url.starts_with("https://") { &self.tls_agent } else { &self.agent };
+                let resp = agent.get(url).call().map_err(|e| format!("GET {url}: {e}"))?;
                 let status = resp.status().as_u16();
                 if !(200..300).contains(&status) {
                     return Err(format!("GET {url}: HTTP {status}"));
@@ -556,7 +596,8 @@ mod tests {
         assert_eq!(Source::parse("file:///srv/my%20p/").unwrap(), Source::Local("/srv/my p/".into()));
         assert_eq!(Source::parse("file://localhost/srv").unwrap(), Source::Local("/srv".into()));
         assert!(Source::parse("file://host/srv").is_err());
-        assert!(Source::parse("https://example.com/p").unwrap_err().contains("https is not supported"));
+        assert!(matches!(Source::parse("https://example.com/p"), Ok(Source::Http(_))));
+        assert!(Source::parse("ftp://example.com/p").unwrap_err().contains("https://"));
         assert!(Source::parse("ftp://example.com/p").is_err());
         assert_eq!(
             Source::join("http://example.com/plugins/2/stable/", "a b.tar.bz2").unwrap(),

@@ -538,3 +538,53 @@ fn updates_go_through_the_http_proxy_one_at_a_time() {
     let done = run_operation(&rest, "/0.2/pg_mgr/install/update", json!({}));
     assert!(done["status"].as_str().unwrap().starts_with("update|fail"), "{done}");
 }
+
+/// A plugin as Wazo's repository ships it: a `plugin-info` naming no
+/// family and no models (Wazo's Python did that work) and Python beside
+/// the templates. provd installs it when it has the family its name
+/// says, never runs its Python, and refuses one of a family it lacks.
+#[test]
+fn wazo_plugin_tarballs_install_by_their_family() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repo::new(&dir.path().join("repo"));
+    let ran = dir.path().join("python-ran");
+    let wazo_style = |p: &Path| {
+        let mut info: Value = serde_json::from_slice(&std::fs::read(p.join("plugin-info")).unwrap()).unwrap();
+        let info = info.as_object_mut().unwrap();
+        info.remove("family");
+        info.remove("models");
+        std::fs::write(p.join("plugin-info"), Value::Object(info.clone()).to_string()).unwrap();
+        std::fs::write(p.join("entry.py"), format!("open({:?}, 'w').write('ran')\n", ran.to_str().unwrap())).unwrap();
+    };
+    repo.yealink("wazo-yealink-v86w", "1.0", "wazo-yealink-v86w-1.0.tar.gz", wazo_style);
+    repo.yealink("wazo-grandstream-1.0", "1.0", "wazo-grandstream-1.0.tar.gz", wazo_style);
+
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let rest = server.rest();
+    set_plugin_server(&rest, &repo.url());
+    run_operation(&rest, "/0.2/pg_mgr/install/update", json!({}));
+    let done = run_operation(&rest, "/0.2/pg_mgr/install/install", json!({"id": "wazo-yealink-v86w"}));
+    assert!(done["status"].as_str().unwrap().starts_with("install|success"), "{done}");
+    let info = rest.get("/0.2/pg_mgr/plugins/wazo-yealink-v86w/info").json();
+    assert_eq!(info["plugin_info"]["version"], "1.0", "{info}");
+    assert!(!ran.exists(), "its Python is never run");
+
+    // A phone on it gets its file, rendered by the Yealink family.
+    let config = json!({"config": {"id": "c1", "parent_ids": ["base", "defaultconfigdevice"], "raw_config": {
+        "sip_lines": {"1": {"username": "alice", "password": "s", "display_name": "Alice", "number": "1001",
+                            "proxy_ip": "127.0.0.1", "registrar_ip": "127.0.0.1"}}}}});
+    assert_eq!(rest.send("POST", "/0.2/cfg_mgr/configs", &config).status, 201);
+    let device = json!({"device": {"id": "d1", "mac": "80:5e:c0:aa:bb:01", "ip": "127.0.0.1", "vendor": "Yealink",
+        "model": "T46S", "version": "66.86.0.15", "plugin": "wazo-yealink-v86w", "config": "c1"}});
+    assert_eq!(rest.send("POST", "/0.2/dev_mgr/devices", &device).status, 201);
+    let (code, body) = phone_file(&server);
+    assert_eq!(code, 200);
+    assert!(body.contains("account.1.display_name = Alice"), "{body}");
+
+    // A family provd does not have: refused, saying so.
+    let done = run_operation(&rest, "/0.2/pg_mgr/install/install", json!({"id": "wazo-grandstream-1.0"}));
+    assert!(done["status"].as_str().unwrap().starts_with("install|fail"), "{done}");
+    let why = done["error"].as_str().unwrap();
+    assert!(why.contains("a Wazo plugin of a family provd does not serve"), "{why}");
+    assert_eq!(rest.get("/0.2/pg_mgr/plugins/wazo-grandstream-1.0").status, 404, "nothing installed");
+}

@@ -113,6 +113,15 @@ pub enum PluginError {
         /// The families provd has, comma-separated.
         known: String,
     },
+    /// A plugin made for wazo-provd (its `plugin-info` names no family:
+    /// its Python did the family's work) of a family provd does not have.
+    #[error("plugin {id}: a Wazo plugin of a family provd does not serve (provd serves {served})")]
+    NoFamilyFor {
+        /// The plugin's id.
+        id: String,
+        /// The Wazo plugin names provd serves, comma-separated.
+        served: String,
+    },
     /// Its directory's name is not a usable id.
     #[error("plugin id {0:?} is not usable as a directory name")]
     BadId(String),

@@ -362,3 +362,15 @@ pub fn eventually_every(attempts: usize, pause_ms: u64, mut f: impl FnMut() -> b
     }
     false
 }
+
+/// `{"config": ...}`: config `id` for one phone line, `alice` on
+/// 127.0.0.1, shown as `display` (what the tests change to see a render).
+pub fn line_config(id: &str, display: &str) -> serde_json::Value {
+    serde_json::json!({"config": {
+        "id": id, "parent_ids": ["base", "defaultconfigdevice"], "deletable": true, "X_type": "device",
+        "raw_config": {"sip_lines": {"1": {
+            "username": "alice", "password": "secret", "display_name": display,
+            "number": "1001", "proxy_ip": "127.0.0.1", "registrar_ip": "127.0.0.1"
+        }}}
+    }})
+}

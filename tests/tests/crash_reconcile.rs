@@ -12,7 +12,7 @@
 
 use std::path::Path;
 
-use provd_e2e::{PROVD_JSON, Rest, Server, curl, run, stderr, stdout};
+use provd_e2e::{PROVD_JSON, Rest, Server, curl, line_config as config, run, stderr, stdout};
 use provd_store::Store;
 use serde_json::{Value, json};
 
@@ -28,19 +28,6 @@ fn ua(i: usize) -> String {
 
 fn file(i: usize) -> String {
     format!("/{}.cfg", mac(i).replace(':', ""))
-}
-
-fn config(id: &str, display: &str) -> Value {
-    json!({"config": {
-        "id": id,
-        "parent_ids": ["base", "defaultconfigdevice"],
-        "deletable": true,
-        "X_type": "device",
-        "raw_config": {"sip_lines": {"1": {
-            "username": "alice", "password": "secret", "display_name": display,
-            "number": "1001", "proxy_ip": "127.0.0.1", "registrar_ip": "127.0.0.1"
-        }}}
-    }})
 }
 
 /// Device `d<i>` on `config`, with the fields its phone's requests carry

@@ -2,24 +2,14 @@
 //! answers only once its change is committed and published: what a PUT
 //! answered 204 for is what the phone is served next.
 
-use provd_e2e::{PROVD_JSON, Server, curl, stdout};
-use serde_json::{Value, json};
+use provd_e2e::{PROVD_JSON, Server, curl, line_config as config, stdout};
+use serde_json::json;
 
 const WRITERS: usize = 8;
 const ROUNDS: usize = 20;
 
 fn mac(i: usize) -> String {
     format!("80:5e:c0:d5:7f:{i:02x}")
-}
-
-fn config(id: &str, display: &str) -> Value {
-    json!({"config": {
-        "id": id, "parent_ids": ["base", "defaultconfigdevice"], "deletable": true, "X_type": "device",
-        "raw_config": {"sip_lines": {"1": {
-            "username": "alice", "password": "secret", "display_name": display,
-            "number": "1001", "proxy_ip": "127.0.0.1", "registrar_ip": "127.0.0.1"
-        }}}
-    }})
 }
 
 /// Device `i`'s file as its phone fetches it.

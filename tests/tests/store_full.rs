@@ -3,20 +3,10 @@
 //! and leaves what phones are served as it was; once room is made (a
 //! larger map), writes go through again and nothing answered is lost.
 
-use provd_e2e::{Server, curl, stdout};
-use serde_json::{Value, json};
+use provd_e2e::{Server, curl, line_config as config, stdout};
+use serde_json::json;
 
 const MAC: &str = "80:5e:c0:d5:7d:a1";
-
-fn config(id: &str, display: &str) -> Value {
-    json!({"config": {
-        "id": id, "parent_ids": ["base", "defaultconfigdevice"], "deletable": true, "X_type": "device",
-        "raw_config": {"sip_lines": {"1": {
-            "username": "alice", "password": "secret", "display_name": display,
-            "number": "1001", "proxy_ip": "127.0.0.1", "registrar_ip": "127.0.0.1"
-        }}}
-    }})
-}
 
 fn fetch(server: &Server) -> String {
     let ua = format!("Yealink SIP-T46S 66.86.0.15 {MAC}");

@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use super::http::Resp;
 use super::tenants::Caller;
+use super::url_segment as encode;
 
 /// Answers kept at most; beyond, the expired go, then everything.
 const CACHE_ENTRIES: usize = 16_384;
@@ -195,19 +196,6 @@ pub(crate) fn acl(method: &str, segments: &[&str], tenant: &str) -> String {
     }
 }
 
-/// Percent-encodes a query or path value.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,10 +215,5 @@ mod tests {
         assert_eq!(acl("DELETE", &["0.2", "pg_mgr", "install", "install", "1"], t), "provd.operation.delete");
         assert_eq!(acl("GET", &["0.2", "status"], t), "provd.status.read");
         assert_eq!(acl("GET", &["0.2"], t), "provd.read");
-    }
-
-    #[test]
-    fn values_are_encoded_for_urls() {
-        assert_eq!(encode("provd.dev_mgr.devices.a b/c"), "provd.dev_mgr.devices.a%20b%2Fc");
     }
 }

@@ -362,8 +362,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         log::warn!("{b}");
     }
     let publisher = Arc::new(Publisher::new(data.clone(), plugins));
-    // What the store holds and phones are not served yet (a compile a
-    // killed server did not finish, new plugins, a new URL, a fresh store)
+    // What the store holds and phones are not served yet (a document
+    // another process wrote, new plugins, a new URL, a fresh store)
     // is published before they are served: see server/src/reconcile.rs.
     reconcile::at_startup(&publisher)?;
     let budget = Arc::new(Budget::new(

@@ -1,10 +1,13 @@
 //! Start-up reconciliation: whatever the store holds that is not yet
 //! published is published before phones are served.
 //!
-//! A REST write commits its document first and compiles what it affects
-//! next (`api/configs.rs`, `api/devices.rs`, `writer.rs`); a server killed
-//! in between leaves the store with the new document and the old files.
-//! An incremental compile of everything finds those devices: each
+//! The server's own writes commit a document and the compile of what it
+//! affects together (`compiler/src/group.rs`), but the store may still
+//! hold what is not served: a document written by another process
+//! (`provd-compile --import-*`, a script on the store), a `provd-compile`
+//! killed before its commit, plugins or templates changed while the
+//! server was down, a server from before group commit. An incremental
+//! compile of everything finds those devices: each
 //! device's render record holds the fingerprint of the inputs its served
 //! files were rendered from (`compiler/src/compile.rs`), so a device whose
 //! config, device document or plugin changed since renders again, a device

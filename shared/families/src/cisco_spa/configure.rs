@@ -192,7 +192,8 @@ pub(super) fn add_lines(model: Option<&ModelInfo>, raw: &mut Map) {
                 Some(bip) => {
                     let bport =
                         get("backup_proxy_port").or_else(|| backup_port.clone()).unwrap_or_else(|| "5060".into());
-                    format!("wazo_proxies{no}:SRV={ip}:{port}:p=0|{bip}:{bport}:p=1")
+                    // The SRV name wazo-provd writes: the same bytes as its files.
+                    format!("xivo_proxies{no}:SRV={ip}:{port}:p=0|{bip}:{bport}:p=1")
                 }
                 None => format!("{ip}:{port}"),
             }

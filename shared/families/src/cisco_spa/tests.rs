@@ -461,7 +461,7 @@ fn lines_locale_and_server() {
     let lines = r["XX_lines"].as_object().unwrap();
     assert_eq!(lines.keys().collect::<Vec<_>>(), ["1", "2", "10"], "numeric order");
     let one = &lines["1"];
-    assert_eq!(one["XX_proxy"], "wazo_proxies1:SRV=10.0.0.2:5060:p=0|10.0.0.3:5060:p=1");
+    assert_eq!(one["XX_proxy"], "xivo_proxies1:SRV=10.0.0.2:5060:p=0|10.0.0.3:5060:p=1");
     assert_eq!((&one["XX_proxy_ip"], &one["XX_proxy_port"]), (&json!("10.0.0.2"), &json!("5060")));
     assert_eq!(one["XX_dtmf"], "InBand");
     assert_eq!(one["XX_srtp"], "Yes");
@@ -470,11 +470,11 @@ fn lines_locale_and_server() {
     assert_eq!(one["XX_outbound_proxy"], "10.0.0.9:5070");
     assert_eq!(one["username"], "one");
     let two = &lines["2"];
-    assert_eq!(two["XX_proxy"], "wazo_proxies2:SRV=10.0.0.5:5080:p=0|10.0.0.3:5060:p=1");
+    assert_eq!(two["XX_proxy"], "xivo_proxies2:SRV=10.0.0.5:5080:p=0|10.0.0.3:5060:p=1");
     assert_eq!(two["XX_dtmf"], "INFO");
     assert_eq!(two["XX_srtp"], "No");
     assert_eq!(two["XX_voicemail"], "*99");
-    assert_eq!(r["XX_proxies"]["10"], "wazo_proxies10:SRV=10.0.0.2:5060:p=0|10.0.0.3:5060:p=1");
+    assert_eq!(r["XX_proxies"]["10"], "xivo_proxies10:SRV=10.0.0.2:5060:p=0|10.0.0.3:5060:p=1");
     assert_eq!(r["XX_language"], "French");
     assert_eq!(r["XX_locale"], "fr-FR");
     assert_eq!(r["XX_directory_name"], "Répertoire Wazo");

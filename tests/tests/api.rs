@@ -62,14 +62,56 @@ fn rest_conventions_match_wazo_provd() {
     assert_eq!(anonymous.get("/0.2/dev_mgr/devices").text(), "Unauthorized");
     let wrong = Rest { token: Some("not-the-token".into()), ..rest.clone() };
     assert_eq!(wrong.get("/0.2/status").status, 401);
+    // Every route, before anything else is looked at.
+    for (method, path) in [
+        ("GET", "/0.2"),
+        ("GET", "/0.2/configure"),
+        ("PUT", "/0.2/configure/NAT"),
+        ("GET", "/0.2/dev_mgr/devices/nope"),
+        ("POST", "/0.2/dev_mgr/devices"),
+        ("PUT", "/0.2/dev_mgr/devices/nope"),
+        ("DELETE", "/0.2/dev_mgr/devices/nope"),
+        ("POST", "/0.2/dev_mgr/reconfigure"),
+        ("POST", "/0.2/dev_mgr/synchronize"),
+        ("POST", "/0.2/dev_mgr/dhcpinfo"),
+        ("GET", "/0.2/cfg_mgr/configs"),
+        ("POST", "/0.2/cfg_mgr/configs"),
+        ("GET", "/0.2/cfg_mgr/configs/base/raw"),
+        ("DELETE", "/0.2/cfg_mgr/configs/base"),
+        ("POST", "/0.2/cfg_mgr/autocreate"),
+        ("GET", "/0.2/pg_mgr/plugins"),
+        ("GET", "/0.2/pg_mgr/plugins/nope"),
+        ("POST", "/0.2/pg_mgr/install/update"),
+        ("POST", "/0.2/pg_mgr/install/install"),
+        ("POST", "/0.2/pg_mgr/reload"),
+        ("GET", "/0.2/dev_mgr/synchronize/1"),
+    ] {
+        let r = wrong.call(method, path, &[]);
+        assert_eq!((r.status, r.text()), (401, "Unauthorized".to_owned()), "{method} {path}");
+    }
     let spec = anonymous.get("/0.2/api/api.yml");
     assert_eq!(spec.status, 200);
     assert!(spec.text().contains("/dev_mgr/devices:"));
     // Valid YAML, a Swagger 2 document (what wazo's documentation check loads).
     let spec_file = _dir.path().join("api.yml");
     std::fs::write(&spec_file, &spec.body).unwrap();
-    let check = "import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); \
-                 assert d['swagger'] == '2.0' and '/dev_mgr/devices' in d['paths'], d.keys()";
+    // Every operation holds only Swagger 2's keys, each response a
+    // description: an unquoted comma in a flow mapping makes a bogus key.
+    let check = r#"
+import sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+assert d['swagger'] == '2.0' and '/dev_mgr/devices' in d['paths'], d.keys()
+keys = {'summary', 'description', 'parameters', 'responses', 'tags', 'consumes', 'produces', 'operationId'}
+for path, item in d['paths'].items():
+    for method, op in item.items():
+        if method == 'parameters':
+            continue
+        assert method in ('get', 'put', 'post', 'delete', 'options', 'head'), (path, method)
+        assert set(op) <= keys, (path, method, set(op) - keys)
+        assert isinstance(op.get('summary', ''), str), (path, method)
+        for code, r in op['responses'].items():
+            assert 'description' in r, (path, method, code)
+"#;
     let out = std::process::Command::new("python3").args(["-c", check, spec_file.to_str().unwrap()]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(anonymous.get("/metrics").status, 200);

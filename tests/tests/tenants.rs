@@ -156,3 +156,34 @@ fn provisioning_keys_are_per_tenant_and_each_serves_its_tenants_phones() {
     assert_eq!(read(Some(T1)), Value::Null);
     assert!(eventually(100, || code(&format!("/tenant1-key{FILE}")) == "404"));
 }
+
+/// What the tenants' corners answer, as wazo-provd's suite checks them.
+#[test]
+fn tenant_corners_match_wazo_provd() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let rest = server.rest();
+    // The body cannot choose the tenant or is_new.
+    let r = call(&rest, None, "POST", "/0.2/dev_mgr/devices", Some(&json!({"device": {"id": "d0"}})));
+    assert_eq!(r.status, 201);
+    let put = json!({"device": {"id": "d0", "tenant_uuid": T1, "is_new": false}});
+    assert_eq!(call(&rest, None, "PUT", "/0.2/dev_mgr/devices/d0", Some(&put)).status, 204);
+    let doc = call(&rest, None, "GET", "/0.2/dev_mgr/devices/d0", None).json();
+    assert_eq!(doc["device"]["is_new"], true, "{doc}");
+    assert_ne!(doc["device"]["tenant_uuid"], T1, "{doc}");
+    // provd's tenant (the main one) acts on a sub-tenant's devices.
+    let r = call(&rest, Some(T1), "POST", "/0.2/dev_mgr/devices", Some(&json!({"device": {"id": "d1"}})));
+    assert_eq!(r.status, 201);
+    assert_eq!(call(&rest, None, "POST", "/0.2/dev_mgr/reconfigure", Some(&json!({"id": "d1"}))).status, 204);
+    assert_eq!(call(&rest, None, "DELETE", "/0.2/dev_mgr/devices/d1", None).status, 204);
+    assert_eq!(call(&rest, Some(T1), "GET", "/0.2/dev_mgr/devices/d1", None).status, 404, "gone for T1 too");
+    // A key with characters outside [a-zA-Z0-9-$~.].
+    let r = call(
+        &rest,
+        Some(T1),
+        "PUT",
+        "/0.2/configure/provisioning_key",
+        Some(&json!({"param": {"value": "asdf1234%$"}})),
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+}

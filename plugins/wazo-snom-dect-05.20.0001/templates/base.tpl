@@ -31,7 +31,7 @@
     <phonebook_server_location>3</phonebook_server_location>
     <phonebook_location>{{ XX_xivo_phonebook_url|e }}</phonebook_location>
 {%- endif %}
-{%- for server in XX_servers %}
+{%- for server in XX_servers.values() %}
     <!-- Server {{ server.id }} -->
     <srv_sip_server_alias idx="{{ server.id }}">Wazo {{ server.id }}</srv_sip_server_alias>
     <user_host idx="{{ server.id }}">{{ server.proxy_ip|e }}</user_host>

@@ -268,9 +268,11 @@ pub(super) fn update_desk_lines(raw: &mut Map, transport: &str, identities: u64)
 }
 
 /// Completes `sip_lines` for a DECT base and builds its server table:
-/// `XX_servers` (one per distinct proxy address and port, at most ten, with
-/// `id`, `proxy_ip`, `proxy_port`, backups, `XX_outbound`, DTMF and SRTP
-/// values) and `XX_lines` (accounts with `XX_idx`, `XX_server_id` and the
+/// `XX_servers` (one per distinct proxy address and port, at most ten,
+/// keyed `<ip>:<port>` in id order as wazo-provd keys it by the pair, so
+/// that its templates' `XX_servers.values()` work; each with `id`,
+/// `proxy_ip`, `proxy_port`, backups, `dtmf_mode` as wazo-provd gives it,
+/// and provd's `XX_outbound`, DTMF and SRTP values) and `XX_lines` (accounts with `XX_idx`, `XX_server_id` and the
 /// handset registration code `XX_ac_code`, the account number on four
 /// digits). A line past the tenth server, or without a proxy, is left out:
 /// it would register to the wrong server.
@@ -309,6 +311,8 @@ pub(super) fn update_dect_lines(raw: &mut Map, transport: &str) {
                         s.insert(k.into(), get(k).map_or(Value::Null, Value::from));
                     }
                     s.insert("XX_outbound".into(), Value::from(outbound(&ip, Some(Cow::Borrowed(&port)), transport)));
+                    let mode = present_text(line, "dtmf_mode").map(Cow::into_owned).or_else(|| dtmf.clone());
+                    s.insert("dtmf_mode".into(), mode.map_or(Value::Null, Value::from));
                     s.insert("XX_user_dtmf_info".into(), Value::from(dtmf_info(line, dtmf.as_deref())));
                     let (on, _) = srtp(line, srtp_mode.as_deref(), transport);
                     s.insert("XX_srtp".into(), Value::from(on));
@@ -323,7 +327,8 @@ pub(super) fn update_dect_lines(raw: &mut Map, transport: &str) {
             listed.push(Value::Object(line.clone()));
         }
     }
-    raw.insert("XX_servers".into(), Value::Array(servers.into_iter().map(|(_, _, s)| Value::Object(s)).collect()));
+    let servers: Map = servers.into_iter().map(|(ip, port, s)| (format!("{ip}:{port}"), Value::Object(s))).collect();
+    raw.insert("XX_servers".into(), Value::Object(servers));
     raw.insert("XX_lines".into(), Value::Array(listed));
 }
 

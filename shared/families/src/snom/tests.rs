@@ -652,14 +652,14 @@ fn dect_servers_and_accounts() {
     Snom.configure(&dect(), &device("M900"), &mut raw).unwrap();
     assert_eq!(
         raw["XX_servers"],
-        json!([
-            {"id": 1, "proxy_ip": "10.0.0.1", "proxy_port": "5060", "backup_proxy_ip": null,
-             "backup_proxy_port": null, "XX_outbound": "10.0.0.1:5060;transport=udp",
+        json!({
+            "10.0.0.1:5060": {"id": 1, "proxy_ip": "10.0.0.1", "proxy_port": "5060", "backup_proxy_ip": null,
+             "backup_proxy_port": null, "dtmf_mode": "SIP-INFO", "XX_outbound": "10.0.0.1:5060;transport=udp",
              "XX_user_dtmf_info": "sip_info_only", "XX_srtp": "off"},
-            {"id": 2, "proxy_ip": "10.0.0.2", "proxy_port": "5070", "backup_proxy_ip": null,
-             "backup_proxy_port": null, "XX_outbound": "10.0.0.2:5070;transport=udp",
+            "10.0.0.2:5070": {"id": 2, "proxy_ip": "10.0.0.2", "proxy_port": "5070", "backup_proxy_ip": null,
+             "backup_proxy_port": null, "dtmf_mode": "RTP-out-of-band", "XX_outbound": "10.0.0.2:5070;transport=udp",
              "XX_user_dtmf_info": "off", "XX_srtp": "off"},
-        ])
+        })
     );
     let lines = raw["XX_lines"].as_array().unwrap();
     let summary: Vec<(u64, u64, &str, &str)> = lines
@@ -685,7 +685,7 @@ fn dect_servers_and_accounts() {
     let mut raw = base_raw();
     raw.insert("sip_lines".into(), Value::Object(lines));
     Snom.configure(&dect(), &device("M900"), &mut raw).unwrap();
-    assert_eq!(raw["XX_servers"].as_array().unwrap().len(), 10);
+    assert_eq!(raw["XX_servers"].as_object().unwrap().len(), 10);
     assert_eq!(raw["XX_lines"].as_array().unwrap().len(), 10);
 }
 

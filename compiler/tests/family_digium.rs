@@ -222,19 +222,22 @@ fn autoprov_devices_render_too() {
     }
 }
 
+/// A custom template written as Wazo's are (`XX_funckeys` keyed by key
+/// number, walked with `.items()`) wins over the shipped one.
 #[test]
 fn custom_contact_template_wins() {
     let f = Fixture::new();
     std::fs::write(
         f.data.plugins_dir().join(PLUGIN).join("var/templates/contact.tpl"),
-        "<phonebooks>{% for k in XX_funckeys %}<c n=\"{{ k.no }}\"/>{% endfor %}</phonebooks>",
+        "<phonebooks>{% for no, k in XX_funckeys.items() %}<c n=\"{{ no }}\" v=\"{{ k.value }}\"/>{% endfor %}</phonebooks>",
     )
     .unwrap();
     let renderer = f.renderer();
     let d = &f.devices("full")[0];
     assert_eq!(
         text(&rendered(&renderer, d)[1]),
-        "<phonebooks><c n=\"1\"/><c n=\"2\"/><c n=\"3\"/><c n=\"10\"/></phonebooks>"
+        "<phonebooks><c n=\"1\" v=\"1003\"/><c n=\"2\" v=\"0123456789\"/><c n=\"3\" v=\"701\"/>\
+         <c n=\"10\" v=\"1010\"/></phonebooks>"
     );
 }
 

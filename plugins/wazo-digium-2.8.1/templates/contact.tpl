@@ -5,7 +5,7 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <phonebooks>
   <contacts group_name="Default" editable="0">
-{%- for key in XX_funckeys %}
+{%- for key in XX_funckeys.values() %}
     <contact first_name="{{ key.label|e }}" last_name="" contact_type="sip"
       {%- if key.type == 'blf' and XX_main_proxy_ip %} subscribe_to="sip:{{ key.value|e }}@{{ XX_main_proxy_ip }}"{% endif %}>
       <numbers>

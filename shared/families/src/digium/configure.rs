@@ -47,12 +47,13 @@ pub(super) fn main_proxy_ip(raw: &Map) -> Option<String> {
         .or_else(|| raw.get("ip").and_then(helpers::non_empty_text).map(Cow::into_owned))
 }
 
-/// `XX_funckeys`: the function keys in key order, each `{no, type, value,
-/// label}` (label defaults to the value). They become contacts of the
-/// phone's BLF group, which fills its free line keys in that order.
-pub(super) fn function_keys(funckeys: Option<&Value>) -> Vec<Value> {
+/// `XX_funckeys`: the function keys by key number, as wazo-provd keys
+/// them (its templates iterate `.items()`), in key order, each `{no, type,
+/// value, label}` (label defaults to the value). They become contacts of
+/// the phone's BLF group, which fills its free line keys in that order.
+pub(super) fn function_keys(funckeys: Option<&Value>) -> Map {
     let Some(Value::Object(funckeys)) = funckeys else {
-        return Vec::new();
+        return Map::new();
     };
     let mut keys: Vec<(u64, &Map)> = funckeys
         .iter()
@@ -74,7 +75,7 @@ pub(super) fn function_keys(funckeys: Option<&Value>) -> Vec<Value> {
             out.insert("type".into(), kind.into());
             out.insert("value".into(), value.into());
             out.insert("label".into(), label.into());
-            Some(Value::Object(out))
+            Some((no.to_string(), Value::Object(out)))
         })
         .collect()
 }

@@ -75,7 +75,7 @@ impl Family for Digium {
             raw.insert("XX_main_proxy_ip".into(), ip.into());
         }
         let funckeys = function_keys(raw.get("funckeys"));
-        raw.insert("XX_funckeys".into(), funckeys.into());
+        raw.insert("XX_funckeys".into(), Value::Object(funckeys));
         if let Some(locale) = raw.get("locale").and_then(helpers::non_empty_text).map(Cow::into_owned) {
             raw.insert("XX_lang".into(), locale.into());
         }

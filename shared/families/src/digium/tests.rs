@@ -217,11 +217,11 @@ fn context_values() {
     );
     assert_eq!(
         raw["XX_funckeys"],
-        json!([
-            {"no": 2, "type": "speeddial", "value": "1002", "label": "Bob"},
-            {"no": 3, "type": "park", "value": "701", "label": "701"},
-            {"no": 10, "type": "blf", "value": "1010", "label": "1010"}
-        ])
+        json!({
+            "2": {"no": 2, "type": "speeddial", "value": "1002", "label": "Bob"},
+            "3": {"no": 3, "type": "park", "value": "701", "label": "701"},
+            "10": {"no": 10, "type": "blf", "value": "1010", "label": "1010"}
+        })
     );
     assert_eq!(
         raw["XX_firmwares"],
@@ -240,7 +240,7 @@ fn context_defaults() {
     Digium.configure(&p, &device("D40"), &mut raw).unwrap();
     assert_eq!(raw["XX_main_proxy_ip"], "10.0.0.1");
     assert_eq!(raw["XX_transport"], "tls");
-    assert_eq!(raw["XX_funckeys"], json!([]));
+    assert_eq!(raw["XX_funckeys"], json!({}));
     assert!(!raw.contains_key("XX_lang"));
     // Nothing at all: no server URL, no proxy, still files.
     let mut raw = Map::new();

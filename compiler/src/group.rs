@@ -99,7 +99,7 @@ impl<'e> Stage<'_, 'e> {
 
 /// Told the outcome of the group's commit: `Ok` once it is durable, or
 /// the error that kept it from being (the unit may not have run then).
-pub type Finish = Box<dyn FnOnce(Result<(), &CompileError>) + Send>;
+pub type Finish = Box<dyn FnOnce(Result<(), &dyn std::fmt::Display>) + Send>;
 
 /// The write of a unit: runs in its nested transaction and says whether
 /// its changes are kept (false: the nested transaction is aborted).
@@ -118,7 +118,7 @@ impl Unit {
     }
 
     /// Tells the unit it will not run.
-    pub fn fail(self, e: &CompileError) {
+    pub fn fail(self, e: &dyn std::fmt::Display) {
         (self.finish)(Err(e))
     }
 }
@@ -141,13 +141,25 @@ pub fn run_units(
         let mut nested = match store.nested_txn(w) {
             Ok(n) => n,
             Err(e) => {
-                finish(Err(&e.into()));
+                finish(Err(&e));
                 continue;
             }
         };
         let mut stage = Stage { publisher, txn: &mut nested, changed: false, later: Vec::new() };
-        let keep = run(&mut stage);
+        // A write that panics (a bug) is undone and answered; the others,
+        // and the thread that commits for everyone, go on.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&mut stage)));
         let (unit_changed, later) = (stage.changed, stage.later);
+        let keep = match ran {
+            Ok(keep) => keep,
+            Err(panic) => {
+                let why = panic_message(&*panic);
+                log::error!("store: a write failed unexpectedly and was undone: {why}");
+                nested.abort();
+                finish(Err(&format!("the write failed unexpectedly: {why}")));
+                continue;
+            }
+        };
         let kept = if keep {
             nested.commit().map_err(StoreError::from)
         } else {
@@ -162,10 +174,19 @@ pub fn run_units(
                 }
                 finishers.push(finish);
             }
-            Err(e) => finish(Err(&e.into())),
+            Err(e) => finish(Err(&e)),
         }
     }
     (finishers, changed)
+}
+
+/// What a panic said, when it said it as text.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned())
 }
 
 /// Why a [`Committer::write`] did not happen.
@@ -176,7 +197,8 @@ pub enum WriteError<E> {
     /// The write was done but the group's transaction could not be
     /// committed: nothing of it was kept.
     Store(String),
-    /// Nobody commits any more (the process is stopping).
+    /// Nobody took the write, or its group was lost (the process is
+    /// stopping, or the committing thread failed).
     Gone,
 }
 
@@ -265,11 +287,10 @@ pub fn commit_group(
     let mut w = match store.write_txn() {
         Ok(w) => w,
         Err(e) => {
-            let e = e.into();
             for u in units {
                 u.fail(&e);
             }
-            return Err(e);
+            return Err(e.into());
         }
     };
     let mut render = BTreeSet::new();
@@ -409,6 +430,36 @@ mod tests {
         let params = store.params(&store.read_txn().unwrap()).unwrap();
         assert!(params.contains_key("a") && params.contains_key("c"));
         assert!(!params.contains_key("b"), "the refused write's change was aborted");
+    }
+
+    /// A write that panics is undone and answered; the others of its group
+    /// are kept and the committing thread goes on.
+    #[test]
+    fn a_write_that_panics_is_undone_and_the_others_go_on() {
+        let (_dir, publisher) = publisher();
+        let committer = Committer::spawn(publisher.clone()).unwrap();
+        let lock = publisher.lock();
+        let c = committer.clone();
+        let panicking = std::thread::spawn(move || {
+            c.write(|stage| -> Result<(), String> {
+                set("half".into(), "v")(stage)?;
+                panic!("a bug in a write");
+            })
+        });
+        let c = committer.clone();
+        let fine = std::thread::spawn(move || c.write(set("kept".into(), "v")));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        drop(lock);
+        match panicking.join().unwrap() {
+            Err(WriteError::Store(why)) => assert!(why.contains("a bug in a write"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        fine.join().unwrap().unwrap();
+        committer.write(set("after".into(), "v")).unwrap();
+        let store = publisher.data().store();
+        let params = store.params(&store.read_txn().unwrap()).unwrap();
+        assert!(params.contains_key("kept") && params.contains_key("after"));
+        assert!(!params.contains_key("half"), "the panicking write's change was undone");
     }
 
     /// A group whose units change nothing the data plane reads publishes

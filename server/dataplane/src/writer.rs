@@ -124,7 +124,12 @@ impl Writer {
                         break;
                     }
                 }
-                w.run(jobs, units);
+                // A bug in a phone's record must not stop every later
+                // write: the group is lost (its callers are told), the
+                // thread goes on.
+                if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w.run(jobs, units))) {
+                    log::error!("writer: a group of writes failed unexpectedly: {}", group::panic_message(&*panic));
+                }
             }
         })?;
         Ok(Writer { tx })

@@ -256,7 +256,9 @@ impl Api {
         self.committer.write(f).map_err(|e| match e {
             WriteError::Refused(resp) => resp,
             WriteError::Store(why) => internal(format!("the write was not committed: {why}")),
-            WriteError::Gone => Resp::text(503, "the server is stopping"),
+            WriteError::Gone => {
+                Resp::text(503, "the store's writer is not available (stopping, or failed: see the log)")
+            }
         })
     }
 

@@ -274,21 +274,20 @@ async fn respond(
     // The URL key, when required, is a tenant's provisioning key; the
     // device found must be that tenant's.
     let snapshot = ctx.current.get();
-    let all_keys = if opts.http.url_key { snapshot.keys() } else { Vec::new() };
-    let keys = opts.http.url_key.then_some(all_keys.as_slice());
-    if opts.http.url_key && all_keys.is_empty() {
+    let keys = opts.http.url_key.then_some(snapshot.url_keys.as_slice());
+    if opts.http.url_key && snapshot.url_keys.is_empty() {
         proto::write_error(head, reply, Status::NotFound, proto::NOWHERE_TO_ROUTE);
         return None;
     }
-    let url_key = if opts.http.url_key { snapshot.url_key_of(req.target.as_bytes()) } else { None };
-    let key = url_key.map(|(k, _)| k.as_bytes());
-    let path = match req.path(keys, path_buf) {
+    let (path, key_index) = match req.path_keyed(keys, path_buf) {
         Ok(p) => p,
         Err(e) => {
             proto::write_error(head, reply, e.status(), e.body());
             return None;
         }
     };
+    let key = key_index.map(|i| snapshot.url_keys[i].as_bytes());
+    let key_tenant = key_index.map(|i| snapshot.key_tenants[i].as_str());
     let Ok(path) = std::str::from_utf8(path) else {
         proto::write_error(head, reply, Status::NotFound, proto::FILE_NOT_FOUND);
         return None;
@@ -298,7 +297,7 @@ async fn respond(
     let raw_path = key.and_then(|k| proto::after_key(req.target.as_bytes(), k)).unwrap_or(req.target.as_bytes());
     let ident = IdentRequest::Http { path: raw_path, user_agent: req.user_agent };
     let name = basename(path.as_bytes());
-    match resolve(ctx, ident, ip, path, name, Source::Proven, url_key.map(|(_, t)| t)).await.0 {
+    match resolve(ctx, ident, ip, path, name, Source::Proven, key_tenant).await.0 {
         Resolution::File(found) => {
             let meta = FileMeta {
                 len: found.body.len() as u64,

@@ -392,8 +392,8 @@ async fn resolve_counted(
 /// tenant, it has only what autoprov gives it).
 fn key_allows(shared: &Shared, snapshot: &Snapshot, tenant: &str, device_id: &str) -> bool {
     let Ok(Some(doc)) = shared.store.device_doc(&snapshot.txn, device_id) else { return false };
-    let Ok(doc) = serde_json::from_slice::<provd_core::Map>(doc) else { return false };
-    match doc.get("tenant_uuid").and_then(|t| t.as_str()) {
+    let Ok(view) = provd_core::device::DeviceView::parse(doc) else { return false };
+    match view.tenant_uuid.as_deref() {
         Some(t) => t == tenant || t == snapshot.provd_tenant,
         None => true,
     }

@@ -30,42 +30,16 @@ pub(crate) struct Snapshot {
     pub(crate) generation: u64,
     /// The base policy with the store's parameters (`NAT`) applied.
     pub(crate) policy: Policy,
-    /// The URL keys (`--url-key`): each tenant's provisioning key, as
-    /// `(key, tenant)`; a phone puts its tenant's first in its paths.
-    pub(crate) url_keys: Vec<(String, String)>,
+    /// The URL keys (`--url-key`): each tenant's provisioning key; a phone
+    /// puts its tenant's first in its paths.
+    pub(crate) url_keys: Vec<String>,
+    /// The tenant of each of `url_keys`, at the same index.
+    pub(crate) key_tenants: Vec<String>,
     /// provd's own tenant (devices without a `tenant_uuid` are in it).
     pub(crate) provd_tenant: String,
 }
 
 impl Snapshot {
-    /// The URL keys as [`provd_proto`]'s path rules take them.
-    pub(crate) fn keys(&self) -> Vec<&[u8]> {
-        self.url_keys.iter().map(|(k, _)| k.as_bytes()).collect()
-    }
-
-    /// The key that starts `raw` (a request's path as sent: its first
-    /// segment, percent-decoded) and its tenant.
-    pub(crate) fn url_key_of(&self, raw: &[u8]) -> Option<(&str, &str)> {
-        let raw = raw.strip_prefix(b"/").unwrap_or(raw);
-        let first = &raw[..raw.iter().position(|&b| b == b'/').unwrap_or(raw.len())];
-        let mut decoded = Vec::with_capacity(first.len());
-        let mut i = 0;
-        while i < first.len() {
-            let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-            match (first[i], first.get(i + 1).and_then(|&b| hex(b)), first.get(i + 2).and_then(|&b| hex(b))) {
-                (b'%', Some(hi), Some(lo)) => {
-                    decoded.push(hi << 4 | lo);
-                    i += 3;
-                }
-                (b, _, _) => {
-                    decoded.push(b);
-                    i += 1;
-                }
-            }
-        }
-        self.url_keys.iter().find(|(k, _)| k.as_bytes() == decoded.as_slice()).map(|(k, t)| (k.as_str(), t.as_str()))
-    }
-
     /// A read transaction on the latest generation of `store`.
     fn open(store: &Store, base: Policy, plugins: &PluginSet) -> Result<Snapshot> {
         let plugins = plugins.get();
@@ -79,9 +53,9 @@ impl Snapshot {
                 other => truthy(other),
             };
         }
-        let url_keys = provd_core::tenant::provisioning_keys(&params);
+        let (url_keys, key_tenants) = provd_core::tenant::provisioning_keys(&params).into_iter().unzip();
         let provd_tenant = params.get("tenant_uuid").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-        Ok(Snapshot { txn, plugins, generation, policy, url_keys, provd_tenant })
+        Ok(Snapshot { txn, plugins, generation, policy, url_keys, key_tenants, provd_tenant })
     }
 }
 

@@ -174,25 +174,24 @@ async fn transfer(
     // plugin's tree (a leading '/' is optional in TFTP), and with
     // `--url-key` the provisioning key first.
     let snapshot = ctx.current.get();
-    let all_keys = if opts.tftp.url_key { snapshot.keys() } else { Vec::new() };
-    let keys = opts.tftp.url_key.then_some(all_keys.as_slice());
-    let url_key = if opts.tftp.url_key { snapshot.url_key_of(req.filename.as_bytes()) } else { None };
-    let key = url_key.map(|(k, _)| k.as_bytes());
+    let keys = opts.tftp.url_key.then_some(snapshot.url_keys.as_slice());
     let mut path_buf = [0u8; http::MAX_PATH];
-    let path = match (opts.tftp.url_key, all_keys.is_empty()) {
+    let path = match (opts.tftp.url_key, snapshot.url_keys.is_empty()) {
         // Required, but no key is set: nothing is served (as over HTTP).
         (true, true) => Err(http::PathError::UrlKey),
-        _ => http::normalize_path(req.filename.as_bytes(), keys, &mut path_buf),
+        _ => http::normalize_path_keyed(req.filename.as_bytes(), keys, &mut path_buf),
     };
-    let path = match path {
-        Ok(p) => std::str::from_utf8(p).unwrap_or(""),
+    let (path, key_index) = match path {
+        Ok((p, k)) => (std::str::from_utf8(p).unwrap_or(""), k),
         Err(http::PathError::UrlKey) => {
             let reply = ErrorReply::new(ErrorCode::FILE_NOT_FOUND, "Nowhere to route this request");
             send(&socket, refuse(reply, out), peer).await;
             return;
         }
-        Err(_) => "",
+        Err(_) => ("", None),
     };
+    let key = key_index.map(|i| snapshot.url_keys[i].as_bytes());
+    let key_tenant = key_index.map(|i| snapshot.key_tenants[i].as_str());
     if path.is_empty() {
         send(&socket, refuse(ErrorReply::new(ErrorCode::ACCESS_VIOLATION, "invalid file name"), out), peer).await;
         return;
@@ -207,8 +206,7 @@ async fn transfer(
         None => filename,
     };
     let ident = IdentRequest::Tftp { filename };
-    let (resolution, notes) =
-        resolve(ctx, ident, peer.ip(), path, basename, Source::Unproven, url_key.map(|(_, t)| t)).await;
+    let (resolution, notes) = resolve(ctx, ident, peer.ip(), path, basename, Source::Unproven, key_tenant).await;
     let stats = &ctx.shared.stats;
     // Security lines wait for the peer's first answer; a refusal gets none.
     let unproven = |notes: SecurityNotes| {

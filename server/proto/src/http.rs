@@ -51,7 +51,7 @@ pub use mime::content_type;
 pub use parse::{HttpError, Method, Parsed, Request, Version, parse};
 pub use response::{Reply, respond_file, write_error, write_options};
 pub use status::Status;
-pub use target::{MAX_PATH, PathError, Target, after_key, normalize_path, split_target};
+pub use target::{MAX_PATH, PathError, Target, after_key, normalize_path, normalize_path_keyed, split_target};
 
 /// 404 body when no plugin serves the requester, or the URL key is wrong
 /// (wazo-provd's `NoResource` message).

@@ -304,6 +304,9 @@ pub struct DeviceView<'a> {
     /// [`Device::remote_state_sip_username`].
     #[serde(borrow, default, deserialize_with = "borrowed_opt")]
     pub remote_state_sip_username: Option<std::borrow::Cow<'a, str>>,
+    /// [`Device::tenant_uuid`].
+    #[serde(borrow, default, deserialize_with = "borrowed_opt")]
+    pub tenant_uuid: Option<std::borrow::Cow<'a, str>>,
 }
 
 /// serde does not borrow through `Option<Cow<str>>` on its own.
@@ -385,12 +388,13 @@ mod fast {
                     "config" => 9,
                     "configured" => 10,
                     "remote_state_sip_username" => 11,
+                    "tenant_uuid" => 12,
                     _ => {
                         s.skip(0)?;
-                        12
+                        13
                     }
                 };
-                if bit < 12 {
+                if bit < 13 {
                     if seen & (1 << bit) != 0 {
                         return None;
                     }
@@ -424,6 +428,7 @@ mod fast {
                         }
                     }
                     11 => v.remote_state_sip_username = s.opt_str()?,
+                    12 => v.tenant_uuid = s.opt_str()?,
                     _ => {}
                 }
                 match s.peek()? {

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use super::client_ip::{ClientIpError, client_ip_from_lines};
 use super::limits::{Limits, MAX_HEADERS_CAP};
 use super::status::Status;
-use super::target::{PathError, normalize_path, split_target};
+use super::target::{PathError, normalize_path_keyed, split_target};
 
 /// Most `X-Forwarded-For` field lines kept; more is refused (400). A proxy
 /// chain adds one line per hop at most, and two or three hops is a lot.
@@ -137,8 +137,18 @@ impl<'a> Request<'a> {
     /// The normalised path to serve, written into `out` (see
     /// [`normalize_path`]; `[0u8; MAX_PATH]` is the intended buffer).
     pub fn path<'o>(&self, url_keys: Option<&[&[u8]]>, out: &'o mut [u8]) -> Result<&'o [u8], PathError> {
+        self.path_keyed(url_keys, out).map(|(path, _)| path)
+    }
+
+    /// [`path`](Self::path), also saying which of `url_keys` it started
+    /// with (see [`normalize_path_keyed`]).
+    pub fn path_keyed<'o, K: AsRef<[u8]>>(
+        &self,
+        url_keys: Option<&[K]>,
+        out: &'o mut [u8],
+    ) -> Result<(&'o [u8], Option<usize>), PathError> {
         let target = split_target(self.target.as_bytes())?;
-        normalize_path(target.path, url_keys, out)
+        normalize_path_keyed(target.path, url_keys, out)
     }
 
     /// The raw query string (after `?`), for extractors that want it.

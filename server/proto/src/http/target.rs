@@ -129,7 +129,18 @@ pub fn after_key<'r>(raw: &'r [u8], key: &[u8]) -> Option<&'r [u8]> {
 /// comparison takes the same time whichever key matches or how much of it.
 /// `Some(&[])` refuses everything.
 pub fn normalize_path<'o>(raw: &[u8], url_keys: Option<&[&[u8]]>, out: &'o mut [u8]) -> Result<&'o [u8], PathError> {
+    normalize_path_keyed(raw, url_keys, out).map(|(path, _)| path)
+}
+
+/// [`normalize_path`], also saying which of `url_keys` the path started
+/// with (its index), so that the caller knows whose key it was.
+pub fn normalize_path_keyed<'o, K: AsRef<[u8]>>(
+    raw: &[u8],
+    url_keys: Option<&[K]>,
+    out: &'o mut [u8],
+) -> Result<(&'o [u8], Option<usize>), PathError> {
     let mut key_pending = url_keys.is_some();
+    let mut matched = None;
     // `len` is the committed output; the current segment is out[seg..cur].
     let (mut len, mut seg, mut cur) = (0, 0, 0);
     let mut in_segment = false;
@@ -160,7 +171,8 @@ pub fn normalize_path<'o>(raw: &[u8], url_keys: Option<&[&[u8]]>, out: &'o mut [
                     return Err(PathError::DriveLetter);
                 } else if key_pending {
                     key_pending = false;
-                    if !key_matches(segment, url_keys.unwrap_or_default()) {
+                    matched = key_index(segment, url_keys.unwrap_or_default());
+                    if matched.is_none() {
                         return Err(PathError::UrlKey);
                     }
                     cur = 0;
@@ -194,7 +206,7 @@ pub fn normalize_path<'o>(raw: &[u8], url_keys: Option<&[&[u8]]>, out: &'o mut [
     if key_pending {
         return Err(PathError::UrlKey);
     }
-    Ok(&out[..len])
+    Ok((&out[..len], matched))
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -208,16 +220,21 @@ fn hex(b: u8) -> Option<u8> {
 
 /// Whether `segment` equals one of `keys`, in time that depends only on the
 /// keys' lengths: every key is compared, every byte of each.
-fn key_matches(segment: &[u8], keys: &[&[u8]]) -> bool {
-    let mut found = 0u8;
-    for key in keys {
+/// The index of the key `segment` equals, every key compared in full.
+fn key_index<K: AsRef<[u8]>>(segment: &[u8], keys: &[K]) -> Option<usize> {
+    // One more than the index matched; 0: none. Keys are unique (a
+    // provisioning key belongs to one tenant), so at most one hits.
+    let mut found = 0usize;
+    for (n, key) in keys.iter().enumerate() {
+        let key = key.as_ref();
         let mut diff = u8::from(segment.len() != key.len());
         for (i, &k) in key.iter().enumerate() {
             diff |= k ^ segment.get(i).copied().unwrap_or(!k);
         }
-        found |= u8::from(std::hint::black_box(diff) == 0);
+        let hit = usize::from(std::hint::black_box(diff) == 0);
+        found |= hit * (n + 1);
     }
-    found != 0
+    found.checked_sub(1)
 }
 
 #[cfg(test)]
@@ -355,15 +372,23 @@ mod tests {
 
     #[test]
     fn constant_time_compare() {
-        assert!(key_matches(b"abc", &[b"abc"]));
-        assert!(!key_matches(b"abd", &[b"abc"]));
-        assert!(!key_matches(b"ab", &[b"abc"]));
-        assert!(!key_matches(b"abcd", &[b"abc"]));
-        assert!(!key_matches(b"", &[b"abc"]));
-        assert!(!key_matches(b"", &[]));
-        assert!(key_matches(b"", &[b""]));
+        let none: [&[u8]; 0] = [];
+        assert_eq!(key_index(b"abc", &[b"abc"]), Some(0));
+        assert_eq!(key_index(b"abd", &[b"abc"]), None);
+        assert_eq!(key_index(b"ab", &[b"abc"]), None);
+        assert_eq!(key_index(b"abcd", &[b"abc"]), None);
+        assert_eq!(key_index(b"", &[b"abc"]), None);
+        assert_eq!(key_index(b"", &none), None);
+        assert_eq!(key_index(b"", &[b""]), Some(0));
         // A shorter segment padded with the key's complement never matches.
-        assert!(!key_matches(&[0xff], &[&[0xff, 0x00]]));
+        assert_eq!(key_index(&[0xff], &[&[0xff, 0x00]]), None);
+        // Which key: each tenant has its own.
+        assert_eq!(key_index(b"two", &["one", "two", "three"]), Some(1));
+        let mut out = [0u8; MAX_PATH];
+        assert_eq!(
+            normalize_path_keyed(b"/three/a.cfg", Some(&["one", "two", "three"]), &mut out),
+            Ok((&b"a.cfg"[..], Some(2)))
+        );
     }
 
     #[test]

@@ -13,8 +13,8 @@
 //! write transaction, then every unit queued by then ([`run_units`]): the
 //! longer a commit takes, the more writes the next one carries. In the
 //! server that is its writer thread (`provd-dataplane`'s `writer`), which
-//! puts the phones' records in the same transaction; [`Committer::spawn`]
-//! starts a thread of its own for a process without one.
+//! puts the phones' records in the same transaction (the tests here use a
+//! thread of their own, `Committer::spawn`).
 //!
 //! Not here: deciding what a write is (the REST API's handlers do), and
 //! any retry (a failed commit fails every unit of the group).
@@ -41,17 +41,7 @@ pub struct Stage<'a, 'e> {
 }
 
 impl<'e> Stage<'_, 'e> {
-    /// The store.
-    pub fn store(&self) -> &Store {
-        self.publisher.data().store()
-    }
-
-    /// The unit's transaction (nested in the group's).
-    pub fn txn(&mut self) -> &mut WriteTxn<'e> {
-        self.txn
-    }
-
-    /// The store and the transaction at once, for the store's functions.
+    /// The store and the unit's transaction (nested in the group's).
     pub fn parts(&mut self) -> (&Store, &mut WriteTxn<'e>) {
         (self.publisher.data().store(), self.txn)
     }
@@ -216,7 +206,8 @@ impl Committer {
     }
 
     /// A thread of its own that commits units for `publisher`, in groups.
-    pub fn spawn(publisher: Arc<Publisher>) -> std::io::Result<Committer> {
+    #[cfg(test)]
+    pub(crate) fn spawn(publisher: Arc<Publisher>) -> std::io::Result<Committer> {
         let (tx, rx) = mpsc::channel::<Unit>();
         std::thread::Builder::new().name("provd-commit".into()).spawn(move || {
             while let Ok(first) = rx.recv() {

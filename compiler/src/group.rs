@@ -56,8 +56,8 @@ impl<'e> Stage<'_, 'e> {
     /// that fail (their failures are in the report and the log), as
     /// [`Publisher::publish_keep_going`] does outside a group.
     pub fn publish(&mut self, scope: Scope) -> Result<Report, CompileError> {
-        let report = self.publisher.publish_in(self.txn, scope)?;
-        self.changed |= report.generation.is_some();
+        let (report, published) = self.publisher.publish_in(self.txn, scope)?;
+        self.changed |= published;
         Ok(report)
     }
 
@@ -291,11 +291,14 @@ pub fn commit_group(
         let records_changed = records(store, &mut w, &mut render)?;
         writes += records_changed as u64;
         let mut done = Committed::default();
+        let mut rendered = false;
         if !render.is_empty() {
-            done.render = Some(publisher.publish_in(&mut w, Scope::Devices(render.into_iter().collect()))?);
+            let (report, published) = publisher.publish_in(&mut w, Scope::Devices(render.into_iter().collect()))?;
+            done.render = Some(report);
+            rendered = published;
         }
         after_render(store, &mut w)?;
-        if units_changed || records_changed || done.render.as_ref().is_some_and(|r| r.generation.is_some()) {
+        if units_changed || records_changed || rendered {
             done.generation = Some(store.bump_generation(&mut w)?);
         }
         w.commit().map_err(StoreError::from)?;

@@ -195,13 +195,13 @@ impl Publisher {
         let _one_at_a_time = self.lock();
         let store = self.data.store();
         let mut w = store.write_txn()?;
-        let Some(mut report) = self.compile_in(&mut w, opts)? else {
+        let Some((mut report, publish)) = self.compile_in(&mut w, opts)? else {
             // A config nobody uses: no plugin scan, no renderer, no
             // generation, not counted as a compile.
             w.abort();
             return Ok(Report::default());
         };
-        if report.generation.take().is_some() {
+        if publish {
             let g = store.bump_generation(&mut w)?;
             w.commit().map_err(provd_store::StoreError::from)?;
             report.generation = Some(g);
@@ -216,18 +216,18 @@ impl Publisher {
     /// transaction `w`, which must be taken after [`lock`](Self::lock) and
     /// held until committed or aborted (so that no other compile waits for
     /// the transaction while holding the lock). The changes stay in `w`:
-    /// the caller commits, with a new generation when the report's
-    /// `generation` is `Some` (its number is a placeholder, 0).
-    pub fn publish_in(&self, w: &mut WriteTxn<'_>, scope: Scope) -> Result<Report, CompileError> {
+    /// the caller commits, with a new generation when the flag says the
+    /// compile changed what is served.
+    pub fn publish_in(&self, w: &mut WriteTxn<'_>, scope: Scope) -> Result<(Report, bool), CompileError> {
         let opts = Options { scope, keep_going: true, ..Default::default() };
-        let report = self.compile_in(w, &opts)?.unwrap_or_default();
-        log_report(&report);
-        Ok(report)
+        let published = self.compile_in(w, &opts)?.unwrap_or_default();
+        log_report(&published.0);
+        Ok(published)
     }
 
-    /// The compile of a publish, in `w`: `None` when nothing is in scope;
-    /// the report's `generation` is `Some(0)` when it is to be published.
-    fn compile_in(&self, w: &mut WriteTxn<'_>, opts: &Options) -> Result<Option<Report>, CompileError> {
+    /// The compile of a publish, in `w`: `None` when nothing is in scope,
+    /// else the report and whether it is to be published.
+    fn compile_in(&self, w: &mut WriteTxn<'_>, opts: &Options) -> Result<Option<(Report, bool)>, CompileError> {
         let store = self.data.store();
         if compile::nothing_in_scope(store, w, &opts.scope)? {
             return Ok(None);
@@ -236,9 +236,8 @@ impl Publisher {
         let (renderer, warnings) = self.renderer(w, &opts.scope)?;
         let (mut report, publish) = compile::compile_in(store, w, &renderer, opts)?;
         report.warnings.splice(0..0, warnings);
-        report.generation = publish.then_some(0);
         self.stats.count(started.elapsed(), report.failures.len());
-        Ok(Some(report))
+        Ok(Some((report, publish)))
     }
 
     /// The renderer of a compile of `scope`: [`compile::renderer`], but

@@ -20,6 +20,7 @@ mod secrets;
 use clap::Parser;
 use provd_compiler::publish::Publisher;
 use provd_control::api;
+use provd_control::cluster::{Cluster, ClusterConfig};
 use provd_control::sync::{AmiConfig, Backend, MassOptions, SipConfig, Timers};
 use provd_dataplane::limits::Rate;
 use provd_dataplane::pipeline::Policy;
@@ -73,6 +74,22 @@ struct Args {
     /// private mirror); without it, the web's public roots.
     #[arg(long, value_name = "PEM")]
     plugin_server_ca: Option<PathBuf>,
+    /// Cluster mode: PostgreSQL at this URL holds the devices, configs and
+    /// parameters shared by every node (postgresql://user:pass@host/db;
+    /// sslmode=require for TLS). Each node keeps its own store under --data.
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
+    /// A PEM bundle of the CAs the database's certificate must chain to
+    /// (without it, the web's public roots).
+    #[arg(long, value_name = "PEM", requires = "postgres")]
+    postgres_ca: Option<PathBuf>,
+    /// This node's name in the cluster (default: host name and data directory).
+    #[arg(long, value_name = "NAME", requires = "postgres")]
+    cluster_node: Option<String>,
+    /// Records written here that may wait for an unavailable database; past
+    /// it they are counted (provd_cluster_queue_overflow_total), not queued.
+    #[arg(long, default_value_t = 100_000, value_name = "N", requires = "postgres")]
+    postgres_queue: u64,
     /// Threads answering REST requests.
     #[arg(long, default_value_t = 4)]
     api_threads: usize,
@@ -301,6 +318,36 @@ fn default_tenant(store: &provd_store::Store, given: Option<&str>) -> anyhow::Re
     Ok(tenant)
 }
 
+/// Joins the cluster at `url`: migrates its schema and brings the store to
+/// its records (or seeds it), before anything is served.
+fn join_cluster(args: &Args, url: &str, store: &provd_store::Store) -> anyhow::Result<Arc<Cluster>> {
+    let ca = match &args.postgres_ca {
+        Some(p) => Some(std::fs::read(p).map_err(|e| anyhow::anyhow!("--postgres-ca {}: {e}", p.display()))?),
+        None => None,
+    };
+    let node = args.cluster_node.clone().unwrap_or_else(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let dir = args.data.canonicalize().unwrap_or_else(|_| args.data.clone());
+        format!("{}:{}", host.trim(), dir.display())
+    });
+    let config = ClusterConfig { url: url.to_owned(), ca, node, queue: args.postgres_queue };
+    let cluster = Arc::new(Cluster::new(config, store.clone())?);
+    // Seeding a new cluster carries this node's tenant; joining one
+    // replaces it by the cluster's (read again after).
+    default_tenant(store, args.tenant_uuid.as_deref())?;
+    cluster.start()?;
+    Ok(cluster)
+}
+
+/// The cluster's part of `/metrics`.
+struct ClusterMetrics(Arc<Cluster>);
+
+impl provd_net::metrics::WriteMetrics for ClusterMetrics {
+    fn write_metrics(&self, out: &mut provd_net::metrics::Text) {
+        self.0.write_metrics(out)
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     logging::init(args.log_format == LogFormat::Json);
@@ -361,6 +408,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     for b in broken {
         log::warn!("{b}");
     }
+    let cluster = match &args.postgres {
+        Some(url) => Some(join_cluster(&args, url, &store)?),
+        None => None,
+    };
+    let tenant = default_tenant(&store, args.tenant_uuid.as_deref())?;
     let publisher = Arc::new(Publisher::new(data.clone(), plugins));
     // What the store holds and phones are not served yet (a document
     // another process wrote, new plugins, a new URL, a fresh store)
@@ -405,6 +457,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         })?;
     }
     snapshot::watch(store.clone(), publisher.hint().clone(), Duration::from_millis(20), stop.clone());
+    if let Some(c) = &cluster {
+        provd_control::cluster::spawn(c.clone(), writer.committer(), stop.clone())?;
+    }
     let shared = Arc::new(Shared {
         store,
         publisher,
@@ -446,7 +501,6 @@ fn run(args: Args) -> anyhow::Result<()> {
     if let Some(listener) = api_listener {
         let addr = listener.local_addr()?;
         let auth = api_auth(&args, &data, addr)?;
-        let tenant = default_tenant(&shared.store, args.tenant_uuid.as_deref())?;
         let ami_login = match &args.sync_ami_login_file {
             Some(path) => Some(secrets::ami_login(path)?),
             None => args.sync_ami_login.clone(),
@@ -461,13 +515,16 @@ fn run(args: Args) -> anyhow::Result<()> {
             Some(p) => Some(std::fs::read(p).map_err(|e| anyhow::anyhow!("--plugin-server-ca {}: {e}", p.display()))?),
             None => None,
         };
-        let config = api::ApiConfig { auth, tenant, sync, plugin_server_ca };
+        let config = api::ApiConfig { auth, tenant, sync, plugin_server_ca, cluster: cluster.clone() };
         let api = Arc::new(api::Api::new(shared.publisher.clone(), committer, phones, config));
         // /metrics: each part's counters, read out when scraped.
         let mut metrics = provd_net::metrics::Registry::default();
         metrics.register(Box::new(serve::Metrics(shared.clone())));
         metrics.register(Box::new(api.collector()));
         metrics.register(Box::new(budget.clone()));
+        if let Some(c) = &cluster {
+            metrics.register(Box::new(ClusterMetrics(c.clone())));
+        }
         let options = api::listener::ListenerOptions {
             handler_threads: args.api_threads,
             header_timeout: Duration::from_secs_f64(args.api_idle_timeout),

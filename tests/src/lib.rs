@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end tests: find the real binaries, make data
 //! directories.
 
+pub mod postgres;
 pub mod sipp;
 
 use std::path::PathBuf;

@@ -16,6 +16,9 @@
 //! [`sync::SipNotifier`], or the AMI one the API builds from
 //! [`sync::AmiConfig`]) and [`sync::mass::run`] to pace many NOTIFYs.
 //!
+//! Cluster mode ([`cluster`], `docs/cluster.md`): PostgreSQL as the
+//! source of truth shared by several servers; each keeps its own store.
+//!
 //! What it is not: no phone-facing HTTP or TFTP (`provd-dataplane`), no
 //! rendering (`provd-compiler`), no storage format (`provd-store`), no
 //! command line (the server binary parses its options and builds the
@@ -25,7 +28,9 @@
 //! [`api::sync::SyncConfig`]), [`api::listener::ListenerOptions`],
 //! [`api::PhoneSide`] and [`api::TriggerWatch`], [`api::Collector`] for
 //! `/metrics`; [`sync::Target`], [`sync::NotifyOutcome`],
-//! [`sync::MassOptions`] and [`sync::MassReport`].
+//! [`sync::MassOptions`] and [`sync::MassReport`]; [`cluster::Cluster`]
+//! and [`cluster::ClusterConfig`].
 
 pub mod api;
+pub mod cluster;
 pub mod sync;

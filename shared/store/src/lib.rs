@@ -35,11 +35,15 @@
 //!   content addressing and reference counts.
 //! - [`Owner`]: who a served file belongs to (a device or a plugin).
 //! - [`data::DataDir`]: a data directory, opened and bootstrapped.
+//! - [`SourceKey`], [`Noted`]: the journal of source records written here
+//!   and not yet handed on to a cluster's source of truth (off unless
+//!   [`Store::start_journal`]).
 
 mod codec;
 pub mod data;
 mod error;
 mod files;
+mod journal;
 mod schema;
 mod store;
 
@@ -47,6 +51,7 @@ pub use codec::{CurrentRoute, Owner, OwnerRef, RenderRecord, Route, route_key};
 pub use error::{Result, StoreError};
 pub use files::{FileWriter, RouteChange};
 pub use heed::Error as LmdbError;
+pub use journal::{Noted, SourceKey};
 pub use schema::Index;
 pub use store::Store;
 

@@ -72,6 +72,7 @@ pub(crate) const AUTO_DEVICES: &str = "auto_devices";
 pub(crate) const RENDER_RECORDS: &str = "render_records";
 pub(crate) const LINE1_USERNAMES: &str = "line1_usernames";
 pub(crate) const CONFIG_CHILDREN: &str = "config_children";
+pub(crate) const JOURNAL: &str = "journal";
 
 // Keys of `meta`.
 /// u64 LE: the generation currently published.
@@ -90,6 +91,10 @@ pub(crate) const META_LINE1_BUILT: &str = "line1_usernames_built";
 /// `1`, set once `config_children` holds every config's parents (stores
 /// made before it existed get it built at open).
 pub(crate) const META_CHILDREN_BUILT: &str = "config_children_built";
+/// UTF-8: the id of the cluster whose changes this store follows.
+pub(crate) const META_CLUSTER: &str = "cluster";
+/// u64 LE: the sequence of the cluster's last change applied here.
+pub(crate) const META_CLUSTER_APPLIED: &str = "cluster_applied";
 
 /// Every database, typed. Values read raw on the request path (device and
 /// config documents) are typed for the whole-document readers; the raw
@@ -123,6 +128,10 @@ pub(crate) struct Dbs {
     /// parent config id → ids of the configs that list it in `parent_ids`
     /// (duplicate-sorted)
     pub(crate) config_children: Database<'static, Str, Str>,
+    /// `<kind>/<id>` of a source record written and not handed on yet →
+    /// `auto` for a device the server created, else empty (cluster mode:
+    /// see `journal.rs`)
+    pub(crate) journal: Database<'static, Str, Bytes>,
 }
 
 impl Dbs {
@@ -163,15 +172,16 @@ impl Dbs {
                     .name(CONFIG_CHILDREN)
                     .flags(DatabaseFlags::DUP_SORT)
                     .create(w)?;
+                let journal = o.create_database::<Str, Bytes>(w, Some(JOURNAL))?;
                 Ok(CommitOrAbort::<_, ()>::Commit((
                     (devices, configs, indexes, auto_devices, render_records, line1_usernames),
-                    (blobs, blob_index, routes, routes_by_owner, meta, config_children),
+                    (blobs, blob_index, routes, routes_by_owner, meta, config_children, journal),
                 )))
             })?
             .unwrap_commit();
         let (
             (devices, configs, indexes, auto_devices, render_records, line1_usernames),
-            (blobs, blob_index, routes, routes_by_owner, meta, config_children),
+            (blobs, blob_index, routes, routes_by_owner, meta, config_children, journal),
         ) = dbs;
         Ok(Dbs {
             devices,
@@ -186,6 +196,7 @@ impl Dbs {
             render_records,
             line1_usernames,
             config_children,
+            journal,
         })
     }
 

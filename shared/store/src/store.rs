@@ -17,6 +17,7 @@ use provd_core::device::Device;
 
 use crate::codec::{Json, RenderRecord, RenderRecordBuf, U64Le};
 use crate::error::{Result, StoreError, corrupt, reading};
+use crate::journal::SourceKey;
 use crate::schema::*;
 use crate::{Owner, ReadTxn, WriteTxn};
 
@@ -28,6 +29,8 @@ const BAD_KEY: &str = "(a key that is not UTF-8)";
 pub struct Store {
     env: Env<WithoutTls>,
     pub(crate) db: Dbs,
+    /// Whether writes of source records are noted (cluster mode).
+    pub(crate) journal: std::sync::Arc<crate::journal::JournalState>,
 }
 
 impl Store {
@@ -36,14 +39,14 @@ impl Store {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { path: dir.display().to_string(), source })?;
         let map_size: usize =
             std::env::var("PROVD_STORE_MAP_SIZE").ok().and_then(|s| s.parse().ok()).unwrap_or(64 << 30);
-        // 17 named databases today; room to add more without a surprise.
+        // 18 named databases today; room to add more without a surprise.
         // SAFETY: heed's contract is that the files are not modified by
         // other means while open; only provd processes open this directory.
         let env = unsafe {
             EnvOpenOptions::new().read_txn_without_tls().map_size(map_size).max_dbs(32).max_readers(1024).open(dir)?
         };
         let db = Dbs::create(&env)?;
-        let store = Store { env, db };
+        let store = Store { env, db, journal: Default::default() };
         store.build_config_indexes()?;
         Ok(store)
     }
@@ -114,7 +117,7 @@ impl Store {
 
     // ---- meta -------------------------------------------------------------
 
-    fn meta_u64(&self, txn: &RoTxn<'_>, key: &'static str) -> Result<Option<u64>> {
+    pub(crate) fn meta_u64(&self, txn: &RoTxn<'_>, key: &'static str) -> Result<Option<u64>> {
         self.db.meta.remap_data_type::<U64Le>().get(txn, key).map_err(reading(META, key))
     }
 
@@ -165,6 +168,7 @@ impl Store {
 
     /// Replaces the runtime parameters.
     pub fn set_params(&self, w: &mut RwTxn<'_>, params: &provd_core::Map) -> Result<()> {
+        self.note(w, &SourceKey::Params, false)?;
         self.set_meta_json(w, META_PARAMS, params)
     }
 
@@ -251,6 +255,7 @@ impl Store {
 
     /// Inserts or replaces a device, keeping the indexes in step.
     pub fn put_device(&self, w: &mut RwTxn<'_>, device: &Device) -> Result<()> {
+        self.note(w, &SourceKey::Device(device.id.clone()), false)?;
         let old = self.device(w, &device.id)?;
         self.unindex(w, old.as_ref())?;
         self.db.devices.put(w, &device.id, device)?;
@@ -320,6 +325,7 @@ impl Store {
     /// Deletes device `id` (not its files) and its render record; returns
     /// it.
     pub fn delete_device(&self, w: &mut RwTxn<'_>, id: &str) -> Result<Option<Device>> {
+        self.note(w, &SourceKey::Device(id.to_owned()), false)?;
         let old = self.device(w, id)?;
         self.unindex(w, old.as_ref())?;
         self.db.devices.delete(w, id)?;
@@ -381,6 +387,7 @@ impl Store {
     /// Remembers that the server created device `id` from a request, in
     /// creation order (the oldest are expired first beyond a cap).
     pub fn push_auto_device(&self, w: &mut RwTxn<'_>, id: &str) -> Result<()> {
+        self.note(w, &SourceKey::Device(id.to_owned()), true)?;
         let seq = self.meta_u64(w, META_NEXT_AUTO_SEQ)?.unwrap_or(0);
         self.set_meta_u64(w, META_NEXT_AUTO_SEQ, seq + 1)?;
         Ok(self.db.auto_devices.put_with_flags(w, PutFlags::APPEND, &seq.to_be_bytes(), id)?)
@@ -441,6 +448,7 @@ impl Store {
     /// Inserts or replaces a config, keeping line 1's username and the
     /// parent → children index in step.
     pub fn put_config(&self, w: &mut RwTxn<'_>, config: &Config) -> Result<()> {
+        self.note(w, &SourceKey::Config(config.id.clone()), false)?;
         let old = self.parent_ids(w, &config.id)?;
         if old.as_deref() != Some(config.parent_ids.as_slice()) {
             self.unindex_parents(w, &config.id, old.as_deref().unwrap_or_default())?;
@@ -455,6 +463,7 @@ impl Store {
     /// as a parent keep theirs, so that they are found again if a config of
     /// that id comes back.
     pub fn delete_config(&self, w: &mut RwTxn<'_>, id: &str) -> Result<bool> {
+        self.note(w, &SourceKey::Config(id.to_owned()), false)?;
         if let Some(parents) = self.parent_ids(w, id)? {
             self.unindex_parents(w, id, &parents)?;
         }

@@ -15,7 +15,7 @@ use provd_store::{Index, Owner, OwnerRef, Store, StoreError};
 
 /// Every named database, in name order (as LMDB lists them in its main
 /// database).
-const DATABASES: [&str; 17] = [
+const DATABASES: [&str; 18] = [
     "auto_devices",
     "blob_index",
     "blobs",
@@ -28,6 +28,7 @@ const DATABASES: [&str; 17] = [
     "device_by_sn",
     "device_by_uuid",
     "devices",
+    "journal",
     "line1_usernames",
     "meta",
     "render_records",
@@ -52,7 +53,7 @@ fn printable(bytes: &[u8]) -> String {
 type Raw = Database<'static, Bytes, Bytes>;
 
 /// The main database and every named one, untyped.
-fn raw_databases(store: &Store) -> (Raw, [Raw; 17]) {
+fn raw_databases(store: &Store) -> (Raw, [Raw; 18]) {
     let env = store.env();
     env.open_databases_and_commit(env.read_txn().unwrap(), |o, r| -> Result<_, heed::Error> {
         let main = o.open_database::<Bytes, Bytes>(r, None)?.unwrap();
@@ -60,7 +61,7 @@ fn raw_databases(store: &Store) -> (Raw, [Raw; 17]) {
         for name in DATABASES {
             dbs.push(o.open_database::<Bytes, Bytes>(r, Some(name))?.expect(name));
         }
-        let dbs: [_; 17] = dbs.try_into().ok().unwrap();
+        let dbs: [_; 18] = dbs.try_into().ok().unwrap();
         Ok(CommitOrAbort::<_, ()>::Commit((main, dbs)))
     })
     .unwrap()
@@ -120,11 +121,14 @@ fn fill(s: &Store) {
     base.insert("ip".into(), "127.0.0.1".into());
     base.insert("http_port".into(), 8667.into());
     s.set_base_raw_config(&mut w, &base).unwrap();
+    // Cluster mode from here on: the writes below are noted.
+    s.start_journal(100);
     let mut params = provd_core::Map::new();
     params.insert("NAT".into(), "1".into());
     s.set_params(&mut w, &params).unwrap();
     s.push_auto_device(&mut w, "d0").unwrap();
     s.push_auto_device(&mut w, "d1").unwrap();
+    s.set_cluster_position(&mut w, "9d1c", 5).unwrap();
 
     let mut fw = s.file_writer(&mut w, 1_700_000_000).unwrap();
     fw.put("p1/d1.cfg", &Owner::device("d1"), b"same").unwrap();
@@ -181,11 +185,18 @@ const EXPECTED: &str = concat!(
     r#""uuid":"9b2f2f4e-4d51-4a41-9d3c-2bb6b1d8c0a1","vendor":"Yealink","plugin":"p1","config":"c1","#,
     r#""configured":true}"#,
     "\n",
+    // `<kind>/<id>` of a source record not handed on yet => `auto` for a
+    // device the server created, else empty
+    "journal device/d0 => auto\n",
+    "journal device/d1 => auto\n",
+    "journal params/params => \n",
     // config id => line 1's username, when a string
     "line1_usernames c1 => u1001\n",
     // name => JSON, u64 LE, or the marker `1`
     r#"meta base_raw_config => {"ip":"127.0.0.1","http_port":8667}"#,
     "\n",
+    "meta cluster => 9d1c\n",
+    "meta cluster_applied => \\05\\00\\00\\00\\00\\00\\00\\00\n",
     "meta config_children_built => 1\n",
     "meta generation => \\02\\00\\00\\00\\00\\00\\00\\00\n",
     "meta line1_usernames_built => 1\n",

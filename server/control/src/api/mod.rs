@@ -74,6 +74,8 @@ pub struct Api {
     pub(crate) started: Instant,
     /// The REST connections closed for room, for `/metrics`.
     pub(crate) stats: Arc<ApiStats>,
+    /// Cluster mode: writes reach PostgreSQL before they are answered.
+    pub(crate) cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 /// How the REST API is set up (see [`Api::new`]).
@@ -88,6 +90,8 @@ pub struct ApiConfig {
     /// The CA bundle (PEM) an https plugin server must be signed by
     /// (`--plugin-server-ca`); none: the web's public roots.
     pub plugin_server_ca: Option<Vec<u8>>,
+    /// Cluster mode (`--postgres`): the node's view of the cluster.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 impl Api {
@@ -107,6 +111,7 @@ impl Api {
             plugin_server_ca: config.plugin_server_ca,
             started: Instant::now(),
             stats: Arc::default(),
+            cluster: config.cluster,
         }
     }
 }
@@ -197,12 +202,16 @@ pub(crate) fn get(req: &Req<'_>, f: impl FnOnce() -> Result<serde_json::Value, R
 fn status(api: &Api) -> Result<serde_json::Value, Resp> {
     let store = api.store();
     let r = store.read_txn().map_err(internal)?;
-    Ok(json!({
+    let mut status = json!({
         "rest_api": "ok",
         "generation": store.generation(&r).map_err(internal)?,
         "devices": store.device_count(&r).map_err(internal)?,
         "uptime_seconds": api.started.elapsed().as_secs(),
-    }))
+    });
+    if let Some(c) = &api.cluster {
+        status["database"] = c.status();
+    }
+    Ok(status)
 }
 
 /// `id` as one URL path segment (ids may hold any printable character).
@@ -228,6 +237,19 @@ pub(crate) fn compile_failure(e: CompileError) -> Resp {
     }
 }
 
+/// A write the cluster's database did not take: 503 when it is away.
+fn cluster_failure(e: crate::cluster::ClusterError) -> Resp {
+    if e.is_unavailable() {
+        log::warn!("REST API: write refused: {e}");
+        Resp::text(
+            503,
+            format!("{e}: the write was not made (this node keeps serving phones; retry when the database is back)"),
+        )
+    } else {
+        internal(format!("the write was not made: {e}"))
+    }
+}
+
 pub(crate) fn internal(e: impl std::fmt::Display) -> Resp {
     log::error!("REST API: {e}");
     Resp::text(500, format!("Internal error: {e}"))
@@ -249,10 +271,24 @@ impl Api {
     /// and nothing of the write is kept. `f` calls [`Stage::changed`] when
     /// the write changes what the data plane reads (devices, parameters,
     /// a config some device uses).
+    ///
+    /// In cluster mode the write's records reach PostgreSQL in the same
+    /// unit, before the store commits (503 when the database is away:
+    /// nothing is kept).
     pub(crate) fn write<T: Send + 'static>(
         &self,
         f: impl for<'a, 'e> FnOnce(&mut Stage<'a, 'e>) -> Result<T, Resp> + Send + 'static,
     ) -> Result<T, Resp> {
+        let cluster = self.cluster.clone();
+        let f = move |stage: &mut Stage<'_, '_>| {
+            let Some(cluster) = cluster else { return f(stage) };
+            // The phones' records queued before this write first: the
+            // journal then holds room for this one's.
+            cluster.ship(stage).map_err(cluster_failure)?;
+            let v = f(stage)?;
+            cluster.ship(stage).map_err(cluster_failure)?;
+            Ok(v)
+        };
         self.committer.write(f).map_err(|e| match e {
             WriteError::Refused(resp) => resp,
             WriteError::Store(why) => internal(format!("the write was not committed: {why}")),

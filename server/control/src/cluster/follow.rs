@@ -1,0 +1,596 @@
+//! The follower: the node's thread that applies the cluster's changes to
+//! its store and hands the node's own records on; and the three ways a
+//! store meets the database (seed, snapshot, catch-up).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use postgres::fallible_iterator::FallibleIterator;
+use provd_compiler::compile::{self, Scope};
+use provd_compiler::group::{Committer, Stage, WriteError};
+use provd_core::{Config, Device};
+use provd_store::{SourceKey, Store, WriteTxn};
+
+use super::schema::{CHANNEL, LOCK_WRITE};
+use super::{Cluster, ClusterError};
+
+/// Changes read per round (and applied in one unit).
+const BATCH: i64 = 2_000;
+/// How long the follower waits for a notification before looking anyway
+/// (and handing on the phones' records).
+const TICK: Duration = Duration::from_millis(250);
+const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// One row of `provd_changes`.
+struct Change {
+    seq: u64,
+    /// None: a kind this version does not know (a newer provd's), skipped.
+    key: Option<SourceKey>,
+    doc: Option<Vec<u8>>,
+}
+
+/// A source record as the database stores it (none: deleted).
+type Record = (SourceKey, Option<Vec<u8>>);
+
+/// What applying changes leaves to render.
+#[derive(Debug, Default)]
+pub(crate) struct Render {
+    /// Something the data plane reads changed.
+    changed: bool,
+    /// Every device (a snapshot replaced the store's records).
+    all: bool,
+    devices: BTreeSet<String>,
+    configs: BTreeSet<String>,
+}
+
+impl Render {
+    /// Publishes what the changes need, in the unit's transaction.
+    fn publish(self, stage: &mut Stage<'_, '_>) -> Result<(), ClusterError> {
+        if self.changed {
+            stage.changed();
+        }
+        if self.all {
+            stage.publish(Scope::All).map_err(compile_failed)?;
+            return Ok(());
+        }
+        let mut devices = self.devices;
+        {
+            let (store, w) = stage.parts();
+            for c in &self.configs {
+                if store.config_doc(w, c)?.is_some() {
+                    devices.extend(compile::config_scope(store, w, c).map_err(compile_failed)?.0);
+                }
+            }
+            devices.retain(|id| store.device_doc(w, id).ok().flatten().is_some());
+        }
+        if !devices.is_empty() {
+            stage.changed();
+            stage.publish_later(Scope::Devices(devices.into_iter().collect())).map_err(compile_failed)?;
+        }
+        Ok(())
+    }
+}
+
+fn compile_failed(e: compile::CompileError) -> ClusterError {
+    match e {
+        compile::CompileError::Store(s) => ClusterError::Store(s),
+        other => ClusterError::Schema(format!("rendering the cluster's changes: {other}")),
+    }
+}
+
+/// Brings `w`'s store to the database: seeds an empty database with the
+/// store's records, loads a snapshot into a store that never followed
+/// this cluster, or applies the changes after the store's position.
+/// Returns the cluster id and the position reached, and what to render.
+pub(crate) fn synchronize(
+    cluster: &Cluster,
+    client: &mut postgres::Client,
+    w: &mut WriteTxn<'_>,
+) -> Result<(String, u64), ClusterError> {
+    synchronize_rendering(cluster, client, w).map(|(position, _)| position)
+}
+
+fn synchronize_rendering(
+    cluster: &Cluster,
+    client: &mut postgres::Client,
+    w: &mut WriteTxn<'_>,
+) -> Result<((String, u64), Render), ClusterError> {
+    let store = &cluster.store;
+    let local = store.cluster_position(w)?;
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_WRITE])?;
+    let id: Option<String> = tx.query_opt("SELECT id FROM provd_cluster", &[])?.map(|r| r.get(0));
+    let Some(id) = id else {
+        let id = uuid::Uuid::new_v4().to_string();
+        let records = local_records(store, w)?;
+        tx.execute("INSERT INTO provd_cluster (id) VALUES ($1)", &[&id])?;
+        let seq = put_records(&mut tx, &cluster.config.node, &records)?;
+        tx.commit()?;
+        store.journal_clear_all(w)?;
+        store.set_cluster_position(w, &id, seq)?;
+        log::info!(
+            "cluster {id}: new; seeded with this node's {} records (devices, configs, parameters) up to change {seq}",
+            records.len()
+        );
+        return Ok(((id, seq), Render::default()));
+    };
+    tx.commit()?;
+    let resync = cluster.resync.swap(false, Relaxed);
+    match local {
+        Some((local_id, applied)) if local_id == id && !resync && !log_was_pruned(client, applied)? => {
+            let mut render = Render::default();
+            let mut at = applied;
+            loop {
+                let changes = fetch(client, at)?;
+                let n = changes.len() as i64;
+                at = apply(cluster, w, &id, changes, &mut render)?.max(at);
+                if n < BATCH {
+                    break;
+                }
+            }
+            if at > applied {
+                log::info!("cluster {id}: caught up from change {applied} to {at}");
+            }
+            Ok(((id, at), render))
+        }
+        _ => {
+            let seq = snapshot(cluster, client, w, &id)?;
+            Ok(((id, seq), Render { changed: true, all: true, ..Default::default() }))
+        }
+    }
+}
+
+/// Whether changes after `applied` are gone from the log (a store too far
+/// behind loads a snapshot instead). Nothing prunes the log yet; kept so
+/// that a pruned log is never silently skipped.
+fn log_was_pruned(client: &mut postgres::Client, applied: u64) -> Result<bool, ClusterError> {
+    let oldest: Option<i64> = client.query_one("SELECT min(seq) FROM provd_changes", &[])?.get(0);
+    Ok(oldest.is_some_and(|o| o as u64 > applied + 1))
+}
+
+/// Every source record of the store, as the database stores them.
+fn local_records(store: &Store, w: &WriteTxn<'_>) -> Result<Vec<Record>, ClusterError> {
+    let mut out = Vec::new();
+    for entry in store.device_documents(w)? {
+        let (id, doc) = entry?;
+        out.push((SourceKey::Device(id.to_owned()), Some(doc.to_vec())));
+    }
+    for entry in store.config_documents(w)? {
+        let (id, doc) = entry?;
+        out.push((SourceKey::Config(id.to_owned()), Some(doc.to_vec())));
+    }
+    out.push((SourceKey::Params, Some(params_doc(store, w)?)));
+    Ok(out)
+}
+
+fn params_doc(store: &Store, txn: &provd_store::RoTxn<'_>) -> Result<Vec<u8>, ClusterError> {
+    Ok(serde_json::to_vec(&store.params(txn)?).unwrap_or_default())
+}
+
+/// The current document of `key` in the store (none: deleted).
+fn current(store: &Store, txn: &provd_store::RoTxn<'_>, key: &SourceKey) -> Result<Option<Vec<u8>>, ClusterError> {
+    Ok(match key {
+        SourceKey::Device(id) => store.device_doc(txn, id)?.map(<[u8]>::to_vec),
+        SourceKey::Config(id) => store.config_doc(txn, id)?.map(<[u8]>::to_vec),
+        SourceKey::Params => Some(params_doc(store, txn)?),
+    })
+}
+
+/// Writes `records` (none: deleted) as the current records and as changes
+/// from `origin`, announces them, and returns the last sequence. The
+/// caller holds the write lock in `tx`.
+fn put_records(tx: &mut postgres::Transaction<'_>, origin: &str, records: &[Record]) -> Result<u64, ClusterError> {
+    let mut last = 0;
+    for chunk in records.chunks(5_000) {
+        let seqs: Vec<i64> = tx
+            .query("SELECT nextval('provd_change_seq') FROM generate_series(1, $1)", &[&(chunk.len() as i32)])?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let (mut kinds, mut ids, mut docs, mut texts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut put, mut gone) = ((Vec::new(), Vec::new(), Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+        for ((key, doc), seq) in chunk.iter().zip(&seqs) {
+            kinds.push(key.kind());
+            ids.push(key.id());
+            docs.push(doc.as_deref());
+            match doc {
+                Some(d) => {
+                    let text = std::str::from_utf8(d).map_err(|e| ClusterError::Record {
+                        kind: key.kind().into(),
+                        id: key.id().into(),
+                        why: format!("not UTF-8: {e}"),
+                    })?;
+                    texts.push(text);
+                    put.0.push(key.kind());
+                    put.1.push(key.id());
+                    put.3.push(*seq);
+                }
+                None => {
+                    gone.0.push(key.kind());
+                    gone.1.push(key.id());
+                }
+            }
+            last = *seq as u64;
+        }
+        put.2 = texts;
+        tx.execute(
+            "INSERT INTO provd_records (kind, id, doc, seq)
+             SELECT k, i, d::json, s FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[]) AS t(k, i, d, s)
+             ON CONFLICT (kind, id) DO UPDATE SET doc = EXCLUDED.doc, seq = EXCLUDED.seq",
+            &[&put.0, &put.1, &put.2, &put.3],
+        )?;
+        tx.execute(
+            "DELETE FROM provd_records r USING unnest($1::text[], $2::text[]) AS t(k, i) WHERE r.kind = t.k AND r.id = t.i",
+            &[&gone.0, &gone.1],
+        )?;
+        // A deleted device no longer holds its MAC against other nodes'
+        // creations.
+        let gone_devices: Vec<&str> =
+            gone.0.iter().zip(&gone.1).filter(|(k, _)| **k == "device").map(|(_, i)| *i).collect();
+        if !gone_devices.is_empty() {
+            tx.execute("DELETE FROM provd_auto_created WHERE device_id = ANY($1)", &[&gone_devices])?;
+        }
+        tx.execute(
+            "INSERT INTO provd_changes (seq, kind, id, doc, origin)
+             SELECT s, k, i, d, $5 FROM unnest($1::int8[], $2::text[], $3::text[], $4::bytea[]) AS t(s, k, i, d)",
+            &[&seqs, &kinds, &ids, &docs, &origin],
+        )?;
+    }
+    if last > 0 {
+        tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &last.to_string()])?;
+    }
+    Ok(last)
+}
+
+/// Hands the journal's records on to the database, in one transaction
+/// (`w` is the caller's: a REST write's unit, or the follower's). A device
+/// this node created for a phone that another node had already created is
+/// not handed on: this node drops it and takes the other's record when it
+/// arrives. Returns the records written.
+pub(crate) fn ship(cluster: &Cluster, stage: &mut Stage<'_, '_>) -> Result<usize, ClusterError> {
+    let store = &cluster.store;
+    let (_, w) = stage.parts();
+    let noted = store.journal(w)?;
+    if noted.is_empty() {
+        return Ok(0);
+    }
+    if cluster.cluster_id().is_none() {
+        return Err(ClusterError::Unavailable("this node has not reached the database since it started".into()));
+    }
+    let mut client = cluster.client()?;
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_WRITE])?;
+    // Two nodes creating the same phone: the first MAC claim still
+    // standing wins.
+    let mut lost: Vec<Device> = Vec::new();
+    let mut winners = Vec::new();
+    for n in noted.iter().filter(|n| n.auto_created) {
+        let SourceKey::Device(id) = &n.key else { continue };
+        let Some(device) = store.device(w, id)? else { continue };
+        let Some(mac) = device.mac.map(|m| m.to_string()) else { continue };
+        let winner: String = tx
+            .query_one(
+                "INSERT INTO provd_auto_created AS a (mac, device_id) VALUES ($1, $2)
+                 ON CONFLICT (mac) DO UPDATE SET device_id = CASE
+                     WHEN EXISTS (SELECT 1 FROM provd_records r WHERE r.kind = 'device' AND r.id = a.device_id)
+                     THEN a.device_id ELSE EXCLUDED.device_id END
+                 RETURNING device_id",
+                &[&mac, id],
+            )?
+            .get(0);
+        if winner != *id {
+            log::info!("cluster: phone {mac} was created by another node first (device {winner}); dropping {id}");
+            lost.push(device);
+            winners.push(winner);
+        }
+    }
+    let dropped: BTreeSet<SourceKey> = lost
+        .iter()
+        .flat_map(|d| {
+            let config = d.config.clone().filter(|c| c.starts_with("autoprov")).map(SourceKey::Config);
+            std::iter::once(SourceKey::Device(d.id.clone())).chain(config)
+        })
+        .collect();
+    let mut records = Vec::with_capacity(noted.len());
+    for n in &noted {
+        if !dropped.contains(&n.key) {
+            records.push((n.key.clone(), current(store, w, &n.key)?));
+        }
+    }
+    put_records(&mut tx, &cluster.config.node, &records)?;
+    tx.commit()?;
+    for n in &noted {
+        store.journal_clear(w, &n.key)?;
+    }
+    for device in &lost {
+        store.delete_device_and_files(w, device)?;
+        cluster.adopted.fetch_add(1, Relaxed);
+    }
+    for key in &dropped {
+        store.journal_clear(w, key)?;
+    }
+    // The winners' records may have arrived before this node dropped its
+    // own: their files are rendered again now that the route is theirs.
+    winners.retain(|id| store.device_doc(w, id).ok().flatten().is_some());
+    if !lost.is_empty() {
+        stage.changed();
+    }
+    if !winners.is_empty() {
+        stage.publish_later(Scope::Devices(winners)).map_err(compile_failed)?;
+    }
+    cluster.shipped.fetch_add(records.len() as u64, Relaxed);
+    Ok(records.len())
+}
+
+fn fetch(client: &mut postgres::Client, after: u64) -> Result<Vec<Change>, ClusterError> {
+    let rows = client.query(
+        "SELECT seq, kind, id, doc FROM provd_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+        &[&(after as i64), &BATCH],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let (kind, id): (String, String) = (r.get(1), r.get(2));
+        let seq = r.get::<_, i64>(0) as u64;
+        // A kind this version does not know is a newer provd's: skipped,
+        // its sequence still passed.
+        let key = SourceKey::from_parts(&kind, &id);
+        if key.is_none() {
+            log::warn!("cluster: change {seq} is of kind {kind:?}, unknown to this provd: skipped");
+        }
+        out.push(Change { seq, key, doc: r.get(3) });
+    }
+    Ok(out)
+}
+
+/// Applies `changes` (in sequence order) to the store; returns the last
+/// sequence. A record changed several times is applied once, as its last
+/// change has it. Notes of the records applied are cleared: the database's
+/// version wins over a local write not handed on yet.
+fn apply(
+    cluster: &Cluster,
+    w: &mut WriteTxn<'_>,
+    cluster_id: &str,
+    changes: Vec<Change>,
+    render: &mut Render,
+) -> Result<u64, ClusterError> {
+    let store = &cluster.store;
+    let Some(last) = changes.last().map(|c| c.seq) else { return Ok(0) };
+    let n = changes.len() as u64;
+    let mut latest: BTreeMap<SourceKey, Option<Vec<u8>>> = BTreeMap::new();
+    for c in changes {
+        if let Some(key) = c.key {
+            latest.insert(key, c.doc);
+        }
+    }
+    for (key, doc) in latest {
+        let bad = |why: String| ClusterError::Record { kind: key.kind().into(), id: key.id().into(), why };
+        match (&key, doc) {
+            (SourceKey::Device(id), Some(doc)) => {
+                let mut remote = Store::decode_device(id, &doc).map_err(|e| bad(e.to_string()))?;
+                let local = store.device(w, id)?;
+                // `configured` is each node's own (its render's outcome).
+                if let Some(l) = &local {
+                    remote.configured = l.configured;
+                }
+                if local.as_ref() != Some(&remote) {
+                    store.put_device(w, &remote)?;
+                    render.changed = true;
+                    render.devices.insert(id.clone());
+                }
+            }
+            (SourceKey::Device(id), None) => {
+                if let Some(d) = store.device(w, id)? {
+                    store.delete_device_and_files(w, &d)?;
+                    render.changed = true;
+                }
+            }
+            (SourceKey::Config(id), Some(doc)) => {
+                let remote: Config = serde_json::from_slice(&doc).map_err(|e| bad(e.to_string()))?;
+                if store.config(w, id)?.as_ref() != Some(&remote) {
+                    store.put_config(w, &remote)?;
+                    render.configs.insert(id.clone());
+                }
+            }
+            (SourceKey::Config(id), None) => {
+                if store.config_doc(w, id)?.is_some() {
+                    let (affected, _) = compile::config_scope(store, w, id).map_err(compile_failed)?;
+                    store.delete_config(w, id)?;
+                    render.devices.extend(affected);
+                }
+            }
+            (SourceKey::Params, Some(doc)) => {
+                let remote: provd_core::Map = serde_json::from_slice(&doc).map_err(|e| bad(e.to_string()))?;
+                if store.params(w)? != remote {
+                    store.set_params(w, &remote)?;
+                    render.changed = true;
+                }
+            }
+            (SourceKey::Params, None) => {}
+        }
+        store.journal_clear(w, &key)?;
+    }
+    store.set_cluster_position(w, cluster_id, last)?;
+    cluster.applied_total.fetch_add(n, Relaxed);
+    Ok(last)
+}
+
+/// Replaces the store's records by the database's, read at one snapshot;
+/// returns the snapshot's sequence.
+fn snapshot(
+    cluster: &Cluster,
+    client: &mut postgres::Client,
+    w: &mut WriteTxn<'_>,
+    cluster_id: &str,
+) -> Result<u64, ClusterError> {
+    let store = &cluster.store;
+    let mut tx = client.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).start()?;
+    let seq: i64 = tx.query_one("SELECT coalesce(max(seq), 0) FROM provd_changes", &[])?.get(0);
+    let rows = tx.query("SELECT kind, id, doc::text FROM provd_records", &[])?;
+    tx.commit()?;
+    let mut remote: BTreeMap<SourceKey, Vec<u8>> = BTreeMap::new();
+    for r in rows {
+        let (kind, id, doc): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+        if let Some(key) = SourceKey::from_parts(&kind, &id) {
+            remote.insert(key, doc.into_bytes());
+        }
+    }
+    // What the database does not have goes; the rest is applied as changes.
+    let mut gone = Vec::new();
+    for entry in store.device_documents(w)? {
+        let key = SourceKey::Device(entry?.0.to_owned());
+        if !remote.contains_key(&key) {
+            gone.push(key);
+        }
+    }
+    for entry in store.config_documents(w)? {
+        let key = SourceKey::Config(entry?.0.to_owned());
+        if !remote.contains_key(&key) {
+            gone.push(key);
+        }
+    }
+    let (devices, configs) = (remote.keys().filter(|k| matches!(k, SourceKey::Device(_))).count(), remote.len());
+    let mut changes: Vec<Change> = gone.into_iter().map(|key| Change { seq: 0, key: Some(key), doc: None }).collect();
+    changes.extend(remote.into_iter().map(|(key, doc)| Change { seq: 0, key: Some(key), doc: Some(doc) }));
+    if let Some(c) = changes.last_mut() {
+        c.seq = seq as u64;
+    }
+    let mut render = Render::default();
+    apply(cluster, w, cluster_id, changes, &mut render)?;
+    store.journal_clear_all(w)?;
+    store.set_cluster_position(w, cluster_id, seq as u64)?;
+    log::info!(
+        "cluster {cluster_id}: loaded {devices} devices and {} other records at change {seq}",
+        configs - devices
+    );
+    Ok(seq as u64)
+}
+
+/// Starts the follower thread: it keeps a `LISTEN` connection, applies
+/// the cluster's changes through `committer` (the node's group commit),
+/// hands the phones' records on, and reports the node's position, until
+/// `stop`.
+pub fn spawn(cluster: Arc<Cluster>, committer: Committer, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+    std::thread::Builder::new().name("provd-cluster".into()).spawn(move || {
+        let mut first = true;
+        while !stop.load(Relaxed) {
+            let mut listen = match cluster.pool.dedicated().and_then(|mut c| {
+                c.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+                Ok(c)
+            }) {
+                Ok(c) => c,
+                Err(e) => {
+                    cluster.mark_down(&e);
+                    std::thread::sleep(cluster.backoff());
+                    continue;
+                }
+            };
+            // Reachable again: writes may try it at once.
+            cluster.mark_up();
+            if !first {
+                cluster.reconnects.fetch_add(1, Relaxed);
+            }
+            first = false;
+            let mut last_beat = Instant::now() - HEARTBEAT;
+            while !stop.load(Relaxed) {
+                if let Err(e) = round(&cluster, &committer, &mut listen, &mut last_beat) {
+                    if e.is_unavailable() {
+                        cluster.mark_down(&e);
+                        break;
+                    }
+                    log::error!("cluster: {e}");
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                let mut notes = listen.notifications();
+                if let Err(e) = notes.timeout_iter(TICK).next() {
+                    cluster.mark_down(&e);
+                    break;
+                }
+                // Several notifications are one round.
+                if let Err(e) = notes.iter().count() {
+                    cluster.mark_down(&e);
+                    break;
+                }
+            }
+        }
+    })?;
+    Ok(())
+}
+
+/// One round of the follower: synchronize or catch up, hand the journal
+/// on, report the position.
+fn round(
+    cluster: &Arc<Cluster>,
+    committer: &Committer,
+    client: &mut postgres::Client,
+    last_beat: &mut Instant,
+) -> Result<(), ClusterError> {
+    if cluster.cluster_id().is_none() || cluster.resync.load(Relaxed) {
+        // The database was away at start (or was replaced): one snapshot
+        // or catch-up, rendered in the unit.
+        let c = cluster.clone();
+        let position = in_unit(committer, move |stage| {
+            let mut pg = c.pool.get()?;
+            super::schema::migrate(&mut pg)?;
+            let (_, w) = stage.parts();
+            let (position, render) = synchronize_rendering(&c, &mut pg, w)?;
+            render.publish(stage)?;
+            Ok(position)
+        })?;
+        cluster.synchronized(position);
+    }
+    loop {
+        let at = cluster.applied.load(Relaxed);
+        let changes = fetch(client, at)?;
+        if changes.is_empty() {
+            break;
+        }
+        let n = changes.len() as i64;
+        let (c, id) = (cluster.clone(), cluster.cluster_id().unwrap_or_default());
+        let last = in_unit(committer, move |stage| {
+            let mut render = Render::default();
+            let (_, w) = stage.parts();
+            let last = apply(&c, w, &id, changes, &mut render)?;
+            render.publish(stage)?;
+            Ok(last)
+        })?;
+        cluster.applied.fetch_max(last, Relaxed);
+        if n < BATCH {
+            break;
+        }
+    }
+    let latest: i64 = client.query_one("SELECT coalesce(max(seq), 0) FROM provd_changes", &[])?.get(0);
+    cluster.latest.store(latest as u64, Relaxed);
+    let store = &cluster.store;
+    let queued = {
+        let r = store.read_txn()?;
+        store.journal_len(&r)?
+    };
+    if queued > 0 {
+        let c = cluster.clone();
+        in_unit(committer, move |stage| c.ship(stage))?;
+    }
+    if last_beat.elapsed() >= HEARTBEAT {
+        client.execute(
+            "INSERT INTO provd_nodes (name, applied, updated) VALUES ($1, $2, now())
+             ON CONFLICT (name) DO UPDATE SET applied = EXCLUDED.applied, updated = now()",
+            &[&cluster.config.node, &(cluster.applied.load(Relaxed) as i64)],
+        )?;
+        *last_beat = Instant::now();
+    }
+    cluster.mark_up();
+    Ok(())
+}
+
+/// Runs `f` as a unit of the node's group commit and waits for it.
+fn in_unit<T: Send + 'static>(
+    committer: &Committer,
+    f: impl for<'a, 'e> FnOnce(&mut Stage<'a, 'e>) -> Result<T, ClusterError> + Send + 'static,
+) -> Result<T, ClusterError> {
+    committer.write(f).map_err(|e| match e {
+        WriteError::Refused(e) => e,
+        WriteError::Store(why) => ClusterError::Schema(format!("the node's store did not commit: {why}")),
+        WriteError::Gone => ClusterError::Schema("the node's writer is gone (stopping)".into()),
+    })
+}

@@ -1,0 +1,89 @@
+//! Connections to the cluster's database: a small r2d2 pool for the
+//! node's writes and reads, and single connections for `LISTEN`. TLS is
+//! rustls, used when the URL's `sslmode` asks for it (`prefer`, the
+//! default, uses it when the server offers it).
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use r2d2_postgres::PostgresConnectionManager;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::{ClusterConfig, ClusterError};
+
+/// A pooled connection.
+pub(crate) type Conn = r2d2::PooledConnection<PostgresConnectionManager<MakeRustlsConnect>>;
+
+/// The node's connections to the database.
+pub(crate) struct Pool {
+    pool: r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>,
+    config: postgres::Config,
+    tls: MakeRustlsConnect,
+}
+
+/// How long a connection may take before the database counts as away.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl Pool {
+    pub(crate) fn new(config: &ClusterConfig) -> Result<Pool, ClusterError> {
+        let mut pg = postgres::Config::from_str(&config.url)
+            .map_err(|e| ClusterError::Schema(format!("--postgres: not a PostgreSQL URL: {e}")))?;
+        if pg.get_connect_timeout().is_none() {
+            pg.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if pg.get_application_name().is_none() {
+            pg.application_name(&format!("provd {}", config.node));
+        }
+        let tls = tls(config.ca.as_deref())?;
+        let manager = PostgresConnectionManager::new(pg.clone(), tls.clone());
+        let pool = r2d2::Pool::builder()
+            .max_size(4)
+            .min_idle(Some(0))
+            .connection_timeout(CONNECT_TIMEOUT)
+            // The cluster logs the database's state itself, once per change.
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build_unchecked(manager);
+        Ok(Pool { pool, config: pg, tls })
+    }
+
+    /// A connection from the pool.
+    pub(crate) fn get(&self) -> Result<Conn, ClusterError> {
+        self.pool.get().map_err(|e| ClusterError::Unavailable(e.to_string()))
+    }
+
+    /// A connection of its own (for `LISTEN`, which must stay on one).
+    pub(crate) fn dedicated(&self) -> Result<postgres::Client, ClusterError> {
+        Ok(self.config.connect(self.tls.clone())?)
+    }
+}
+
+fn tls(ca: Option<&[u8]>) -> Result<MakeRustlsConnect, ClusterError> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca {
+        Some(pem) => {
+            for cert in CertificateDer::pem_slice_iter(pem) {
+                let cert = cert.map_err(|e| ClusterError::Schema(format!("--postgres-ca: not a PEM bundle: {e}")))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| ClusterError::Schema(format!("--postgres-ca: a certificate is not usable: {e}")))?;
+            }
+            if roots.is_empty() {
+                return Err(ClusterError::Schema("--postgres-ca: no certificate in the bundle".into()));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    // ring: the provider the binary already carries (the plugin
+    // repository's https client uses it); aws-lc-rs would add a C build.
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClusterError::Schema(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}

@@ -1,0 +1,208 @@
+//! Cluster mode as operators run it: a real PostgreSQL (a throwaway cluster
+//! on loopback) and several real provd-server nodes, each with its own data
+//! directory, driven through their REST APIs and by phones over HTTP.
+
+use provd_e2e::postgres::Postgres;
+use provd_e2e::{Server, curl, eventually_every};
+use serde_json::{Value, json};
+
+const UA: &str = "Yealink SIP-T46S 66.86.0.15 80:5e:c0:d5:7d:72";
+const MAC: &str = "80:5e:c0:d5:7d:72";
+const MAC_FILE: &str = "/805ec0d57d72.cfg";
+
+fn node(pg: &Postgres, dir: &tempfile::TempDir, name: &str) -> Server {
+    Server::start(&dir.path().join(name), &["--postgres", &pg.url(), "--cluster-node", name])
+}
+
+fn phone_file(server: &Server, ua: &str, path: &str) -> (u16, String) {
+    let out = curl(&["-s", "-A", ua, "-w", "\n%{http_code}", &server.url(path)]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap();
+    (code.parse().unwrap(), body.to_owned())
+}
+
+fn line_config(id: &str, display: &str) -> Value {
+    json!({"config": {
+        "id": id,
+        "parent_ids": ["base", "defaultconfigdevice"],
+        "deletable": true,
+        "raw_config": {"sip_lines": {"1": {
+            "username": id, "password": "secret", "display_name": display,
+            "number": "1001", "proxy_ip": "127.0.0.1", "registrar_ip": "127.0.0.1"
+        }}}
+    }})
+}
+
+fn device(id: &str, config: &str) -> Value {
+    json!({"device": {"id": id, "mac": MAC, "plugin": "wazo-yealink-v86", "config": config, "ip": "127.0.0.1",
+        "vendor": "Yealink", "model": "T46S"}})
+}
+
+/// Waits (up to 20 s) until `f` holds.
+fn soon(what: &str, mut f: impl FnMut() -> bool) {
+    assert!(eventually_every(200, 100, &mut f), "not within 20 s: {what}");
+}
+
+#[test]
+fn writes_on_any_node_reach_every_node_and_its_phones() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(&pg, &dir, "a");
+    let b = node(&pg, &dir, "b");
+    let (ra, rb) = (a.rest(), b.rest());
+
+    // A config and a device written on A: A answers once it serves them,
+    // B gets them from the database.
+    assert_eq!(ra.send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
+    assert_eq!(ra.send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    let (code, on_a) = phone_file(&a, UA, MAC_FILE);
+    assert_eq!(code, 200);
+    assert!(on_a.contains("account.1.display_name = Alice"), "{on_a}");
+    soon("B serves A's device", || phone_file(&b, UA, MAC_FILE) == (200, on_a.clone()));
+    assert_eq!(rb.get("/0.2/dev_mgr/devices/d1").json()["device"]["config"], "alice");
+
+    // A change on B reaches A's phone.
+    assert_eq!(rb.send("PUT", "/0.2/cfg_mgr/configs/alice", &line_config("alice", "Alice Liddell")).status, 204);
+    assert!(phone_file(&b, UA, MAC_FILE).1.contains("account.1.display_name = Alice Liddell"));
+    soon("A serves B's change", || phone_file(&a, UA, MAC_FILE).1.contains("Alice Liddell"));
+
+    // Parameters are the cluster's too.
+    let nat = json!({"param": {"value": "1"}});
+    assert_eq!(ra.send("PUT", "/0.2/configure/NAT", &nat).status, 204);
+    assert_eq!(ra.get("/0.2/configure/NAT").json()["param"]["value"], 1);
+    soon("B reads A's NAT", || rb.get("/0.2/configure/NAT").json()["param"]["value"] == 1);
+
+    // A delete on B: gone from A, and its phone falls back to autoprov.
+    assert_eq!(rb.delete("/0.2/dev_mgr/devices/d1").status, 204);
+    soon("A forgets d1", || ra.get("/0.2/dev_mgr/devices/d1").status == 404);
+
+    // PostgreSQL holds the records and a change log; both nodes report.
+    assert_eq!(pg.psql("SELECT doc#>>'{raw_config,sip_lines,1,display_name}' FROM provd_records WHERE kind = 'config' AND id = 'alice'"), "Alice Liddell");
+    assert_eq!(pg.psql("SELECT count(*) FROM provd_records WHERE kind = 'device' AND id = 'd1'"), "0");
+    let origins = pg.psql("SELECT string_agg(DISTINCT origin, ',' ORDER BY origin) FROM provd_changes");
+    assert_eq!(origins, "a,b");
+    soon("both nodes report their position", || {
+        let status = ra.get("/0.2/status").json();
+        let nodes = status["database"]["nodes"].as_array().cloned().unwrap_or_default();
+        status["database"]["state"] == "up" && nodes.len() == 2 && nodes.iter().all(|n| n["lag"] == 0)
+    });
+    assert_eq!(a.metric("provd_cluster_up"), 1.0);
+    assert_eq!(pg.psql("SELECT string_agg(version::text, ',') FROM provd_schema"), "1");
+}
+
+#[test]
+fn a_new_node_loads_the_cluster_and_a_returning_one_catches_up() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(&pg, &dir, "a");
+    let ra = a.rest();
+    assert_eq!(ra.send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
+    assert_eq!(ra.send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    let (_, on_a) = phone_file(&a, UA, MAC_FILE);
+
+    // A node with an empty data directory: the cluster's records, served
+    // from its first request on, and its own bootstrap configs are not
+    // pushed over the cluster's.
+    let c = node(&pg, &dir, "c");
+    assert_eq!(phone_file(&c, UA, MAC_FILE), (200, on_a.clone()));
+    assert!(c.log().contains("loaded 1 devices"), "{}", c.log());
+    // One provd tenant for the cluster: a device C creates is in A's.
+    let mut d2 = device("d2", "alice");
+    d2["device"]["mac"] = json!("80:5e:c0:00:00:02");
+    assert_eq!(c.rest().send("POST", "/0.2/dev_mgr/devices", &d2).status, 201);
+    let tenant = |s: &Server, id: &str| {
+        s.rest().get(&format!("/0.2/dev_mgr/devices/{id}")).json()["device"]["tenant_uuid"].clone()
+    };
+    assert_eq!(tenant(&c, "d2"), tenant(&a, "d1"));
+    assert!(tenant(&c, "d2").is_string());
+
+    // C stops; A changes things; C comes back and catches up before it
+    // serves.
+    let c_data = c.data.clone();
+    drop(c);
+    assert_eq!(ra.send("PUT", "/0.2/cfg_mgr/configs/alice", &line_config("alice", "Alice Liddell")).status, 204);
+    let c = Server::start(&c_data, &["--postgres", &pg.url(), "--cluster-node", "c"]);
+    assert!(c.log().contains("caught up from change"), "{}", c.log());
+    assert!(phone_file(&c, UA, MAC_FILE).1.contains("account.1.display_name = Alice Liddell"));
+}
+
+#[test]
+fn nodes_keep_serving_while_the_database_is_away() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(&pg, &dir, "a");
+    let ra = a.rest();
+    assert_eq!(ra.send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
+    assert_eq!(ra.send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    let (_, known) = phone_file(&a, UA, MAC_FILE);
+
+    pg.stop();
+    // The known phone gets its file; a write says why it is refused and
+    // keeps nothing.
+    assert_eq!(phone_file(&a, UA, MAC_FILE), (200, known.clone()));
+    let refused = ra.send("POST", "/0.2/cfg_mgr/configs", &line_config("bob", "Bob"));
+    assert_eq!(refused.status, 503, "{}", refused.text());
+    assert!(refused.text().contains("PostgreSQL is unavailable"), "{}", refused.text());
+    assert_eq!(ra.get("/0.2/cfg_mgr/configs/bob").status, 404, "nothing half-written");
+    let status = ra.get("/0.2/status").json();
+    assert_eq!(status["database"]["state"], "down", "{status}");
+    assert!(status["database"]["reason"].as_str().is_some_and(|r| !r.is_empty()), "{status}");
+
+    // A new phone is provisioned meanwhile; its record waits for the
+    // database.
+    let new_ua = "Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:00:99";
+    let (code, body) = phone_file(&a, new_ua, "/805ec0000099.cfg");
+    assert_eq!(code, 200);
+    assert!(body.contains("Autoprov"), "{body}");
+    soon("the new phone's record is queued", || a.metric("provd_cluster_queued_records") >= 1.0);
+    assert_eq!(a.metric("provd_cluster_up"), 0.0);
+
+    pg.restart();
+    soon("the queue drains once the database is back", || a.metric("provd_cluster_queued_records") == 0.0);
+    assert_eq!(
+        pg.psql("SELECT count(*) FROM provd_records WHERE kind = 'device' AND doc->>'mac' = '80:5e:c0:00:00:99'"),
+        "1"
+    );
+    soon("writes are taken again", || {
+        ra.send("POST", "/0.2/cfg_mgr/configs", &line_config("bob", "Bob")).status == 201
+    });
+    assert!(a.log().contains("PostgreSQL is unavailable"), "{}", a.log());
+    assert!(a.metric("provd_cluster_reconnects_total") >= 1.0);
+}
+
+#[test]
+fn two_nodes_creating_the_same_phone_end_with_one_device() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(&pg, &dir, "a");
+    let b = node(&pg, &dir, "b");
+    // The same new phone asks both nodes while neither can tell the other
+    // (a phone with two provisioning servers during an outage): each
+    // creates it.
+    pg.stop();
+    let ua = "Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:00:42";
+    assert_eq!(phone_file(&a, ua, "/805ec0000042.cfg").0, 200);
+    assert_eq!(phone_file(&b, ua, "/805ec0000042.cfg").0, 200);
+    pg.restart();
+    let q = "/0.2/dev_mgr/devices?q=%7B%22mac%22%3A%2280%3A5e%3Ac0%3A00%3A00%3A42%22%7D";
+    let ids = |s: &Server| -> Vec<String> {
+        s.rest().get(q).json()["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    soon("one device, the same on both nodes", || {
+        let (x, y) = (ids(&a), ids(&b));
+        x.len() == 1 && x == y
+    });
+    assert_eq!(
+        pg.psql("SELECT count(*) FROM provd_records WHERE kind = 'device' AND doc->>'mac' = '80:5e:c0:00:00:42'"),
+        "1"
+    );
+    // The node that came second dropped its own and took the other's.
+    assert_eq!(a.metric("provd_cluster_adopted_total") + b.metric("provd_cluster_adopted_total"), 1.0);
+    let (_, on_a) = phone_file(&a, ua, "/805ec0000042.cfg");
+    assert_eq!(phone_file(&b, ua, "/805ec0000042.cfg"), (200, on_a));
+}

@@ -3,6 +3,7 @@
 
 pub mod postgres;
 pub mod sipp;
+pub mod tls;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -12,6 +12,8 @@ pub struct Postgres {
     bin: PathBuf,
     /// Its TCP port on 127.0.0.1.
     pub port: u16,
+    /// More `-c name=value` server settings.
+    settings: Vec<String>,
 }
 
 fn bin_dir() -> PathBuf {
@@ -36,6 +38,12 @@ fn as_postgres(bin: &std::path::Path, tool: &str, args: &[&str]) -> Output {
 impl Postgres {
     /// Creates and starts a cluster.
     pub fn start() -> Postgres {
+        Postgres::start_with(&[])
+    }
+
+    /// Creates and starts a cluster with more server settings
+    /// (`name=value`).
+    pub fn start_with(settings: &[&str]) -> Postgres {
         let dir = tempfile::tempdir().unwrap();
         let chown = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status().unwrap();
         assert!(chown.success());
@@ -45,9 +53,16 @@ impl Postgres {
             as_postgres(&bin, "initdb", &["-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres", "--no-sync"]);
         assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let pg = Postgres { dir, bin, port };
+        let settings = settings.iter().map(|s| (*s).to_owned()).collect();
+        let pg = Postgres { dir, bin, port, settings };
         pg.restart();
         pg
+    }
+
+    /// A directory the server may read (owned by `postgres`), for files its
+    /// settings name.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     /// The URL provd is given.
@@ -58,11 +73,14 @@ impl Postgres {
     /// Starts it again after [`stop`](Self::stop) (same data, same port).
     pub fn restart(&self) {
         let data = self.dir.path().join("data");
-        let options = format!(
+        let mut options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c synchronous_commit=off",
             self.port,
             self.dir.path().display()
         );
+        for setting in &self.settings {
+            options.push_str(&format!(" -c {setting}"));
+        }
         let log = self.dir.path().join("log");
         let out = as_postgres(
             &self.bin,

@@ -206,3 +206,76 @@ fn two_nodes_creating_the_same_phone_end_with_one_device() {
     let (_, on_a) = phone_file(&a, ua, "/805ec0000042.cfg");
     assert_eq!(phone_file(&b, ua, "/805ec0000042.cfg"), (200, on_a));
 }
+
+#[test]
+fn nodes_starting_together_migrate_once_and_a_newer_schema_is_refused() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| node(&pg, &dir, "a"));
+        let b = s.spawn(|| node(&pg, &dir, "b"));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(pg.psql("SELECT string_agg(version::text, ',') FROM provd_schema"), "1");
+    assert_eq!(pg.psql("SELECT count(*) FROM provd_cluster"), "1");
+    // One of them seeded the cluster, the other loaded it: one tenant.
+    let seeded = [&a, &b].iter().filter(|n| n.log().contains("new; seeded")).count();
+    assert_eq!(seeded, 1, "{}\n{}", a.log(), b.log());
+    drop((a, b));
+
+    // A database a newer provd migrated is not written with an older layout.
+    pg.psql("INSERT INTO provd_schema (version) VALUES (99)");
+    let data = dir.path().join("c");
+    let out = provd_e2e::run(
+        "provd-server",
+        &[
+            "--data",
+            data.to_str().unwrap(),
+            "--http",
+            "127.0.0.1:0",
+            "--tftp",
+            "127.0.0.1:0",
+            "--api",
+            "127.0.0.1:0",
+            "--postgres",
+            &pg.url(),
+        ],
+    );
+    assert!(!out.status.success());
+    let err = provd_e2e::stderr(&out);
+    assert!(err.contains("provd schema is version 99, newer than this provd's 1: upgrade provd"), "{err}");
+}
+
+#[test]
+fn tls_to_the_database_checks_its_certificate() {
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = provd_e2e::tls::certificates(certs.path());
+    // The server's key must be its own and private.
+    let chown = std::process::Command::new("chown").args(["-R", "postgres:postgres"]).arg(certs.path()).status();
+    assert!(chown.unwrap().success());
+    let ssl_cert = format!("ssl_cert_file={}", cert.display());
+    let ssl_key = format!("ssl_key_file={}", key.display());
+    let pg = Postgres::start_with(&["ssl=on", &ssl_cert, &ssl_key]);
+    let url = pg.url().replace("sslmode=disable", "sslmode=require");
+    let dir = tempfile::tempdir().unwrap();
+
+    // Trusted through --postgres-ca: the node works over TLS.
+    let a = Server::start(
+        &dir.path().join("a"),
+        &["--postgres", &url, "--postgres-ca", ca.to_str().unwrap(), "--cluster-node", "a"],
+    );
+    assert_eq!(a.rest().send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
+    assert_eq!(pg.psql("SELECT count(*) FROM provd_records WHERE kind = 'config' AND id = 'alice'"), "1");
+    let encrypted = pg.psql(
+        "SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'provd a'",
+    );
+    assert_eq!(encrypted, "t");
+
+    // Without the CA the certificate is not trusted: the node says why and
+    // serves on its own records; writes are refused.
+    let b = Server::start(&dir.path().join("b"), &["--postgres", &url, "--cluster-node", "b"]);
+    assert!(b.log().contains("serving this node's last records"), "{}", b.log());
+    assert!(b.log().to_lowercase().contains("certificate"), "{}", b.log());
+    assert_eq!(b.rest().send("POST", "/0.2/cfg_mgr/configs", &line_config("bob", "Bob")).status, 503);
+    assert_eq!(pg.psql("SELECT count(*) FROM provd_records WHERE kind = 'config' AND id = 'bob'"), "0");
+}

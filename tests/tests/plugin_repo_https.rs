@@ -3,84 +3,14 @@
 //! given with `--plugin-server-ca`, updates and installs through it, and
 //! without that CA the update fails as an operation, saying why.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+use provd_e2e::tls::{certificates, sh};
 use provd_e2e::{Rest, Server, eventually};
 use serde_json::{Value, json};
 
 const ID: &str = "wazo-yealink-tls";
-
-fn sh(dir: &Path, args: &[&str]) {
-    let out = Command::new(args[0]).args(&args[1..]).current_dir(dir).output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// A CA, and a certificate it signed for 127.0.0.1: `(ca.pem, cert, key)`.
-fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    sh(
-        dir,
-        &[
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=provd test CA",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
-    );
-    sh(
-        dir,
-        &[
-            "openssl",
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-            "srv.key",
-            "-out",
-            "srv.csr",
-        ],
-    );
-    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n").unwrap();
-    sh(
-        dir,
-        &[
-            "openssl",
-            "x509",
-            "-req",
-            "-in",
-            "srv.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-            "-out",
-            "srv.pem",
-        ],
-    );
-    (dir.join("ca.pem"), dir.join("srv.pem"), dir.join("srv.key"))
-}
 
 /// `plugins.db` and one tarball: the bundled Yealink plugin as `ID`.
 fn repository(dir: &Path) {

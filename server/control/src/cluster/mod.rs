@@ -66,7 +66,7 @@ pub struct ClusterConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     /// The database could not be reached or answered with an error.
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", pg::with_causes(.0))]
     Db(#[from] postgres::Error),
     /// No connection could be had from the pool.
     #[error("PostgreSQL is unavailable: {0}")]

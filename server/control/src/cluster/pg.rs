@@ -4,7 +4,7 @@
 //! default, uses it when the server offers it).
 
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use r2d2_postgres::PostgresConnectionManager;
@@ -22,6 +22,35 @@ pub(crate) struct Pool {
     pool: r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>,
     config: postgres::Config,
     tls: MakeRustlsConnect,
+    /// Why the pool's last connection failed, with every cause (r2d2's own
+    /// error keeps only the outer message: "error performing TLS
+    /// handshake", not which certificate).
+    last_error: Arc<Mutex<String>>,
+}
+
+/// Keeps the pool's connection errors whole, for [`Pool::get`]'s error.
+#[derive(Debug)]
+struct LastError(Arc<Mutex<String>>);
+
+impl r2d2::HandleError<postgres::Error> for LastError {
+    fn handle_error(&self, error: postgres::Error) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = with_causes(&error);
+    }
+}
+
+/// `error` and its causes, outermost first.
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// How long a connection may take before the database counts as away.
@@ -39,19 +68,23 @@ impl Pool {
         }
         let tls = tls(config.ca.as_deref())?;
         let manager = PostgresConnectionManager::new(pg.clone(), tls.clone());
+        let last_error = Arc::new(Mutex::new(String::new()));
         let pool = r2d2::Pool::builder()
             .max_size(4)
             .min_idle(Some(0))
             .connection_timeout(CONNECT_TIMEOUT)
             // The cluster logs the database's state itself, once per change.
-            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .error_handler(Box::new(LastError(last_error.clone())))
             .build_unchecked(manager);
-        Ok(Pool { pool, config: pg, tls })
+        Ok(Pool { pool, config: pg, tls, last_error })
     }
 
     /// A connection from the pool.
     pub(crate) fn get(&self) -> Result<Conn, ClusterError> {
-        self.pool.get().map_err(|e| ClusterError::Unavailable(e.to_string()))
+        self.pool.get().map_err(|e| {
+            let last = std::mem::take(&mut *self.last_error.lock().unwrap_or_else(|e| e.into_inner()));
+            ClusterError::Unavailable(if last.is_empty() { e.to_string() } else { last })
+        })
     }
 
     /// A connection of its own (for `LISTEN`, which must stay on one).

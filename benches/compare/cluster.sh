@@ -1,0 +1,413 @@
+#!/usr/bin/env bash
+# Cluster mode (issue 15), side by side with a single provd-server in one
+# run, on one throwaway PostgreSQL (initdb as the postgres user in a
+# temporary directory, 127.0.0.1 and a free port only, stopped and removed
+# at exit):
+#
+# 1. REST writes: a provd-bench fleet of DEVICES devices (as writes.sh
+#    makes it) imported once; `single` serves a copy without --postgres,
+#    node A a copy with --postgres (it seeds the empty database with its
+#    records), then node B starts on an empty data directory and loads the
+#    fleet from PostgreSQL (its start-up and its "loaded N devices" line are
+#    reported). `provd-bench rest-writes` times config PUT (one device) and
+#    config POST against `single` and A in turn, ROUNDS times, alternating
+#    which goes first; B follows A meanwhile.
+# 2. Propagation: CHANGES PUTs on A of a config one Yealink device uses
+#    (a new display name each), and after each, B polled over HTTP with
+#    curl until it serves the device's file with the new name: the time
+#    from A's answer (and from the PUT's start) until B serves it.
+# 3. Phones' records: the first contact of firstcontact.sh (PHONES phones
+#    whose recorded IP and firmware differ from what they report, all at
+#    once) against a single server and against a cluster node (its own
+#    database, no other node), RUNS runs interleaved: files/s, and the
+#    time from the load's end until provd_cluster_queued_records is 0.
+#
+#     benches/compare/cluster.sh
+#
+# Environment: DEVICES (10000), ROUNDS (3), CALLS (sequential calls per
+# kind and round, 200), CONCURRENT_CALLS (400), CLIENTS (8), MAX_PHASE (20
+# s), CHANGES (50), PROP_TIMEOUT (10 s per change), PHONES (10000), SPREAD
+# (0), RUNS (2), MAX_DURATION (120), DRAIN_MAX (120 s), PG_OPTS (extra
+# `-c name=value` for PostgreSQL; default none: fsync and synchronous_commit
+# on, as operators run it), WORK, BIN, BENCH_LOCK, SEED. Fleets are kept in
+# WORK between runs (same size, same seed); every run starts from fresh
+# copies and a fresh database.
+#
+# Exit status: 0 clean, 1 a call failed, a change did not reach B in time,
+# or a queue did not drain.
+source "$(dirname "$0")/peers.sh"
+
+DEVICES=${DEVICES:-10000}
+ROUNDS=${ROUNDS:-3}
+CALLS=${CALLS:-200}
+CONCURRENT_CALLS=${CONCURRENT_CALLS:-400}
+CLIENTS=${CLIENTS:-8}
+MAX_PHASE=${MAX_PHASE:-20}
+CHANGES=${CHANGES:-50}
+PROP_TIMEOUT=${PROP_TIMEOUT:-10}
+PHONES=${PHONES:-10000}
+SPREAD=${SPREAD:-0}
+RUNS=${RUNS:-2}
+MAX_DURATION=${MAX_DURATION:-120}
+DRAIN_MAX=${DRAIN_MAX:-120}
+PG_OPTS=${PG_OPTS:-}
+WORK=${WORK:-/tmp/provd-compare-cluster}
+STAMP=$(date +%Y%m%dT%H%M%S)
+RUN=$WORK/run-$STAMP
+RESULTS=$RUN/results.jsonl
+
+[[ -x $BIN/provd-bench ]] || { echo "missing $BIN/provd-bench: cargo build --release -p provd-benches" >&2; exit 2; }
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[[ -x $PGBIN/initdb ]] || { echo "no PostgreSQL server under /usr/lib/postgresql" >&2; exit 2; }
+id postgres >/dev/null 2>&1 || { echo "no postgres user (PostgreSQL refuses to run as root)" >&2; exit 2; }
+
+# --- PostgreSQL: a throwaway cluster, as tests/src/postgres.rs makes it ---
+PGDIR=""
+PGPORT=""
+as_pg() { runuser -u postgres -- "$@"; }
+pg_start() {
+    PGDIR=$(mktemp -d /tmp/provd-cluster-pg.XXXXXX)
+    chown postgres:postgres "$PGDIR"
+    as_pg "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U postgres --no-sync >"$PGDIR/initdb.log" 2>&1 ||
+        { cat "$PGDIR/initdb.log" >&2; return 1; }
+    PGPORT=$(free_port tcp)
+    as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGDIR $PG_OPTS" start >/dev/null ||
+        { cat "$PGDIR/log" >&2; return 1; }
+    log "PostgreSQL $(basename "$(dirname "$PGBIN")") on 127.0.0.1:$PGPORT in $PGDIR${PG_OPTS:+ ($PG_OPTS)}"
+}
+pg_stop() {
+    [[ -n $PGDIR && -d $PGDIR ]] || return 0
+    as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+        as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+    [[ -d $RUN ]] && cp "$PGDIR/log" "$RUN/postgres.log" 2>/dev/null || true
+    rm -rf "$PGDIR"
+    PGDIR=""
+}
+psql_c() { psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d "${2:-postgres}" -At -v ON_ERROR_STOP=1 -c "$1"; }
+pg_url() { echo "postgresql://postgres@127.0.0.1:$PGPORT/$1?sslmode=disable"; }
+# CPU time (µs) of the postmaster and its children alive now (backends
+# live as long as provd's pooled connections).
+pg_cpu_us() {
+    local pm pids
+    pm=$(head -1 "$PGDIR/data/postmaster.pid")
+    pids="$pm $(ps --ppid "$pm" -o pid= | tr '\n' ' ')"
+    # shellcheck disable=SC2086
+    for p in $pids; do [[ -r /proc/$p/stat ]] && cat "/proc/$p/stat"; done |
+        awk -v hz="$(getconf CLK_TCK)" '{s += $14 + $15} END {printf "%d\n", s * 1000000 / hz}'
+}
+
+cleanup_all() {
+    cleanup
+    pg_stop
+}
+trap cleanup_all EXIT
+trap 'exit 130' INT TERM
+
+now() { echo "$EPOCHREALTIME"; }
+# Microseconds since the epoch, for comparisons in bash (no process).
+now_us() { local t=$EPOCHREALTIME; echo $(( ${t%.*} * 1000000 + 10#${t#*.} )); }
+# node NAME DATA [ARGS...]: provd-server on free ports, --api-no-auth on
+# loopback; sets HTTP_<NAME>, API_<NAME> and START_<NAME> (seconds from
+# exec until the REST API answers: a node joins the cluster before it
+# serves, though its sockets are bound before).
+node() {
+    local name=$1 data=$2 http tftp api t0 i; shift 2
+    http=$(free_port tcp); tftp=$(free_port udp); api=$(free_port tcp)
+    t0=$(now)
+    spawn "$name" "$RUN/provd-$name.log" "$BIN/provd-server" --data "$data" \
+        --http "127.0.0.1:$http" --tftp "127.0.0.1:$tftp" --api "127.0.0.1:$api" --api-no-auth "$@"
+    # At most 600 s (a large fleet's snapshot and start-up render).
+    for i in $(seq 6000); do
+        curl -s -o /dev/null -m 1 "http://127.0.0.1:$api/0.2/status" && break
+        eval "kill -0 \$PID_$name" 2>/dev/null || { cat "$RUN/provd-$name.log" >&2; echo "provd-server $name exited" >&2; return 1; }
+        sleep 0.1
+    done
+    curl -sf -o /dev/null -m 5 "http://127.0.0.1:$api/0.2/status" || { echo "$name: REST API never answered" >&2; return 1; }
+    eval "HTTP_$name=127.0.0.1:$http; API_$name=http://127.0.0.1:$api/0.2"
+    eval "START_$name=$(python3 -c "print(round($(now) - $t0, 2))")"
+    eval "log \"provd-server $name pid \$PID_$name: HTTP 127.0.0.1:$http API 127.0.0.1:$api, answering after \$START_$name s\""
+}
+stop_node() { local pid; eval "pid=\$PID_$1"; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
+metric() { curl -s -m 5 "${1%/0.2}/metrics" | awk -v m="$2" '$1 == m {print $2; exit}'; }
+
+mkdir -p "$WORK" "$RUN"
+: >"$RESULTS"
+rc=0
+
+# --- Fleets (kept between runs) ---
+fleet_stamp="$DEVICES $SEED"
+if [[ ! -f $WORK/fleet.stamp || $(cat "$WORK/fleet.stamp") != "$fleet_stamp" ]]; then
+    rm -rf "$WORK/fleet"; mkdir -p "$WORK/fleet"
+    log "fleet: $DEVICES provd-bench devices"
+    "$BIN/provd-bench" fleet --devices "$DEVICES" --seed "$SEED" --out "$WORK/fleet/jsondb" >&2
+    "$BIN/provd-compile" --data "$WORK/fleet/data" --import-wazo-jsondb "$WORK/fleet/jsondb" | tail -1 >&2
+    rm -rf "$WORK/fleet/jsondb"
+    echo "$fleet_stamp" >"$WORK/fleet.stamp"
+fi
+# As firstcontact.sh: the loadgen's phones imported with an older IP and
+# firmware each, and the export of the same fleet as the phones will find it.
+fc_stamp="$PHONES $SEED admin-fixed loopback"
+if [[ ! -f $WORK/fc.stamp || $(cat "$WORK/fc.stamp") != "$fc_stamp" ]]; then
+    rm -rf "$WORK/fc"; mkdir -p "$WORK/fc"
+    log "first-contact fleet: $PHONES phones"
+    "$BIN/provd-loadgen" --seed "$SEED" --write-jsondb "$WORK/fc/jsondb" --phones "$PHONES" \
+        --families all --jsondb-funckeys 12 >/dev/null
+    cat >"$WORK/fc/jsondb/configs/defaultconfigdevice" <<'JSON'
+{"id": "defaultconfigdevice", "X_type": "device", "label": "Default config device", "deletable": false,
+ "parent_ids": [], "raw_config": {"ntp_enabled": true, "ntp_ip": "127.0.0.1", "sip_dtmf_mode": "RTP-out-of-band",
+ "admin_username": "admin", "admin_password": "bench0admin1"}}
+JSON
+    "$BIN/provd-compile" --data "$WORK/fc/known" --import-wazo-jsondb "$WORK/fc/jsondb" | tail -1 >&2
+    "$BIN/provd-compile" --data "$WORK/fc/known" --export "$WORK/fc/export" >&2
+    rm -rf "$WORK/fc/known"
+    python3 - "$WORK/fc/jsondb/devices" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+for name in os.listdir(d):
+    p = os.path.join(d, name)
+    dev = json.load(open(p))
+    a = dev["ip"].split(".")
+    assert a[0] == "127", dev["ip"]
+    dev["ip"] = ".".join(["127", str(int(a[1]) + 100)] + a[2:])
+    if dev.get("version"):
+        dev["version"] = "0." + dev["version"]
+    json.dump(dev, open(p, "w"))
+PY
+    "$BIN/provd-compile" --data "$WORK/fc/firstcontact" --import-wazo-jsondb "$WORK/fc/jsondb" | tail -1 >&2
+    rm -rf "$WORK/fc/jsondb"
+    echo "$fc_stamp" >"$WORK/fc.stamp"
+fi
+
+pg_start
+as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres provd_bench
+
+# --- 1. REST writes: single vs node A (B following) ---
+cp -a "$WORK/fleet/data" "$RUN/single"
+cp -a "$WORK/fleet/data" "$RUN/a"
+mkdir -p "$RUN/b"
+node single "$RUN/single"
+node a "$RUN/a" --postgres "$(pg_url provd_bench)" --cluster-node a
+seeded=$(grep -o "seeded with this node's [0-9]* records" "$RUN/provd-a.log" | grep -o '[0-9]*' || echo "?")
+node b "$RUN/b" --postgres "$(pg_url provd_bench)" --cluster-node b
+loaded=$(grep -o "loaded [0-9]* devices and [0-9]* other records" "$RUN/provd-b.log" || echo "no 'loaded' line")
+log "A seeded the database with $seeded records (start $START_a s); B: $loaded (start $START_b s)"
+jq -nc --argjson a "$START_a" --argjson b "$START_b" --argjson single "$START_single" \
+    --arg seeded "$seeded" --arg loaded "$loaded" --argjson devices "$DEVICES" \
+    '{part: "start", single_s: $single, a_s: $a, b_s: $b, a_seeded: $seeded, b_loaded: $loaded, devices: $devices}' >>"$RESULTS"
+
+c0_single=$(cpu_us single); c0_a=$(cpu_us a); c0_b=$(cpu_us b); c0_pg=$(pg_cpu_us)
+for round in $(seq "$ROUNDS"); do
+    order=(single a)
+    (( round % 2 == 0 )) && order=(a single)
+    for kind in config_put config_post; do
+        for target in "${order[@]}"; do
+            eval "api=\$API_$target"
+            out=$RUN/rest-writes-$target-$kind-$round.out
+            set +e
+            flock "$LOCK" "$BIN/provd-bench" rest-writes --api "$api" --kinds "$kind" \
+                --calls "$CALLS" --concurrent-calls "$CONCURRENT_CALLS" --clients "$CLIENTS" \
+                --max-phase-seconds "$MAX_PHASE" \
+                --tags "{\"part\":\"rest\",\"server\":\"$target\",\"round\":$round,\"devices\":$DEVICES}" >"$out"
+            r=$?
+            set -e
+            (( r == 0 )) || rc=1
+            grep '^| [a-z]' "$out" | sed "s/^/   $target round $round /" >&2 || true
+            grep '^{' "$out" >>"$RESULTS" || true
+        done
+    done
+done
+jq -nc --argjson s "$(( $(cpu_us single) - c0_single ))" --argjson a "$(( $(cpu_us a) - c0_a ))" \
+    --argjson b "$(( $(cpu_us b) - c0_b ))" --argjson pg "$(( $(pg_cpu_us) - c0_pg ))" \
+    '{part: "rest_cpu", single_s: ($s / 1e6), a_s: ($a / 1e6), b_s: ($b / 1e6), pg_s: ($pg / 1e6)}' >>"$RESULTS"
+
+# Both nodes at the same position before the next part (bounded).
+for _ in $(seq 100); do
+    la=$(metric "$API_a" provd_cluster_latest_sequence); ab=$(metric "$API_b" provd_cluster_applied_sequence)
+    [[ -n $la && $la == "$ab" ]] && break
+    sleep 0.1
+done
+
+# --- 2. Propagation: a PUT on A until B serves the new bytes ---
+H='Content-Type: application/vnd.proformatique.provd+json'
+MAC=80:5e:c0:ff:fe:01
+UA="Yealink SIP-T46S 66.86.0.15 $MAC"
+FILE=/805ec0fffe01.cfg
+prop_doc() {
+    printf '{"config": {"id": "prop-bench", "parent_ids": ["base", "defaultconfigdevice"], "deletable": true,
+      "raw_config": {"sip_lines": {"1": {"username": "prop", "password": "secret", "display_name": "%s",
+      "number": "1001", "proxy_ip": "127.0.0.1", "registrar_ip": "127.0.0.1"}}}}}' "$1"
+}
+fetch() { curl -s -m 2 -A "$UA" "http://$1$FILE"; }
+curl -sf -o /dev/null -X POST -H "$H" "$API_a/cfg_mgr/configs" -d "$(prop_doc "Prop-0")"
+# The IP and firmware a curl from 127.0.0.1 with $UA reports: nothing to record.
+curl -sf -o /dev/null -X POST -H "$H" "$API_a/dev_mgr/devices" -d "{\"device\": {\"id\": \"prop-bench\", \"mac\": \"$MAC\",
+    \"plugin\": \"wazo-yealink-v86\", \"config\": \"prop-bench\", \"ip\": \"127.0.0.1\", \"vendor\": \"Yealink\",
+    \"model\": \"T46S\", \"version\": \"66.86.0.15\"}}"
+for _ in $(seq 300); do fetch "$HTTP_b" | grep -q "display_name = Prop-0$" && break; sleep 0.1; done
+fetch "$HTTP_b" | grep -q "display_name = Prop-0$" || { echo "B never served the propagation device" >&2; rc=1; }
+log "propagation: $CHANGES PUTs on A, B polled with curl (at most $PROP_TIMEOUT s each)"
+prop_ok=0; prop_missed=0; polls_total=0
+exec 9>"$LOCK"
+flock 9
+for i in $(seq "$CHANGES"); do
+    marker="Prop-$i"
+    body=$(prop_doc "$marker")
+    t0=$(now)
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "$H" "$API_a/cfg_mgr/configs/prop-bench" -d "$body")
+    t1=$(now)
+    [[ $code == 204 ]] || { echo "PUT on A answered $code" >&2; rc=1; continue; }
+    seen=""; polls=0
+    deadline=$(( $(now_us) + PROP_TIMEOUT * 1000000 ))
+    # Bounded: PROP_TIMEOUT seconds, and at most 5000 polls.
+    while (( polls < 5000 )); do
+        polls=$((polls + 1))
+        if fetch "$HTTP_b" | grep -q "display_name = $marker$"; then seen=$(now); break; fi
+        (( $(now_us) < deadline )) || break
+    done
+    polls_total=$((polls_total + polls))
+    if [[ -n $seen ]]; then
+        prop_ok=$((prop_ok + 1))
+        jq -nc --argjson put "$(python3 -c "print(($t1 - $t0) * 1000)")" \
+            --argjson after "$(python3 -c "print(($seen - $t1) * 1000)")" \
+            --argjson total "$(python3 -c "print(($seen - $t0) * 1000)")" --argjson polls "$polls" --argjson i "$i" \
+            '{part: "prop", i: $i, put_ms: $put, after_answer_ms: $after, after_put_start_ms: $total, polls: $polls}' >>"$RESULTS"
+    else
+        prop_missed=$((prop_missed + 1)); rc=1
+        echo "change $i did not reach B within $PROP_TIMEOUT s" >&2
+    fi
+done
+flock -u 9
+exec 9>&-
+# One poll alone: the resolution of the measurement.
+p0=$(now); for _ in $(seq 20); do fetch "$HTTP_b" >/dev/null; done; p1=$(now)
+poll_ms=$(python3 -c "print(round(($p1 - $p0) * 1000 / 20, 2))")
+same=$([[ $(fetch "$HTTP_a" | sha256sum) == $(fetch "$HTTP_b" | sha256sum) ]] && echo true || echo false)
+jq -nc --argjson ok "$prop_ok" --argjson missed "$prop_missed" --argjson poll "$poll_ms" --argjson same "$same" \
+    '{part: "prop_summary", ok: $ok, missed: $missed, poll_ms: $poll, same_bytes: $same}' >>"$RESULTS"
+log "propagation: $prop_ok reached B, $prop_missed did not; one poll of B $poll_ms ms; A and B serve the same bytes: $same"
+for n in a b; do
+    eval "api=\$API_$n"
+    curl -s "$api/status" | jq -c --arg n "$n" '{part: "status", node: $n, database: .database}' >>"$RESULTS"
+done
+stop_node b; stop_node a; stop_node single
+
+# --- 3. Phones' records: first contact, single vs cluster node ---
+for run in $(seq "$RUNS"); do
+    order=(fc_single fc_cluster)
+    (( run % 2 == 0 )) && order=(fc_cluster fc_single)
+    for v in "${order[@]}"; do
+        rm -rf "$RUN/$v"; cp -a "$WORK/fc/firstcontact" "$RUN/$v"
+        if [[ $v == fc_cluster ]]; then
+            db=provd_fc$run
+            as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres "$db"
+            node "$v" "$RUN/$v" --postgres "$(pg_url "$db")" --cluster-node "fc-a"
+        else
+            node "$v" "$RUN/$v"
+        fi
+        eval "target=\$HTTP_$v; api=\$API_$v"
+        log "$PHONES phones, spread $SPREAD s, run $run, $v"
+        pg0=$(pg_cpu_us)
+        measure "$v" "{\"part\":\"fc\",\"spread\":$SPREAD,\"run\":$run,\"start_s\":$(eval "echo \$START_$v")}" \
+            --http "$target" --transport http --phones "$PHONES" --spread "$SPREAD" \
+            --max-duration "$MAX_DURATION" --expect "$WORK/fc/export"
+        if [[ $v == fc_cluster ]]; then
+            # From the load's end until every phone's record is in PostgreSQL.
+            t0=$(now); q0=$(metric "$api" provd_cluster_queued_records); drained=""; qmax=${q0:-0}
+            deadline=$(( $(now_us) + DRAIN_MAX * 1000000 ))
+            while :; do
+                q=$(metric "$api" provd_cluster_queued_records)
+                if [[ $q =~ ^[0-9]+$ ]] && (( q > qmax )); then qmax=$q; fi
+                if [[ $q == 0 ]]; then drained=$(now); break; fi
+                (( $(now_us) < deadline )) || break
+                sleep 0.05
+            done
+            pg_cpu=$(( $(pg_cpu_us) - pg0 ))
+            stale=$(psql_c "SELECT count(*) FROM provd_records WHERE kind = 'device' AND doc->>'version' LIKE '0.%'" "$db")
+            shipped=$(metric "$api" provd_cluster_shipped_total)
+            [[ -n $drained ]] || { echo "the queue did not drain within $DRAIN_MAX s ($q left)" >&2; rc=1; }
+            jq -nc --argjson run "$run" --argjson q0 "${q0:-null}" --argjson qmax "${qmax:-null}" \
+                --argjson drain "$( [[ -n $drained ]] && python3 -c "print($drained - $t0)" || echo null)" \
+                --argjson stale "${stale:-null}" --argjson shipped "${shipped:-null}" --argjson pg "$((pg_cpu))" \
+                '{part: "fc_drain", run: $run, queued_at_end: $q0, queued_max_seen: $qmax, drain_s: $drain,
+                  devices_with_old_version_in_db: $stale, shipped: $shipped, pg_cpu_s: ($pg / 1e6)}' | tee -a "$RESULTS" >&2
+        fi
+        stop_node "$v"
+        rm -rf "$RUN/$v"
+    done
+done
+
+# --- Tables ---
+echo
+echo "Cluster mode: $DEVICES devices, two nodes on one PostgreSQL ($(basename "$(dirname "$PGBIN")"))${PG_OPTS:+, $PG_OPTS}"
+echo "results: $RESULTS"
+python3 - "$RESULTS" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+med = lambda xs: statistics.median(xs) if xs else float("nan")
+def pct(xs, p):
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    import math
+    return xs[min(max(math.ceil(p * len(xs)), 1), len(xs)) - 1]
+part = lambda name: [r for r in rows if r.get("part") == name]
+
+start = part("start")[0]
+print(f"\nStart-up (s until the REST API answers): single {start['single_s']}, node A {start['a_s']} "
+      f"(seeded the database with {start['a_seeded']} records), node B {start['b_s']} ({start['b_loaded']})")
+
+rest = part("rest")
+print(f"\nREST writes (medians over the rounds of each round's p50 / p95 ms; writes/s):")
+print("| kind | clients | single p50 / p95 ms | cluster A p50 / p95 ms | p50 cluster / single | single writes/s | cluster writes/s | errors |")
+print("|---|---|---|---|---|---|---|---|")
+for kind in ["config_put", "config_post"]:
+    for clients in sorted({r["clients"] for r in rest if r["kind"] == kind}):
+        g = lambda s, k: med([r[k] for r in rest if r["kind"] == kind and r["clients"] == clients and r["server"] == s])
+        err = sum(r["errors"] for r in rest if r["kind"] == kind and r["clients"] == clients)
+        print(f"| {kind} | {clients} | {g('single','p50_ms'):.2f} / {g('single','p95_ms'):.2f} | "
+              f"{g('a','p50_ms'):.2f} / {g('a','p95_ms'):.2f} | {g('a','p50_ms') / g('single','p50_ms'):.2f}x | "
+              f"{g('single','writes_per_s'):,.0f} | {g('a','writes_per_s'):,.0f} | {err} |")
+for r in part("rest_cpu"):
+    print(f"CPU over the REST part: single {r['single_s']:.1f} s, node A {r['a_s']:.1f} s, node B {r['b_s']:.1f} s, PostgreSQL {r['pg_s']:.1f} s")
+print("every round (kind clients: server p50 ...):")
+for kind in ["config_put", "config_post"]:
+    for clients in sorted({r["clients"] for r in rest if r["kind"] == kind}):
+        for s in ["single", "a"]:
+            xs = [f"{r['p50_ms']:.2f}" for r in sorted(rest, key=lambda r: r["round"]) if r["kind"] == kind and r["clients"] == clients and r["server"] == s]
+            print(f"  {kind} {clients} {s}: " + " ".join(xs))
+
+prop = part("prop")
+ps = part("prop_summary")[0]
+if prop:
+    a = [r["after_answer_ms"] for r in prop]
+    t = [r["after_put_start_ms"] for r in prop]
+    put = [r["put_ms"] for r in prop]
+    print(f"\nPropagation A -> B ({ps['ok']} changes reached B, {ps['missed']} did not; one curl poll of B {ps['poll_ms']} ms; "
+          f"same bytes at the end: {ps['same_bytes']}):")
+    print("| from | p50 ms | p95 ms | max ms |")
+    print("|---|---|---|---|")
+    print(f"| A's answer to the PUT until B serves the new file | {pct(a, .5):.1f} | {pct(a, .95):.1f} | {max(a):.1f} |")
+    print(f"| the PUT's start (the PUT itself: p50 {pct(put, .5):.1f} ms) | {pct(t, .5):.1f} | {pct(t, .95):.1f} | {max(t):.1f} |")
+    print(f"polls per change: median {med([r['polls'] for r in prop])}, max {max(r['polls'] for r in prop)}")
+
+fc = part("fc")
+drain = part("fc_drain")
+if fc:
+    print(f"\nFirst contact, {fc[0].get('phones', '?')} phones (medians of {len(fc) // 2} runs):")
+    print("| server | files/s | ratio | p50 ms | p99 ms | failed | server CPU s | start s |")
+    print("|---|---|---|---|---|---|---|---|")
+    base = med([r.get("files_per_s", 0) for r in fc if r["server"] == "fc_single"])
+    for s in ["fc_single", "fc_cluster"]:
+        rs = [r for r in fc if r["server"] == s]
+        fps = med([r.get("files_per_s", 0) for r in rs])
+        print(f"| {s} | {fps:,.0f} | {fps / base:.2f}x | {med([r['latency']['request']['p50_ms'] for r in rs]):.1f} | "
+              f"{med([r['latency']['request']['p99_ms'] for r in rs]):.1f} | {sum(r['errors']['total'] for r in rs)} | "
+              f"{med([r['server_cpu_s'] for r in rs]):.2f} | {med([r['start_s'] for r in rs]):.1f} |")
+    print("every run, files/s: " + "; ".join(f"{r['server']} run {r['run']} {r.get('files_per_s', 0):,.0f}" for r in fc))
+    for d in drain:
+        print(f"run {d['run']}: queued at the load's end {d['queued_at_end']}, drained in {d['drain_s'] if d['drain_s'] is None else round(d['drain_s'], 2)} s, "
+              f"records shipped {d['shipped']}, devices still with the old firmware in PostgreSQL {d['devices_with_old_version_in_db']}, "
+              f"PostgreSQL CPU {d['pg_cpu_s']:.1f} s")
+PY
+exit $rc

@@ -27,7 +27,7 @@
 # Environment: DEVICES (10000), ROUNDS (3), CALLS (sequential calls per
 # kind and round, 200), CONCURRENT_CALLS (400), CLIENTS (8), MAX_PHASE (20
 # s), CHANGES (50), PROP_TIMEOUT (10 s per change), PHONES (10000), SPREAD
-# (0), RUNS (2), MAX_DURATION (120), DRAIN_MAX (120 s), PG_OPTS (extra
+# (0), RUNS (3), MAX_DURATION (120), DRAIN_MAX (120 s), PG_OPTS (extra
 # `-c name=value` for PostgreSQL; default none: fsync and synchronous_commit
 # on, as operators run it), WORK, BIN, BENCH_LOCK, SEED. Fleets are kept in
 # WORK between runs (same size, same seed); every run starts from fresh
@@ -47,7 +47,7 @@ CHANGES=${CHANGES:-50}
 PROP_TIMEOUT=${PROP_TIMEOUT:-10}
 PHONES=${PHONES:-10000}
 SPREAD=${SPREAD:-0}
-RUNS=${RUNS:-2}
+RUNS=${RUNS:-3}
 MAX_DURATION=${MAX_DURATION:-120}
 DRAIN_MAX=${DRAIN_MAX:-120}
 PG_OPTS=${PG_OPTS:-}
@@ -191,12 +191,25 @@ node a "$RUN/a" --postgres "$(pg_url provd_bench)" --cluster-node a
 seeded=$(grep -o "seeded with this node's [0-9]* records" "$RUN/provd-a.log" | grep -o '[0-9]*' || echo "?")
 node b "$RUN/b" --postgres "$(pg_url provd_bench)" --cluster-node b
 loaded=$(grep -o "loaded [0-9]* devices and [0-9]* other records" "$RUN/provd-b.log" || echo "no 'loaded' line")
-log "A seeded the database with $seeded records (start $START_a s); B: $loaded (start $START_b s)"
+# The start-up compile's own time (the log has no timestamps).
+startup_compile() { sed -n 's/.*start-up compile: .* \([0-9.]*\)s$/\1/p' "$RUN/provd-$1.log" | tail -1; }
+log "A seeded the database with $seeded records (start $START_a s); B: $loaded (start $START_b s, of which start-up render $(startup_compile b) s)"
 jq -nc --argjson a "$START_a" --argjson b "$START_b" --argjson single "$START_single" \
     --arg seeded "$seeded" --arg loaded "$loaded" --argjson devices "$DEVICES" \
-    '{part: "start", single_s: $single, a_s: $a, b_s: $b, a_seeded: $seeded, b_loaded: $loaded, devices: $devices}' >>"$RESULTS"
+    --argjson b_render "$(startup_compile b)" --argjson a_render "$(startup_compile a)" \
+    '{part: "start", single_s: $single, a_s: $a, b_s: $b, a_seeded: $seeded, b_loaded: $loaded, devices: $devices,
+      a_render_s: $a_render, b_render_s: $b_render}' >>"$RESULTS"
 
 c0_single=$(cpu_us single); c0_a=$(cpu_us a); c0_b=$(cpu_us b); c0_pg=$(pg_cpu_us)
+# The stores' writes and commits, and A's changes read back, over the part.
+counters() {
+    local n api
+    for n in single a b; do
+        eval "api=\$API_$n"
+        curl -s "${api%/0.2}/metrics" | awk -v n="$n" '$1 ~ /^provd_(store_writes_total|store_commits_total|cluster_applied_total|cluster_shipped_total)$/ {printf "%s %s %s\n", n, $1, $2}'
+    done
+}
+counters >"$RUN/counters-before"
 for round in $(seq "$ROUNDS"); do
     order=(single a)
     (( round % 2 == 0 )) && order=(a single)
@@ -220,6 +233,9 @@ done
 jq -nc --argjson s "$(( $(cpu_us single) - c0_single ))" --argjson a "$(( $(cpu_us a) - c0_a ))" \
     --argjson b "$(( $(cpu_us b) - c0_b ))" --argjson pg "$(( $(pg_cpu_us) - c0_pg ))" \
     '{part: "rest_cpu", single_s: ($s / 1e6), a_s: ($a / 1e6), b_s: ($b / 1e6), pg_s: ($pg / 1e6)}' >>"$RESULTS"
+counters >"$RUN/counters-after"
+join <(awk '{print $1 "/" $2, $3}' "$RUN/counters-before" | sort) <(awk '{print $1 "/" $2, $3}' "$RUN/counters-after" | sort) |
+    jq -cRn '[inputs | split(" ") | {key: .[0], value: ((.[2] | tonumber) - (.[1] | tonumber))}] | from_entries | {part: "rest_counters"} + .' >>"$RESULTS"
 
 # Both nodes at the same position before the next part (bounded).
 for _ in $(seq 100); do
@@ -277,11 +293,58 @@ for i in $(seq "$CHANGES"); do
         echo "change $i did not reach B within $PROP_TIMEOUT s" >&2
     fi
 done
+# The same with one keep-alive connection to each node (python's
+# http.client; a poll every millisecond): the resolution of a curl poll
+# is its process start.
+flock 9
+python3 - "$API_a" "$HTTP_b" "$UA" "$FILE" "$CHANGES" "$PROP_TIMEOUT" "$(prop_doc MARKER)" >>"$RESULTS" <<'PY' || rc=1
+import http.client, json, sys, time
+api, http_b, ua, path, n, timeout, template = sys.argv[1:]
+n, timeout = int(n), float(timeout)
+host, port = api.split("//")[1].split("/")[0].split(":")
+a = http.client.HTTPConnection(host, int(port), timeout=5)
+bh, bp = http_b.split(":")
+b = http.client.HTTPConnection(bh, int(bp), timeout=5)
+def get(conn, method, url, body=None, headers={}):
+    for attempt in range(2):
+        try:
+            conn.request(method, url, body, headers)
+            r = conn.getresponse()
+            return r.status, r.read()
+        except (http.client.HTTPException, OSError):
+            conn.close()
+    raise SystemExit(f"{method} {url}: no answer")
+missed = 0
+for i in range(1, n + 1):
+    marker = f"Fine-{i}"
+    t0 = time.monotonic()
+    st, _ = get(a, "PUT", "/0.2/cfg_mgr/configs/prop-bench", template.replace("MARKER", marker),
+                {"Content-Type": "application/vnd.proformatique.provd+json"})
+    t1 = time.monotonic()
+    if st != 204:
+        raise SystemExit(f"PUT on A answered {st}")
+    needle = f"display_name = {marker}\n".encode()
+    polls, seen = 0, None
+    while polls < 100000 and time.monotonic() - t1 < timeout:
+        polls += 1
+        st, body = get(b, "GET", path, headers={"User-Agent": ua})
+        if needle in body:
+            seen = time.monotonic()
+            break
+        time.sleep(0.001)
+    if seen is None:
+        missed += 1
+        print(f"change {marker} did not reach B within {timeout} s", file=sys.stderr)
+        continue
+    print(json.dumps({"part": "prop_fine", "i": i, "put_ms": (t1 - t0) * 1e3, "after_answer_ms": (seen - t1) * 1e3,
+                      "after_put_start_ms": (seen - t0) * 1e3, "polls": polls}))
+sys.exit(1 if missed else 0)
+PY
 flock -u 9
-exec 9>&-
 # One poll alone: the resolution of the measurement.
 p0=$(now); for _ in $(seq 20); do fetch "$HTTP_b" >/dev/null; done; p1=$(now)
 poll_ms=$(python3 -c "print(round(($p1 - $p0) * 1000 / 20, 2))")
+exec 9>&-
 same=$([[ $(fetch "$HTTP_a" | sha256sum) == $(fetch "$HTTP_b" | sha256sum) ]] && echo true || echo false)
 jq -nc --argjson ok "$prop_ok" --argjson missed "$prop_missed" --argjson poll "$poll_ms" --argjson same "$same" \
     '{part: "prop_summary", ok: $ok, missed: $missed, poll_ms: $poll, same_bytes: $same}' >>"$RESULTS"
@@ -308,12 +371,24 @@ for run in $(seq "$RUNS"); do
         eval "target=\$HTTP_$v; api=\$API_$v"
         log "$PHONES phones, spread $SPREAD s, run $run, $v"
         pg0=$(pg_cpu_us)
+        sampler=""
+        if [[ $v == fc_cluster ]]; then
+            # The queue's depth every 100 ms during the load (bounded in time).
+            ( end=$(( $(now_us) + (MAX_DURATION + 30) * 1000000 ))
+              while (( $(now_us) < end )); do
+                  echo "$(now) $(metric "$api" provd_cluster_queued_records)"
+                  sleep 0.1
+              done ) >"$RUN/fc-queue-$run.txt" 2>/dev/null &
+            sampler=$!
+        fi
         measure "$v" "{\"part\":\"fc\",\"spread\":$SPREAD,\"run\":$run,\"start_s\":$(eval "echo \$START_$v")}" \
             --http "$target" --transport http --phones "$PHONES" --spread "$SPREAD" \
             --max-duration "$MAX_DURATION" --expect "$WORK/fc/export"
+        [[ -n $sampler ]] && { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; }
         if [[ $v == fc_cluster ]]; then
+            qpeak=$(awk '$2 ~ /^[0-9]+$/ && $2 > m {m = $2} END {print m + 0}' "$RUN/fc-queue-$run.txt")
             # From the load's end until every phone's record is in PostgreSQL.
-            t0=$(now); q0=$(metric "$api" provd_cluster_queued_records); drained=""; qmax=${q0:-0}
+            t0=$(now); q0=$(metric "$api" provd_cluster_queued_records); drained=""; qmax=${qpeak:-0}
             deadline=$(( $(now_us) + DRAIN_MAX * 1000000 ))
             while :; do
                 q=$(metric "$api" provd_cluster_queued_records)
@@ -323,14 +398,21 @@ for run in $(seq "$RUNS"); do
                 sleep 0.05
             done
             pg_cpu=$(( $(pg_cpu_us) - pg0 ))
-            stale=$(psql_c "SELECT count(*) FROM provd_records WHERE kind = 'device' AND doc->>'version' LIKE '0.%'" "$db")
+            # The node's devices (id, ip, version) against PostgreSQL's records.
+            curl -s "$api/dev_mgr/devices?recurse=true&fields=id,ip,version" |
+                jq -r '.devices[] | [.id, .ip // "", .version // ""] | @tsv' | sort >"$RUN/fc-node.tsv"
+            psql_c "SELECT id, coalesce(doc->>'ip', ''), coalesce(doc->>'version', '') FROM provd_records WHERE kind = 'device'" "$db" |
+                tr '|' '\t' | sort >"$RUN/fc-db.tsv"
+            stale=$(comm -3 "$RUN/fc-node.tsv" "$RUN/fc-db.tsv" | wc -l)
+            ndev=$(wc -l <"$RUN/fc-db.tsv")
+            (( stale == 0 )) || { echo "$stale device lines differ between the node and PostgreSQL" >&2; rc=1; }
             shipped=$(metric "$api" provd_cluster_shipped_total)
             [[ -n $drained ]] || { echo "the queue did not drain within $DRAIN_MAX s ($q left)" >&2; rc=1; }
             jq -nc --argjson run "$run" --argjson q0 "${q0:-null}" --argjson qmax "${qmax:-null}" \
                 --argjson drain "$( [[ -n $drained ]] && python3 -c "print($drained - $t0)" || echo null)" \
-                --argjson stale "${stale:-null}" --argjson shipped "${shipped:-null}" --argjson pg "$((pg_cpu))" \
-                '{part: "fc_drain", run: $run, queued_at_end: $q0, queued_max_seen: $qmax, drain_s: $drain,
-                  devices_with_old_version_in_db: $stale, shipped: $shipped, pg_cpu_s: ($pg / 1e6)}' | tee -a "$RESULTS" >&2
+                --argjson stale "${stale:-null}" --argjson ndev "${ndev:-null}" --argjson shipped "${shipped:-null}" --argjson pg "$((pg_cpu))" \
+                '{part: "fc_drain", run: $run, queued_at_end: $q0, queued_max_during_load: $qmax, drain_s: $drain,
+                  devices_in_db: $ndev, devices_differing: $stale, shipped: $shipped, pg_cpu_s: ($pg / 1e6)}' | tee -a "$RESULTS" >&2
         fi
         stop_node "$v"
         rm -rf "$RUN/$v"
@@ -355,7 +437,8 @@ part = lambda name: [r for r in rows if r.get("part") == name]
 
 start = part("start")[0]
 print(f"\nStart-up (s until the REST API answers): single {start['single_s']}, node A {start['a_s']} "
-      f"(seeded the database with {start['a_seeded']} records), node B {start['b_s']} ({start['b_loaded']})")
+      f"(seeded the database with {start['a_seeded']} records; start-up render {start['a_render_s']} s), "
+      f"node B {start['b_s']} ({start['b_loaded']}; start-up render {start['b_render_s']} s)")
 
 rest = part("rest")
 print(f"\nREST writes (medians over the rounds of each round's p50 / p95 ms; writes/s):")
@@ -370,6 +453,12 @@ for kind in ["config_put", "config_post"]:
               f"{g('single','writes_per_s'):,.0f} | {g('a','writes_per_s'):,.0f} | {err} |")
 for r in part("rest_cpu"):
     print(f"CPU over the REST part: single {r['single_s']:.1f} s, node A {r['a_s']:.1f} s, node B {r['b_s']:.1f} s, PostgreSQL {r['pg_s']:.1f} s")
+for r in part("rest_counters"):
+    g = lambda k: r.get(k, 0)
+    print(f"Store writes / commits over the REST part: single {g('single/provd_store_writes_total'):.0f} / {g('single/provd_store_commits_total'):.0f}, "
+          f"A {g('a/provd_store_writes_total'):.0f} / {g('a/provd_store_commits_total'):.0f} "
+          f"(records shipped {g('a/provd_cluster_shipped_total'):.0f}, changes read back {g('a/provd_cluster_applied_total'):.0f}), "
+          f"B {g('b/provd_store_writes_total'):.0f} / {g('b/provd_store_commits_total'):.0f} (changes applied {g('b/provd_cluster_applied_total'):.0f})")
 print("every round (kind clients: server p50 ...):")
 for kind in ["config_put", "config_post"]:
     for clients in sorted({r["clients"] for r in rest if r["kind"] == kind}):
@@ -390,6 +479,17 @@ if prop:
     print(f"| A's answer to the PUT until B serves the new file | {pct(a, .5):.1f} | {pct(a, .95):.1f} | {max(a):.1f} |")
     print(f"| the PUT's start (the PUT itself: p50 {pct(put, .5):.1f} ms) | {pct(t, .5):.1f} | {pct(t, .95):.1f} | {max(t):.1f} |")
     print(f"polls per change: median {med([r['polls'] for r in prop])}, max {max(r['polls'] for r in prop)}")
+fine = part("prop_fine")
+if fine:
+    a = [r["after_answer_ms"] for r in fine]
+    t = [r["after_put_start_ms"] for r in fine]
+    put = [r["put_ms"] for r in fine]
+    print(f"\nPropagation A -> B, one keep-alive connection per node, a poll every ms ({len(fine)} changes):")
+    print("| from | p50 ms | p95 ms | max ms |")
+    print("|---|---|---|---|")
+    print(f"| A's answer to the PUT until B serves the new file | {pct(a, .5):.1f} | {pct(a, .95):.1f} | {max(a):.1f} |")
+    print(f"| the PUT's start (the PUT itself: p50 {pct(put, .5):.1f} ms) | {pct(t, .5):.1f} | {pct(t, .95):.1f} | {max(t):.1f} |")
+    print(f"polls per change: median {med([r['polls'] for r in fine])}, max {max(r['polls'] for r in fine)}")
 
 fc = part("fc")
 drain = part("fc_drain")
@@ -406,8 +506,8 @@ if fc:
               f"{med([r['server_cpu_s'] for r in rs]):.2f} | {med([r['start_s'] for r in rs]):.1f} |")
     print("every run, files/s: " + "; ".join(f"{r['server']} run {r['run']} {r.get('files_per_s', 0):,.0f}" for r in fc))
     for d in drain:
-        print(f"run {d['run']}: queued at the load's end {d['queued_at_end']}, drained in {d['drain_s'] if d['drain_s'] is None else round(d['drain_s'], 2)} s, "
-              f"records shipped {d['shipped']}, devices still with the old firmware in PostgreSQL {d['devices_with_old_version_in_db']}, "
+        print(f"run {d['run']}: queued at most {d['queued_max_during_load']} during the load, {d['queued_at_end']} at its end, drained in {d['drain_s'] if d['drain_s'] is None else round(d['drain_s'], 2)} s, "
+              f"records shipped {d['shipped']}, devices in PostgreSQL {d['devices_in_db']}, differing from the node's (id, ip, version) {d['devices_differing']}, "
               f"PostgreSQL CPU {d['pg_cpu_s']:.1f} s")
 PY
 exit $rc

@@ -71,6 +71,15 @@ struct Args {
     /// List every device left unconfigured, and why.
     #[arg(short, long)]
     verbose: bool,
+    /// Cluster mode: once this compile succeeds, make the cluster's custom
+    /// templates this node's (`var/templates` of every plugin), so that
+    /// every node renders them. Same URL as provd-server's --postgres.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["dry_run", "import_wazo_jsondb", "show", "export"])]
+    postgres: Option<String>,
+    /// With --postgres: a PEM bundle of the CAs the database's certificate
+    /// must chain to.
+    #[arg(long, value_name = "PEM", requires = "postgres")]
+    postgres_ca: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -183,12 +192,46 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // allocated for the write transaction, one by one (0.2 s after a
     // 100k-device compile); it has nothing else to do, as the commit is
     // durable and no read transaction is left holding a reader slot.
+    let data = publisher.data().clone();
     std::mem::forget(publisher);
+    if let Some(url) = &args.postgres {
+        if !report.failures.is_empty() {
+            eprintln!("templates not handed on to the cluster: this compile failed (fix the templates first)");
+            return Ok(ExitCode::FAILURE);
+        }
+        push_templates(url, args.postgres_ca.as_deref(), &data)?;
+    }
     Ok(match (report.generation.is_some(), report.failures.is_empty()) {
         (_, true) => ExitCode::SUCCESS,
         (true, false) => ExitCode::from(3),
         (false, false) => ExitCode::FAILURE,
     })
+}
+
+/// Makes the cluster's custom templates this node's (see `--postgres`).
+fn push_templates(url: &str, ca: Option<&Path>, data: &DataDir) -> anyhow::Result<()> {
+    let ca =
+        ca.map(|p| std::fs::read(p).map_err(|e| anyhow::anyhow!("--postgres-ca {}: {e}", p.display()))).transpose()?;
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let origin = format!("provd-compile@{}", host.trim());
+    let pool = provd_cluster::Pool::new(url, ca.as_deref(), &origin)?;
+    let mut client = pool.get()?;
+    provd_cluster::schema::migrate(&mut client)?;
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&provd_cluster::schema::LOCK_WRITE])?;
+    if tx.query_opt("SELECT id FROM provd_cluster", &[])?.is_none() {
+        anyhow::bail!("--postgres: no cluster in this database yet: start a provd-server with --postgres first");
+    }
+    let (records, skipped) = provd_cluster::templates::push(&mut tx, &origin, &data.plugins_dir())?;
+    tx.commit()?;
+    for s in skipped {
+        eprintln!("warning: template not handed on: {s}");
+    }
+    for (key, doc) in &records {
+        eprintln!("cluster: template {} {}", key.id(), if doc.is_some() { "written" } else { "removed" });
+    }
+    eprintln!("cluster: {} custom templates changed", records.len());
+    Ok(())
 }
 
 fn find_device(data: &DataDir, target: &str) -> anyhow::Result<Device> {

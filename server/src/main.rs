@@ -320,7 +320,8 @@ fn default_tenant(store: &provd_store::Store, given: Option<&str>) -> anyhow::Re
 
 /// Joins the cluster at `url`: migrates its schema and brings the store to
 /// its records (or seeds it), before anything is served.
-fn join_cluster(args: &Args, url: &str, store: &provd_store::Store) -> anyhow::Result<Arc<Cluster>> {
+fn join_cluster(args: &Args, url: &str, data: &DataDir) -> anyhow::Result<Arc<Cluster>> {
+    let store = data.store();
     let ca = match &args.postgres_ca {
         Some(p) => Some(std::fs::read(p).map_err(|e| anyhow::anyhow!("--postgres-ca {}: {e}", p.display()))?),
         None => None,
@@ -331,7 +332,7 @@ fn join_cluster(args: &Args, url: &str, store: &provd_store::Store) -> anyhow::R
         format!("{}:{}", host.trim(), dir.display())
     });
     let config = ClusterConfig { url: url.to_owned(), ca, node, queue: args.postgres_queue };
-    let cluster = Arc::new(Cluster::new(config, store.clone())?);
+    let cluster = Arc::new(Cluster::new(config, data)?);
     // Seeding a new cluster carries this node's tenant; joining one
     // replaces it by the cluster's (read again after).
     default_tenant(store, args.tenant_uuid.as_deref())?;
@@ -409,7 +410,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         log::warn!("{b}");
     }
     let cluster = match &args.postgres {
-        Some(url) => Some(join_cluster(&args, url, &store)?),
+        Some(url) => Some(join_cluster(&args, url, &data)?),
         None => None,
     };
     let tenant = default_tenant(&store, args.tenant_uuid.as_deref())?;

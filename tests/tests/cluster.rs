@@ -279,3 +279,42 @@ fn tls_to_the_database_checks_its_certificate() {
     assert_eq!(b.rest().send("POST", "/0.2/cfg_mgr/configs", &line_config("bob", "Bob")).status, 503);
     assert_eq!(pg.psql("SELECT count(*) FROM provd_records WHERE kind = 'config' AND id = 'bob'"), "0");
 }
+
+#[test]
+fn a_custom_template_handed_on_by_provd_compile_is_rendered_by_every_node() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(&pg, &dir, "a");
+    let b = node(&pg, &dir, "b");
+    assert_eq!(a.rest().send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
+    assert_eq!(a.rest().send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    let (_, original) = phone_file(&a, UA, MAC_FILE);
+    soon("B serves d1", || phone_file(&b, UA, MAC_FILE).1 == original);
+
+    let custom = |data: &std::path::Path| data.join("plugins/wazo-yealink-v86/var/templates/805ec0d57d72.cfg.tpl");
+    let compile = || provd_e2e::run("provd-compile", &["--data", a.data.to_str().unwrap(), "--postgres", &pg.url()]);
+
+    // A template that does not render is not handed on.
+    std::fs::create_dir_all(custom(&a.data).parent().unwrap()).unwrap();
+    std::fs::write(custom(&a.data), "{% if %}\n").unwrap();
+    let out = compile();
+    assert!(!out.status.success());
+    assert!(provd_e2e::stderr(&out).contains("not handed on to the cluster"), "{}", provd_e2e::stderr(&out));
+    assert_eq!(pg.psql("SELECT count(*) FROM provd_records WHERE kind = 'template'"), "0");
+
+    // Fixed: A renders it, and so does B once it has the file.
+    std::fs::write(custom(&a.data), "## {{ 'custom for the cluster' }}: {{ XX_mac or '' }}\n").unwrap();
+    let out = compile();
+    assert!(out.status.success(), "{}", provd_e2e::stderr(&out));
+    assert!(provd_e2e::stderr(&out).contains("1 custom templates changed"), "{}", provd_e2e::stderr(&out));
+    let (_, on_a) = phone_file(&a, UA, MAC_FILE);
+    assert!(on_a.starts_with("## custom for the cluster"), "{on_a}");
+    soon("B renders A's template", || phone_file(&b, UA, MAC_FILE).1 == on_a);
+    assert_eq!(std::fs::read(custom(&b.data)).unwrap(), std::fs::read(custom(&a.data)).unwrap());
+
+    // Removed on A: removed on B, and B serves the shipped template again.
+    std::fs::remove_file(custom(&a.data)).unwrap();
+    assert!(compile().status.success());
+    soon("B drops it", || phone_file(&b, UA, MAC_FILE).1 == original);
+    assert!(!custom(&b.data).exists());
+}

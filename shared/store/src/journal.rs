@@ -36,6 +36,9 @@ pub enum SourceKey {
     Config(String),
     /// The runtime parameters (one record).
     Params,
+    /// A custom template: `<plugin id>/<path under var/templates>` (a file
+    /// of the plugins directory, not of the store: never journaled).
+    Template(String),
 }
 
 impl SourceKey {
@@ -45,13 +48,14 @@ impl SourceKey {
             SourceKey::Device(_) => "device",
             SourceKey::Config(_) => "config",
             SourceKey::Params => "params",
+            SourceKey::Template(_) => "template",
         }
     }
 
     /// The id within its kind (`params` for the parameters).
     pub fn id(&self) -> &str {
         match self {
-            SourceKey::Device(id) | SourceKey::Config(id) => id,
+            SourceKey::Device(id) | SourceKey::Config(id) | SourceKey::Template(id) => id,
             SourceKey::Params => "params",
         }
     }
@@ -63,6 +67,7 @@ impl SourceKey {
             "device" => Some(SourceKey::Device(id.to_owned())),
             "config" => Some(SourceKey::Config(id.to_owned())),
             "params" => Some(SourceKey::Params),
+            "template" => Some(SourceKey::Template(id.to_owned())),
             _ => None,
         }
     }

@@ -13,26 +13,16 @@ use provd_compiler::group::{Committer, Stage, WriteError};
 use provd_core::{Config, Device};
 use provd_store::{SourceKey, Store, WriteTxn};
 
-use super::schema::{CHANNEL, LOCK_WRITE};
+use provd_cluster::records::{BATCH, Change, Record, fetch, put_records};
+use provd_cluster::schema::{CHANNEL, LOCK_WRITE};
+use provd_cluster::templates;
+
 use super::{Cluster, ClusterError};
 
-/// Changes read per round (and applied in one unit).
-const BATCH: i64 = 2_000;
 /// How long the follower waits for a notification before looking anyway
 /// (and handing on the phones' records).
 const TICK: Duration = Duration::from_millis(250);
 const HEARTBEAT: Duration = Duration::from_secs(1);
-
-/// One row of `provd_changes`.
-struct Change {
-    seq: u64,
-    /// None: a kind this version does not know (a newer provd's), skipped.
-    key: Option<SourceKey>,
-    doc: Option<Vec<u8>>,
-}
-
-/// A source record as the database stores it (none: deleted).
-type Record = (SourceKey, Option<Vec<u8>>);
 
 /// What applying changes leaves to render.
 #[derive(Debug, Default)]
@@ -43,6 +33,8 @@ pub(crate) struct Render {
     all: bool,
     devices: BTreeSet<String>,
     configs: BTreeSet<String>,
+    /// Plugins whose custom templates changed.
+    plugins: BTreeSet<String>,
 }
 
 impl Render {
@@ -54,6 +46,9 @@ impl Render {
         if self.all {
             stage.publish(Scope::All).map_err(compile_failed)?;
             return Ok(());
+        }
+        for plugin in &self.plugins {
+            stage.publish(Scope::Plugin(plugin.clone())).map_err(compile_failed)?;
         }
         let mut devices = self.devices;
         {
@@ -104,14 +99,15 @@ fn synchronize_rendering(
     let id: Option<String> = tx.query_opt("SELECT id FROM provd_cluster", &[])?.map(|r| r.get(0));
     let Some(id) = id else {
         let id = uuid::Uuid::new_v4().to_string();
-        let records = local_records(store, w)?;
+        let mut records = local_records(store, w)?;
+        records.extend(local_templates(&cluster.plugins_dir)?);
         tx.execute("INSERT INTO provd_cluster (id) VALUES ($1)", &[&id])?;
         let seq = put_records(&mut tx, &cluster.config.node, &records)?;
         tx.commit()?;
         store.journal_clear_all(w)?;
         store.set_cluster_position(w, &id, seq)?;
         log::info!(
-            "cluster {id}: new; seeded with this node's {} records (devices, configs, parameters) up to change {seq}",
+            "cluster {id}: new; seeded with this node's {} records (devices, configs, parameters, templates) up to change {seq}",
             records.len()
         );
         return Ok(((id, seq), Render::default()));
@@ -165,83 +161,32 @@ fn local_records(store: &Store, w: &WriteTxn<'_>) -> Result<Vec<Record>, Cluster
     Ok(out)
 }
 
+/// This node's custom templates as records (what cannot be one is logged).
+fn local_templates(plugins_dir: &std::path::Path) -> Result<Vec<Record>, ClusterError> {
+    let (found, skipped) =
+        templates::local(plugins_dir).map_err(|e| ClusterError::Files(format!("{}: {e}", plugins_dir.display())))?;
+    for s in skipped {
+        log::warn!("cluster: custom template skipped: {s}");
+    }
+    found
+        .into_iter()
+        .map(|(id, bytes)| Ok((SourceKey::Template(id), Some(templates::encode(&bytes).map_err(ClusterError::Files)?))))
+        .collect()
+}
+
 fn params_doc(store: &Store, txn: &provd_store::RoTxn<'_>) -> Result<Vec<u8>, ClusterError> {
     Ok(serde_json::to_vec(&store.params(txn)?).unwrap_or_default())
 }
 
 /// The current document of `key` in the store (none: deleted).
+/// (Templates are never journaled: `provd-compile --postgres` hands them on.)
 fn current(store: &Store, txn: &provd_store::RoTxn<'_>, key: &SourceKey) -> Result<Option<Vec<u8>>, ClusterError> {
     Ok(match key {
         SourceKey::Device(id) => store.device_doc(txn, id)?.map(<[u8]>::to_vec),
         SourceKey::Config(id) => store.config_doc(txn, id)?.map(<[u8]>::to_vec),
         SourceKey::Params => Some(params_doc(store, txn)?),
+        SourceKey::Template(_) => None,
     })
-}
-
-/// Writes `records` (none: deleted) as the current records and as changes
-/// from `origin`, announces them, and returns the last sequence. The
-/// caller holds the write lock in `tx`.
-fn put_records(tx: &mut postgres::Transaction<'_>, origin: &str, records: &[Record]) -> Result<u64, ClusterError> {
-    let mut last = 0;
-    for chunk in records.chunks(5_000) {
-        let seqs: Vec<i64> = tx
-            .query("SELECT nextval('provd_change_seq') FROM generate_series(1, $1)", &[&(chunk.len() as i32)])?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        let (mut kinds, mut ids, mut docs, mut texts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let (mut put, mut gone) = ((Vec::new(), Vec::new(), Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
-        for ((key, doc), seq) in chunk.iter().zip(&seqs) {
-            kinds.push(key.kind());
-            ids.push(key.id());
-            docs.push(doc.as_deref());
-            match doc {
-                Some(d) => {
-                    let text = std::str::from_utf8(d).map_err(|e| ClusterError::Record {
-                        kind: key.kind().into(),
-                        id: key.id().into(),
-                        why: format!("not UTF-8: {e}"),
-                    })?;
-                    texts.push(text);
-                    put.0.push(key.kind());
-                    put.1.push(key.id());
-                    put.3.push(*seq);
-                }
-                None => {
-                    gone.0.push(key.kind());
-                    gone.1.push(key.id());
-                }
-            }
-            last = *seq as u64;
-        }
-        put.2 = texts;
-        tx.execute(
-            "INSERT INTO provd_records (kind, id, doc, seq)
-             SELECT k, i, d::json, s FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[]) AS t(k, i, d, s)
-             ON CONFLICT (kind, id) DO UPDATE SET doc = EXCLUDED.doc, seq = EXCLUDED.seq",
-            &[&put.0, &put.1, &put.2, &put.3],
-        )?;
-        tx.execute(
-            "DELETE FROM provd_records r USING unnest($1::text[], $2::text[]) AS t(k, i) WHERE r.kind = t.k AND r.id = t.i",
-            &[&gone.0, &gone.1],
-        )?;
-        // A deleted device no longer holds its MAC against other nodes'
-        // creations.
-        let gone_devices: Vec<&str> =
-            gone.0.iter().zip(&gone.1).filter(|(k, _)| **k == "device").map(|(_, i)| *i).collect();
-        if !gone_devices.is_empty() {
-            tx.execute("DELETE FROM provd_auto_created WHERE device_id = ANY($1)", &[&gone_devices])?;
-        }
-        tx.execute(
-            "INSERT INTO provd_changes (seq, kind, id, doc, origin)
-             SELECT s, k, i, d, $5 FROM unnest($1::int8[], $2::text[], $3::text[], $4::bytea[]) AS t(s, k, i, d)",
-            &[&seqs, &kinds, &ids, &docs, &origin],
-        )?;
-    }
-    if last > 0 {
-        tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &last.to_string()])?;
-    }
-    Ok(last)
 }
 
 /// Hands the journal's records on to the database, in one transaction
@@ -324,26 +269,6 @@ pub(crate) fn ship(cluster: &Cluster, stage: &mut Stage<'_, '_>) -> Result<usize
     Ok(records.len())
 }
 
-fn fetch(client: &mut postgres::Client, after: u64) -> Result<Vec<Change>, ClusterError> {
-    let rows = client.query(
-        "SELECT seq, kind, id, doc FROM provd_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
-        &[&(after as i64), &BATCH],
-    )?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let (kind, id): (String, String) = (r.get(1), r.get(2));
-        let seq = r.get::<_, i64>(0) as u64;
-        // A kind this version does not know is a newer provd's: skipped,
-        // its sequence still passed.
-        let key = SourceKey::from_parts(&kind, &id);
-        if key.is_none() {
-            log::warn!("cluster: change {seq} is of kind {kind:?}, unknown to this provd: skipped");
-        }
-        out.push(Change { seq, key, doc: r.get(3) });
-    }
-    Ok(out)
-}
-
 /// Applies `changes` (in sequence order) to the store; returns the last
 /// sequence. A record changed several times is applied once, as its last
 /// change has it. Notes of the records applied are cleared: the database's
@@ -408,6 +333,11 @@ fn apply(
                 }
             }
             (SourceKey::Params, None) => {}
+            (SourceKey::Template(id), doc) => {
+                let content = doc.as_deref().map(templates::decode).transpose().map_err(bad)?;
+                let changed = templates::write(&cluster.plugins_dir, id, content.as_deref()).map_err(bad)?;
+                render.plugins.extend(changed);
+            }
         }
         store.journal_clear(w, &key)?;
     }
@@ -446,6 +376,11 @@ fn snapshot(
     }
     for entry in store.config_documents(w)? {
         let key = SourceKey::Config(entry?.0.to_owned());
+        if !remote.contains_key(&key) {
+            gone.push(key);
+        }
+    }
+    for (key, _) in local_templates(&cluster.plugins_dir)? {
         if !remote.contains_key(&key) {
             gone.push(key);
         }

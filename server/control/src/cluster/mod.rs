@@ -33,8 +33,6 @@
 //! later one (by sequence) on every node.
 
 mod follow;
-mod pg;
-mod schema;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -44,7 +42,8 @@ use provd_store::{Store, StoreError};
 use serde_json::{Value, json};
 
 pub use follow::spawn;
-pub(crate) use pg::Pool;
+pub use provd_cluster::ClusterError;
+use provd_cluster::{Conn, Pool, schema};
 
 /// How a node reaches the cluster's database.
 #[derive(Debug, Clone)]
@@ -60,45 +59,6 @@ pub struct ClusterConfig {
     /// At most this many source records wait in the journal while the
     /// database is away; past it, writes are counted, not noted.
     pub queue: u64,
-}
-
-/// Why the cluster could not do something.
-#[derive(Debug, thiserror::Error)]
-pub enum ClusterError {
-    /// The database could not be reached or answered with an error.
-    #[error("PostgreSQL: {}", pg::with_causes(.0))]
-    Db(#[from] postgres::Error),
-    /// No connection could be had from the pool.
-    #[error("PostgreSQL is unavailable: {0}")]
-    Unavailable(String),
-    /// The database's tables are not what this provd knows.
-    #[error("PostgreSQL: {0}")]
-    Schema(String),
-    /// The node's own store failed.
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
-    /// A record of the database could not be read.
-    #[error("PostgreSQL: record {kind}/{id}: {why}")]
-    Record {
-        /// Its kind.
-        kind: String,
-        /// Its id.
-        id: String,
-        /// What is wrong with it.
-        why: String,
-    },
-}
-
-impl ClusterError {
-    /// Whether the error is the database being away (or going away), as
-    /// opposed to a refused statement.
-    pub(crate) fn is_unavailable(&self) -> bool {
-        match self {
-            ClusterError::Unavailable(_) => true,
-            ClusterError::Db(e) => e.is_closed() || e.as_db_error().is_none(),
-            _ => false,
-        }
-    }
 }
 
 /// The database as this node last found it.
@@ -118,6 +78,8 @@ struct DbState {
 pub struct Cluster {
     pub(crate) config: ClusterConfig,
     pub(crate) store: Store,
+    /// Where custom templates are written (`<plugin>/var/templates`).
+    pub(crate) plugins_dir: std::path::PathBuf,
     pub(crate) pool: Pool,
     state: Mutex<DbState>,
     /// The cluster id this node's store follows, once synchronized.
@@ -138,11 +100,12 @@ const BACKOFF_FIRST: Duration = Duration::from_millis(200);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
 impl Cluster {
-    /// A node of the cluster at `config.url` over `store`: starts the
-    /// store's journal and makes the pool (connections are made when
+    /// A node of the cluster at `config.url` over `data`'s store and
+    /// plugins: starts the store's journal and makes the pool (connections are made when
     /// needed). Nothing is read yet: see [`Cluster::start`].
-    pub fn new(config: ClusterConfig, store: Store) -> Result<Cluster, ClusterError> {
-        let pool = Pool::new(&config)?;
+    pub fn new(config: ClusterConfig, data: &provd_store::data::DataDir) -> Result<Cluster, ClusterError> {
+        let store = data.store().clone();
+        let pool = Pool::new(&config.url, config.ca.as_deref(), &config.node)?;
         store.start_journal(config.queue);
         let position = {
             let r = store.read_txn()?;
@@ -168,6 +131,7 @@ impl Cluster {
             resync: AtomicBool::new(false),
             config,
             store,
+            plugins_dir: data.plugins_dir(),
         })
     }
 
@@ -214,7 +178,7 @@ impl Cluster {
     /// A connection, or at once the reason there is none while the
     /// database is known to be away (so that a REST write does not wait
     /// for a connect timeout each time).
-    pub(crate) fn client(&self) -> Result<pg::Conn, ClusterError> {
+    pub(crate) fn client(&self) -> Result<Conn, ClusterError> {
         {
             let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
             if !s.up && Instant::now() < s.retry_at {

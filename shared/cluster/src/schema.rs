@@ -6,15 +6,17 @@
 //! together, and the second finds the work done. A database migrated by a
 //! newer provd is refused rather than written with an older layout.
 
-use super::ClusterError;
+use crate::ClusterError;
 
 /// Advisory lock keys (one 64-bit namespace per database; these spell
-/// "provdmig" and "provdwri" in ASCII).
-pub(crate) const LOCK_MIGRATE: i64 = 0x7072_6f76_646d_6967;
-pub(crate) const LOCK_WRITE: i64 = 0x7072_6f76_6477_7269;
+/// "provdmig" and "provdwri" in ASCII). Held while migrating.
+pub const LOCK_MIGRATE: i64 = 0x7072_6f76_646d_6967;
+/// Taken by every transaction that writes changes: sequence numbers then
+/// commit in order.
+pub const LOCK_WRITE: i64 = 0x7072_6f76_6477_7269;
 
 /// The channel every committed change is announced on.
-pub(crate) const CHANNEL: &str = "provd_changes";
+pub const CHANNEL: &str = "provd_changes";
 
 /// Version → what it does. Never edit a released version: add one.
 const MIGRATIONS: &[(i32, &str)] = &[(
@@ -51,12 +53,12 @@ const MIGRATIONS: &[(i32, &str)] = &[(
 )];
 
 /// The schema version this provd writes.
-pub(crate) fn latest() -> i32 {
+pub fn latest() -> i32 {
     MIGRATIONS.last().map_or(0, |m| m.0)
 }
 
 /// Brings the database to [`latest`]; returns the versions applied.
-pub(crate) fn migrate(client: &mut postgres::Client) -> Result<Vec<i32>, ClusterError> {
+pub fn migrate(client: &mut postgres::Client) -> Result<Vec<i32>, ClusterError> {
     client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_MIGRATE])?;
     let result = apply(client);
     // Released on disconnect too; unlocking here lets a pooled connection
@@ -94,6 +96,6 @@ fn apply(client: &mut postgres::Client) -> Result<Vec<i32>, ClusterError> {
 }
 
 /// The schema version the database is at (0: none).
-pub(crate) fn version(client: &mut postgres::Client) -> Result<i32, ClusterError> {
+pub fn version(client: &mut postgres::Client) -> Result<i32, ClusterError> {
     Ok(client.query_one("SELECT coalesce(max(version), 0) FROM provd_schema", &[])?.get(0))
 }

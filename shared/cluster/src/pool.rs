@@ -12,13 +12,13 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::{ClusterConfig, ClusterError};
+use crate::ClusterError;
 
 /// A pooled connection.
-pub(crate) type Conn = r2d2::PooledConnection<PostgresConnectionManager<MakeRustlsConnect>>;
+pub type Conn = r2d2::PooledConnection<PostgresConnectionManager<MakeRustlsConnect>>;
 
 /// The node's connections to the database.
-pub(crate) struct Pool {
+pub struct Pool {
     pool: r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>,
     config: postgres::Config,
     tls: MakeRustlsConnect,
@@ -39,7 +39,7 @@ impl r2d2::HandleError<postgres::Error> for LastError {
 }
 
 /// `error` and its causes, outermost first.
-pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+pub fn with_causes(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(c) = cause {
@@ -57,16 +57,20 @@ pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Pool {
-    pub(crate) fn new(config: &ClusterConfig) -> Result<Pool, ClusterError> {
-        let mut pg = postgres::Config::from_str(&config.url)
+    /// Connections to the database at `url` (libpq URL or key=value
+    /// string; `sslmode` decides TLS), trusting only the PEM bundle `ca`
+    /// when given (else the web's public roots), named `provd <node>` in
+    /// `pg_stat_activity`. Nothing is connected yet.
+    pub fn new(url: &str, ca: Option<&[u8]>, node: &str) -> Result<Pool, ClusterError> {
+        let mut pg = postgres::Config::from_str(url)
             .map_err(|e| ClusterError::Schema(format!("--postgres: not a PostgreSQL URL: {e}")))?;
         if pg.get_connect_timeout().is_none() {
             pg.connect_timeout(CONNECT_TIMEOUT);
         }
         if pg.get_application_name().is_none() {
-            pg.application_name(&format!("provd {}", config.node));
+            pg.application_name(&format!("provd {node}"));
         }
-        let tls = tls(config.ca.as_deref())?;
+        let tls = tls(ca)?;
         let manager = PostgresConnectionManager::new(pg.clone(), tls.clone());
         let last_error = Arc::new(Mutex::new(String::new()));
         let pool = r2d2::Pool::builder()
@@ -80,7 +84,7 @@ impl Pool {
     }
 
     /// A connection from the pool.
-    pub(crate) fn get(&self) -> Result<Conn, ClusterError> {
+    pub fn get(&self) -> Result<Conn, ClusterError> {
         self.pool.get().map_err(|e| {
             let last = std::mem::take(&mut *self.last_error.lock().unwrap_or_else(|e| e.into_inner()));
             ClusterError::Unavailable(if last.is_empty() { e.to_string() } else { last })
@@ -88,7 +92,7 @@ impl Pool {
     }
 
     /// A connection of its own (for `LISTEN`, which must stay on one).
-    pub(crate) fn dedicated(&self) -> Result<postgres::Client, ClusterError> {
+    pub fn dedicated(&self) -> Result<postgres::Client, ClusterError> {
         Ok(self.config.connect(self.tls.clone())?)
     }
 }

@@ -260,6 +260,9 @@ curl -sf -o /dev/null -X POST -H "$H" "$API_a/cfg_mgr/configs" -d "$(prop_doc "P
 curl -sf -o /dev/null -X POST -H "$H" "$API_a/dev_mgr/devices" -d "{\"device\": {\"id\": \"prop-bench\", \"mac\": \"$MAC\",
     \"plugin\": \"wazo-yealink-v86\", \"config\": \"prop-bench\", \"ip\": \"127.0.0.1\", \"vendor\": \"Yealink\",
     \"model\": \"T46S\", \"version\": \"66.86.0.15\"}}"
+# B is asked over HTTP only once it has the device: a phone that asks B
+# before then gets a device of its own created there (autoprov).
+for _ in $(seq 300); do curl -sf -o /dev/null "$API_b/dev_mgr/devices/prop-bench" && break; sleep 0.05; done
 for _ in $(seq 300); do fetch "$HTTP_b" | grep -q "display_name = Prop-0$" && break; sleep 0.1; done
 fetch "$HTTP_b" | grep -q "display_name = Prop-0$" || { echo "B never served the propagation device" >&2; rc=1; }
 log "propagation: $CHANGES PUTs on A, B polled with curl (at most $PROP_TIMEOUT s each)"

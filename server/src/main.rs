@@ -459,7 +459,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     snapshot::watch(store.clone(), publisher.hint().clone(), Duration::from_millis(20), stop.clone());
     if let Some(c) = &cluster {
-        provd_control::cluster::spawn(c.clone(), writer.committer(), stop.clone())?;
+        provd_control::cluster::spawn(c.clone(), publisher.clone(), writer.committer(), stop.clone())?;
     }
     let shared = Arc::new(Shared {
         store,

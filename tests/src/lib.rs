@@ -2,6 +2,7 @@
 //! directories.
 
 pub mod postgres;
+pub mod repo;
 pub mod sipp;
 pub mod tls;
 

@@ -87,7 +87,7 @@ fn writes_on_any_node_reach_every_node_and_its_phones() {
         status["database"]["state"] == "up" && nodes.len() == 2 && nodes.iter().all(|n| n["lag"] == 0)
     });
     assert_eq!(a.metric("provd_cluster_up"), 1.0);
-    assert_eq!(pg.psql("SELECT string_agg(version::text, ',') FROM provd_schema"), "1");
+    assert_eq!(pg.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM provd_schema"), "1,2");
 }
 
 #[test]
@@ -216,7 +216,7 @@ fn nodes_starting_together_migrate_once_and_a_newer_schema_is_refused() {
         let b = s.spawn(|| node(&pg, &dir, "b"));
         (a.join().unwrap(), b.join().unwrap())
     });
-    assert_eq!(pg.psql("SELECT string_agg(version::text, ',') FROM provd_schema"), "1");
+    assert_eq!(pg.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM provd_schema"), "1,2");
     assert_eq!(pg.psql("SELECT count(*) FROM provd_cluster"), "1");
     // One of them seeded the cluster, the other loaded it: one tenant.
     let seeded = [&a, &b].iter().filter(|n| n.log().contains("new; seeded")).count();
@@ -243,7 +243,7 @@ fn nodes_starting_together_migrate_once_and_a_newer_schema_is_refused() {
     );
     assert!(!out.status.success());
     let err = provd_e2e::stderr(&out);
-    assert!(err.contains("provd schema is version 99, newer than this provd's 1: upgrade provd"), "{err}");
+    assert!(err.contains("provd schema is version 99, newer than this provd's 2: upgrade provd"), "{err}");
 }
 
 #[test]
@@ -317,4 +317,65 @@ fn a_custom_template_handed_on_by_provd_compile_is_rendered_by_every_node() {
     assert!(compile().status.success());
     soon("B drops it", || phone_file(&b, UA, MAC_FILE).1 == original);
     assert!(!custom(&b.data).exists());
+}
+
+#[test]
+fn a_plugin_installed_on_one_node_is_installed_on_every_node() {
+    const ID: &str = "wazo-yealink-cluster";
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = provd_e2e::repo::Repo::new(&dir.path().join("repo"));
+    repo.yealink(ID, "1.0.0", &format!("{ID}-1.0.0.tar.gz"), |p| {
+        std::fs::write(p.join("templates/T46S.tpl"), "## T46S by the cluster's plugin 1.0.0\n").unwrap();
+    });
+    let a = node(&pg, &dir, "a");
+    let b = node(&pg, &dir, "b");
+    let (ra, rb) = (a.rest(), b.rest());
+    ra.send("PUT", "/0.2/configure/plugin_server", &json!({"param": {"value": repo.url()}}));
+    provd_e2e::repo::run_operation(&ra, "/0.2/pg_mgr/install/update", json!({}));
+    let done = provd_e2e::repo::run_operation(&ra, "/0.2/pg_mgr/install/install", json!({"id": ID}));
+    assert!(done["status"].as_str().unwrap().starts_with("install|success"), "{done}");
+    soon("B has the plugin", || rb.get("/0.2/pg_mgr/install/installed").json()["pkgs"][ID]["version"] == "1.0.0");
+
+    // A device on it, made on B: both nodes serve the plugin's file.
+    assert_eq!(rb.send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
+    let mut d = device("d1", "alice");
+    d["device"]["plugin"] = json!(ID);
+    assert_eq!(rb.send("POST", "/0.2/dev_mgr/devices", &d).status, 201);
+    let (code, on_b) = phone_file(&b, UA, MAC_FILE);
+    assert_eq!(code, 200);
+    assert!(on_b.starts_with("## T46S by the cluster's plugin 1.0.0"), "{on_b}");
+    soon("A serves it too", || phone_file(&a, UA, MAC_FILE) == (200, on_b.clone()));
+
+    // An upgrade on B reaches A; the package came from the database (the
+    // repository is gone by then).
+    repo.yealink(ID, "1.1.0", &format!("{ID}-1.1.0.tar.gz"), |p| {
+        std::fs::write(p.join("templates/T46S.tpl"), "## T46S by the cluster's plugin 1.1.0\n").unwrap();
+    });
+    rb.send("PUT", "/0.2/configure/plugin_server", &json!({"param": {"value": repo.url()}}));
+    provd_e2e::repo::run_operation(&rb, "/0.2/pg_mgr/install/update", json!({}));
+    let done = provd_e2e::repo::run_operation(&rb, "/0.2/pg_mgr/install/upgrade", json!({"id": ID}));
+    assert!(done["status"].as_str().unwrap().starts_with("install|success"), "{done}");
+    std::fs::remove_dir_all(&repo.dir).unwrap();
+    soon("A upgraded", || phone_file(&a, UA, MAC_FILE).1.starts_with("## T46S by the cluster's plugin 1.1.0"));
+    assert_eq!(ra.get("/0.2/pg_mgr/install/installed").json()["pkgs"][ID]["version"], "1.1.0");
+    assert_eq!(pg.psql("SELECT count(*) FROM provd_plugin_packages"), "2");
+
+    // Uninstalled on A: gone from B, and its device loses its file.
+    assert_eq!(ra.send("POST", "/0.2/pg_mgr/install/uninstall", &json!({"id": ID})).status, 204);
+    soon("B uninstalled it", || rb.get("/0.2/pg_mgr/install/installed").json()["pkgs"].get(ID).is_none());
+    soon("B no longer serves its file", || phone_file(&b, UA, MAC_FILE).0 == 404);
+
+    // Installed again, on a node that joined since; a node that starts
+    // afterwards installs it from the database before it serves.
+    let mut repo = provd_e2e::repo::Repo::new(&dir.path().join("repo2"));
+    repo.yealink(ID, "2.0.0", &format!("{ID}-2.0.0.tar.gz"), |_| {});
+    let c = node(&pg, &dir, "c");
+    let rc = c.rest();
+    rc.send("PUT", "/0.2/configure/plugin_server", &json!({"param": {"value": repo.url()}}));
+    provd_e2e::repo::run_operation(&rc, "/0.2/pg_mgr/install/update", json!({}));
+    provd_e2e::repo::run_operation(&rc, "/0.2/pg_mgr/install/install", json!({"id": ID}));
+    let d = node(&pg, &dir, "d");
+    assert_eq!(d.rest().get("/0.2/pg_mgr/install/installed").json()["pkgs"][ID]["version"], "2.0.0", "{}", d.log());
+    assert!(d.log().contains(&format!("cluster: plugin {ID} installed")), "{}", d.log());
 }

@@ -19,9 +19,10 @@ pub const LOCK_WRITE: i64 = 0x7072_6f76_6477_7269;
 pub const CHANNEL: &str = "provd_changes";
 
 /// Version → what it does. Never edit a released version: add one.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "CREATE TABLE provd_cluster (
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "CREATE TABLE provd_cluster (
          id text PRIMARY KEY,
          created timestamptz NOT NULL DEFAULT now()
      );
@@ -50,7 +51,17 @@ const MIGRATIONS: &[(i32, &str)] = &[(
          applied bigint NOT NULL,
          updated timestamptz NOT NULL
      );",
-)];
+    ),
+    (
+        2,
+        "CREATE TABLE provd_plugin_packages (
+         sha1 text PRIMARY KEY,
+         filename text NOT NULL,
+         content bytea NOT NULL,
+         added timestamptz NOT NULL DEFAULT now()
+     );",
+    ),
+];
 
 /// The schema version this provd writes.
 pub fn latest() -> i32 {

@@ -39,6 +39,9 @@ pub enum SourceKey {
     /// A custom template: `<plugin id>/<path under var/templates>` (a file
     /// of the plugins directory, not of the store: never journaled).
     Template(String),
+    /// A plugin installed through the REST API, by id (never journaled:
+    /// the plugin manager hands it on).
+    Plugin(String),
 }
 
 impl SourceKey {
@@ -49,13 +52,14 @@ impl SourceKey {
             SourceKey::Config(_) => "config",
             SourceKey::Params => "params",
             SourceKey::Template(_) => "template",
+            SourceKey::Plugin(_) => "plugin",
         }
     }
 
     /// The id within its kind (`params` for the parameters).
     pub fn id(&self) -> &str {
         match self {
-            SourceKey::Device(id) | SourceKey::Config(id) | SourceKey::Template(id) => id,
+            SourceKey::Device(id) | SourceKey::Config(id) | SourceKey::Template(id) | SourceKey::Plugin(id) => id,
             SourceKey::Params => "params",
         }
     }
@@ -68,6 +72,7 @@ impl SourceKey {
             "config" => Some(SourceKey::Config(id.to_owned())),
             "params" => Some(SourceKey::Params),
             "template" => Some(SourceKey::Template(id.to_owned())),
+            "plugin" => Some(SourceKey::Plugin(id.to_owned())),
             _ => None,
         }
     }

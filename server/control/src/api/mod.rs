@@ -12,7 +12,7 @@ mod selector;
 mod configs;
 mod devices;
 mod params;
-mod plugins;
+pub(crate) mod plugins;
 pub mod sync;
 mod tenants;
 pub mod wazo_auth;

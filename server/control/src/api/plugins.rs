@@ -431,9 +431,18 @@ fn install(api: &Api, req: &Req<'_>, upgrade: bool) -> Result<Resp, Resp> {
     let ctx = api.publisher.clone();
     let cache = api.data.root().join("cache").join(&filename);
     let what = if upgrade { "upgrade" } else { "install" };
+    let cluster = api.cluster.clone();
     spawn(format!("provd-pg-{what}"), move || {
         let _busy = busy;
         let result = install_job(&ctx, &op, &id, &src, &cache, &sha1, dsize, &fetcher, upgrade);
+        // Every node of a cluster installs what one installed.
+        let result = result.and_then(|report| match &cluster {
+            Some(c) => c
+                .plugin_installed(&id, &cache)
+                .map(|()| report)
+                .map_err(|e| format!("installed on this node, but not handed on to the cluster: {e}")),
+            None => Ok(report),
+        });
         match result {
             Ok(report) => {
                 let done = if upgrade { "upgraded" } else { "installed" };
@@ -472,43 +481,67 @@ fn install_job(
     set(op, |o| o.subs[0].state = State::Success);
 
     let plugins_dir = ctx.data().plugins_dir();
-    let staging = Staging::new(&plugins_dir, id)?;
-    let extracted = staging.path.join("new");
-    repo::extract_tar(cache, &extracted, Some(id), MAX_PLUGIN_BYTES)?;
-    let new = extracted.join(id);
-    let name = cache.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if !new.join("plugin-info").is_file() {
-        return Err(format!("{name} has no {id}/plugin-info: not a plugin of id {id}"));
-    }
-    repo::check_plugin_links(&new, &name)?;
-    provd_families::plugins::load(&new).map_err(|e| format!("{name}: {e}"))?;
-
-    let target = plugins_dir.join(id);
+    let prepared = Prepared::new(&plugins_dir, id, cache)?;
     {
         let _no_compile = ctx.lock();
+        prepared.put_in_place(upgrade)?;
+    }
+    ctx.publish_plugin(id).map_err(|e| e.to_string())
+}
+
+/// A plugin package extracted and checked in a staging directory, ready to
+/// be put in place (see [`Prepared::put_in_place`]).
+pub(crate) struct Prepared {
+    staging: Staging,
+    new: PathBuf,
+    target: PathBuf,
+    id: String,
+}
+
+impl Prepared {
+    /// Extracts the tarball `package` of plugin `id` next to the plugins in
+    /// `plugins_dir`, and checks that it is a plugin of that id that loads.
+    pub(crate) fn new(plugins_dir: &Path, id: &str, package: &Path) -> Result<Prepared, String> {
+        let staging = Staging::new(plugins_dir, id)?;
+        let extracted = staging.path.join("new");
+        repo::extract_tar(package, &extracted, Some(id), MAX_PLUGIN_BYTES)?;
+        let new = extracted.join(id);
+        let name = package.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if !new.join("plugin-info").is_file() {
+            return Err(format!("{name} has no {id}/plugin-info: not a plugin of id {id}"));
+        }
+        repo::check_plugin_links(&new, &name)?;
+        provd_families::plugins::load(&new).map_err(|e| format!("{name}: {e}"))?;
+        Ok(Prepared { staging, new, target: plugins_dir.join(id), id: id.to_owned() })
+    }
+
+    /// Puts the plugin in place: a new install, or an upgrade that keeps
+    /// the old `var/`. The caller holds the publisher's lock (no compile
+    /// reads the plugins directory meanwhile).
+    pub(crate) fn put_in_place(self, upgrade: bool) -> Result<(), String> {
+        let (target, new, id) = (&self.target, &self.new, &self.id);
         if upgrade {
-            let old = staging.path.join("old");
-            fs::rename(&target, &old).map_err(|e| format!("cannot move {}: {e}", target.display()))?;
+            let old = self.staging.path.join("old");
+            fs::rename(target, &old).map_err(|e| format!("cannot move {}: {e}", target.display()))?;
             let kept = merge_var(&old.join("var"), &new.join("var"), true);
             let swapped = kept.and_then(|()| {
-                fs::rename(&new, &target)
+                fs::rename(new, target)
                     .map_err(|e| format!("cannot move the new version into {}: {e}", target.display()))
             });
             if let Err(e) = swapped {
                 // Put the old version back as it was.
                 let _ = merge_var(&new.join("var"), &old.join("var"), true);
-                let _ = fs::rename(&old, &target);
+                let _ = fs::rename(&old, target);
                 return Err(e);
             }
         } else {
-            if fs::symlink_metadata(&target).is_ok() {
+            if fs::symlink_metadata(target).is_ok() {
                 return Err(format!("plugin {id} was installed meanwhile"));
             }
-            fs::rename(&new, &target).map_err(|e| format!("cannot move the plugin into {}: {e}", target.display()))?;
+            fs::rename(new, target).map_err(|e| format!("cannot move the plugin into {}: {e}", target.display()))?;
         }
+        Ok(())
     }
-    drop(staging);
-    ctx.publish_plugin(id).map_err(|e| e.to_string())
 }
 
 /// A directory of the plugins directory for one operation (not scanned as
@@ -587,16 +620,20 @@ fn uninstall(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
         return Err(Resp::text(400, format!("plugin {id} is not installed")));
     }
     let _busy = Busy::plugin(&plugins_dir, &id)?;
-    let ctx = api.publisher.clone();
-    let kept = keep_templates(&api.data, &id, &dir).map_err(internal)?;
+    // In a cluster the uninstall is every node's: refused while the
+    // database cannot be told.
+    if let Some(c) = &api.cluster
+        && !c.is_up()
     {
-        let staging = Staging::new(&plugins_dir, &id).map_err(internal)?;
-        let _no_compile = ctx.lock();
-        fs::rename(&dir, staging.path.join("old"))
-            .map_err(|e| internal(format!("cannot remove {}: {e}", dir.display())))?;
+        return Err(Resp::text(503, "PostgreSQL is unavailable: the plugin was not uninstalled"));
     }
-    if let Some(path) = &kept {
-        log::info!("kept custom templates of {id} in {}", path.display());
+    let kept = {
+        let _no_compile = api.publisher.lock();
+        remove_installed(&api.data, &id).map_err(internal)?
+    };
+    if let Some(c) = &api.cluster {
+        c.plugin_removed(&id)
+            .map_err(|e| internal(format!("uninstalled on this node, but not handed on to the cluster: {e}")))?;
     }
     for b in api.publisher.reload_plugins() {
         log::info!("plugins: {b}");
@@ -607,6 +644,21 @@ fn uninstall(api: &Api, req: &Req<'_>) -> Result<Resp, Resp> {
         Some(path) => Resp::empty(204).with_header("X-Provd-Kept-Templates", path.display().to_string()),
         None => Resp::empty(204),
     })
+}
+
+/// Removes installed plugin `id`, keeping its custom templates aside
+/// (returns where). The caller holds the publisher's lock, then reloads
+/// the plugins and compiles.
+pub(crate) fn remove_installed(data: &DataDir, id: &str) -> Result<Option<PathBuf>, String> {
+    let plugins_dir = data.plugins_dir();
+    let dir = plugins_dir.join(id);
+    let kept = keep_templates(data, id, &dir)?;
+    let staging = Staging::new(&plugins_dir, id)?;
+    fs::rename(&dir, staging.path.join("old")).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+    if let Some(path) = &kept {
+        log::info!("kept custom templates of {id} in {}", path.display());
+    }
+    Ok(kept)
 }
 
 /// Copies `var/templates` to `<data>/uninstalled-templates/<id>-<unix

@@ -33,15 +33,24 @@ pub(crate) struct Render {
     all: bool,
     devices: BTreeSet<String>,
     configs: BTreeSet<String>,
-    /// Plugins whose custom templates changed.
+    /// Plugins whose custom templates changed, or installed.
     plugins: BTreeSet<String>,
+    /// The plugins directory changed: reload before rendering.
+    reload: bool,
 }
 
 impl Render {
     /// Publishes what the changes need, in the unit's transaction.
-    fn publish(self, stage: &mut Stage<'_, '_>) -> Result<(), ClusterError> {
+    fn publish(self, cluster: &Cluster, stage: &mut Stage<'_, '_>) -> Result<(), ClusterError> {
         if self.changed {
             stage.changed();
+        }
+        if self.reload
+            && let Some(publisher) = cluster.publisher.get()
+        {
+            for broken in publisher.reload_plugins() {
+                log::warn!("plugins: {broken}");
+            }
         }
         if self.all {
             stage.publish(Scope::All).map_err(compile_failed)?;
@@ -100,7 +109,7 @@ fn synchronize_rendering(
     let Some(id) = id else {
         let id = uuid::Uuid::new_v4().to_string();
         let mut records = local_records(store, w)?;
-        records.extend(local_templates(&cluster.plugins_dir)?);
+        records.extend(local_templates(&cluster.data.plugins_dir())?);
         tx.execute("INSERT INTO provd_cluster (id) VALUES ($1)", &[&id])?;
         let seq = put_records(&mut tx, &cluster.config.node, &records)?;
         tx.commit()?;
@@ -185,7 +194,7 @@ fn current(store: &Store, txn: &provd_store::RoTxn<'_>, key: &SourceKey) -> Resu
         SourceKey::Device(id) => store.device_doc(txn, id)?.map(<[u8]>::to_vec),
         SourceKey::Config(id) => store.config_doc(txn, id)?.map(<[u8]>::to_vec),
         SourceKey::Params => Some(params_doc(store, txn)?),
-        SourceKey::Template(_) => None,
+        SourceKey::Template(_) | SourceKey::Plugin(_) => None,
     })
 }
 
@@ -333,9 +342,22 @@ fn apply(
                 }
             }
             (SourceKey::Params, None) => {}
+            (SourceKey::Plugin(id), doc) => {
+                if apply_plugin(cluster, id, doc.as_deref()).map_err(bad)? {
+                    render.reload = true;
+                    match doc {
+                        Some(_) => {
+                            render.plugins.insert(id.clone());
+                        }
+                        // Its devices lose their files: everything again,
+                        // as an uninstall through the API does.
+                        None => render.all = true,
+                    }
+                }
+            }
             (SourceKey::Template(id), doc) => {
                 let content = doc.as_deref().map(templates::decode).transpose().map_err(bad)?;
-                let changed = templates::write(&cluster.plugins_dir, id, content.as_deref()).map_err(bad)?;
+                let changed = templates::write(&cluster.data.plugins_dir(), id, content.as_deref()).map_err(bad)?;
                 render.plugins.extend(changed);
             }
         }
@@ -344,6 +366,57 @@ fn apply(
     store.set_cluster_position(w, cluster_id, last)?;
     cluster.applied_total.fetch_add(n, Relaxed);
     Ok(last)
+}
+
+/// The file naming the package a plugin was installed from by the cluster.
+const PACKAGE_MARK: &str = ".cluster-package";
+
+/// Notes that plugin `id` is installed from the package of SHA-1 `sha1`.
+pub(crate) fn mark_package(plugins_dir: &std::path::Path, id: &str, sha1: &str) -> Result<(), ClusterError> {
+    let path = plugins_dir.join(id).join(PACKAGE_MARK);
+    std::fs::write(&path, sha1).map_err(|e| ClusterError::Files(format!("{}: {e}", path.display())))
+}
+
+/// Installs, upgrades or removes plugin `id` as the cluster's record says
+/// (`doc`: `{"sha1", "filename"}`; none: uninstalled); whether anything
+/// changed. The caller holds the publisher's lock (a unit of the group).
+fn apply_plugin(cluster: &Cluster, id: &str, doc: Option<&[u8]>) -> Result<bool, String> {
+    let plugins_dir = cluster.data.plugins_dir();
+    if id.is_empty() || id.starts_with('.') || id.contains(['/', '\\', '\0']) || id == ".." {
+        return Err(format!("plugin id {id:?} is not a directory name"));
+    }
+    let installed = plugins_dir.join(id).join("plugin-info").is_file();
+    let Some(doc) = doc else {
+        if !installed {
+            return Ok(false);
+        }
+        crate::api::plugins::remove_installed(&cluster.data, id)?;
+        log::info!("cluster: plugin {id} uninstalled, as another node did");
+        return Ok(true);
+    };
+    let want: serde_json::Value = serde_json::from_slice(doc).map_err(|e| e.to_string())?;
+    let sha1 = want["sha1"].as_str().filter(|s| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit()));
+    let sha1 = sha1.ok_or("no sha1 in the plugin's record")?;
+    let have = std::fs::read_to_string(plugins_dir.join(id).join(PACKAGE_MARK)).unwrap_or_default();
+    if installed && have.trim() == sha1 {
+        return Ok(false);
+    }
+    let mut client = cluster.pool.get().map_err(|e| e.to_string())?;
+    let row = client
+        .query_opt("SELECT content FROM provd_plugin_packages WHERE sha1 = $1", &[&sha1])
+        .map_err(|e| provd_cluster::with_causes(&e))?
+        .ok_or_else(|| format!("package {sha1} is not in the database"))?;
+    let content: Vec<u8> = row.get(0);
+    let cache = cluster.data.root().join("cache");
+    std::fs::create_dir_all(&cache).map_err(|e| format!("{}: {e}", cache.display()))?;
+    let package = cache.join(format!("cluster-{sha1}.tar"));
+    std::fs::write(&package, &content).map_err(|e| format!("{}: {e}", package.display()))?;
+    let prepared = crate::api::plugins::Prepared::new(&plugins_dir, id, &package);
+    let _ = std::fs::remove_file(&package);
+    prepared?.put_in_place(installed)?;
+    mark_package(&plugins_dir, id, sha1).map_err(|e| e.to_string())?;
+    log::info!("cluster: plugin {id} {}, as another node did", if installed { "upgraded" } else { "installed" });
+    Ok(true)
 }
 
 /// Replaces the store's records by the database's, read at one snapshot;
@@ -380,7 +453,7 @@ fn snapshot(
             gone.push(key);
         }
     }
-    for (key, _) in local_templates(&cluster.plugins_dir)? {
+    for (key, _) in local_templates(&cluster.data.plugins_dir())? {
         if !remote.contains_key(&key) {
             gone.push(key);
         }
@@ -406,7 +479,13 @@ fn snapshot(
 /// the cluster's changes through `committer` (the node's group commit),
 /// hands the phones' records on, and reports the node's position, until
 /// `stop`.
-pub fn spawn(cluster: Arc<Cluster>, committer: Committer, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+pub fn spawn(
+    cluster: Arc<Cluster>,
+    publisher: Arc<provd_compiler::publish::Publisher>,
+    committer: Committer,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<()> {
+    let _ = cluster.publisher.set(publisher);
     std::thread::Builder::new().name("provd-cluster".into()).spawn(move || {
         let mut first = true;
         while !stop.load(Relaxed) {
@@ -470,7 +549,7 @@ fn round(
             super::schema::migrate(&mut pg)?;
             let (_, w) = stage.parts();
             let (position, render) = synchronize_rendering(&c, &mut pg, w)?;
-            render.publish(stage)?;
+            render.publish(&c, stage)?;
             Ok(position)
         })?;
         cluster.synchronized(position);
@@ -487,7 +566,7 @@ fn round(
             let mut render = Render::default();
             let (_, w) = stage.parts();
             let last = apply(&c, w, &id, changes, &mut render)?;
-            render.publish(stage)?;
+            render.publish(&c, stage)?;
             Ok(last)
         })?;
         cluster.applied.fetch_max(last, Relaxed);

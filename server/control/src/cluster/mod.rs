@@ -78,8 +78,12 @@ struct DbState {
 pub struct Cluster {
     pub(crate) config: ClusterConfig,
     pub(crate) store: Store,
-    /// Where custom templates are written (`<plugin>/var/templates`).
-    pub(crate) plugins_dir: std::path::PathBuf,
+    /// The data directory: custom templates and plugins are written in
+    /// its plugins directory, plugin packages in its cache.
+    pub(crate) data: provd_store::data::DataDir,
+    /// Set by [`spawn`]: reloads the plugins after the cluster installed
+    /// or removed one.
+    pub(crate) publisher: std::sync::OnceLock<std::sync::Arc<provd_compiler::publish::Publisher>>,
     pub(crate) pool: Pool,
     state: Mutex<DbState>,
     /// The cluster id this node's store follows, once synchronized.
@@ -131,7 +135,8 @@ impl Cluster {
             resync: AtomicBool::new(false),
             config,
             store,
-            plugins_dir: data.plugins_dir(),
+            data: data.clone(),
+            publisher: std::sync::OnceLock::new(),
         })
     }
 
@@ -237,6 +242,46 @@ impl Cluster {
             _ => {}
         }
         result
+    }
+
+    /// Hands on that plugin `id` was installed (or upgraded) on this node
+    /// from the tarball `package`: the package goes into the database, and
+    /// every node installs it from there.
+    pub(crate) fn plugin_installed(&self, id: &str, package: &std::path::Path) -> Result<(), ClusterError> {
+        use sha1::Digest;
+        let bytes = std::fs::read(package).map_err(|e| ClusterError::Files(format!("{}: {e}", package.display())))?;
+        let sha1: String = sha1::Sha1::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let filename = package.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let doc = serde_json::to_vec(&json!({"sha1": sha1, "filename": filename})).unwrap_or_default();
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::LOCK_WRITE])?;
+        tx.execute(
+            "INSERT INTO provd_plugin_packages (sha1, filename, content) VALUES ($1, $2, $3) ON CONFLICT (sha1) DO NOTHING",
+            &[&sha1, &filename, &bytes],
+        )?;
+        provd_cluster::records::put_records(
+            &mut tx,
+            &self.config.node,
+            &[(provd_store::SourceKey::Plugin(id.to_owned()), Some(doc))],
+        )?;
+        tx.commit()?;
+        follow::mark_package(&self.data.plugins_dir(), id, &sha1)?;
+        Ok(())
+    }
+
+    /// Hands on that plugin `id` was uninstalled on this node.
+    pub(crate) fn plugin_removed(&self, id: &str) -> Result<(), ClusterError> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::LOCK_WRITE])?;
+        provd_cluster::records::put_records(
+            &mut tx,
+            &self.config.node,
+            &[(provd_store::SourceKey::Plugin(id.to_owned()), None)],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Whether the database was reachable when last tried.

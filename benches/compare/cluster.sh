@@ -24,7 +24,7 @@
 #
 #     benches/compare/cluster.sh
 #
-# Environment: DEVICES (10000), ROUNDS (3), CALLS (sequential calls per
+# Environment: PARTS (which of the three to run: "rest prop fc"), DEVICES (10000), ROUNDS (3), CALLS (sequential calls per
 # kind and round, 200), CONCURRENT_CALLS (400), CLIENTS (8), MAX_PHASE (20
 # s), CHANGES (50), PROP_TIMEOUT (10 s per change), PHONES (10000), SPREAD
 # (0), RUNS (3), MAX_DURATION (120), DRAIN_MAX (120 s), PG_OPTS (extra
@@ -52,6 +52,8 @@ MAX_DURATION=${MAX_DURATION:-120}
 DRAIN_MAX=${DRAIN_MAX:-120}
 PG_OPTS=${PG_OPTS:-}
 WORK=${WORK:-/tmp/provd-compare-cluster}
+PARTS=${PARTS:-"rest prop fc"}
+has() { [[ " $PARTS " == *" $1 "* ]]; }
 STAMP=$(date +%Y%m%dT%H%M%S)
 RUN=$WORK/run-$STAMP
 RESULTS=$RUN/results.jsonl
@@ -136,32 +138,35 @@ mkdir -p "$WORK" "$RUN"
 rc=0
 
 # --- Fleets (kept between runs) ---
-fleet_stamp="$DEVICES $SEED"
-if [[ ! -f $WORK/fleet.stamp || $(cat "$WORK/fleet.stamp") != "$fleet_stamp" ]]; then
-    rm -rf "$WORK/fleet"; mkdir -p "$WORK/fleet"
-    log "fleet: $DEVICES provd-bench devices"
-    "$BIN/provd-bench" fleet --devices "$DEVICES" --seed "$SEED" --out "$WORK/fleet/jsondb" >&2
-    "$BIN/provd-compile" --data "$WORK/fleet/data" --import-wazo-jsondb "$WORK/fleet/jsondb" | tail -1 >&2
-    rm -rf "$WORK/fleet/jsondb"
-    echo "$fleet_stamp" >"$WORK/fleet.stamp"
+if has rest || has prop; then
+    fleet_stamp="$DEVICES $SEED"
+    if [[ ! -f $WORK/fleet.stamp || $(cat "$WORK/fleet.stamp") != "$fleet_stamp" ]]; then
+        rm -rf "$WORK/fleet"; mkdir -p "$WORK/fleet"
+        log "fleet: $DEVICES provd-bench devices"
+        "$BIN/provd-bench" fleet --devices "$DEVICES" --seed "$SEED" --out "$WORK/fleet/jsondb" >&2
+        "$BIN/provd-compile" --data "$WORK/fleet/data" --import-wazo-jsondb "$WORK/fleet/jsondb" | tail -1 >&2
+        rm -rf "$WORK/fleet/jsondb"
+        echo "$fleet_stamp" >"$WORK/fleet.stamp"
+    fi
 fi
-# As firstcontact.sh: the loadgen's phones imported with an older IP and
-# firmware each, and the export of the same fleet as the phones will find it.
-fc_stamp="$PHONES $SEED admin-fixed loopback"
-if [[ ! -f $WORK/fc.stamp || $(cat "$WORK/fc.stamp") != "$fc_stamp" ]]; then
-    rm -rf "$WORK/fc"; mkdir -p "$WORK/fc"
-    log "first-contact fleet: $PHONES phones"
-    "$BIN/provd-loadgen" --seed "$SEED" --write-jsondb "$WORK/fc/jsondb" --phones "$PHONES" \
-        --families all --jsondb-funckeys 12 >/dev/null
-    cat >"$WORK/fc/jsondb/configs/defaultconfigdevice" <<'JSON'
+if has fc; then
+    # As firstcontact.sh: the loadgen's phones imported with an older IP and
+    # firmware each, and the export of the same fleet as the phones will find it.
+    fc_stamp="$PHONES $SEED admin-fixed loopback"
+    if [[ ! -f $WORK/fc.stamp || $(cat "$WORK/fc.stamp") != "$fc_stamp" ]]; then
+        rm -rf "$WORK/fc"; mkdir -p "$WORK/fc"
+        log "first-contact fleet: $PHONES phones"
+        "$BIN/provd-loadgen" --seed "$SEED" --write-jsondb "$WORK/fc/jsondb" --phones "$PHONES" \
+            --families all --jsondb-funckeys 12 >/dev/null
+        cat >"$WORK/fc/jsondb/configs/defaultconfigdevice" <<'JSON'
 {"id": "defaultconfigdevice", "X_type": "device", "label": "Default config device", "deletable": false,
  "parent_ids": [], "raw_config": {"ntp_enabled": true, "ntp_ip": "127.0.0.1", "sip_dtmf_mode": "RTP-out-of-band",
  "admin_username": "admin", "admin_password": "bench0admin1"}}
 JSON
-    "$BIN/provd-compile" --data "$WORK/fc/known" --import-wazo-jsondb "$WORK/fc/jsondb" | tail -1 >&2
-    "$BIN/provd-compile" --data "$WORK/fc/known" --export "$WORK/fc/export" >&2
-    rm -rf "$WORK/fc/known"
-    python3 - "$WORK/fc/jsondb/devices" <<'PY'
+        "$BIN/provd-compile" --data "$WORK/fc/known" --import-wazo-jsondb "$WORK/fc/jsondb" | tail -1 >&2
+        "$BIN/provd-compile" --data "$WORK/fc/known" --export "$WORK/fc/export" >&2
+        rm -rf "$WORK/fc/known"
+        python3 - "$WORK/fc/jsondb/devices" <<'PY'
 import json, os, sys
 d = sys.argv[1]
 for name in os.listdir(d):
@@ -174,133 +179,138 @@ for name in os.listdir(d):
         dev["version"] = "0." + dev["version"]
     json.dump(dev, open(p, "w"))
 PY
-    "$BIN/provd-compile" --data "$WORK/fc/firstcontact" --import-wazo-jsondb "$WORK/fc/jsondb" | tail -1 >&2
-    rm -rf "$WORK/fc/jsondb"
-    echo "$fc_stamp" >"$WORK/fc.stamp"
+        "$BIN/provd-compile" --data "$WORK/fc/firstcontact" --import-wazo-jsondb "$WORK/fc/jsondb" | tail -1 >&2
+        rm -rf "$WORK/fc/jsondb"
+        echo "$fc_stamp" >"$WORK/fc.stamp"
+    fi
 fi
 
 pg_start
 as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres provd_bench
 
-# --- 1. REST writes: single vs node A (B following) ---
-cp -a "$WORK/fleet/data" "$RUN/single"
-cp -a "$WORK/fleet/data" "$RUN/a"
-mkdir -p "$RUN/b"
-node single "$RUN/single"
-node a "$RUN/a" --postgres "$(pg_url provd_bench)" --cluster-node a
-seeded=$(grep -o "seeded with this node's [0-9]* records" "$RUN/provd-a.log" | grep -o '[0-9]*' || echo "?")
-node b "$RUN/b" --postgres "$(pg_url provd_bench)" --cluster-node b
-loaded=$(grep -o "loaded [0-9]* devices and [0-9]* other records" "$RUN/provd-b.log" || echo "no 'loaded' line")
-# The start-up compile's own time (the log has no timestamps).
-startup_compile() { sed -n 's/.*start-up compile: .* \([0-9.]*\)s$/\1/p' "$RUN/provd-$1.log" | tail -1; }
-log "A seeded the database with $seeded records (start $START_a s); B: $loaded (start $START_b s, of which start-up render $(startup_compile b) s)"
-jq -nc --argjson a "$START_a" --argjson b "$START_b" --argjson single "$START_single" \
-    --arg seeded "$seeded" --arg loaded "$loaded" --argjson devices "$DEVICES" \
-    --argjson b_render "$(startup_compile b)" --argjson a_render "$(startup_compile a)" \
-    '{part: "start", single_s: $single, a_s: $a, b_s: $b, a_seeded: $seeded, b_loaded: $loaded, devices: $devices,
-      a_render_s: $a_render, b_render_s: $b_render}' >>"$RESULTS"
+if has rest || has prop; then
+    # --- 1. REST writes: single vs node A (B following) ---
+    cp -a "$WORK/fleet/data" "$RUN/single"
+    cp -a "$WORK/fleet/data" "$RUN/a"
+    mkdir -p "$RUN/b"
+    node single "$RUN/single"
+    node a "$RUN/a" --postgres "$(pg_url provd_bench)" --cluster-node a
+    seeded=$(grep -o "seeded with this node's [0-9]* records" "$RUN/provd-a.log" | grep -o '[0-9]*' || echo "?")
+    node b "$RUN/b" --postgres "$(pg_url provd_bench)" --cluster-node b
+    loaded=$(grep -o "loaded [0-9]* devices and [0-9]* other records" "$RUN/provd-b.log" || echo "no 'loaded' line")
+    # The start-up compile's own time (the log has no timestamps).
+    startup_compile() { sed -n 's/.*start-up compile: .* \([0-9.]*\)s$/\1/p' "$RUN/provd-$1.log" | tail -1; }
+    log "A seeded the database with $seeded records (start $START_a s); B: $loaded (start $START_b s, of which start-up render $(startup_compile b) s)"
+    jq -nc --argjson a "$START_a" --argjson b "$START_b" --argjson single "$START_single" \
+        --arg seeded "$seeded" --arg loaded "$loaded" --argjson devices "$DEVICES" \
+        --argjson b_render "$(startup_compile b)" --argjson a_render "$(startup_compile a)" \
+        '{part: "start", single_s: $single, a_s: $a, b_s: $b, a_seeded: $seeded, b_loaded: $loaded, devices: $devices,
+          a_render_s: $a_render, b_render_s: $b_render}' >>"$RESULTS"
 
-c0_single=$(cpu_us single); c0_a=$(cpu_us a); c0_b=$(cpu_us b); c0_pg=$(pg_cpu_us)
-# The stores' writes and commits, and A's changes read back, over the part.
-counters() {
-    local n api
-    for n in single a b; do
-        eval "api=\$API_$n"
-        curl -s "${api%/0.2}/metrics" | awk -v n="$n" '$1 ~ /^provd_(store_writes_total|store_commits_total|cluster_applied_total|cluster_shipped_total)$/ {printf "%s %s %s\n", n, $1, $2}'
-    done
-}
-counters >"$RUN/counters-before"
-for round in $(seq "$ROUNDS"); do
-    order=(single a)
-    (( round % 2 == 0 )) && order=(a single)
-    for kind in config_put config_post; do
-        for target in "${order[@]}"; do
-            eval "api=\$API_$target"
-            out=$RUN/rest-writes-$target-$kind-$round.out
-            set +e
-            flock "$LOCK" "$BIN/provd-bench" rest-writes --api "$api" --kinds "$kind" \
-                --calls "$CALLS" --concurrent-calls "$CONCURRENT_CALLS" --clients "$CLIENTS" \
-                --max-phase-seconds "$MAX_PHASE" \
-                --tags "{\"part\":\"rest\",\"server\":\"$target\",\"round\":$round,\"devices\":$DEVICES}" >"$out"
-            r=$?
-            set -e
-            (( r == 0 )) || rc=1
-            grep '^| [a-z]' "$out" | sed "s/^/   $target round $round /" >&2 || true
-            grep '^{' "$out" >>"$RESULTS" || true
+    if has rest; then
+        c0_single=$(cpu_us single); c0_a=$(cpu_us a); c0_b=$(cpu_us b); c0_pg=$(pg_cpu_us)
+        # The stores' writes and commits, and A's changes read back, over the part.
+        counters() {
+            local n api
+            for n in single a b; do
+                eval "api=\$API_$n"
+                curl -s "${api%/0.2}/metrics" | awk -v n="$n" '$1 ~ /^provd_(store_writes_total|store_commits_total|cluster_applied_total|cluster_shipped_total)$/ {printf "%s %s %s\n", n, $1, $2}'
+            done
+        }
+        counters >"$RUN/counters-before"
+        for round in $(seq "$ROUNDS"); do
+            order=(single a)
+            (( round % 2 == 0 )) && order=(a single)
+            for kind in config_put config_post; do
+                for target in "${order[@]}"; do
+                    eval "api=\$API_$target"
+                    out=$RUN/rest-writes-$target-$kind-$round.out
+                    set +e
+                    flock "$LOCK" "$BIN/provd-bench" rest-writes --api "$api" --kinds "$kind" \
+                        --calls "$CALLS" --concurrent-calls "$CONCURRENT_CALLS" --clients "$CLIENTS" \
+                        --max-phase-seconds "$MAX_PHASE" \
+                        --tags "{\"part\":\"rest\",\"server\":\"$target\",\"round\":$round,\"devices\":$DEVICES}" >"$out"
+                    r=$?
+                    set -e
+                    (( r == 0 )) || rc=1
+                    grep '^| [a-z]' "$out" | sed "s/^/   $target round $round /" >&2 || true
+                    grep '^{' "$out" >>"$RESULTS" || true
+                done
+            done
         done
-    done
-done
-jq -nc --argjson s "$(( $(cpu_us single) - c0_single ))" --argjson a "$(( $(cpu_us a) - c0_a ))" \
-    --argjson b "$(( $(cpu_us b) - c0_b ))" --argjson pg "$(( $(pg_cpu_us) - c0_pg ))" \
-    '{part: "rest_cpu", single_s: ($s / 1e6), a_s: ($a / 1e6), b_s: ($b / 1e6), pg_s: ($pg / 1e6)}' >>"$RESULTS"
-counters >"$RUN/counters-after"
-join <(awk '{print $1 "/" $2, $3}' "$RUN/counters-before" | sort) <(awk '{print $1 "/" $2, $3}' "$RUN/counters-after" | sort) |
-    jq -cRn '[inputs | split(" ") | {key: .[0], value: ((.[2] | tonumber) - (.[1] | tonumber))}] | from_entries | {part: "rest_counters"} + .' >>"$RESULTS"
+        jq -nc --argjson s "$(( $(cpu_us single) - c0_single ))" --argjson a "$(( $(cpu_us a) - c0_a ))" \
+            --argjson b "$(( $(cpu_us b) - c0_b ))" --argjson pg "$(( $(pg_cpu_us) - c0_pg ))" \
+            '{part: "rest_cpu", single_s: ($s / 1e6), a_s: ($a / 1e6), b_s: ($b / 1e6), pg_s: ($pg / 1e6)}' >>"$RESULTS"
+        counters >"$RUN/counters-after"
+        join <(awk '{print $1 "/" $2, $3}' "$RUN/counters-before" | sort) <(awk '{print $1 "/" $2, $3}' "$RUN/counters-after" | sort) |
+            jq -cRn '[inputs | split(" ") | {key: .[0], value: ((.[2] | tonumber) - (.[1] | tonumber))}] | from_entries | {part: "rest_counters"} + .' >>"$RESULTS"
 
-# Both nodes at the same position before the next part (bounded).
-for _ in $(seq 100); do
-    la=$(metric "$API_a" provd_cluster_latest_sequence); ab=$(metric "$API_b" provd_cluster_applied_sequence)
-    [[ -n $la && $la == "$ab" ]] && break
-    sleep 0.1
-done
-
-# --- 2. Propagation: a PUT on A until B serves the new bytes ---
-H='Content-Type: application/vnd.proformatique.provd+json'
-MAC=80:5e:c0:ff:fe:01
-UA="Yealink SIP-T46S 66.86.0.15 $MAC"
-FILE=/805ec0fffe01.cfg
-prop_doc() {
-    printf '{"config": {"id": "prop-bench", "parent_ids": ["base", "defaultconfigdevice"], "deletable": true,
-      "raw_config": {"sip_lines": {"1": {"username": "prop", "password": "secret", "display_name": "%s",
-      "number": "1001", "proxy_ip": "127.0.0.1", "registrar_ip": "127.0.0.1"}}}}}' "$1"
-}
-fetch() { curl -s -m 2 -A "$UA" "http://$1$FILE"; }
-curl -sf -o /dev/null -X POST -H "$H" "$API_a/cfg_mgr/configs" -d "$(prop_doc "Prop-0")"
-# The IP and firmware a curl from 127.0.0.1 with $UA reports: nothing to record.
-curl -sf -o /dev/null -X POST -H "$H" "$API_a/dev_mgr/devices" -d "{\"device\": {\"id\": \"prop-bench\", \"mac\": \"$MAC\",
-    \"plugin\": \"wazo-yealink-v86\", \"config\": \"prop-bench\", \"ip\": \"127.0.0.1\", \"vendor\": \"Yealink\",
-    \"model\": \"T46S\", \"version\": \"66.86.0.15\"}}"
-# B is asked over HTTP only once it has the device: a phone that asks B
-# before then gets a device of its own created there (autoprov).
-for _ in $(seq 300); do curl -sf -o /dev/null "$API_b/dev_mgr/devices/prop-bench" && break; sleep 0.05; done
-for _ in $(seq 300); do fetch "$HTTP_b" | grep -q "display_name = Prop-0$" && break; sleep 0.1; done
-fetch "$HTTP_b" | grep -q "display_name = Prop-0$" || { echo "B never served the propagation device" >&2; rc=1; }
-log "propagation: $CHANGES PUTs on A, B polled with curl (at most $PROP_TIMEOUT s each)"
-prop_ok=0; prop_missed=0; polls_total=0
-exec 9>"$LOCK"
-flock 9
-for i in $(seq "$CHANGES"); do
-    marker="Prop-$i"
-    body=$(prop_doc "$marker")
-    t0=$(now)
-    code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "$H" "$API_a/cfg_mgr/configs/prop-bench" -d "$body")
-    t1=$(now)
-    [[ $code == 204 ]] || { echo "PUT on A answered $code" >&2; rc=1; continue; }
-    seen=""; polls=0
-    deadline=$(( $(now_us) + PROP_TIMEOUT * 1000000 ))
-    # Bounded: PROP_TIMEOUT seconds, and at most 5000 polls.
-    while (( polls < 5000 )); do
-        polls=$((polls + 1))
-        if fetch "$HTTP_b" | grep -q "display_name = $marker$"; then seen=$(now); break; fi
-        (( $(now_us) < deadline )) || break
-    done
-    polls_total=$((polls_total + polls))
-    if [[ -n $seen ]]; then
-        prop_ok=$((prop_ok + 1))
-        jq -nc --argjson put "$(python3 -c "print(($t1 - $t0) * 1000)")" \
-            --argjson after "$(python3 -c "print(($seen - $t1) * 1000)")" \
-            --argjson total "$(python3 -c "print(($seen - $t0) * 1000)")" --argjson polls "$polls" --argjson i "$i" \
-            '{part: "prop", i: $i, put_ms: $put, after_answer_ms: $after, after_put_start_ms: $total, polls: $polls}' >>"$RESULTS"
-    else
-        prop_missed=$((prop_missed + 1)); rc=1
-        echo "change $i did not reach B within $PROP_TIMEOUT s" >&2
+        # Both nodes at the same position before the next part (bounded).
+        for _ in $(seq 100); do
+            la=$(metric "$API_a" provd_cluster_latest_sequence); ab=$(metric "$API_b" provd_cluster_applied_sequence)
+            [[ -n $la && $la == "$ab" ]] && break
+            sleep 0.1
+        done
     fi
-done
-# The same with one keep-alive connection to each node (python's
-# http.client; a poll every millisecond): the resolution of a curl poll
-# is its process start.
-flock 9
-python3 - "$API_a" "$HTTP_b" "$UA" "$FILE" "$CHANGES" "$PROP_TIMEOUT" "$(prop_doc MARKER)" >>"$RESULTS" <<'PY' || rc=1
+
+    if has prop; then
+        # --- 2. Propagation: a PUT on A until B serves the new bytes ---
+        H='Content-Type: application/vnd.proformatique.provd+json'
+        MAC=80:5e:c0:ff:fe:01
+        UA="Yealink SIP-T46S 66.86.0.15 $MAC"
+        FILE=/805ec0fffe01.cfg
+        prop_doc() {
+            printf '{"config": {"id": "prop-bench", "parent_ids": ["base", "defaultconfigdevice"], "deletable": true,
+              "raw_config": {"sip_lines": {"1": {"username": "prop", "password": "secret", "display_name": "%s",
+              "number": "1001", "proxy_ip": "127.0.0.1", "registrar_ip": "127.0.0.1"}}}}}' "$1"
+        }
+        fetch() { curl -s -m 2 -A "$UA" "http://$1$FILE"; }
+        curl -sf -o /dev/null -X POST -H "$H" "$API_a/cfg_mgr/configs" -d "$(prop_doc "Prop-0")"
+        # The IP and firmware a curl from 127.0.0.1 with $UA reports: nothing to record.
+        curl -sf -o /dev/null -X POST -H "$H" "$API_a/dev_mgr/devices" -d "{\"device\": {\"id\": \"prop-bench\", \"mac\": \"$MAC\",
+            \"plugin\": \"wazo-yealink-v86\", \"config\": \"prop-bench\", \"ip\": \"127.0.0.1\", \"vendor\": \"Yealink\",
+            \"model\": \"T46S\", \"version\": \"66.86.0.15\"}}"
+        # B is asked over HTTP only once it has the device: a phone that asks B
+        # before then gets a device of its own created there (autoprov).
+        for _ in $(seq 300); do curl -sf -o /dev/null "$API_b/dev_mgr/devices/prop-bench" && break; sleep 0.05; done
+        for _ in $(seq 300); do fetch "$HTTP_b" | grep -q "display_name = Prop-0$" && break; sleep 0.1; done
+        fetch "$HTTP_b" | grep -q "display_name = Prop-0$" || { echo "B never served the propagation device" >&2; rc=1; }
+        log "propagation: $CHANGES PUTs on A, B polled with curl (at most $PROP_TIMEOUT s each)"
+        prop_ok=0; prop_missed=0; polls_total=0
+        exec 9>"$LOCK"
+        flock 9
+        for i in $(seq "$CHANGES"); do
+            marker="Prop-$i"
+            body=$(prop_doc "$marker")
+            t0=$(now)
+            code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "$H" "$API_a/cfg_mgr/configs/prop-bench" -d "$body")
+            t1=$(now)
+            [[ $code == 204 ]] || { echo "PUT on A answered $code" >&2; rc=1; continue; }
+            seen=""; polls=0
+            deadline=$(( $(now_us) + PROP_TIMEOUT * 1000000 ))
+            # Bounded: PROP_TIMEOUT seconds, and at most 5000 polls.
+            while (( polls < 5000 )); do
+                polls=$((polls + 1))
+                if fetch "$HTTP_b" | grep -q "display_name = $marker$"; then seen=$(now); break; fi
+                (( $(now_us) < deadline )) || break
+            done
+            polls_total=$((polls_total + polls))
+            if [[ -n $seen ]]; then
+                prop_ok=$((prop_ok + 1))
+                jq -nc --argjson put "$(python3 -c "print(($t1 - $t0) * 1000)")" \
+                    --argjson after "$(python3 -c "print(($seen - $t1) * 1000)")" \
+                    --argjson total "$(python3 -c "print(($seen - $t0) * 1000)")" --argjson polls "$polls" --argjson i "$i" \
+                    '{part: "prop", i: $i, put_ms: $put, after_answer_ms: $after, after_put_start_ms: $total, polls: $polls}' >>"$RESULTS"
+            else
+                prop_missed=$((prop_missed + 1)); rc=1
+                echo "change $i did not reach B within $PROP_TIMEOUT s" >&2
+            fi
+        done
+        # The same with one keep-alive connection to each node (python's
+        # http.client; a poll every millisecond): the resolution of a curl poll
+        # is its process start.
+        flock 9
+        python3 - "$API_a" "$HTTP_b" "$UA" "$FILE" "$CHANGES" "$PROP_TIMEOUT" "$(prop_doc MARKER)" >>"$RESULTS" <<'PY' || rc=1
 import http.client, json, sys, time
 api, http_b, ua, path, n, timeout, template = sys.argv[1:]
 n, timeout = int(n), float(timeout)
@@ -343,84 +353,88 @@ for i in range(1, n + 1):
                       "after_put_start_ms": (seen - t0) * 1e3, "polls": polls}))
 sys.exit(1 if missed else 0)
 PY
-flock -u 9
-# One poll alone: the resolution of the measurement.
-p0=$(now); for _ in $(seq 20); do fetch "$HTTP_b" >/dev/null; done; p1=$(now)
-poll_ms=$(python3 -c "print(round(($p1 - $p0) * 1000 / 20, 2))")
-exec 9>&-
-same=$([[ $(fetch "$HTTP_a" | sha256sum) == $(fetch "$HTTP_b" | sha256sum) ]] && echo true || echo false)
-jq -nc --argjson ok "$prop_ok" --argjson missed "$prop_missed" --argjson poll "$poll_ms" --argjson same "$same" \
-    '{part: "prop_summary", ok: $ok, missed: $missed, poll_ms: $poll, same_bytes: $same}' >>"$RESULTS"
-log "propagation: $prop_ok reached B, $prop_missed did not; one poll of B $poll_ms ms; A and B serve the same bytes: $same"
-for n in a b; do
-    eval "api=\$API_$n"
-    curl -s "$api/status" | jq -c --arg n "$n" '{part: "status", node: $n, database: .database}' >>"$RESULTS"
-done
-stop_node b; stop_node a; stop_node single
+        flock -u 9
+        # One poll alone: the resolution of the measurement.
+        p0=$(now); for _ in $(seq 20); do fetch "$HTTP_b" >/dev/null; done; p1=$(now)
+        poll_ms=$(python3 -c "print(round(($p1 - $p0) * 1000 / 20, 2))")
+        exec 9>&-
+        same=$([[ $(fetch "$HTTP_a" | sha256sum) == $(fetch "$HTTP_b" | sha256sum) ]] && echo true || echo false)
+        jq -nc --argjson ok "$prop_ok" --argjson missed "$prop_missed" --argjson poll "$poll_ms" --argjson same "$same" \
+            '{part: "prop_summary", ok: $ok, missed: $missed, poll_ms: $poll, same_bytes: $same}' >>"$RESULTS"
+        log "propagation: $prop_ok reached B, $prop_missed did not; one poll of B $poll_ms ms; A and B serve the same bytes: $same"
+        for n in a b; do
+            eval "api=\$API_$n"
+            curl -s "$api/status" | jq -c --arg n "$n" '{part: "status", node: $n, database: .database}' >>"$RESULTS"
+        done
+    fi
+    stop_node b; stop_node a; stop_node single
+fi
 
-# --- 3. Phones' records: first contact, single vs cluster node ---
-for run in $(seq "$RUNS"); do
-    order=(fc_single fc_cluster)
-    (( run % 2 == 0 )) && order=(fc_cluster fc_single)
-    for v in "${order[@]}"; do
-        rm -rf "$RUN/$v"; cp -a "$WORK/fc/firstcontact" "$RUN/$v"
-        if [[ $v == fc_cluster ]]; then
-            db=provd_fc$run
-            as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres "$db"
-            node "$v" "$RUN/$v" --postgres "$(pg_url "$db")" --cluster-node "fc-a"
-        else
-            node "$v" "$RUN/$v"
-        fi
-        eval "target=\$HTTP_$v; api=\$API_$v"
-        log "$PHONES phones, spread $SPREAD s, run $run, $v"
-        pg0=$(pg_cpu_us)
-        sampler=""
-        if [[ $v == fc_cluster ]]; then
-            # The queue's depth every 100 ms during the load (bounded in time).
-            ( end=$(( $(now_us) + (MAX_DURATION + 30) * 1000000 ))
-              while (( $(now_us) < end )); do
-                  echo "$(now) $(metric "$api" provd_cluster_queued_records)"
-                  sleep 0.1
-              done ) >"$RUN/fc-queue-$run.txt" 2>/dev/null &
-            sampler=$!
-        fi
-        measure "$v" "{\"part\":\"fc\",\"spread\":$SPREAD,\"run\":$run,\"start_s\":$(eval "echo \$START_$v")}" \
-            --http "$target" --transport http --phones "$PHONES" --spread "$SPREAD" \
-            --max-duration "$MAX_DURATION" --expect "$WORK/fc/export"
-        [[ -n $sampler ]] && { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; }
-        if [[ $v == fc_cluster ]]; then
-            qpeak=$(awk '$2 ~ /^[0-9]+$/ && $2 > m {m = $2} END {print m + 0}' "$RUN/fc-queue-$run.txt")
-            # From the load's end until every phone's record is in PostgreSQL.
-            t0=$(now); q0=$(metric "$api" provd_cluster_queued_records); drained=""; qmax=${qpeak:-0}
-            deadline=$(( $(now_us) + DRAIN_MAX * 1000000 ))
-            while :; do
-                q=$(metric "$api" provd_cluster_queued_records)
-                if [[ $q =~ ^[0-9]+$ ]] && (( q > qmax )); then qmax=$q; fi
-                if [[ $q == 0 ]]; then drained=$(now); break; fi
-                (( $(now_us) < deadline )) || break
-                sleep 0.05
-            done
-            pg_cpu=$(( $(pg_cpu_us) - pg0 ))
-            # The node's devices (id, ip, version) against PostgreSQL's records.
-            curl -s "$api/dev_mgr/devices?recurse=true&fields=id,ip,version" |
-                jq -r '.devices[] | [.id, .ip // "", .version // ""] | @tsv' | sort >"$RUN/fc-node.tsv"
-            psql_c "SELECT id, coalesce(doc->>'ip', ''), coalesce(doc->>'version', '') FROM provd_records WHERE kind = 'device'" "$db" |
-                tr '|' '\t' | sort >"$RUN/fc-db.tsv"
-            stale=$(comm -3 "$RUN/fc-node.tsv" "$RUN/fc-db.tsv" | wc -l)
-            ndev=$(wc -l <"$RUN/fc-db.tsv")
-            (( stale == 0 )) || { echo "$stale device lines differ between the node and PostgreSQL" >&2; rc=1; }
-            shipped=$(metric "$api" provd_cluster_shipped_total)
-            [[ -n $drained ]] || { echo "the queue did not drain within $DRAIN_MAX s ($q left)" >&2; rc=1; }
-            jq -nc --argjson run "$run" --argjson q0 "${q0:-null}" --argjson qmax "${qmax:-null}" \
-                --argjson drain "$( [[ -n $drained ]] && python3 -c "print($drained - $t0)" || echo null)" \
-                --argjson stale "${stale:-null}" --argjson ndev "${ndev:-null}" --argjson shipped "${shipped:-null}" --argjson pg "$((pg_cpu))" \
-                '{part: "fc_drain", run: $run, queued_at_end: $q0, queued_max_during_load: $qmax, drain_s: $drain,
-                  devices_in_db: $ndev, devices_differing: $stale, shipped: $shipped, pg_cpu_s: ($pg / 1e6)}' | tee -a "$RESULTS" >&2
-        fi
-        stop_node "$v"
-        rm -rf "$RUN/$v"
+if has fc; then
+    # --- 3. Phones' records: first contact, single vs cluster node ---
+    for run in $(seq "$RUNS"); do
+        order=(fc_single fc_cluster)
+        (( run % 2 == 0 )) && order=(fc_cluster fc_single)
+        for v in "${order[@]}"; do
+            rm -rf "$RUN/$v"; cp -a "$WORK/fc/firstcontact" "$RUN/$v"
+            if [[ $v == fc_cluster ]]; then
+                db=provd_fc$run
+                as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres "$db"
+                node "$v" "$RUN/$v" --postgres "$(pg_url "$db")" --cluster-node "fc-a"
+            else
+                node "$v" "$RUN/$v"
+            fi
+            eval "target=\$HTTP_$v; api=\$API_$v"
+            log "$PHONES phones, spread $SPREAD s, run $run, $v"
+            pg0=$(pg_cpu_us)
+            sampler=""
+            if [[ $v == fc_cluster ]]; then
+                # The queue's depth every 100 ms during the load (bounded in time).
+                ( end=$(( $(now_us) + (MAX_DURATION + 30) * 1000000 ))
+                  while (( $(now_us) < end )); do
+                      echo "$(now) $(metric "$api" provd_cluster_queued_records)"
+                      sleep 0.1
+                  done ) >"$RUN/fc-queue-$run.txt" 2>/dev/null &
+                sampler=$!
+            fi
+            measure "$v" "{\"part\":\"fc\",\"spread\":$SPREAD,\"run\":$run,\"start_s\":$(eval "echo \$START_$v")}" \
+                --http "$target" --transport http --phones "$PHONES" --spread "$SPREAD" \
+                --max-duration "$MAX_DURATION" --expect "$WORK/fc/export"
+            [[ -n $sampler ]] && { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; }
+            if [[ $v == fc_cluster ]]; then
+                qpeak=$(awk '$2 ~ /^[0-9]+$/ && $2 > m {m = $2} END {print m + 0}' "$RUN/fc-queue-$run.txt")
+                # From the load's end until every phone's record is in PostgreSQL.
+                t0=$(now); q0=$(metric "$api" provd_cluster_queued_records); drained=""; qmax=${qpeak:-0}
+                deadline=$(( $(now_us) + DRAIN_MAX * 1000000 ))
+                while :; do
+                    q=$(metric "$api" provd_cluster_queued_records)
+                    if [[ $q =~ ^[0-9]+$ ]] && (( q > qmax )); then qmax=$q; fi
+                    if [[ $q == 0 ]]; then drained=$(now); break; fi
+                    (( $(now_us) < deadline )) || break
+                    sleep 0.05
+                done
+                pg_cpu=$(( $(pg_cpu_us) - pg0 ))
+                # The node's devices (id, ip, version) against PostgreSQL's records.
+                curl -s "$api/dev_mgr/devices?recurse=true&fields=id,ip,version" |
+                    jq -r '.devices[] | [.id, .ip // "", .version // ""] | @tsv' | sort >"$RUN/fc-node.tsv"
+                psql_c "SELECT id, coalesce(doc->>'ip', ''), coalesce(doc->>'version', '') FROM provd_records WHERE kind = 'device'" "$db" |
+                    tr '|' '\t' | sort >"$RUN/fc-db.tsv"
+                stale=$(comm -3 "$RUN/fc-node.tsv" "$RUN/fc-db.tsv" | wc -l)
+                ndev=$(wc -l <"$RUN/fc-db.tsv")
+                (( stale == 0 )) || { echo "$stale device lines differ between the node and PostgreSQL" >&2; rc=1; }
+                shipped=$(metric "$api" provd_cluster_shipped_total)
+                [[ -n $drained ]] || { echo "the queue did not drain within $DRAIN_MAX s ($q left)" >&2; rc=1; }
+                jq -nc --argjson run "$run" --argjson q0 "${q0:-null}" --argjson qmax "${qmax:-null}" \
+                    --argjson drain "$( [[ -n $drained ]] && python3 -c "print($drained - $t0)" || echo null)" \
+                    --argjson stale "${stale:-null}" --argjson ndev "${ndev:-null}" --argjson shipped "${shipped:-null}" --argjson pg "$((pg_cpu))" \
+                    '{part: "fc_drain", run: $run, queued_at_end: $q0, queued_max_during_load: $qmax, drain_s: $drain,
+                      devices_in_db: $ndev, devices_differing: $stale, shipped: $shipped, pg_cpu_s: ($pg / 1e6)}' | tee -a "$RESULTS" >&2
+            fi
+            stop_node "$v"
+            rm -rf "$RUN/$v"
+        done
     done
-done
+fi
 
 # --- Tables ---
 echo
@@ -438,40 +452,41 @@ def pct(xs, p):
     return xs[min(max(math.ceil(p * len(xs)), 1), len(xs)) - 1]
 part = lambda name: [r for r in rows if r.get("part") == name]
 
-start = part("start")[0]
-print(f"\nStart-up (s until the REST API answers): single {start['single_s']}, node A {start['a_s']} "
-      f"(seeded the database with {start['a_seeded']} records; start-up render {start['a_render_s']} s), "
-      f"node B {start['b_s']} ({start['b_loaded']}; start-up render {start['b_render_s']} s)")
+for start in part("start"):
+    print(f"\nStart-up (s until the REST API answers): single {start['single_s']}, node A {start['a_s']} "
+        f"(seeded the database with {start['a_seeded']} records; start-up render {start['a_render_s']} s), "
+        f"node B {start['b_s']} ({start['b_loaded']}; start-up render {start['b_render_s']} s)")
 
 rest = part("rest")
-print(f"\nREST writes (medians over the rounds of each round's p50 / p95 ms; writes/s):")
-print("| kind | clients | single p50 / p95 ms | cluster A p50 / p95 ms | p50 cluster / single | single writes/s | cluster writes/s | errors |")
-print("|---|---|---|---|---|---|---|---|")
-for kind in ["config_put", "config_post"]:
-    for clients in sorted({r["clients"] for r in rest if r["kind"] == kind}):
-        g = lambda s, k: med([r[k] for r in rest if r["kind"] == kind and r["clients"] == clients and r["server"] == s])
-        err = sum(r["errors"] for r in rest if r["kind"] == kind and r["clients"] == clients)
-        print(f"| {kind} | {clients} | {g('single','p50_ms'):.2f} / {g('single','p95_ms'):.2f} | "
-              f"{g('a','p50_ms'):.2f} / {g('a','p95_ms'):.2f} | {g('a','p50_ms') / g('single','p50_ms'):.2f}x | "
-              f"{g('single','writes_per_s'):,.0f} | {g('a','writes_per_s'):,.0f} | {err} |")
-for r in part("rest_cpu"):
-    print(f"CPU over the REST part: single {r['single_s']:.1f} s, node A {r['a_s']:.1f} s, node B {r['b_s']:.1f} s, PostgreSQL {r['pg_s']:.1f} s")
-for r in part("rest_counters"):
-    g = lambda k: r.get(k, 0)
-    print(f"Store writes / commits over the REST part: single {g('single/provd_store_writes_total'):.0f} / {g('single/provd_store_commits_total'):.0f}, "
-          f"A {g('a/provd_store_writes_total'):.0f} / {g('a/provd_store_commits_total'):.0f} "
-          f"(records shipped {g('a/provd_cluster_shipped_total'):.0f}, changes read back {g('a/provd_cluster_applied_total'):.0f}), "
-          f"B {g('b/provd_store_writes_total'):.0f} / {g('b/provd_store_commits_total'):.0f} (changes applied {g('b/provd_cluster_applied_total'):.0f})")
-print("every round (kind clients: server p50 ...):")
-for kind in ["config_put", "config_post"]:
-    for clients in sorted({r["clients"] for r in rest if r["kind"] == kind}):
-        for s in ["single", "a"]:
-            xs = [f"{r['p50_ms']:.2f}" for r in sorted(rest, key=lambda r: r["round"]) if r["kind"] == kind and r["clients"] == clients and r["server"] == s]
-            print(f"  {kind} {clients} {s}: " + " ".join(xs))
+if rest:
+    print(f"\nREST writes (medians over the rounds of each round's p50 / p95 ms; writes/s):")
+    print("| kind | clients | single p50 / p95 ms | cluster A p50 / p95 ms | p50 cluster / single | single writes/s | cluster writes/s | errors |")
+    print("|---|---|---|---|---|---|---|---|")
+    for kind in ["config_put", "config_post"]:
+        for clients in sorted({r["clients"] for r in rest if r["kind"] == kind}):
+            g = lambda s, k: med([r[k] for r in rest if r["kind"] == kind and r["clients"] == clients and r["server"] == s])
+            err = sum(r["errors"] for r in rest if r["kind"] == kind and r["clients"] == clients)
+            print(f"| {kind} | {clients} | {g('single','p50_ms'):.2f} / {g('single','p95_ms'):.2f} | "
+                  f"{g('a','p50_ms'):.2f} / {g('a','p95_ms'):.2f} | {g('a','p50_ms') / g('single','p50_ms'):.2f}x | "
+                  f"{g('single','writes_per_s'):,.0f} | {g('a','writes_per_s'):,.0f} | {err} |")
+    for r in part("rest_cpu"):
+        print(f"CPU over the REST part: single {r['single_s']:.1f} s, node A {r['a_s']:.1f} s, node B {r['b_s']:.1f} s, PostgreSQL {r['pg_s']:.1f} s")
+    for r in part("rest_counters"):
+        g = lambda k: r.get(k, 0)
+        print(f"Store writes / commits over the REST part: single {g('single/provd_store_writes_total'):.0f} / {g('single/provd_store_commits_total'):.0f}, "
+              f"A {g('a/provd_store_writes_total'):.0f} / {g('a/provd_store_commits_total'):.0f} "
+              f"(records shipped {g('a/provd_cluster_shipped_total'):.0f}, changes read back {g('a/provd_cluster_applied_total'):.0f}), "
+              f"B {g('b/provd_store_writes_total'):.0f} / {g('b/provd_store_commits_total'):.0f} (changes applied {g('b/provd_cluster_applied_total'):.0f})")
+    print("every round (kind clients: server p50 ...):")
+    for kind in ["config_put", "config_post"]:
+        for clients in sorted({r["clients"] for r in rest if r["kind"] == kind}):
+            for s in ["single", "a"]:
+                xs = [f"{r['p50_ms']:.2f}" for r in sorted(rest, key=lambda r: r["round"]) if r["kind"] == kind and r["clients"] == clients and r["server"] == s]
+                print(f"  {kind} {clients} {s}: " + " ".join(xs))
 
 prop = part("prop")
-ps = part("prop_summary")[0]
 if prop:
+    ps = part("prop_summary")[0]
     a = [r["after_answer_ms"] for r in prop]
     t = [r["after_put_start_ms"] for r in prop]
     put = [r["put_ms"] for r in prop]

@@ -379,3 +379,69 @@ fn a_plugin_installed_on_one_node_is_installed_on_every_node() {
     assert_eq!(d.rest().get("/0.2/pg_mgr/install/installed").json()["pkgs"][ID]["version"], "2.0.0", "{}", d.log());
     assert!(d.log().contains(&format!("cluster: plugin {ID} installed")), "{}", d.log());
 }
+
+#[test]
+fn three_nodes_and_a_killed_one_lose_nothing_acknowledged() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(&pg, &dir, "a");
+    let b = node(&pg, &dir, "b");
+    let c = node(&pg, &dir, "c");
+    let ra = a.rest();
+    assert_eq!(ra.send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
+    // Writes acknowledged by A, then A killed at once: every one of them
+    // is on B and C.
+    let mut acknowledged = Vec::new();
+    for i in 0..20 {
+        let mut d = device(&format!("k{i}"), "alice");
+        d["device"]["mac"] = json!(format!("80:5e:c0:00:01:{i:02x}"));
+        if ra.send("POST", "/0.2/dev_mgr/devices", &d).status == 201 {
+            acknowledged.push(format!("k{i}"));
+        }
+    }
+    assert_eq!(acknowledged.len(), 20);
+    a.kill();
+    for other in [&b, &c] {
+        soon("every acknowledged device everywhere", || {
+            acknowledged.iter().all(|id| other.rest().get(&format!("/0.2/dev_mgr/devices/{id}")).status == 200)
+        });
+    }
+    // And each serves them.
+    let (code, body) = phone_file(&c, "Yealink SIP-T46S 66.86.0.15 80:5e:c0:00:01:13", "/805ec0000113.cfg");
+    assert_eq!(code, 200);
+    assert!(body.contains("account.1.display_name = Alice"), "{body}");
+    soon("B and C report no lag", || {
+        let nodes = b.rest().get("/0.2/status").json()["database"]["nodes"].as_array().cloned().unwrap_or_default();
+        nodes.iter().filter(|n| n["node"] != "a").all(|n| n["lag"] == 0) && nodes.len() == 3
+    });
+}
+
+#[test]
+fn a_wrong_url_or_role_says_what_is_wrong() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let start = |url: &str| {
+        let data = dir.path().join("x");
+        provd_e2e::run(
+            "provd-server",
+            &[
+                "--data",
+                data.to_str().unwrap(),
+                "--http",
+                "127.0.0.1:0",
+                "--tftp",
+                "127.0.0.1:0",
+                "--api",
+                "127.0.0.1:0",
+                "--postgres",
+                url,
+            ],
+        )
+    };
+    let out = start("postgres://[::1");
+    assert!(!out.status.success());
+    assert!(provd_e2e::stderr(&out).contains("--postgres: not a PostgreSQL URL"), "{}", provd_e2e::stderr(&out));
+    let out = start(&pg.url().replace("postgres@", "nobody@"));
+    assert!(!out.status.success());
+    assert!(provd_e2e::stderr(&out).contains("role \"nobody\" does not exist"), "{}", provd_e2e::stderr(&out));
+}

@@ -34,6 +34,10 @@ pub enum ClusterError {
     /// The database could not be reached or answered with an error.
     #[error("PostgreSQL: {}", with_causes(.0))]
     Db(#[from] postgres::Error),
+    /// The database refused the connection (a role, password or database
+    /// name that is wrong).
+    #[error("PostgreSQL refused the connection: {0}")]
+    Refused(String),
     /// No connection could be had from the pool.
     #[error("PostgreSQL is unavailable: {0}")]
     Unavailable(String),

@@ -25,16 +25,32 @@ pub struct Pool {
     /// Why the pool's last connection failed, with every cause (r2d2's own
     /// error keeps only the outer message: "error performing TLS
     /// handshake", not which certificate).
-    last_error: Arc<Mutex<String>>,
+    last_error: Arc<Mutex<Option<ConnectError>>>,
+}
+
+/// Why the pool's last connection failed.
+#[derive(Debug)]
+struct ConnectError {
+    text: String,
+    /// The server answered and said no (a role, password or database that
+    /// is wrong): the configuration's fault, not an outage.
+    refused: bool,
 }
 
 /// Keeps the pool's connection errors whole, for [`Pool::get`]'s error.
 #[derive(Debug)]
-struct LastError(Arc<Mutex<String>>);
+struct LastError(Arc<Mutex<Option<ConnectError>>>);
 
 impl r2d2::HandleError<postgres::Error> for LastError {
     fn handle_error(&self, error: postgres::Error) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = with_causes(&error);
+        // Authorization (class 28) or a database that does not exist: the
+        // configuration is wrong. Anything else (57P03, "the database
+        // system is starting up") may pass.
+        let refused = error.as_db_error().is_some_and(|e| {
+            let code = e.code().code();
+            code.starts_with("28") || code == "3D000"
+        });
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(ConnectError { text: with_causes(&error), refused });
     }
 }
 
@@ -72,7 +88,7 @@ impl Pool {
         }
         let tls = tls(ca)?;
         let manager = PostgresConnectionManager::new(pg.clone(), tls.clone());
-        let last_error = Arc::new(Mutex::new(String::new()));
+        let last_error = Arc::new(Mutex::new(None));
         let pool = r2d2::Pool::builder()
             .max_size(4)
             .min_idle(Some(0))
@@ -85,9 +101,10 @@ impl Pool {
 
     /// A connection from the pool.
     pub fn get(&self) -> Result<Conn, ClusterError> {
-        self.pool.get().map_err(|e| {
-            let last = std::mem::take(&mut *self.last_error.lock().unwrap_or_else(|e| e.into_inner()));
-            ClusterError::Unavailable(if last.is_empty() { e.to_string() } else { last })
+        self.pool.get().map_err(|e| match self.last_error.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            Some(ConnectError { text, refused: true }) => ClusterError::Refused(text),
+            Some(ConnectError { text, refused: false }) => ClusterError::Unavailable(text),
+            None => ClusterError::Unavailable(e.to_string()),
         })
     }
 

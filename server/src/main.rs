@@ -83,6 +83,11 @@ struct Args {
     /// (without it, the web's public roots).
     #[arg(long, value_name = "PEM", requires = "postgres")]
     postgres_ca: Option<PathBuf>,
+    /// Read the cluster's changes from this read-only replica (a node at a
+    /// remote site next to a streaming replica); writes still go to
+    /// --postgres.
+    #[arg(long, value_name = "URL", requires = "postgres")]
+    postgres_read: Option<String>,
     /// This node's name in the cluster (default: host name and data directory).
     #[arg(long, value_name = "NAME", requires = "postgres")]
     cluster_node: Option<String>,
@@ -331,7 +336,13 @@ fn join_cluster(args: &Args, url: &str, data: &DataDir) -> anyhow::Result<Arc<Cl
         let dir = args.data.canonicalize().unwrap_or_else(|_| args.data.clone());
         format!("{}:{}", host.trim(), dir.display())
     });
-    let config = ClusterConfig { url: url.to_owned(), ca, node, queue: args.postgres_queue };
+    let config = ClusterConfig {
+        url: url.to_owned(),
+        ca,
+        read_url: args.postgres_read.clone(),
+        node,
+        queue: args.postgres_queue,
+    };
     let cluster = Arc::new(Cluster::new(config, data)?);
     // Seeding a new cluster carries this node's tenant; joining one
     // replaces it by the cluster's (read again after).

@@ -65,6 +65,26 @@ impl Postgres {
         self.dir.path()
     }
 
+    /// A streaming replica of this cluster (hot standby, read-only), made
+    /// with `pg_basebackup` and started on a port of its own.
+    pub fn replica(&self) -> Postgres {
+        let dir = tempfile::tempdir().unwrap();
+        let chown = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status().unwrap();
+        assert!(chown.success());
+        let data = dir.path().join("data");
+        let port = self.port.to_string();
+        let out = as_postgres(
+            &self.bin,
+            "pg_basebackup",
+            &["-D", data.to_str().unwrap(), "-R", "-X", "stream", "-h", "127.0.0.1", "-p", &port, "-U", "postgres"],
+        );
+        assert!(out.status.success(), "pg_basebackup: {}", String::from_utf8_lossy(&out.stderr));
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let replica = Postgres { dir, bin: self.bin.clone(), port, settings: self.settings.clone() };
+        replica.restart();
+        replica
+    }
+
     /// The URL provd is given.
     pub fn url(&self) -> String {
         format!("postgresql://postgres@127.0.0.1:{}/postgres?sslmode=disable", self.port)

@@ -38,6 +38,13 @@ fn device(id: &str, config: &str) -> Value {
         "vendor": "Yealink", "model": "T46S"}})
 }
 
+/// Waits until `server` has device `id`. (Polling the phone's file instead
+/// would make the node create the phone itself before the device arrives.)
+fn wait_for_device(server: &Server, id: &str) {
+    let rest = server.rest();
+    soon(&format!("device {id} reaches the node"), || rest.get(&format!("/0.2/dev_mgr/devices/{id}")).status == 200);
+}
+
 /// Waits (up to 20 s) until `f` holds.
 fn soon(what: &str, mut f: impl FnMut() -> bool) {
     assert!(eventually_every(200, 100, &mut f), "not within 20 s: {what}");
@@ -58,6 +65,7 @@ fn writes_on_any_node_reach_every_node_and_its_phones() {
     let (code, on_a) = phone_file(&a, UA, MAC_FILE);
     assert_eq!(code, 200);
     assert!(on_a.contains("account.1.display_name = Alice"), "{on_a}");
+    wait_for_device(&b, "d1");
     soon("B serves A's device", || phone_file(&b, UA, MAC_FILE) == (200, on_a.clone()));
     assert_eq!(rb.get("/0.2/dev_mgr/devices/d1").json()["device"]["config"], "alice");
 
@@ -289,6 +297,7 @@ fn a_custom_template_handed_on_by_provd_compile_is_rendered_by_every_node() {
     assert_eq!(a.rest().send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
     assert_eq!(a.rest().send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
     let (_, original) = phone_file(&a, UA, MAC_FILE);
+    wait_for_device(&b, "d1");
     soon("B serves d1", || phone_file(&b, UA, MAC_FILE).1 == original);
 
     let custom = |data: &std::path::Path| data.join("plugins/wazo-yealink-v86/var/templates/805ec0d57d72.cfg.tpl");
@@ -345,6 +354,7 @@ fn a_plugin_installed_on_one_node_is_installed_on_every_node() {
     let (code, on_b) = phone_file(&b, UA, MAC_FILE);
     assert_eq!(code, 200);
     assert!(on_b.starts_with("## T46S by the cluster's plugin 1.0.0"), "{on_b}");
+    wait_for_device(&a, "d1");
     soon("A serves it too", || phone_file(&a, UA, MAC_FILE) == (200, on_b.clone()));
 
     // An upgrade on B reaches A; the package came from the database (the
@@ -444,4 +454,31 @@ fn a_wrong_url_or_role_says_what_is_wrong() {
     let out = start(&pg.url().replace("postgres@", "nobody@"));
     assert!(!out.status.success());
     assert!(provd_e2e::stderr(&out).contains("role \"nobody\" does not exist"), "{}", provd_e2e::stderr(&out));
+}
+
+#[test]
+fn a_remote_node_follows_a_replica_and_writes_to_the_primary() {
+    let primary = Postgres::start();
+    let replica = primary.replica();
+    assert_eq!(replica.psql("SELECT pg_is_in_recovery()"), "t");
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(&primary, &dir, "a");
+    let remote = Server::start(
+        &dir.path().join("remote"),
+        &["--postgres", &primary.url(), "--postgres-read", &replica.url(), "--cluster-node", "remote"],
+    );
+    // A's write reaches the remote node through the replica.
+    assert_eq!(a.rest().send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
+    assert_eq!(a.rest().send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    let (_, on_a) = phone_file(&a, UA, MAC_FILE);
+    wait_for_device(&remote, "d1");
+    soon("the remote node serves A's device", || phone_file(&remote, UA, MAC_FILE) == (200, on_a.clone()));
+    // The remote node's writes go to the primary (the replica is read-only)
+    // and reach A.
+    let r = remote.rest().send("PUT", "/0.2/cfg_mgr/configs/alice", &line_config("alice", "Alice Remote"));
+    assert_eq!(r.status, 204, "{}", r.text());
+    soon("A serves the remote node's change", || phone_file(&a, UA, MAC_FILE).1.contains("Alice Remote"));
+    assert!(phone_file(&remote, UA, MAC_FILE).1.contains("Alice Remote"));
+    // It read its changes from the replica: its connection is there.
+    assert_eq!(replica.psql("SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = 'provd remote'"), "t");
 }

@@ -16,7 +16,7 @@
 //! [`sync::SipNotifier`], or the AMI one the API builds from
 //! [`sync::AmiConfig`]) and [`sync::mass::run`] to pace many NOTIFYs.
 //!
-//! Cluster mode ([`cluster`], `docs/cluster.md`): PostgreSQL as the
+//! Cluster mode ([`cluster`], `docs/CLUSTER.md`): PostgreSQL as the
 //! source of truth shared by several servers; each keeps its own store.
 //!
 //! What it is not: no phone-facing HTTP or TFTP (`provd-dataplane`), no

@@ -9,7 +9,7 @@
 //! Not the follower that applies changes to a node's store and renders
 //! them (`provd-control`'s `cluster` module), and not a second store: the
 //! records are the documents provd's own store holds, handed on as they
-//! are. `docs/cluster.md` describes the tables and how a change travels.
+//! are. `docs/CLUSTER.md` describes the tables and how a change travels.
 //!
 //! # Main types
 //!

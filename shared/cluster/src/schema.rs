@@ -1,5 +1,5 @@
 //! The cluster's tables in PostgreSQL, and their migrations
-//! (`docs/cluster.md` describes each table for operators).
+//! (`docs/CLUSTER.md` describes each table for operators).
 //!
 //! Versions are applied in order at start, each in its own transaction,
 //! under a session advisory lock: two nodes starting at once never migrate

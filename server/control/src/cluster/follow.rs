@@ -475,7 +475,8 @@ fn snapshot(
     Ok(seq as u64)
 }
 
-/// Starts the follower thread: it keeps a `LISTEN` connection, applies
+/// Starts the follower thread: it keeps a `LISTEN` connection (or polls a
+/// replica, `--postgres-read`), applies
 /// the cluster's changes through `committer` (the node's group commit),
 /// hands the phones' records on, and reports the node's position, until
 /// `stop`.
@@ -489,8 +490,13 @@ pub fn spawn(
     std::thread::Builder::new().name("provd-cluster".into()).spawn(move || {
         let mut first = true;
         while !stop.load(Relaxed) {
-            let mut listen = match cluster.pool.dedicated().and_then(|mut c| {
-                c.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+            // A replica cannot LISTEN (notifications are not replicated):
+            // the follower then looks every tick.
+            let source = cluster.read_pool.as_ref().unwrap_or(&cluster.pool);
+            let mut listen = match source.dedicated().and_then(|mut c| {
+                if cluster.read_pool.is_none() {
+                    c.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+                }
                 Ok(c)
             }) {
                 Ok(c) => c,
@@ -586,7 +592,8 @@ fn round(
         in_unit(committer, move |stage| c.ship(stage))?;
     }
     if last_beat.elapsed() >= HEARTBEAT {
-        client.execute(
+        // On the primary: `client` may be a read-only replica.
+        cluster.client()?.execute(
             "INSERT INTO provd_nodes (name, applied, updated) VALUES ($1, $2, now())
              ON CONFLICT (name) DO UPDATE SET applied = EXCLUDED.applied, updated = now()",
             &[&cluster.config.node, &(cluster.applied.load(Relaxed) as i64)],

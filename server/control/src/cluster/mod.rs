@@ -1,7 +1,7 @@
 //! Cluster mode (`--postgres URL`): PostgreSQL holds the source of truth
 //! (devices, configs, parameters) for any number of provd-server nodes;
 //! each node keeps its own LMDB store and serves phones from it, with no
-//! network hop on the request path (`docs/cluster.md`).
+//! network hop on the request path (`docs/CLUSTER.md`).
 //!
 //! # How a change travels
 //!
@@ -54,6 +54,9 @@ pub struct ClusterConfig {
     /// PEM bundle of the CAs the database's certificate must chain to
     /// (none: the web's public roots).
     pub ca: Option<Vec<u8>>,
+    /// Where the follower reads changes, when not from `url`: a read-only
+    /// replica near this node (a remote site). Writes still go to `url`.
+    pub read_url: Option<String>,
     /// This node's name in `provd_nodes` and in each change's `origin`.
     pub node: String,
     /// At most this many source records wait in the journal while the
@@ -85,6 +88,8 @@ pub struct Cluster {
     /// or removed one.
     pub(crate) publisher: std::sync::OnceLock<std::sync::Arc<provd_compiler::publish::Publisher>>,
     pub(crate) pool: Pool,
+    /// The replica the follower reads from (`--postgres-read`), if any.
+    pub(crate) read_pool: Option<Pool>,
     state: Mutex<DbState>,
     /// The cluster id this node's store follows, once synchronized.
     pub(crate) id: Mutex<Option<String>>,
@@ -110,6 +115,10 @@ impl Cluster {
     pub fn new(config: ClusterConfig, data: &provd_store::data::DataDir) -> Result<Cluster, ClusterError> {
         let store = data.store().clone();
         let pool = Pool::new(&config.url, config.ca.as_deref(), &config.node)?;
+        let read_pool = match &config.read_url {
+            Some(url) => Some(Pool::new(url, config.ca.as_deref(), &config.node)?),
+            None => None,
+        };
         store.start_journal(config.queue);
         let position = {
             let r = store.read_txn()?;
@@ -118,6 +127,7 @@ impl Cluster {
         let now = Instant::now();
         Ok(Cluster {
             pool,
+            read_pool,
             state: Mutex::new(DbState {
                 up: false,
                 reason: "not connected yet".into(),

@@ -481,4 +481,13 @@ fn a_remote_node_follows_a_replica_and_writes_to_the_primary() {
     assert!(phone_file(&remote, UA, MAC_FILE).1.contains("Alice Remote"));
     // It read its changes from the replica: its connection is there.
     assert_eq!(replica.psql("SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = 'provd remote'"), "t");
+
+    // Given both servers, replica first, a node finds the writable one.
+    let both = format!(
+        "postgresql://postgres@127.0.0.1:{},127.0.0.1:{}/postgres?sslmode=disable&target_session_attrs=read-write",
+        replica.port, primary.port
+    );
+    let c = Server::start(&dir.path().join("c"), &["--postgres", &both, "--cluster-node", "c"]);
+    assert_eq!(c.rest().send("POST", "/0.2/cfg_mgr/configs", &line_config("carol", "Carol")).status, 201);
+    assert_eq!(primary.psql("SELECT count(*) FROM provd_records WHERE kind = 'config' AND id = 'carol'"), "1");
 }

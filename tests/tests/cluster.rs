@@ -95,7 +95,7 @@ fn writes_on_any_node_reach_every_node_and_its_phones() {
         status["database"]["state"] == "up" && nodes.len() == 2 && nodes.iter().all(|n| n["lag"] == 0)
     });
     assert_eq!(a.metric("provd_cluster_up"), 1.0);
-    assert_eq!(pg.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM provd_schema"), "1,2");
+    assert_eq!(pg.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM provd_schema"), "1,2,3");
 }
 
 #[test]
@@ -224,7 +224,7 @@ fn nodes_starting_together_migrate_once_and_a_newer_schema_is_refused() {
         let b = s.spawn(|| node(&pg, &dir, "b"));
         (a.join().unwrap(), b.join().unwrap())
     });
-    assert_eq!(pg.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM provd_schema"), "1,2");
+    assert_eq!(pg.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM provd_schema"), "1,2,3");
     assert_eq!(pg.psql("SELECT count(*) FROM provd_cluster"), "1");
     // One of them seeded the cluster, the other loaded it: one tenant.
     let seeded = [&a, &b].iter().filter(|n| n.log().contains("new; seeded")).count();
@@ -251,7 +251,7 @@ fn nodes_starting_together_migrate_once_and_a_newer_schema_is_refused() {
     );
     assert!(!out.status.success());
     let err = provd_e2e::stderr(&out);
-    assert!(err.contains("provd schema is version 99, newer than this provd's 2: upgrade provd"), "{err}");
+    assert!(err.contains("provd schema is version 99, newer than this provd's 3: upgrade provd"), "{err}");
 }
 
 #[test]
@@ -490,4 +490,28 @@ fn a_remote_node_follows_a_replica_and_writes_to_the_primary() {
     let c = Server::start(&dir.path().join("c"), &["--postgres", &both, "--cluster-node", "c"]);
     assert_eq!(c.rest().send("POST", "/0.2/cfg_mgr/configs", &line_config("carol", "Carol")).status, 201);
     assert_eq!(primary.psql("SELECT count(*) FROM provd_records WHERE kind = 'config' AND id = 'carol'"), "1");
+}
+
+#[test]
+fn a_gap_in_the_change_log_is_said_and_a_snapshot_loaded() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(&pg, &dir, "a");
+    let b = node(&pg, &dir, "b");
+    let ra = a.rest();
+    assert_eq!(ra.send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
+    assert_eq!(ra.send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    wait_for_device(&b, "d1");
+    let b_data = b.data.clone();
+    drop(b);
+    // Two changes while B is away; the first is then lost from the log.
+    assert_eq!(ra.send("PUT", "/0.2/cfg_mgr/configs/alice", &line_config("alice", "Alice 2")).status, 204);
+    assert_eq!(ra.send("PUT", "/0.2/cfg_mgr/configs/alice", &line_config("alice", "Alice 3")).status, 204);
+    let last: u64 = pg.psql("SELECT max(seq) FROM provd_changes").parse().unwrap();
+    pg.psql(&format!("DELETE FROM provd_changes WHERE seq = {}", last - 1));
+    let b = Server::start(&b_data, &["--postgres", &pg.url(), "--cluster-node", "b"]);
+    let said = format!("after change {} comes {last} (changes {} to {} are missing", last - 2, last - 1, last - 1);
+    assert!(b.log().contains(&said), "{}", b.log());
+    assert!(b.log().contains("loading a snapshot instead"), "{}", b.log());
+    assert!(phone_file(&b, UA, MAC_FILE).1.contains("account.1.display_name = Alice 3"));
 }

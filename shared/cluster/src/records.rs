@@ -28,11 +28,9 @@ pub type Record = (SourceKey, Option<Vec<u8>>);
 pub fn put_records(tx: &mut postgres::Transaction<'_>, origin: &str, records: &[Record]) -> Result<u64, ClusterError> {
     let mut last = 0;
     for chunk in records.chunks(5_000) {
-        let seqs: Vec<i64> = tx
-            .query("SELECT nextval('provd_change_seq') FROM generate_series(1, $1)", &[&(chunk.len() as i32)])?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let n = chunk.len() as i64;
+        let top: i64 = tx.query_one("UPDATE provd_change_counter SET last = last + $1 RETURNING last", &[&n])?.get(0);
+        let seqs: Vec<i64> = (top - n + 1..=top).collect();
         let (mut kinds, mut ids, mut docs, mut texts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let (mut put, mut gone) = ((Vec::new(), Vec::new(), Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
         for ((key, doc), seq) in chunk.iter().zip(&seqs) {
@@ -88,6 +86,30 @@ pub fn put_records(tx: &mut postgres::Transaction<'_>, origin: &str, records: &[
     Ok(last)
 }
 
+/// Changes the log should hold and does not: numbers are given without
+/// gaps (see the schema's version 3), so a missing one was deleted (the log
+/// pruned, or edited by hand).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the change log has a gap: after change {after} comes {next} (changes {} to {} are missing from provd_changes)", after + 1, next - 1)]
+pub struct Gap {
+    /// The last change before the gap.
+    pub after: u64,
+    /// The first change after it.
+    pub next: u64,
+}
+
+/// Checks that `changes` follow `after` without a gap.
+pub fn contiguous(after: u64, changes: &[Change]) -> Result<(), Gap> {
+    let mut at = after;
+    for c in changes {
+        if c.seq != at + 1 {
+            return Err(Gap { after: at, next: c.seq });
+        }
+        at = c.seq;
+    }
+    Ok(())
+}
+
 /// The changes after `after`, in sequence order, at most [`BATCH`].
 pub fn fetch(client: &mut postgres::Client, after: u64) -> Result<Vec<Change>, ClusterError> {
     let rows = client.query(
@@ -107,4 +129,23 @@ pub fn fetch(client: &mut postgres::Client, after: u64) -> Result<Vec<Change>, C
         out.push(Change { seq, key, doc: r.get(3) });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn changes(seqs: &[u64]) -> Vec<Change> {
+        seqs.iter().map(|&seq| Change { seq, key: None, doc: None }).collect()
+    }
+
+    #[test]
+    fn a_missing_change_is_a_gap() {
+        assert_eq!(contiguous(4, &changes(&[5, 6, 7])), Ok(()));
+        assert_eq!(contiguous(4, &[]), Ok(()));
+        assert_eq!(contiguous(4, &changes(&[6, 7])), Err(Gap { after: 4, next: 6 }));
+        let gap = contiguous(0, &changes(&[1, 2, 5])).unwrap_err();
+        assert_eq!(gap, Gap { after: 2, next: 5 });
+        assert!(gap.to_string().contains("changes 3 to 4 are missing"), "{gap}");
+    }
 }

@@ -61,6 +61,15 @@ const MIGRATIONS: &[(i32, &str)] = &[
          added timestamptz NOT NULL DEFAULT now()
      );",
     ),
+    (
+        3,
+        // Sequence numbers without gaps: a counter updated under the write
+        // lock is rolled back with its transaction (a sequence is not), so
+        // a missing number is a missing change, and can be told.
+        "CREATE TABLE provd_change_counter (last bigint NOT NULL);
+         INSERT INTO provd_change_counter SELECT coalesce(max(seq), 0) FROM provd_changes;
+         DROP SEQUENCE provd_change_seq;",
+    ),
 ];
 
 /// The schema version this provd writes.

@@ -13,7 +13,7 @@ use provd_compiler::group::{Committer, Stage, WriteError};
 use provd_core::{Config, Device};
 use provd_store::{SourceKey, Store, WriteTxn};
 
-use provd_cluster::records::{BATCH, Change, Record, fetch, put_records};
+use provd_cluster::records::{BATCH, Change, Record, contiguous, fetch, put_records};
 use provd_cluster::schema::{CHANNEL, LOCK_WRITE};
 use provd_cluster::templates;
 
@@ -124,11 +124,17 @@ fn synchronize_rendering(
     tx.commit()?;
     let resync = cluster.resync.swap(false, Relaxed);
     match local {
-        Some((local_id, applied)) if local_id == id && !resync && !log_was_pruned(client, applied)? => {
+        Some((local_id, applied)) if local_id == id && !resync => {
             let mut render = Render::default();
             let mut at = applied;
             loop {
                 let changes = fetch(client, at)?;
+                if let Err(gap) = contiguous(at, &changes) {
+                    // What the log lost, a snapshot still has.
+                    log::error!("cluster {id}: {gap}: loading a snapshot instead");
+                    let seq = snapshot(cluster, client, w, &id)?;
+                    return Ok(((id, seq), Render { changed: true, all: true, ..Default::default() }));
+                }
                 let n = changes.len() as i64;
                 at = apply(cluster, w, &id, changes, &mut render)?.max(at);
                 if n < BATCH {
@@ -145,14 +151,6 @@ fn synchronize_rendering(
             Ok(((id, seq), Render { changed: true, all: true, ..Default::default() }))
         }
     }
-}
-
-/// Whether changes after `applied` are gone from the log (a store too far
-/// behind loads a snapshot instead). Nothing prunes the log yet; kept so
-/// that a pruned log is never silently skipped.
-fn log_was_pruned(client: &mut postgres::Client, applied: u64) -> Result<bool, ClusterError> {
-    let oldest: Option<i64> = client.query_one("SELECT min(seq) FROM provd_changes", &[])?.get(0);
-    Ok(oldest.is_some_and(|o| o as u64 > applied + 1))
 }
 
 /// Every source record of the store, as the database stores them.
@@ -565,6 +563,11 @@ fn round(
         let changes = fetch(client, at)?;
         if changes.is_empty() {
             break;
+        }
+        if let Err(gap) = contiguous(at, &changes) {
+            log::error!("cluster: {gap}: loading a snapshot instead");
+            cluster.resync.store(true, Relaxed);
+            return Ok(());
         }
         let n = changes.len() as i64;
         let (c, id) = (cluster.clone(), cluster.cluster_id().unwrap_or_default());

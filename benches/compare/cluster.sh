@@ -278,6 +278,10 @@ if has rest || has prop; then
               "number": "1001", "proxy_ip": "127.0.0.1", "registrar_ip": "127.0.0.1"}}}}}' "$1"
         }
         fetch() { curl -s -m 2 -A "$UA" "http://$1$FILE"; }
+        # Whether node $1 serves the file with display name $2. The whole
+        # body is read (a `grep -q` that stops early can make curl fail on
+        # the closed pipe, and pipefail then reports no match).
+        serves() { local body; body=$(fetch "$1"); [[ $body$'\n' == *"display_name = $2"$'\n'* ]]; }
         curl -sf -o /dev/null -X POST -H "$H" "$API_a/cfg_mgr/configs" -d "$(prop_doc "Prop-0")"
         # The IP and firmware a curl from 127.0.0.1 with $UA reports: nothing to record.
         curl -sf -o /dev/null -X POST -H "$H" "$API_a/dev_mgr/devices" -d "{\"device\": {\"id\": \"prop-bench\", \"mac\": \"$MAC\",
@@ -286,11 +290,11 @@ if has rest || has prop; then
         # B is asked over HTTP only once it has the device: a phone that asks B
         # before then gets a device of its own created there (autoprov).
         for _ in $(seq 300); do curl -sf -o /dev/null "$API_b/dev_mgr/devices/prop-bench" && break; sleep 0.05; done
-        for _ in $(seq 100); do fetch "$HTTP_b" | grep -q "display_name = Prop-0$" && break; sleep 0.1; done
-        if ! fetch "$HTTP_b" | grep -q "display_name = Prop-0$"; then
+        for _ in $(seq 100); do serves "$HTTP_b" Prop-0 && break; sleep 0.1; done
+        if ! serves "$HTTP_b" Prop-0; then
             # What B serves instead, and the devices it has for the MAC.
             echo "B never served the propagation device: it answers $(curl -s -o /dev/null -w '%{http_code}' -A "$UA" \
-                "http://$HTTP_b$FILE") with $(fetch "$HTTP_b" | grep -m1 display_name || echo 'no display name')" >&2
+                "http://$HTTP_b$FILE") with $(body=$(fetch "$HTTP_b"); grep -m1 display_name <<<"$body" || echo 'no display name')" >&2
             for n in a b; do
                 eval "api=\$API_$n"
                 echo "   devices with $MAC on $n: $(curl -s "$api/dev_mgr/devices?recurse=true&q=%7B%22mac%22%3A%22$MAC%22%7D" |
@@ -314,7 +318,7 @@ if has rest || has prop; then
             # Bounded: PROP_TIMEOUT seconds, and at most 5000 polls.
             while (( polls < 5000 )); do
                 polls=$((polls + 1))
-                if fetch "$HTTP_b" | grep -q "display_name = $marker$"; then seen=$(now); break; fi
+                if serves "$HTTP_b" "$marker"; then seen=$(now); break; fi
                 (( $(now_us) < deadline )) || break
             done
             polls_total=$((polls_total + polls))

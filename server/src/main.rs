@@ -45,6 +45,18 @@ struct Args {
     /// TFTP listen address for phones ("off" to disable).
     #[arg(long, default_value = "0.0.0.0:69", value_name = "ADDR:PORT")]
     tftp: String,
+    /// HTTPS listen address for phones (off unless given); needs --tls-cert
+    /// and --tls-key. Same routes, identification and limits as HTTP.
+    #[arg(long, value_name = "ADDR:PORT", requires_all = ["tls_cert", "tls_key"])]
+    https: Option<String>,
+    /// The HTTPS certificate chain (PEM, the server's certificate first).
+    /// Read again on SIGHUP, as is the key: new connections get the new
+    /// one, open ones keep theirs.
+    #[arg(long, value_name = "PEM", requires = "https")]
+    tls_cert: Option<PathBuf>,
+    /// The HTTPS private key (PEM).
+    #[arg(long, value_name = "PEM", requires = "https")]
+    tls_key: Option<PathBuf>,
     /// REST API listen address ("off" to disable).
     #[arg(long, default_value = "127.0.0.1:8666", value_name = "ADDR:PORT")]
     api: String,
@@ -351,6 +363,32 @@ fn join_cluster(args: &Args, url: &str, data: &DataDir) -> anyhow::Result<Arc<Cl
     Ok(cluster)
 }
 
+/// SIGINT and SIGTERM stop the server (a second one: at once, without
+/// waiting for transfers); SIGHUP reads the HTTPS certificate and key
+/// again (a renewal): a pair that does not load is refused with the
+/// reason and the current one stays.
+fn handle_signals(stop: Arc<AtomicBool>, tls: Option<Arc<provd_dataplane::tls::ServerTls>>) -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+    std::thread::Builder::new().name("provd-signals".into()).spawn(move || {
+        for signal in signals.forever() {
+            match (signal, &tls) {
+                (SIGHUP, Some(tls)) => match tls.reload() {
+                    Ok(()) => log::info!("HTTPS: certificate reloaded; new connections use it"),
+                    Err(e) => log::error!("HTTPS: certificate not reloaded, the current one stays: {e}"),
+                },
+                (SIGHUP, None) => log::info!("SIGHUP: nothing to reload (no --https)"),
+                _ => {
+                    if stop.swap(true, Ordering::Relaxed) {
+                        std::process::exit(130);
+                    }
+                }
+            }
+        }
+    })?;
+    Ok(())
+}
+
 /// The cluster's part of `/metrics`.
 struct ClusterMetrics(Arc<Cluster>);
 
@@ -388,6 +426,17 @@ fn run(args: Args) -> anyhow::Result<()> {
     let http_listeners = match http_addr {
         Some(a) => Some(net::tcp_listeners(a, threads, net::BIND_PATIENCE)?),
         None => None,
+    };
+    let https_listeners = match args.https.as_deref().map(|a| parse_addr(a, "https")).transpose()?.flatten() {
+        Some(a) => Some(net::tcp_listeners(a, threads, net::BIND_PATIENCE)?),
+        None => None,
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) if https_listeners.is_some() => Some(Arc::new(
+            provd_dataplane::tls::ServerTls::new(cert, key)
+                .map_err(|e| anyhow::anyhow!("--tls-cert/--tls-key: {e}"))?,
+        )),
+        _ => None,
     };
     let tftp_sockets = match tftp_addr {
         Some(a) => Some(net::udp_sockets(a, threads, net::BIND_PATIENCE)?),
@@ -459,15 +508,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         },
     )?;
     let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        ctrlc::set_handler(move || {
-            if stop.swap(true, Ordering::Relaxed) {
-                // A second signal: do not wait for transfers.
-                std::process::exit(130);
-            }
-        })?;
-    }
+    handle_signals(stop.clone(), tls.clone())?;
     snapshot::watch(store.clone(), publisher.hint().clone(), Duration::from_millis(20), stop.clone());
     if let Some(c) = &cluster {
         provd_control::cluster::spawn(c.clone(), publisher.clone(), writer.committer(), stop.clone())?;
@@ -484,7 +525,14 @@ fn run(args: Args) -> anyhow::Result<()> {
         budget: budget.clone(),
         pending: Default::default(),
     });
+    if tls.is_some() {
+        match provd_dataplane::tls::kernel_tls_available() {
+            Ok(()) => log::info!("HTTPS: sessions in user space (rustls); the kernel has TLS, not used yet"),
+            Err(why) => log::info!("HTTPS: sessions in user space (rustls); kernel TLS unavailable: {why}"),
+        }
+    }
     let opts = Arc::new(IoOptions {
+        tls,
         http: http::HttpOptions {
             trusted_proxies: args.trusted_proxies,
             url_key: args.url_key,
@@ -504,6 +552,9 @@ fn run(args: Args) -> anyhow::Result<()> {
 
     log::info!("driver {}, {threads} threads, security log {}", driver.name(), seclog_path.display());
     log::info!("{}", shared.budget.describe());
+    if let Some(l) = https_listeners.as_ref().and_then(|l| l.first()) {
+        log::info!("HTTPS on {}", l.local_addr()?);
+    }
     if let Some(l) = http_listeners.as_ref().and_then(|l| l.first()) {
         log::info!("HTTP on {}", l.local_addr()?);
     }
@@ -550,11 +601,13 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
 
     let mut http_listeners = http_listeners.map(|v| v.into_iter());
+    let mut https_listeners = https_listeners.map(|v| v.into_iter());
     let mut tftp_sockets = tftp_sockets.map(|v| v.into_iter());
     let mut handles = Vec::new();
     for i in 0..threads {
         let sockets = ThreadSockets {
             http: http_listeners.as_mut().and_then(Iterator::next),
+            https: https_listeners.as_mut().and_then(Iterator::next),
             tftp: tftp_sockets.as_mut().and_then(Iterator::next),
         };
         let (shared, opts) = (shared.clone(), opts.clone());

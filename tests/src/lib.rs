@@ -66,6 +66,8 @@ pub struct Server {
     child: std::process::Child,
     pub http: std::net::SocketAddr,
     pub tftp: std::net::SocketAddr,
+    /// The HTTPS listener, when the test turned it on (`--https`).
+    pub https: Option<std::net::SocketAddr>,
     /// The REST API, unless the test turned it off.
     pub api: Option<std::net::SocketAddr>,
     pub data: PathBuf,
@@ -127,7 +129,7 @@ impl Server {
                 let _ = tx.send(line);
             }
         });
-        let (mut http, mut tftp, mut api) = (None, None, None);
+        let (mut http, mut tftp, mut api, mut https) = (None, None, None, None);
         let api_off = extra.windows(2).any(|w| w == ["--api", "off"]);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while http.is_none() || tftp.is_none() || (api.is_none() && !api_off) {
@@ -142,6 +144,9 @@ impl Server {
                     if let Some(a) = msg.strip_prefix("HTTP on ") {
                         http = a.parse().ok();
                     }
+                    if let Some(a) = msg.strip_prefix("HTTPS on ") {
+                        https = a.parse().ok();
+                    }
                     if let Some(a) = msg.strip_prefix("TFTP on ") {
                         tftp = a.parse().ok();
                     }
@@ -155,7 +160,7 @@ impl Server {
                 }
             }
         }
-        Server { child, http: http.unwrap(), tftp: tftp.unwrap(), api, data: data.to_owned(), log }
+        Server { child, http: http.unwrap(), tftp: tftp.unwrap(), https, api, data: data.to_owned(), log }
     }
 
     /// Everything the server wrote on stderr so far.

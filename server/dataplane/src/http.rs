@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use monoio::buf::SliceMut;
 use monoio::io::{AsyncReadRent, AsyncWriteRent};
-use monoio::net::{TcpListener, TcpStream};
+use monoio::net::TcpListener;
 use provd_core::family::Request as IdentRequest;
 
 use crate::body::{Body, Response};
@@ -43,7 +43,15 @@ fn unix_now() -> u64 {
 /// `provd_net::descriptors`): while the pool is full, new connections wait
 /// in the kernel's backlog; one whose address holds its share is closed at
 /// once. Failed accepts (out of descriptors) pause and retry.
-pub(crate) async fn run(listener: TcpListener, ctx: Rc<ThreadCtx>, opts: Arc<IoOptions>) {
+///
+/// With `tls`, each connection's TLS handshake comes first (bounded by the
+/// first-byte timeout); one that fails is closed and counted.
+pub(crate) async fn run(
+    listener: TcpListener,
+    tls: Option<monoio_rustls::TlsAcceptor>,
+    ctx: Rc<ThreadCtx>,
+    opts: Arc<IoOptions>,
+) {
     let active = Rc::new(Cell::new(0usize));
     let shared = ctx.shared.clone();
     let pool = &shared.budget.http;
@@ -63,9 +71,25 @@ pub(crate) async fn run(listener: TcpListener, ctx: Rc<ThreadCtx>, opts: Arc<IoO
                     // Refused (and counted by the pool): closed at once.
                     let Ok(slot) = pool.take(peer.ip()) else { continue };
                     active.set(active.get() + 1);
-                    let (ctx, opts, active) = (ctx.clone(), opts.clone(), active.clone());
+                    let (ctx, opts, active, tls) = (ctx.clone(), opts.clone(), active.clone(), tls.clone());
                     monoio::spawn(async move {
-                        connection(stream, peer, &ctx, &opts).await;
+                        let _ = stream.set_nodelay(true);
+                        match tls {
+                            None => connection(stream, peer, &ctx, &opts).await,
+                            Some(tls) => {
+                                let limit = opts.http.limits.first_byte_timeout;
+                                match monoio::time::timeout(limit, tls.accept(stream)).await {
+                                    Ok(Ok(stream)) => connection(stream, peer, &ctx, &opts).await,
+                                    Ok(Err(e)) => {
+                                        ctx.shared.stats.tls_handshake_failures.fetch_add(1, Ordering::Relaxed);
+                                        log::debug!("HTTPS {peer}: handshake failed: {e}");
+                                    }
+                                    Err(_) => {
+                                        ctx.shared.stats.tls_handshake_failures.fetch_add(1, Ordering::Relaxed);
+                                    }
+                                }
+                            }
+                        }
                         drop(slot);
                         active.set(active.get() - 1);
                     });
@@ -86,7 +110,12 @@ pub(crate) async fn run(listener: TcpListener, ctx: Rc<ThreadCtx>, opts: Arc<IoO
 
 /// Sends `resp` whole (handling short writes) and gives it back reset;
 /// `None` on error or timeout.
-async fn send(stream: &mut TcpStream, mut resp: Response, body: Option<Body>, timeout: Duration) -> Option<Response> {
+async fn send<S: AsyncWriteRent>(
+    stream: &mut S,
+    mut resp: Response,
+    body: Option<Body>,
+    timeout: Duration,
+) -> Option<Response> {
     resp.prepare(body);
     while resp.remaining() > 0 {
         match monoio::time::timeout(timeout, stream.writev(resp)).await {
@@ -101,9 +130,14 @@ async fn send(stream: &mut TcpStream, mut resp: Response, body: Option<Body>, ti
     Some(resp)
 }
 
-async fn connection(mut stream: TcpStream, peer: SocketAddr, ctx: &ThreadCtx, opts: &IoOptions) {
+/// One connection (plain, or TLS after its handshake).
+async fn connection<S: AsyncReadRent + AsyncWriteRent>(
+    mut stream: S,
+    peer: SocketAddr,
+    ctx: &ThreadCtx,
+    opts: &IoOptions,
+) {
     let limits = &opts.http.limits;
-    let _ = stream.set_nodelay(true);
     let accepted = Instant::now();
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut start = 0usize;
@@ -213,7 +247,7 @@ const LINGER_BYTES: usize = 1 << 20;
 /// are read and dropped until it closes, as nginx's `lingering_close`
 /// does. Closing with unread data would make the kernel send a reset,
 /// which can destroy answers the client has not read yet.
-async fn linger(mut stream: TcpStream, ctx: &ThreadCtx) {
+async fn linger<S: AsyncReadRent + AsyncWriteRent>(mut stream: S, ctx: &ThreadCtx) {
     // Short of descriptors, the connection's place matters more.
     if ctx.shared.budget.http.under_pressure() {
         return;

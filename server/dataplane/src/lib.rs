@@ -40,6 +40,7 @@ pub mod serve;
 pub mod shared_address;
 pub mod snapshot;
 pub mod tftp;
+pub mod tls;
 pub mod writer;
 
 #[cfg(test)]

@@ -77,8 +77,10 @@ fn coop_taskrun() -> bool {
 /// Options the I/O loops read.
 #[derive(Debug, Clone)]
 pub struct IoOptions {
-    /// The HTTP loop's limits, proxies and URL key.
+    /// The HTTP loop's limits, proxies and URL key (HTTPS's too).
     pub http: crate::http::HttpOptions,
+    /// The HTTPS listener's certificate (with [`ThreadSockets::https`]).
+    pub tls: Option<Arc<crate::tls::ServerTls>>,
     /// The TFTP loop's limits and URL key.
     pub tftp: crate::tftp::TftpOptions,
     /// How long in-flight work may take to finish after a stop signal.
@@ -89,6 +91,8 @@ pub struct IoOptions {
 pub struct ThreadSockets {
     /// The thread's HTTP listener; `None` when HTTP is off.
     pub http: Option<std::net::TcpListener>,
+    /// The thread's HTTPS listener; `None` when HTTPS is off.
+    pub https: Option<std::net::TcpListener>,
     /// The thread's TFTP listening socket; `None` when TFTP is off.
     pub tftp: Option<std::net::UdpSocket>,
 }
@@ -117,8 +121,14 @@ async fn thread_main(ctx: Rc<ThreadCtx>, sockets: ThreadSockets, opts: Arc<IoOpt
     let mut tasks = Vec::new();
     if let Some(l) = sockets.http {
         match monoio::net::TcpListener::from_std(l) {
-            Ok(l) => tasks.push(monoio::spawn(crate::http::run(l, ctx.clone(), opts.clone()))),
+            Ok(l) => tasks.push(monoio::spawn(crate::http::run(l, None, ctx.clone(), opts.clone()))),
             Err(e) => log::error!("HTTP listener: {e}"),
+        }
+    }
+    if let (Some(l), Some(tls)) = (sockets.https, &opts.tls) {
+        match monoio::net::TcpListener::from_std(l) {
+            Ok(l) => tasks.push(monoio::spawn(crate::http::run(l, Some(tls.acceptor()), ctx.clone(), opts.clone()))),
+            Err(e) => log::error!("HTTPS listener: {e}"),
         }
     }
     if let Some(s) = sockets.tftp {

@@ -89,6 +89,8 @@ pub struct Stats {
     /// Security-log lines not written because the TFTP peer never proved
     /// its address (it never answered: possibly a spoofed source).
     pub(crate) tftp_unproven_security_events: AtomicU64,
+    /// HTTPS connections whose TLS handshake failed or timed out.
+    pub(crate) tls_handshake_failures: AtomicU64,
     /// Addresses several phones share with NAT mode off, found by the
     /// writer; requests from them keep every device's address.
     pub(crate) shared_addresses: SharedAddresses,
@@ -529,6 +531,12 @@ impl provd_net::metrics::WriteMetrics for Metrics {
             "counter",
             "TFTP requests whose security-log lines were not written: the peer never answered, so its address may be forged.",
             load(&s.tftp_unproven_security_events),
+        );
+        out.single(
+            "provd_tls_handshake_failures_total",
+            "counter",
+            "HTTPS connections closed because their TLS handshake failed or did not finish in time.",
+            load(&s.tls_handshake_failures),
         );
         out.single(
             "provd_shared_addresses",

@@ -57,6 +57,15 @@ struct Args {
     /// The HTTPS private key (PEM).
     #[arg(long, value_name = "PEM", requires = "https")]
     tls_key: Option<PathBuf>,
+    /// A PEM bundle of CAs phones' factory certificates chain to (one per
+    /// vendor; repeatable). See --client-cert.
+    #[arg(long, value_name = "PEM", requires = "https")]
+    client_ca: Vec<PathBuf>,
+    /// Phones' client certificates over HTTPS: "off"; "optional" (verified
+    /// when shown); "required". A phone showing one gets a device's files
+    /// only if the certificate names that device's MAC (403 otherwise).
+    #[arg(long, value_enum, default_value_t = ClientCertArg::Off, requires = "https")]
+    client_cert: ClientCertArg,
     /// REST API listen address ("off" to disable).
     #[arg(long, default_value = "127.0.0.1:8666", value_name = "ADDR:PORT")]
     api: String,
@@ -363,6 +372,25 @@ fn join_cluster(args: &Args, url: &str, data: &DataDir) -> anyhow::Result<Arc<Cl
     Ok(cluster)
 }
 
+/// `--client-cert`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ClientCertArg {
+    Off,
+    Optional,
+    Required,
+}
+
+impl ClientCertArg {
+    fn policy(self) -> provd_dataplane::tls::ClientCertPolicy {
+        use provd_dataplane::tls::ClientCertPolicy as P;
+        match self {
+            ClientCertArg::Off => P::Off,
+            ClientCertArg::Optional => P::Optional,
+            ClientCertArg::Required => P::Required,
+        }
+    }
+}
+
 /// SIGINT and SIGTERM stop the server (a second one: at once, without
 /// waiting for transfers); SIGHUP reads the HTTPS certificate and key
 /// again (a renewal): a pair that does not load is refused with the
@@ -432,10 +460,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         None => None,
     };
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) if https_listeners.is_some() => Some(Arc::new(
-            provd_dataplane::tls::ServerTls::new(cert, key)
-                .map_err(|e| anyhow::anyhow!("--tls-cert/--tls-key: {e}"))?,
-        )),
+        (Some(cert), Some(key)) if https_listeners.is_some() => {
+            let client =
+                provd_dataplane::tls::ClientAuth { cas: args.client_ca.clone(), policy: args.client_cert.policy() };
+            let tls = provd_dataplane::tls::ServerTls::new(cert, key, &client);
+            Some(Arc::new(tls.map_err(|e| anyhow::anyhow!("HTTPS: {e}"))?))
+        }
         _ => None,
     };
     let tftp_sockets = match tftp_addr {

@@ -75,3 +75,66 @@ pub fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     );
     (dir.join("ca.pem"), dir.join("srv.pem"), dir.join("srv.key"))
 }
+
+/// A CA of its own in `dir`, as a vendor's (`<name>-ca.pem`).
+pub fn vendor_ca(dir: &Path, name: &str) -> PathBuf {
+    let (pem, key) = (format!("{name}-ca.pem"), format!("{name}-ca.key"));
+    let subject = format!("/O={name}/CN={name} device CA");
+    sh(
+        dir,
+        &[
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &subject,
+            "-keyout",
+            &key,
+            "-out",
+            &pem,
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    dir.join(pem)
+}
+
+/// A phone's client certificate with `subject` (`/CN=805ec0d57d72`, or a
+/// Cisco-like `/OU=CP-8841-3PCC/L=FCH1/ST=805ec0d57d72`) signed by the CA
+/// `name` that [`vendor_ca`] made in `dir`: `(cert, key)` named `file`.
+pub fn phone_certificate(dir: &Path, name: &str, file: &str, subject: &str) -> (PathBuf, PathBuf) {
+    let (pem, key, csr, ext) =
+        (format!("{file}.pem"), format!("{file}.key"), format!("{file}.csr"), format!("{file}.ext"));
+    sh(dir, &["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", &key, "-out", &csr]);
+    std::fs::write(dir.join(&ext), "extendedKeyUsage=clientAuth\n").unwrap();
+    let (ca, ca_key) = (format!("{name}-ca.pem"), format!("{name}-ca.key"));
+    sh(
+        dir,
+        &[
+            "openssl",
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            &ext,
+            "-out",
+            &pem,
+        ],
+    );
+    (dir.join(pem), dir.join(key))
+}

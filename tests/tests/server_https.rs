@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use provd_e2e::tls::certificates;
+use provd_e2e::tls::{certificates, phone_certificate, vendor_ca};
 use provd_e2e::{Server, curl, eventually};
 
 const UA: &str = "Yealink SIP-T46S 66.86.0.15 80:5e:c0:d5:7d:72";
@@ -195,5 +195,77 @@ fn a_certificate_that_does_not_match_its_key_is_refused_at_start() {
     );
     assert!(!out.status.success());
     let err = provd_e2e::stderr(&out);
-    assert!(err.contains("--tls-cert/--tls-key") && err.contains("srv.pem"), "{err}");
+    assert!(err.contains("HTTPS: ") && err.contains("srv.pem"), "{err}");
+}
+
+/// `curl` over HTTPS for `path`, showing `cert` (a phone's): the status (0
+/// when the handshake failed).
+fn phone_get(server: &Server, ca: &Path, cert: Option<&(std::path::PathBuf, std::path::PathBuf)>, path: &str) -> u16 {
+    let url = format!("https://127.0.0.1:{}{path}", server.https.unwrap().port());
+    let mut args = vec!["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca.to_str().unwrap(), "-A", UA];
+    if let Some((c, k)) = cert {
+        args.extend_from_slice(&["--cert", c.to_str().unwrap(), "--key", k.to_str().unwrap()]);
+    }
+    args.push(&url);
+    String::from_utf8_lossy(&curl(&args).stdout).trim().parse().unwrap_or(0)
+}
+
+#[test]
+fn a_phone_certificate_gets_its_own_device_files_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(dir.path());
+    let yealink_ca = vendor_ca(dir.path(), "yealink");
+    let own = phone_certificate(dir.path(), "yealink", "own", "/O=Yealink/CN=805ec0d57d72");
+    let other = phone_certificate(dir.path(), "yealink", "other", "/O=Yealink/CN=805ec0000001");
+    let generic = phone_certificate(dir.path(), "yealink", "generic", "/O=Yealink/CN=Yealink Equipment");
+    let cisco_like =
+        phone_certificate(dir.path(), "yealink", "cisco", "/OU=CP-8841-3PCC/L=FCH123/ST=80:5e:c0:d5:7d:72");
+    // The right subject, but no vendor vouches for it.
+    let stranger_dir = dir.path().join("stranger");
+    std::fs::create_dir_all(&stranger_dir).unwrap();
+    vendor_ca(&stranger_dir, "stranger");
+    let stranger = phone_certificate(&stranger_dir, "stranger", "s", "/CN=805ec0d57d72");
+
+    let tls = ["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()];
+    let mut args =
+        vec!["--https", "127.0.0.1:0", "--client-ca", yealink_ca.to_str().unwrap(), "--client-cert", "optional"];
+    args.extend_from_slice(&tls);
+    let server = Server::start(&dir.path().join("data"), &args);
+
+    // The phone, with its own certificate: created and served.
+    assert_eq!(phone_get(&server, &ca, Some(&own), FILE), 200);
+    assert_eq!(phone_get(&server, &ca, Some(&cisco_like), FILE), 200, "the MAC in S=, as Cisco puts it");
+    // Another phone's certificate, or a vendor's shared one: 403, logged.
+    assert_eq!(phone_get(&server, &ca, Some(&other), FILE), 403);
+    assert_eq!(phone_get(&server, &ca, Some(&generic), FILE), 403);
+    assert!(
+        eventually(100, || {
+            server
+                .security_log()
+                .iter()
+                .filter(|l| l.contains("Client certificate refused from 127.0.0.1: 805ec0d57d72.cfg"))
+                .count()
+                == 2
+        }),
+        "{:?}",
+        server.security_log()
+    );
+    assert_eq!(server.metric("provd_https_certificate_refusals_total"), 2.0);
+    assert!(server.log().contains("refused to the certificate of"), "{}", server.log());
+    // A plugin's shared file is anybody's.
+    assert_eq!(phone_get(&server, &ca, Some(&generic), "/directory_setting.xml"), 200);
+    // Optional: no certificate is served as before; one no vendor vouches
+    // for fails its handshake.
+    assert_eq!(phone_get(&server, &ca, None, FILE), 200);
+    assert_eq!(phone_get(&server, &ca, Some(&stranger), FILE), 0);
+    drop(server);
+
+    // Required: no certificate, no session.
+    let mut args =
+        vec!["--https", "127.0.0.1:0", "--client-ca", yealink_ca.to_str().unwrap(), "--client-cert", "required"];
+    args.extend_from_slice(&tls);
+    let server = Server::start(&dir.path().join("data2"), &args);
+    assert_eq!(phone_get(&server, &ca, None, FILE), 0);
+    assert_eq!(phone_get(&server, &ca, Some(&own), FILE), 200);
+    assert!(eventually(100, || server.metric("provd_tls_handshake_failures_total") >= 1.0));
 }

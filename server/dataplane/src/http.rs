@@ -16,7 +16,7 @@ use provd_core::family::Request as IdentRequest;
 use crate::body::{Body, Response};
 use crate::pipeline::basename;
 use crate::runtime::{IoOptions, stopped};
-use crate::serve::{Resolution, Source, ThreadCtx, resolve};
+use crate::serve::{Client, Resolution, Source, ThreadCtx, resolve};
 use provd_net::descriptors::AcceptErrors;
 use provd_proto::http::{self as proto, DateCache, FileMeta, Method, Parsed, Reply, Status};
 
@@ -75,11 +75,23 @@ pub(crate) async fn run(
                     monoio::spawn(async move {
                         let _ = stream.set_nodelay(true);
                         match tls {
-                            None => connection(stream, peer, &ctx, &opts).await,
+                            None => connection(stream, peer, Client::Unchecked, &ctx, &opts).await,
                             Some(tls) => {
                                 let limit = opts.http.limits.first_byte_timeout;
                                 match monoio::time::timeout(limit, tls.accept(stream)).await {
-                                    Ok(Ok(stream)) => connection(stream, peer, &ctx, &opts).await,
+                                    Ok(Ok(stream)) => {
+                                        // Who its certificate says the phone is, when asked.
+                                        let checks = opts.tls.as_ref().is_some_and(|t| t.checks_clients());
+                                        let (io, session) = stream.into_parts();
+                                        let client = if checks { crate::tls::client_id(&session) } else { None };
+                                        let stream = monoio_rustls::ServerTlsStream::new(io, session);
+                                        let client = match (&client, checks) {
+                                            (Some(id), _) => Client::Cert(id),
+                                            (None, true) => Client::Anonymous,
+                                            (None, false) => Client::Unchecked,
+                                        };
+                                        connection(stream, peer, client, &ctx, &opts).await
+                                    }
                                     Ok(Err(e)) => {
                                         ctx.shared.stats.tls_handshake_failures.fetch_add(1, Ordering::Relaxed);
                                         log::debug!("HTTPS {peer}: handshake failed: {e}");
@@ -134,6 +146,7 @@ async fn send<S: AsyncWriteRent>(
 async fn connection<S: AsyncReadRent + AsyncWriteRent>(
     mut stream: S,
     peer: SocketAddr,
+    client: Client<'_>,
     ctx: &ThreadCtx,
     opts: &IoOptions,
 ) {
@@ -223,7 +236,7 @@ async fn connection<S: AsyncReadRent + AsyncWriteRent>(
                 if served >= limits.max_requests as usize || ctx.shared.stop.load(Ordering::Relaxed) {
                     reply.keep_alive = false;
                 }
-                let body = respond(ctx, opts, &req, peer.ip(), &reply, &mut resp.head, &mut path_buf).await;
+                let body = respond(ctx, opts, &req, peer.ip(), client, &reply, &mut resp.head, &mut path_buf).await;
                 let keep_alive = reply.keep_alive && !head_says_close(&resp.head);
                 start += consumed;
                 match send(&mut stream, resp, body, limits.send_timeout).await {
@@ -278,11 +291,13 @@ fn head_says_close(head: &[u8]) -> bool {
 }
 
 /// Writes the head for `req` into `head` and returns the body to send.
+#[allow(clippy::too_many_arguments)]
 async fn respond(
     ctx: &ThreadCtx,
     opts: &IoOptions,
     req: &proto::Request<'_>,
     peer: IpAddr,
+    client: Client<'_>,
     reply: &Reply<'_>,
     head: &mut Vec<u8>,
     path_buf: &mut [u8; proto::MAX_PATH],
@@ -331,7 +346,20 @@ async fn respond(
     let raw_path = key.and_then(|k| proto::after_key(req.target.as_bytes(), k)).unwrap_or(req.target.as_bytes());
     let ident = IdentRequest::Http { path: raw_path, user_agent: req.user_agent };
     let name = basename(path.as_bytes());
-    match resolve(ctx, ident, ip, path, name, Source::Proven, key_tenant).await.0 {
+    match resolve(ctx, ident, ip, path, name, Source::Proven, key_tenant, client).await.0 {
+        Resolution::Forbidden => {
+            let subject = match client {
+                Client::Cert(id) => id.subject.as_str(),
+                _ => "",
+            };
+            log::warn!(
+                "HTTPS {ip}: {path} refused to the certificate of {subject:?}: it names another device, or none"
+            );
+            ctx.shared.stats.certificate_refusals.fetch_add(1, Ordering::Relaxed);
+            ctx.shared.seclog.certificate_refused(ip, name);
+            proto::write_error(head, reply, Status::Forbidden, "Forbidden.");
+            None
+        }
         Resolution::File(found) => {
             let meta = FileMeta {
                 len: found.body.len() as u64,

@@ -16,9 +16,17 @@ const NAME_MAX: usize = 256;
 /// most a line waits beyond that is the time to format the batch.
 const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
 
+/// Which line a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Sensitive,
+    Created,
+    CertificateRefused,
+}
+
 struct Record {
     at: SystemTime,
-    created: bool,
+    kind: Kind,
     ip: IpAddr,
     name: [u8; NAME_MAX],
     len: u16,
@@ -36,10 +44,12 @@ struct Stamps {
 impl Stamps {
     fn write_record(&mut self, r: &Record, out: &mut Vec<u8>) {
         let name = &r.name[..r.len as usize];
-        let event = if r.created {
-            SecurityEvent::DeviceCreated { ip: r.ip, device_id: std::str::from_utf8(name).unwrap_or("?") }
-        } else {
-            SecurityEvent::SensitiveFile { ip: r.ip, filename: name }
+        let event = match r.kind {
+            Kind::Created => {
+                SecurityEvent::DeviceCreated { ip: r.ip, device_id: std::str::from_utf8(name).unwrap_or("?") }
+            }
+            Kind::Sensitive => SecurityEvent::SensitiveFile { ip: r.ip, filename: name },
+            Kind::CertificateRefused => SecurityEvent::CertificateRefused { ip: r.ip, filename: name },
         };
         self.write_head(r.at, out);
         write_message(&event, out);
@@ -188,8 +198,8 @@ impl SecurityLog {
         Ok(SecurityLog { tx, dropped })
     }
 
-    fn send(&self, created: bool, ip: IpAddr, name: &[u8]) {
-        let mut r = Record { at: SystemTime::now(), created, ip, name: [0; NAME_MAX], len: 0 };
+    fn send(&self, kind: Kind, ip: IpAddr, name: &[u8]) {
+        let mut r = Record { at: SystemTime::now(), kind, ip, name: [0; NAME_MAX], len: 0 };
         let n = name.len().min(NAME_MAX);
         r.name[..n].copy_from_slice(&name[..n]);
         r.len = n as u16;
@@ -200,12 +210,17 @@ impl SecurityLog {
 
     /// `Sensitive file requested from <ip>: <filename>`.
     pub(crate) fn sensitive_file(&self, ip: IpAddr, filename: &[u8]) {
-        self.send(false, ip, filename);
+        self.send(Kind::Sensitive, ip, filename);
+    }
+
+    /// `Client certificate refused from <ip>: <filename>`.
+    pub(crate) fn certificate_refused(&self, ip: IpAddr, filename: &[u8]) {
+        self.send(Kind::CertificateRefused, ip, filename);
     }
 
     /// `New device created automatically from <ip>: <id>`.
     pub(crate) fn device_created(&self, ip: IpAddr, device_id: &str) {
-        self.send(true, ip, device_id.as_bytes());
+        self.send(Kind::Created, ip, device_id.as_bytes());
     }
 
     /// Lines lost: the log thread fell behind, or writing them failed (a
@@ -221,8 +236,8 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     fn record(at: SystemTime, created: bool, name: &[u8]) -> Record {
-        let mut r =
-            Record { at, created, ip: "10.0.0.5".parse().unwrap(), name: [0; NAME_MAX], len: name.len() as u16 };
+        let kind = if created { Kind::Created } else { Kind::Sensitive };
+        let mut r = Record { at, kind, ip: "10.0.0.5".parse().unwrap(), name: [0; NAME_MAX], len: name.len() as u16 };
         r.name[..name.len()].copy_from_slice(name);
         r
     }
@@ -239,7 +254,7 @@ mod tests {
             stamps.write_record(&r, &mut got);
             let mut want = Vec::new();
             let local: chrono::DateTime<chrono::Local> = at.into();
-            let event = if r.created {
+            let event = if r.kind == Kind::Created {
                 SecurityEvent::DeviceCreated { ip: r.ip, device_id: "805ec0d57d55.cfg" }
             } else {
                 SecurityEvent::SensitiveFile { ip: r.ip, filename: b"805ec0d57d55.cfg" }

@@ -5,6 +5,9 @@
 //! [2024-05-01 10:00:00,123] New device created automatically from 10.0.0.5: 6f1c...
 //! [2024-05-01 10:00:00,125] Sensitive file requested from 10.0.0.5: 805ec0d57d55.cfg
 //! ```
+//!
+//! and provd's own, for HTTPS phones whose certificate names another
+//! device: `Client certificate refused from <ip>: <filename>`.
 
 use std::io::Write;
 use std::net::IpAddr;
@@ -16,6 +19,9 @@ pub(crate) enum SecurityEvent<'a> {
     DeviceCreated { ip: IpAddr, device_id: &'a str },
     /// A file that can hold credentials was asked for.
     SensitiveFile { ip: IpAddr, filename: &'a [u8] },
+    /// A device's file was refused to an HTTPS client whose certificate
+    /// names another device, or none (provd's own line).
+    CertificateRefused { ip: IpAddr, filename: &'a [u8] },
 }
 
 /// Appends one log line (with its newline) to `out`. Control characters in
@@ -39,6 +45,7 @@ pub(crate) fn write_message(event: &SecurityEvent<'_>, out: &mut Vec<u8>) {
             ("New device created automatically from ", ip, device_id.as_bytes())
         }
         SecurityEvent::SensitiveFile { ip, filename } => ("Sensitive file requested from ", ip, filename),
+        SecurityEvent::CertificateRefused { ip, filename } => ("Client certificate refused from ", ip, filename),
     };
     let _ = write!(out, "{what}{ip}: ");
     out.extend(name.iter().map(|&b| if b < 0x20 || b == 0x7f { b'?' } else { b }));

@@ -91,6 +91,9 @@ pub struct Stats {
     pub(crate) tftp_unproven_security_events: AtomicU64,
     /// HTTPS connections whose TLS handshake failed or timed out.
     pub(crate) tls_handshake_failures: AtomicU64,
+    /// Device files refused to a client certificate naming another device
+    /// (or none).
+    pub(crate) certificate_refusals: AtomicU64,
     /// Addresses several phones share with NAT mode off, found by the
     /// writer; requests from them keep every device's address.
     pub(crate) shared_addresses: SharedAddresses,
@@ -222,9 +225,24 @@ pub(crate) struct Found {
     pub(crate) modified: i64,
 }
 
+/// What an HTTPS client's certificate says, when phones' certificates are
+/// checked (`--client-cert`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Client<'a> {
+    /// Not checked: TFTP, plain HTTP, HTTPS without `--client-cert`.
+    Unchecked,
+    /// Checked, and none was shown (`--client-cert optional`).
+    Anonymous,
+    /// A verified certificate: device files only for its MAC.
+    Cert(&'a crate::tls::ClientId),
+}
+
 /// What a request gets.
 pub(crate) enum Resolution {
     File(Found),
+    /// A device's file, refused to a certificate that names another device
+    /// (or none).
+    Forbidden,
     /// The device's plugin has no such file.
     NotFound,
     /// No device, or a device without an installed plugin: wazo-provd's
@@ -286,14 +304,15 @@ pub(crate) async fn resolve(
     basename: &[u8],
     source: Source,
     key_tenant: Option<&str>,
+    client: Client<'_>,
 ) -> (Resolution, SecurityNotes) {
     let shared = &ctx.shared;
     let counters = shared.stats.of(&request);
     let mut notes = SecurityNotes::default();
-    let resolution = resolve_counted(ctx, request, ip, path, basename, source, key_tenant, &mut notes).await;
+    let resolution = resolve_counted(ctx, request, ip, path, basename, source, key_tenant, client, &mut notes).await;
     let counter = match &resolution {
         Resolution::File(_) => &counters.served,
-        Resolution::NotFound => &counters.not_found,
+        Resolution::NotFound | Resolution::Forbidden => &counters.not_found,
         Resolution::NowhereToRoute => &counters.unrouted,
         Resolution::Unavailable => &counters.unavailable,
     };
@@ -313,6 +332,7 @@ async fn resolve_counted(
     basename: &[u8],
     source: Source,
     key_tenant: Option<&str>,
+    client: Client<'_>,
     notes: &mut SecurityNotes,
 ) -> Resolution {
     let shared = &ctx.shared;
@@ -340,7 +360,7 @@ async fn resolve_counted(
     match decision {
         Decision::Known { plugin, .. } => {
             shared.stats.known.fetch_add(1, Ordering::Relaxed);
-            find(ctx, &snapshot, plugin.as_deref(), path, basename, notes)
+            find(ctx, &snapshot, plugin.as_deref(), path, basename, client, notes)
         }
         Decision::Unknown => {
             // Found by its address only, which the writer may still be
@@ -349,7 +369,7 @@ async fn resolve_counted(
                 && let Some((_, plugin)) = shared.pending.at(ip, Instant::now())
             {
                 shared.stats.known.fetch_add(1, Ordering::Relaxed);
-                return find(ctx, &snapshot, plugin.as_deref(), path, basename, notes);
+                return find(ctx, &snapshot, plugin.as_deref(), path, basename, client, notes);
             }
             shared.stats.unidentified.fetch_add(1, Ordering::Relaxed);
             Resolution::NowhereToRoute
@@ -365,7 +385,7 @@ async fn resolve_counted(
             if shared.writer.submit(job).is_err() {
                 shared.stats.writer_busy.fetch_add(1, Ordering::Relaxed);
             }
-            find(ctx, &snapshot, plugin.as_deref(), path, basename, notes)
+            find(ctx, &snapshot, plugin.as_deref(), path, basename, client, notes)
         }
         Decision::Write { wait: true, .. } => {
             drop(decision);
@@ -384,9 +404,16 @@ async fn resolve_counted(
             }
             // The writer raised the generation hint before answering.
             let snapshot = ctx.current.get();
-            find(ctx, &snapshot, applied.plugin.as_deref(), path, basename, notes)
+            find(ctx, &snapshot, applied.plugin.as_deref(), path, basename, client, notes)
         }
     }
+}
+
+/// Whether the client certificate `id` names device `device_id` (its MAC).
+fn certificate_names(shared: &Shared, snapshot: &Snapshot, device_id: &str, id: &crate::tls::ClientId) -> bool {
+    let Some(mac) = id.mac else { return false };
+    let Ok(Some(doc)) = shared.store.device_doc(&snapshot.txn, device_id) else { return false };
+    provd_core::device::DeviceView::parse(doc).is_ok_and(|view| view.mac == Some(mac))
 }
 
 /// With `--url-key`: whether a device may be served through the key of
@@ -447,6 +474,7 @@ fn find(
     plugin: Option<&str>,
     path: &str,
     basename: &[u8],
+    client: Client<'_>,
     notes: &mut SecurityNotes,
 ) -> Resolution {
     let shared = &ctx.shared;
@@ -465,6 +493,12 @@ fn find(
                 return Resolution::Unavailable;
             }
         };
+        // A device's file goes only to its device's certificate.
+        if let (Client::Cert(id), Some(provd_store::OwnerRef::Device(device))) = (client, route.owner())
+            && !certificate_names(shared, snapshot, device, id)
+        {
+            return Resolution::Forbidden;
+        }
         match shared.store.content(&snapshot.txn, &route) {
             Ok(bytes) => Resolution::File(Found {
                 // SAFETY: `bytes` were read in `snapshot.txn`, and the Body
@@ -537,6 +571,12 @@ impl provd_net::metrics::WriteMetrics for Metrics {
             "counter",
             "HTTPS connections closed because their TLS handshake failed or did not finish in time.",
             load(&s.tls_handshake_failures),
+        );
+        out.single(
+            "provd_https_certificate_refusals_total",
+            "counter",
+            "Device files refused (403) to an HTTPS client whose certificate names another device, or none.",
+            load(&s.certificate_refusals),
         );
         out.single(
             "provd_shared_addresses",

@@ -206,7 +206,9 @@ async fn transfer(
         None => filename,
     };
     let ident = IdentRequest::Tftp { filename };
-    let (resolution, notes) = resolve(ctx, ident, peer.ip(), path, basename, Source::Unproven, key_tenant).await;
+    let (resolution, notes) =
+        resolve(ctx, ident, peer.ip(), path, basename, Source::Unproven, key_tenant, crate::serve::Client::Unchecked)
+            .await;
     let stats = &ctx.shared.stats;
     // Security lines wait for the peer's first answer; a refusal gets none.
     let unproven = |notes: SecurityNotes| {
@@ -216,7 +218,8 @@ async fn transfer(
     };
     let body: Body = match resolution {
         Resolution::File(found) => found.body,
-        Resolution::NotFound => {
+        // TFTP checks no certificate: never forbidden.
+        Resolution::NotFound | Resolution::Forbidden => {
             unproven(notes);
             send(&socket, refuse(ErrorReply::file_not_found(), out), peer).await;
             return;

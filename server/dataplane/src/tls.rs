@@ -9,20 +9,58 @@
 //! from the LMDB map to the socket. Kernel TLS would give that back; it
 //! needs the kernel's `tls` module, which [`kernel_tls_available`] probes
 //! and the server logs at start.
+//!
+//! Phones' own certificates (`--client-ca`, `--client-cert`): the vendors'
+//! factory certificates name the phone's MAC ([`mac_of_subject`]); a
+//! device-specific file goes only to the certificate of its device.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
+use provd_core::Mac;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
+/// Whether phones must show a client certificate (`--client-cert`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientCertPolicy {
+    /// None asked for (the default).
+    #[default]
+    Off,
+    /// Asked for and verified when shown; a phone without one is served
+    /// as over plain HTTPS.
+    Optional,
+    /// A handshake without a certificate the CAs vouch for fails.
+    Required,
+}
+
+/// The phones' certificates: the vendors' CA bundles and the policy.
+#[derive(Debug, Clone, Default)]
+pub struct ClientAuth {
+    /// PEM bundles of the CAs phone certificates chain to (one per vendor).
+    pub cas: Vec<PathBuf>,
+    /// Whether a certificate is asked for, or required.
+    pub policy: ClientCertPolicy,
+}
+
+/// Who a verified client certificate says the phone is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientId {
+    /// The certificate's subject, for the logs.
+    pub subject: String,
+    /// The MAC it names; none for a vendor's shared ("generic")
+    /// certificate, which names no device.
+    pub mac: Option<Mac>,
+}
+
 /// The HTTPS listener's TLS setup; shared by the I/O threads.
 pub struct ServerTls {
     resolver: Arc<Reloadable>,
     config: Arc<rustls::ServerConfig>,
+    policy: ClientCertPolicy,
 }
 
 impl std::fmt::Debug for ServerTls {
@@ -70,8 +108,9 @@ fn load(cert: &Path, key: &Path, provider: &CryptoProvider) -> Result<CertifiedK
 }
 
 impl ServerTls {
-    /// The setup for `cert` (PEM chain, leaf first) and `key` (PEM).
-    pub fn new(cert: &Path, key: &Path) -> Result<ServerTls, String> {
+    /// The setup for `cert` (PEM chain, leaf first) and `key` (PEM), and
+    /// the phones' certificates `client` asks for.
+    pub fn new(cert: &Path, key: &Path, client: &ClientAuth) -> Result<ServerTls, String> {
         let provider = provider();
         let current = load(cert, key, &provider)?;
         let resolver = Arc::new(Reloadable {
@@ -80,13 +119,37 @@ impl ServerTls {
             provider: provider.clone(),
             current: RwLock::new(Arc::new(current)),
         });
-        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS: {e}"))?
-            .with_no_client_auth()
-            .with_cert_resolver(resolver.clone());
+            .map_err(|e| format!("TLS: {e}"))?;
+        let builder = match client.policy {
+            ClientCertPolicy::Off => builder.with_no_client_auth(),
+            policy => {
+                let mut roots = rustls::RootCertStore::empty();
+                for ca in &client.cas {
+                    for c in CertificateDer::pem_file_iter(ca).map_err(|e| format!("{}: {e}", ca.display()))? {
+                        let c = c.map_err(|e| format!("{}: not a PEM bundle: {e}", ca.display()))?;
+                        roots.add(c).map_err(|e| format!("{}: a certificate is not usable: {e}", ca.display()))?;
+                    }
+                }
+                if roots.is_empty() {
+                    return Err("--client-cert needs --client-ca with at least one CA certificate".into());
+                }
+                let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
+                let verifier =
+                    if policy == ClientCertPolicy::Optional { verifier.allow_unauthenticated() } else { verifier };
+                builder.with_client_cert_verifier(verifier.build().map_err(|e| format!("--client-ca: {e}"))?)
+            }
+        };
+        let mut config = builder.with_cert_resolver(resolver.clone());
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Ok(ServerTls { resolver, config: Arc::new(config) })
+        Ok(ServerTls { resolver, config: Arc::new(config), policy: client.policy })
+    }
+
+    /// Whether phones' certificates are asked for: device-specific files
+    /// then go only to the certificate of their device.
+    pub(crate) fn checks_clients(&self) -> bool {
+        self.policy != ClientCertPolicy::Off
     }
 
     /// Reads the certificate and key again; new handshakes use them. On
@@ -104,6 +167,50 @@ impl ServerTls {
     }
 }
 
+/// The identity of the client certificate a session verified, if any.
+pub(crate) fn client_id(session: &rustls::ServerConnection) -> Option<ClientId> {
+    let der = session.peer_certificates()?.first()?;
+    let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref()).ok()?;
+    let subject = cert.subject();
+    let attrs: Vec<(&str, String)> = subject
+        .iter_attributes()
+        .filter_map(|a| {
+            let name = match a.attr_type().to_id_string().as_str() {
+                "2.5.4.3" => "CN",
+                "2.5.4.8" => "ST",
+                _ => return None,
+            };
+            Some((name, a.as_str().ok()?.to_owned()))
+        })
+        .collect();
+    Some(ClientId { subject: subject.to_string(), mac: mac_of_subject(&attrs) })
+}
+
+/// The MAC a phone certificate's subject names: in the common name (Yealink,
+/// Poly, Snom: a certificate "unique to the device, based on its MAC"), else
+/// in the state field (Cisco: `S=` holds the MAC, `OU=` the model, `L=` the
+/// serial number). Twelve hex digits, with or without `:`/`-` separators,
+/// possibly after a prefix (`SEP`); anything else (a vendor's shared
+/// certificate) names no device.
+pub fn mac_of_subject(attrs: &[(&str, String)]) -> Option<Mac> {
+    for field in ["CN", "ST"] {
+        for (_, value) in attrs.iter().filter(|(n, _)| *n == field) {
+            let hex: String = value.chars().filter(|c| !matches!(c, ':' | '-')).collect();
+            let tail = hex.get(hex.len().saturating_sub(12)..).unwrap_or("");
+            let prefix_ok =
+                hex.len() == 12 || hex.len() > 12 && hex[..hex.len() - 12].chars().all(|c| c.is_ascii_alphabetic());
+            if tail.len() == 12
+                && prefix_ok
+                && tail.chars().all(|c| c.is_ascii_hexdigit())
+                && let Ok(mac) = Mac::parse(tail)
+            {
+                return Some(mac);
+            }
+        }
+    }
+    None
+}
+
 /// Whether the kernel can take over a TLS session (the `tls` upper-layer
 /// protocol on a TCP socket); if not, why.
 pub fn kernel_tls_available() -> Result<(), String> {
@@ -118,15 +225,38 @@ pub fn kernel_tls_available() -> Result<(), String> {
 mod tests {
     use super::*;
 
+    fn attrs(list: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+        list.iter().map(|(n, v)| (*n, (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn the_mac_is_where_each_vendor_puts_it() {
+        let mac = |a: &[(&'static str, &str)]| mac_of_subject(&attrs(a)).map(|m| m.to_string());
+        let want = Some("80:5e:c0:d5:7d:72".to_owned());
+        assert_eq!(mac(&[("CN", "805ec0d57d72")]), want, "Yealink, Poly: the common name");
+        assert_eq!(mac(&[("CN", "80:5E:C0:D5:7D:72")]), want);
+        assert_eq!(mac(&[("CN", "80-5e-c0-d5-7d-72")]), want);
+        assert_eq!(mac(&[("CN", "SEP805EC0D57D72")]), want);
+        assert_eq!(mac(&[("CN", "CP-8841-3PCC"), ("ST", "805ec0d57d72")]), want, "Cisco: S=");
+        // Shared certificates name no device.
+        assert_eq!(mac(&[("CN", "Yealink Equipment")]), None);
+        assert_eq!(mac(&[("CN", "Polycom Inc.")]), None);
+        assert_eq!(mac(&[]), None);
+        // Not a MAC: too long, too short, or digits after a non-prefix.
+        assert_eq!(mac(&[("CN", "805ec0d57d7211")]), None);
+        assert_eq!(mac(&[("CN", "805ec0d57d7")]), None);
+        assert_eq!(mac(&[("CN", "12805ec0d57d72")]), None);
+    }
+
     #[test]
     fn files_that_are_not_a_certificate_and_key_say_which_and_why() {
         let dir = tempfile::tempdir().unwrap();
         let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
         std::fs::write(&cert, "not a certificate\n").unwrap();
         std::fs::write(&key, "not a key\n").unwrap();
-        let err = ServerTls::new(&cert, &key).unwrap_err();
+        let err = ServerTls::new(&cert, &key, &ClientAuth::default()).unwrap_err();
         assert!(err.contains("c.pem: no certificate"), "{err}");
-        let err = ServerTls::new(&dir.path().join("absent.pem"), &key).unwrap_err();
+        let err = ServerTls::new(&dir.path().join("absent.pem"), &key, &ClientAuth::default()).unwrap_err();
         assert!(err.contains("absent.pem"), "{err}");
     }
 }

@@ -16,7 +16,7 @@ use provd_core::family::Request as IdentRequest;
 use crate::body::{Body, Response};
 use crate::pipeline::basename;
 use crate::runtime::{IoOptions, stopped};
-use crate::serve::{Client, Resolution, Source, ThreadCtx, resolve};
+use crate::serve::{Access, Client, Resolution, Source, ThreadCtx, resolve};
 use provd_net::descriptors::AcceptErrors;
 use provd_proto::http::{self as proto, DateCache, FileMeta, Method, Parsed, Reply, Status};
 
@@ -346,7 +346,7 @@ async fn respond(
     let raw_path = key.and_then(|k| proto::after_key(req.target.as_bytes(), k)).unwrap_or(req.target.as_bytes());
     let ident = IdentRequest::Http { path: raw_path, user_agent: req.user_agent };
     let name = basename(path.as_bytes());
-    match resolve(ctx, ident, ip, path, name, Source::Proven, key_tenant, client).await.0 {
+    match resolve(ctx, ident, ip, path, name, Source::Proven, Access { key_tenant, client }).await.0 {
         Resolution::Forbidden => {
             let subject = match client {
                 Client::Cert(id) => id.subject.as_str(),

@@ -237,6 +237,16 @@ pub(crate) enum Client<'a> {
     Cert(&'a crate::tls::ClientId),
 }
 
+/// What a request may be given beyond what identifies it: the tenant of
+/// the URL key it came through, and its client certificate.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Access<'a> {
+    /// With `--url-key`: the tenant whose key the path starts with.
+    pub(crate) key_tenant: Option<&'a str>,
+    /// HTTPS: what its certificate says.
+    pub(crate) client: Client<'a>,
+}
+
 /// What a request gets.
 pub(crate) enum Resolution {
     File(Found),
@@ -303,13 +313,12 @@ pub(crate) async fn resolve(
     path: &str,
     basename: &[u8],
     source: Source,
-    key_tenant: Option<&str>,
-    client: Client<'_>,
+    access: Access<'_>,
 ) -> (Resolution, SecurityNotes) {
     let shared = &ctx.shared;
     let counters = shared.stats.of(&request);
     let mut notes = SecurityNotes::default();
-    let resolution = resolve_counted(ctx, request, ip, path, basename, source, key_tenant, client, &mut notes).await;
+    let resolution = resolve_counted(ctx, request, ip, path, basename, source, access, &mut notes).await;
     let counter = match &resolution {
         Resolution::File(_) => &counters.served,
         Resolution::NotFound | Resolution::Forbidden => &counters.not_found,
@@ -331,8 +340,7 @@ async fn resolve_counted(
     path: &str,
     basename: &[u8],
     source: Source,
-    key_tenant: Option<&str>,
-    client: Client<'_>,
+    Access { key_tenant, client }: Access<'_>,
     notes: &mut SecurityNotes,
 ) -> Resolution {
     let shared = &ctx.shared;

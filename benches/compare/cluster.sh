@@ -15,26 +15,33 @@
 # 2. Propagation: CHANGES PUTs on A of a config one Yealink device uses
 #    (a new display name each), and after each, B polled over HTTP with
 #    curl until it serves the device's file with the new name: the time
-#    from A's answer (and from the PUT's start) until B serves it.
+#    from A's answer (and from the PUT's start) until B serves it. A curl
+#    poll costs its process start (~10 ms here), so the same is measured
+#    again with one keep-alive connection per node (python's http.client,
+#    a poll every millisecond).
 # 3. Phones' records: the first contact of firstcontact.sh (PHONES phones
 #    whose recorded IP and firmware differ from what they report, all at
 #    once) against a single server and against a cluster node (its own
-#    database, no other node), RUNS runs interleaved: files/s, and the
-#    time from the load's end until provd_cluster_queued_records is 0.
+#    database, no other node), RUNS runs interleaved: files/s, the
+#    journal's depth during the load, the time from the load's end until
+#    provd_cluster_queued_records is 0, and the node's devices (id, ip,
+#    version) compared with PostgreSQL's.
 #
 #     benches/compare/cluster.sh
+#     PARTS=fc RUNS=5 benches/compare/cluster.sh     # one part alone
 #
-# Environment: PARTS (which of the three to run: "rest prop fc"), DEVICES (10000), ROUNDS (3), CALLS (sequential calls per
-# kind and round, 200), CONCURRENT_CALLS (400), CLIENTS (8), MAX_PHASE (20
-# s), CHANGES (50), PROP_TIMEOUT (10 s per change), PHONES (10000), SPREAD
-# (0), RUNS (3), MAX_DURATION (120), DRAIN_MAX (120 s), PG_OPTS (extra
-# `-c name=value` for PostgreSQL; default none: fsync and synchronous_commit
-# on, as operators run it), WORK, BIN, BENCH_LOCK, SEED. Fleets are kept in
-# WORK between runs (same size, same seed); every run starts from fresh
-# copies and a fresh database.
+# Environment: PARTS ("rest prop fc"), DEVICES (10000), ROUNDS (3), CALLS
+# (sequential calls per kind and round, 200), CONCURRENT_CALLS (400),
+# CLIENTS (8), MAX_PHASE (20 s), CHANGES (50), PROP_TIMEOUT (10 s per
+# change), PHONES (10000), SPREAD (0), RUNS (3), MAX_DURATION (120),
+# DRAIN_MAX (120 s), PG_OPTS (extra `-c name=value` for PostgreSQL; default
+# none: fsync and synchronous_commit on, as operators run it), WORK, BIN,
+# BENCH_LOCK, SEED. Fleets are kept in WORK between runs (same size, same
+# seed); every run starts from fresh copies and a fresh database. About two
+# minutes with the defaults once the fleets exist.
 #
 # Exit status: 0 clean, 1 a call failed, a change did not reach B in time,
-# or a queue did not drain.
+# a queue did not drain, or the node and PostgreSQL disagree.
 source "$(dirname "$0")/peers.sh"
 
 DEVICES=${DEVICES:-10000}
@@ -102,6 +109,9 @@ pg_cpu_us() {
 cleanup_all() {
     cleanup
     pg_stop
+    # The data directories and the export (a gigabyte a run); the logs and
+    # results stay.
+    [[ -d $RUN ]] && rm -rf "$RUN"/{fleet,single,a,b,fc-known,fc-export,fc-first,fc_single,fc_cluster}
 }
 trap cleanup_all EXIT
 trap 'exit 130' INT TERM
@@ -137,36 +147,34 @@ mkdir -p "$WORK" "$RUN"
 : >"$RESULTS"
 rc=0
 
-# --- Fleets (kept between runs) ---
+# --- Fleets: the jsondbs are kept between runs, imported afresh each run
+# (a store or an export of an older build is not reused) ---
 if has rest || has prop; then
     fleet_stamp="$DEVICES $SEED"
     if [[ ! -f $WORK/fleet.stamp || $(cat "$WORK/fleet.stamp") != "$fleet_stamp" ]]; then
         rm -rf "$WORK/fleet"; mkdir -p "$WORK/fleet"
         log "fleet: $DEVICES provd-bench devices"
         "$BIN/provd-bench" fleet --devices "$DEVICES" --seed "$SEED" --out "$WORK/fleet/jsondb" >&2
-        "$BIN/provd-compile" --data "$WORK/fleet/data" --import-wazo-jsondb "$WORK/fleet/jsondb" | tail -1 >&2
-        rm -rf "$WORK/fleet/jsondb"
         echo "$fleet_stamp" >"$WORK/fleet.stamp"
     fi
+    "$BIN/provd-compile" --data "$RUN/fleet" --import-wazo-jsondb "$WORK/fleet/jsondb" | tail -1 >&2
 fi
 if has fc; then
-    # As firstcontact.sh: the loadgen's phones imported with an older IP and
-    # firmware each, and the export of the same fleet as the phones will find it.
+    # As firstcontact.sh: the loadgen's phones, and the same imported with
+    # an older IP and firmware each.
     fc_stamp="$PHONES $SEED admin-fixed loopback"
     if [[ ! -f $WORK/fc.stamp || $(cat "$WORK/fc.stamp") != "$fc_stamp" ]]; then
         rm -rf "$WORK/fc"; mkdir -p "$WORK/fc"
         log "first-contact fleet: $PHONES phones"
-        "$BIN/provd-loadgen" --seed "$SEED" --write-jsondb "$WORK/fc/jsondb" --phones "$PHONES" \
+        "$BIN/provd-loadgen" --seed "$SEED" --write-jsondb "$WORK/fc/known" --phones "$PHONES" \
             --families all --jsondb-funckeys 12 >/dev/null
-        cat >"$WORK/fc/jsondb/configs/defaultconfigdevice" <<'JSON'
+        cat >"$WORK/fc/known/configs/defaultconfigdevice" <<'JSON'
 {"id": "defaultconfigdevice", "X_type": "device", "label": "Default config device", "deletable": false,
  "parent_ids": [], "raw_config": {"ntp_enabled": true, "ntp_ip": "127.0.0.1", "sip_dtmf_mode": "RTP-out-of-band",
  "admin_username": "admin", "admin_password": "bench0admin1"}}
 JSON
-        "$BIN/provd-compile" --data "$WORK/fc/known" --import-wazo-jsondb "$WORK/fc/jsondb" | tail -1 >&2
-        "$BIN/provd-compile" --data "$WORK/fc/known" --export "$WORK/fc/export" >&2
-        rm -rf "$WORK/fc/known"
-        python3 - "$WORK/fc/jsondb/devices" <<'PY'
+        cp -a "$WORK/fc/known" "$WORK/fc/firstcontact"
+        python3 - "$WORK/fc/firstcontact/devices" <<'PY'
 import json, os, sys
 d = sys.argv[1]
 for name in os.listdir(d):
@@ -179,10 +187,13 @@ for name in os.listdir(d):
         dev["version"] = "0." + dev["version"]
     json.dump(dev, open(p, "w"))
 PY
-        "$BIN/provd-compile" --data "$WORK/fc/firstcontact" --import-wazo-jsondb "$WORK/fc/jsondb" | tail -1 >&2
-        rm -rf "$WORK/fc/jsondb"
         echo "$fc_stamp" >"$WORK/fc.stamp"
     fi
+    # The bodies the phones must get: the known fleet's export.
+    "$BIN/provd-compile" --data "$RUN/fc-known" --import-wazo-jsondb "$WORK/fc/known" | tail -1 >&2
+    "$BIN/provd-compile" --data "$RUN/fc-known" --export "$RUN/fc-export" >&2
+    rm -rf "$RUN/fc-known"
+    "$BIN/provd-compile" --data "$RUN/fc-first" --import-wazo-jsondb "$WORK/fc/firstcontact" | tail -1 >&2
 fi
 
 pg_start
@@ -190,8 +201,8 @@ as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres provd_bench
 
 if has rest || has prop; then
     # --- 1. REST writes: single vs node A (B following) ---
-    cp -a "$WORK/fleet/data" "$RUN/single"
-    cp -a "$WORK/fleet/data" "$RUN/a"
+    cp -a "$RUN/fleet" "$RUN/single"
+    mv "$RUN/fleet" "$RUN/a"
     mkdir -p "$RUN/b"
     node single "$RUN/single"
     node a "$RUN/a" --postgres "$(pg_url provd_bench)" --cluster-node a
@@ -403,7 +414,7 @@ if has fc; then
         order=(fc_single fc_cluster)
         (( run % 2 == 0 )) && order=(fc_cluster fc_single)
         for v in "${order[@]}"; do
-            rm -rf "$RUN/$v"; cp -a "$WORK/fc/firstcontact" "$RUN/$v"
+            rm -rf "$RUN/$v"; cp -a "$RUN/fc-first" "$RUN/$v"
             if [[ $v == fc_cluster ]]; then
                 db=provd_fc$run
                 as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres "$db"
@@ -426,7 +437,7 @@ if has fc; then
             fi
             measure "$v" "{\"part\":\"fc\",\"spread\":$SPREAD,\"run\":$run,\"start_s\":$(eval "echo \$START_$v")}" \
                 --http "$target" --transport http --phones "$PHONES" --spread "$SPREAD" \
-                --max-duration "$MAX_DURATION" --expect "$WORK/fc/export"
+                --max-duration "$MAX_DURATION" --expect "$RUN/fc-export"
             [[ -n $sampler ]] && { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; }
             if [[ $v == fc_cluster ]]; then
                 qpeak=$(awk '$2 ~ /^[0-9]+$/ && $2 > m {m = $2} END {print m + 0}' "$RUN/fc-queue-$run.txt")

@@ -95,7 +95,7 @@ fn writes_on_any_node_reach_every_node_and_its_phones() {
         status["database"]["state"] == "up" && nodes.len() == 2 && nodes.iter().all(|n| n["lag"] == 0)
     });
     assert_eq!(a.metric("provd_cluster_up"), 1.0);
-    assert_eq!(pg.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM provd_schema"), "1,2,3");
+    assert_eq!(pg.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM provd_schema"), "1,2,3,4");
 }
 
 #[test]
@@ -224,7 +224,7 @@ fn nodes_starting_together_migrate_once_and_a_newer_schema_is_refused() {
         let b = s.spawn(|| node(&pg, &dir, "b"));
         (a.join().unwrap(), b.join().unwrap())
     });
-    assert_eq!(pg.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM provd_schema"), "1,2,3");
+    assert_eq!(pg.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM provd_schema"), "1,2,3,4");
     assert_eq!(pg.psql("SELECT count(*) FROM provd_cluster"), "1");
     // One of them seeded the cluster, the other loaded it: one tenant.
     let seeded = [&a, &b].iter().filter(|n| n.log().contains("new; seeded")).count();
@@ -251,7 +251,7 @@ fn nodes_starting_together_migrate_once_and_a_newer_schema_is_refused() {
     );
     assert!(!out.status.success());
     let err = provd_e2e::stderr(&out);
-    assert!(err.contains("provd schema is version 99, newer than this provd's 3: upgrade provd"), "{err}");
+    assert!(err.contains("provd schema is version 99, newer than this provd's 4: upgrade provd"), "{err}");
 }
 
 #[test]
@@ -514,4 +514,34 @@ fn a_gap_in_the_change_log_is_said_and_a_snapshot_loaded() {
     assert!(b.log().contains(&said), "{}", b.log());
     assert!(b.log().contains("loading a snapshot instead"), "{}", b.log());
     assert!(phone_file(&b, UA, MAC_FILE).1.contains("account.1.display_name = Alice 3"));
+}
+
+#[test]
+fn an_administrators_device_replaces_the_one_a_phone_made_on_every_node() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(&pg, &dir, "a");
+    let b = node(&pg, &dir, "b");
+    // The phone boots against B first: B makes a device for it.
+    let (code, body) = phone_file(&b, UA, MAC_FILE);
+    assert_eq!(code, 200);
+    assert!(body.contains("Autoprov"), "{body}");
+    let q = "/0.2/dev_mgr/devices?q=%7B%22mac%22%3A%2280%3A5e%3Ac0%3Ad5%3A7d%3A72%22%7D";
+    let ids = |s: &Server| -> Vec<String> {
+        let list = s.rest().get(q).json();
+        list["devices"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_owned()).collect()
+    };
+    soon("A has the phone's device", || ids(&a).len() == 1);
+    // Then the administrator creates its device on A (as wazo-confd may,
+    // by MAC): it replaces the phone's on both nodes.
+    assert_eq!(a.rest().send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
+    assert_eq!(a.rest().send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    soon("one device, the administrator's, on both nodes", || ids(&a) == ["d1"] && ids(&b) == ["d1"]);
+    let (_, on_a) = phone_file(&a, UA, MAC_FILE);
+    assert!(on_a.contains("account.1.display_name = Alice"), "{on_a}");
+    soon("B serves it too", || phone_file(&b, UA, MAC_FILE) == (200, on_a.clone()));
+    assert_eq!(
+        pg.psql("SELECT count(*) FROM provd_records WHERE kind = 'device' AND doc->>'mac' = '80:5e:c0:d5:7d:72'"),
+        "1"
+    );
 }

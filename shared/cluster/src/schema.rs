@@ -70,6 +70,12 @@ const MIGRATIONS: &[(i32, &str)] = &[
          INSERT INTO provd_change_counter SELECT coalesce(max(seq), 0) FROM provd_changes;
          DROP SEQUENCE provd_change_seq;",
     ),
+    (
+        4,
+        // Which claims a phone made (the device a node created for it), and
+        // which an administrator's device made: the latter wins the MAC.
+        "ALTER TABLE provd_auto_created ADD COLUMN auto boolean NOT NULL DEFAULT true;",
+    ),
 ];
 
 /// The schema version this provd writes.

@@ -214,30 +214,11 @@ pub(crate) fn ship(cluster: &Cluster, stage: &mut Stage<'_, '_>) -> Result<usize
     let mut client = cluster.client()?;
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_WRITE])?;
-    // Two nodes creating the same phone: the first MAC claim still
-    // standing wins.
-    let mut lost: Vec<Device> = Vec::new();
-    let mut winners = Vec::new();
-    for n in noted.iter().filter(|n| n.auto_created) {
-        let SourceKey::Device(id) = &n.key else { continue };
-        let Some(device) = store.device(w, id)? else { continue };
-        let Some(mac) = device.mac.map(|m| m.to_string()) else { continue };
-        let winner: String = tx
-            .query_one(
-                "INSERT INTO provd_auto_created AS a (mac, device_id) VALUES ($1, $2)
-                 ON CONFLICT (mac) DO UPDATE SET device_id = CASE
-                     WHEN EXISTS (SELECT 1 FROM provd_records r WHERE r.kind = 'device' AND r.id = a.device_id)
-                     THEN a.device_id ELSE EXCLUDED.device_id END
-                 RETURNING device_id",
-                &[&mac, id],
-            )?
-            .get(0);
-        if winner != *id {
-            log::info!("cluster: phone {mac} was created by another node first (device {winner}); dropping {id}");
-            lost.push(device);
-            winners.push(winner);
-        }
-    }
+    // Which device a phone is, when two were made for one MAC (module
+    // `provd_auto_created`): see `claim_macs`.
+    let (lost, displaced) = claim_macs(store, w, &mut tx, &noted)?;
+    let mut winners: Vec<String> = lost.iter().map(|(_, winner)| winner.clone()).collect();
+    let lost: Vec<Device> = lost.into_iter().map(|(d, _)| d).collect();
     let dropped: BTreeSet<SourceKey> = lost
         .iter()
         .flat_map(|d| {
@@ -245,12 +226,15 @@ pub(crate) fn ship(cluster: &Cluster, stage: &mut Stage<'_, '_>) -> Result<usize
             std::iter::once(SourceKey::Device(d.id.clone())).chain(config)
         })
         .collect();
-    let mut records = Vec::with_capacity(noted.len());
+    let mut records = Vec::with_capacity(noted.len() + displaced.len());
     for n in &noted {
         if !dropped.contains(&n.key) {
             records.push((n.key.clone(), current(store, w, &n.key)?));
         }
     }
+    // Devices a phone made that an administrator's device for the same MAC
+    // replaces, on every node.
+    records.extend(displaced.iter().map(|id| (SourceKey::Device(id.clone()), None)));
     put_records(&mut tx, &cluster.config.node, &records)?;
     tx.commit()?;
     for n in &noted {
@@ -259,6 +243,13 @@ pub(crate) fn ship(cluster: &Cluster, stage: &mut Stage<'_, '_>) -> Result<usize
     for device in &lost {
         store.delete_device_and_files(w, device)?;
         cluster.adopted.fetch_add(1, Relaxed);
+    }
+    for id in &displaced {
+        if let Some(d) = store.device(w, id)? {
+            log::info!("cluster: device {id}, made by a phone, replaced by an administrator's device for its MAC");
+            store.delete_device_and_files(w, &d)?;
+        }
+        store.journal_clear(w, &SourceKey::Device(id.clone()))?;
     }
     for key in &dropped {
         store.journal_clear(w, key)?;
@@ -274,6 +265,78 @@ pub(crate) fn ship(cluster: &Cluster, stage: &mut Stage<'_, '_>) -> Result<usize
     }
     cluster.shipped.fetch_add(records.len() as u64, Relaxed);
     Ok(records.len())
+}
+
+/// Claims the MACs of the devices being handed on, in `tx`, so that the
+/// cluster ends with one device per phone (`provd_auto_created`: the
+/// device each MAC is, and whether a phone made it):
+///
+/// - a device this node made for a phone claims its MAC unless a device
+///   still standing already holds it; if one does, this node's is lost:
+///   returned with the winner, to be dropped here;
+/// - any other device (an administrator's, through the REST API) takes the
+///   MAC from a device a phone made, which is returned as displaced: the
+///   cluster deletes it. A claim by another administrator's device stays.
+#[allow(clippy::type_complexity)]
+fn claim_macs(
+    store: &Store,
+    w: &WriteTxn<'_>,
+    tx: &mut postgres::Transaction<'_>,
+    noted: &[provd_store::Noted],
+) -> Result<(Vec<(Device, String)>, Vec<String>), ClusterError> {
+    let (mut made, mut others) = (BTreeMap::new(), BTreeMap::new());
+    for n in noted {
+        let SourceKey::Device(id) = &n.key else { continue };
+        let Some(device) = store.device(w, id)? else { continue };
+        let Some(mac) = device.mac.map(|m| m.to_string()) else { continue };
+        // One claim per MAC and statement (a second device for one MAC
+        // here is the local pipeline's to settle).
+        let side = if n.auto_created { &mut made } else { &mut others };
+        side.entry(mac).or_insert(device);
+    }
+    let mut lost = Vec::new();
+    if !made.is_empty() {
+        let (macs, ids): (Vec<&str>, Vec<&str>) = made.iter().map(|(m, d)| (m.as_str(), d.id.as_str())).unzip();
+        let rows = tx.query(
+            "INSERT INTO provd_auto_created AS a (mac, device_id, auto)
+             SELECT m, i, true FROM unnest($1::text[], $2::text[]) AS t(m, i)
+             ON CONFLICT (mac) DO UPDATE SET
+                 device_id = CASE WHEN EXISTS (SELECT 1 FROM provd_records r WHERE r.kind = 'device' AND r.id = a.device_id)
+                             THEN a.device_id ELSE EXCLUDED.device_id END,
+                 auto = CASE WHEN EXISTS (SELECT 1 FROM provd_records r WHERE r.kind = 'device' AND r.id = a.device_id)
+                        THEN a.auto ELSE true END
+             RETURNING mac, device_id",
+            &[&macs, &ids],
+        )?;
+        for r in rows {
+            let (mac, winner): (String, String) = (r.get(0), r.get(1));
+            if let Some(device) = made.remove(&mac).filter(|d| d.id != winner) {
+                log::info!(
+                    "cluster: phone {mac} was created by another node first (device {winner}); dropping {}",
+                    device.id
+                );
+                lost.push((device, winner));
+            }
+        }
+    }
+    let mut displaced = Vec::new();
+    if !others.is_empty() {
+        let (macs, ids): (Vec<&str>, Vec<&str>) = others.iter().map(|(m, d)| (m.as_str(), d.id.as_str())).unzip();
+        let rows = tx.query(
+            "WITH t AS (SELECT * FROM unnest($1::text[], $2::text[]) AS t(m, i)),
+             old AS (SELECT a.device_id FROM t JOIN provd_auto_created a ON a.mac = t.m
+                     WHERE a.auto AND a.device_id <> t.i),
+             claimed AS (INSERT INTO provd_auto_created AS a (mac, device_id, auto)
+                         SELECT m, i, false FROM t
+                         ON CONFLICT (mac) DO UPDATE SET device_id = EXCLUDED.device_id, auto = false
+                         WHERE a.auto AND a.device_id <> EXCLUDED.device_id
+                            OR NOT EXISTS (SELECT 1 FROM provd_records r WHERE r.kind = 'device' AND r.id = a.device_id))
+             SELECT device_id FROM old",
+            &[&macs, &ids],
+        )?;
+        displaced = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+    }
+    Ok((lost, displaced))
 }
 
 /// Applies `changes` (in sequence order) to the store; returns the last
@@ -296,6 +359,10 @@ fn apply(
             latest.insert(key, c.doc);
         }
     }
+    // Whether this store changed: a batch of echoes of this node's own
+    // writes changes nothing, and its position is then not written (a
+    // commit for nothing; after a restart they are read again, harmlessly).
+    let mut wrote = false;
     for (key, doc) in latest {
         let bad = |why: String| ClusterError::Record { kind: key.kind().into(), id: key.id().into(), why };
         match (&key, doc) {
@@ -308,6 +375,7 @@ fn apply(
                 }
                 if local.as_ref() != Some(&remote) {
                     store.put_device(w, &remote)?;
+                    wrote = true;
                     render.changed = true;
                     render.devices.insert(id.clone());
                 }
@@ -315,6 +383,7 @@ fn apply(
             (SourceKey::Device(id), None) => {
                 if let Some(d) = store.device(w, id)? {
                     store.delete_device_and_files(w, &d)?;
+                    wrote = true;
                     render.changed = true;
                 }
             }
@@ -322,6 +391,7 @@ fn apply(
                 let remote: Config = serde_json::from_slice(&doc).map_err(|e| bad(e.to_string()))?;
                 if store.config(w, id)?.as_ref() != Some(&remote) {
                     store.put_config(w, &remote)?;
+                    wrote = true;
                     render.configs.insert(id.clone());
                 }
             }
@@ -329,6 +399,7 @@ fn apply(
                 if store.config_doc(w, id)?.is_some() {
                     let (affected, _) = compile::config_scope(store, w, id).map_err(compile_failed)?;
                     store.delete_config(w, id)?;
+                    wrote = true;
                     render.devices.extend(affected);
                 }
             }
@@ -336,6 +407,7 @@ fn apply(
                 let remote: provd_core::Map = serde_json::from_slice(&doc).map_err(|e| bad(e.to_string()))?;
                 if store.params(w)? != remote {
                     store.set_params(w, &remote)?;
+                    wrote = true;
                     render.changed = true;
                 }
             }
@@ -343,6 +415,7 @@ fn apply(
             (SourceKey::Plugin(id), doc) => {
                 if apply_plugin(cluster, id, doc.as_deref()).map_err(bad)? {
                     render.reload = true;
+                    wrote = true;
                     match doc {
                         Some(_) => {
                             render.plugins.insert(id.clone());
@@ -361,7 +434,9 @@ fn apply(
         }
         store.journal_clear(w, &key)?;
     }
-    store.set_cluster_position(w, cluster_id, last)?;
+    if wrote {
+        store.set_cluster_position(w, cluster_id, last)?;
+    }
     cluster.applied_total.fetch_add(n, Relaxed);
     Ok(last)
 }

@@ -338,9 +338,12 @@ impl Cluster {
         Ok(Value::Array(
             rows.iter()
                 .map(|r| {
-                    let applied = r.get::<_, i64>(1).max(0) as u64;
+                    let name = r.get::<_, String>(0);
+                    // This node's own position is known now, not a second ago.
+                    let reported = r.get::<_, i64>(1).max(0) as u64;
+                    let applied = if name == self.config.node { self.applied.load(Relaxed) } else { reported };
                     json!({
-                        "node": r.get::<_, String>(0),
+                        "node": name,
                         "applied_sequence": applied,
                         "lag": latest.saturating_sub(applied),
                         "seen_seconds_ago": r.get::<_, f64>(2).max(0.0).round() as u64,

@@ -76,31 +76,7 @@ pub(crate) async fn run(
                         let _ = stream.set_nodelay(true);
                         match tls {
                             None => connection(stream, peer, Client::Unchecked, &ctx, &opts).await,
-                            Some(tls) => {
-                                let limit = opts.http.limits.first_byte_timeout;
-                                match monoio::time::timeout(limit, tls.accept(stream)).await {
-                                    Ok(Ok(stream)) => {
-                                        // Who its certificate says the phone is, when asked.
-                                        let checks = opts.tls.as_ref().is_some_and(|t| t.checks_clients());
-                                        let (io, session) = stream.into_parts();
-                                        let client = if checks { crate::tls::client_id(&session) } else { None };
-                                        let stream = monoio_rustls::ServerTlsStream::new(io, session);
-                                        let client = match (&client, checks) {
-                                            (Some(id), _) => Client::Cert(id),
-                                            (None, true) => Client::Anonymous,
-                                            (None, false) => Client::Unchecked,
-                                        };
-                                        connection(stream, peer, client, &ctx, &opts).await
-                                    }
-                                    Ok(Err(e)) => {
-                                        ctx.shared.stats.tls_handshake_failures.fetch_add(1, Ordering::Relaxed);
-                                        log::debug!("HTTPS {peer}: handshake failed: {e}");
-                                    }
-                                    Err(_) => {
-                                        ctx.shared.stats.tls_handshake_failures.fetch_add(1, Ordering::Relaxed);
-                                    }
-                                }
-                            }
+                            Some(tls) => tls_connection(stream, peer, &tls, &ctx, &opts).await,
                         }
                         drop(slot);
                         active.set(active.get() - 1);
@@ -118,6 +94,43 @@ pub(crate) async fn run(
     while active.get() > 0 && Instant::now() < deadline {
         monoio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// An HTTPS connection: the handshake (bounded by the first-byte timeout;
+/// one that fails or times out is counted), what the phone's certificate
+/// says when `--client-cert` asks for one, then the HTTP loop.
+async fn tls_connection(
+    stream: monoio::net::TcpStream,
+    peer: SocketAddr,
+    tls: &monoio_rustls::TlsAcceptor,
+    ctx: &ThreadCtx,
+    opts: &IoOptions,
+) {
+    let failed = || ctx.shared.stats.tls_handshake_failures.fetch_add(1, Ordering::Relaxed);
+    let stream = match monoio::time::timeout(opts.http.limits.first_byte_timeout, tls.accept(stream)).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(e)) => {
+            failed();
+            log::debug!("HTTPS {peer}: handshake failed: {e}");
+            return;
+        }
+        Err(_) => {
+            failed();
+            return;
+        }
+    };
+    let checks = opts.tls.as_ref().is_some_and(|t| t.checks_clients());
+    // The session is taken apart to read the peer's certificate (the
+    // stream type does not expose it), then put back as it was.
+    let (io, session) = stream.into_parts();
+    let id = if checks { crate::tls::client_id(&session) } else { None };
+    let stream = monoio_rustls::ServerTlsStream::new(io, session);
+    let client = match (&id, checks) {
+        (Some(id), _) => Client::Cert(id),
+        (None, true) => Client::Anonymous,
+        (None, false) => Client::Unchecked,
+    };
+    connection(stream, peer, client, ctx, opts).await
 }
 
 /// Sends `resp` whole (handling short writes) and gives it back reset;

@@ -29,6 +29,15 @@ pub fn run(name: &str, args: &[&str]) -> Output {
     Command::new(bin(name)).args(args).output().unwrap_or_else(|e| panic!("cannot run {name}: {e}"))
 }
 
+/// Runs `provd-server` on `data`, its listeners on 127.0.0.1:0 (the API
+/// too), with `extra`, until it exits: for what must stop it at start.
+pub fn server_until_exit(data: &std::path::Path, extra: &[&str]) -> Output {
+    let data = data.to_str().unwrap();
+    let mut args = vec!["--data", data, "--http", "127.0.0.1:0", "--tftp", "127.0.0.1:0", "--api", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    run("provd-server", &args)
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

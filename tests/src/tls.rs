@@ -10,8 +10,8 @@ pub fn sh(dir: &Path, args: &[&str]) {
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-/// A CA, and a certificate it signed for 127.0.0.1: `(ca.pem, cert, key)`.
-pub fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+/// A self-signed CA certificate `pem` with its key `key` in `dir`.
+fn make_ca(dir: &Path, subject: &str, pem: &str, key: &str) {
     sh(
         dir,
         &[
@@ -24,17 +24,22 @@ pub fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
             "-days",
             "2",
             "-subj",
-            "/CN=provd test CA",
+            subject,
             "-keyout",
-            "ca.key",
+            key,
             "-out",
-            "ca.pem",
+            pem,
             "-addext",
             "basicConstraints=critical,CA:TRUE",
             "-addext",
             "keyUsage=critical,keyCertSign,cRLSign",
         ],
     );
+}
+
+/// A CA, and a certificate it signed for 127.0.0.1: `(ca.pem, cert, key)`.
+pub fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    make_ca(dir, "/CN=provd test CA", "ca.pem", "ca.key");
     sh(
         dir,
         &[

@@ -233,22 +233,7 @@ fn nodes_starting_together_migrate_once_and_a_newer_schema_is_refused() {
 
     // A database a newer provd migrated is not written with an older layout.
     pg.psql("INSERT INTO provd_schema (version) VALUES (99)");
-    let data = dir.path().join("c");
-    let out = provd_e2e::run(
-        "provd-server",
-        &[
-            "--data",
-            data.to_str().unwrap(),
-            "--http",
-            "127.0.0.1:0",
-            "--tftp",
-            "127.0.0.1:0",
-            "--api",
-            "127.0.0.1:0",
-            "--postgres",
-            &pg.url(),
-        ],
-    );
+    let out = provd_e2e::server_until_exit(&dir.path().join("c"), &["--postgres", &pg.url()]);
     assert!(!out.status.success());
     let err = provd_e2e::stderr(&out);
     assert!(err.contains("provd schema is version 99, newer than this provd's 4: upgrade provd"), "{err}");
@@ -430,24 +415,7 @@ fn three_nodes_and_a_killed_one_lose_nothing_acknowledged() {
 fn a_wrong_url_or_role_says_what_is_wrong() {
     let pg = Postgres::start();
     let dir = tempfile::tempdir().unwrap();
-    let start = |url: &str| {
-        let data = dir.path().join("x");
-        provd_e2e::run(
-            "provd-server",
-            &[
-                "--data",
-                data.to_str().unwrap(),
-                "--http",
-                "127.0.0.1:0",
-                "--tftp",
-                "127.0.0.1:0",
-                "--api",
-                "127.0.0.1:0",
-                "--postgres",
-                url,
-            ],
-        )
-    };
+    let start = |url: &str| provd_e2e::server_until_exit(&dir.path().join("x"), &["--postgres", url]);
     let out = start("postgres://[::1");
     assert!(!out.status.success());
     assert!(provd_e2e::stderr(&out).contains("--postgres: not a PostgreSQL URL"), "{}", provd_e2e::stderr(&out));

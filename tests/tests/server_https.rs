@@ -174,25 +174,9 @@ fn a_certificate_that_does_not_match_its_key_is_refused_at_start() {
     let other = dir.path().join("other");
     std::fs::create_dir_all(&other).unwrap();
     let (_, _, other_key) = certificates(&other);
-    let out = provd_e2e::run(
-        "provd-server",
-        &[
-            "--data",
-            dir.path().join("data").to_str().unwrap(),
-            "--http",
-            "127.0.0.1:0",
-            "--tftp",
-            "127.0.0.1:0",
-            "--api",
-            "off",
-            "--https",
-            "127.0.0.1:0",
-            "--tls-cert",
-            cert.to_str().unwrap(),
-            "--tls-key",
-            other_key.to_str().unwrap(),
-        ],
-    );
+    let tls =
+        ["--https", "127.0.0.1:0", "--tls-cert", cert.to_str().unwrap(), "--tls-key", other_key.to_str().unwrap()];
+    let out = provd_e2e::server_until_exit(&dir.path().join("data"), &tls);
     assert!(!out.status.success());
     let err = provd_e2e::stderr(&out);
     assert!(err.contains("HTTPS: ") && err.contains("srv.pem"), "{err}");

@@ -116,6 +116,20 @@ struct Args {
     /// it they are counted (provd_cluster_queue_overflow_total), not queued.
     #[arg(long, default_value_t = 100_000, value_name = "N", requires = "postgres")]
     postgres_queue: u64,
+    /// Scanner throttling: the files of devices that do not exist (guessed
+    /// MACs) one source may ask for at once before it is ignored.
+    /// (A first install of more new phones behind one NAT address needs
+    /// more.)
+    #[arg(long, default_value_t = 500.0, value_name = "N")]
+    scanner_burst: f64,
+    /// ... and how many a minute after that burst.
+    #[arg(long, default_value_t = 120.0, value_name = "N")]
+    scanner_per_minute: f64,
+    /// Seconds a source past that allowance is ignored (its requests for
+    /// unknown devices' files answered 404 at once; its known phones
+    /// served).
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    scanner_ignore: u64,
     /// Threads answering REST requests.
     #[arg(long, default_value_t = 4)]
     api_threads: usize,
@@ -554,6 +568,11 @@ fn run(args: Args) -> anyhow::Result<()> {
         base_policy: policy,
         budget: budget.clone(),
         pending: Default::default(),
+        scanners: provd_dataplane::scanners::Scanners::new(provd_dataplane::scanners::ScannerLimits {
+            rate: Rate { per_second: args.scanner_per_minute / 60.0, burst: args.scanner_burst.max(1.0) },
+            ignore: Duration::from_secs(args.scanner_ignore),
+            ..Default::default()
+        }),
     });
     if tls.is_some() {
         match provd_dataplane::tls::kernel_tls_available() {

@@ -34,6 +34,7 @@ pub mod limits;
 pub mod pending;
 pub mod pipeline;
 pub mod runtime;
+pub mod scanners;
 pub mod seclog;
 mod security;
 pub mod serve;

@@ -17,14 +17,21 @@ pub struct Rate {
     pub burst: f64,
 }
 
+/// An allowance of a rate, as it stands at `at`.
 #[derive(Debug, Clone, Copy)]
-struct Bucket {
+pub(crate) struct Bucket {
     tokens: f64,
     at: Instant,
 }
 
 impl Bucket {
-    fn take(&mut self, rate: Rate, now: Instant) -> bool {
+    /// A full allowance.
+    pub(crate) fn full(rate: Rate, now: Instant) -> Bucket {
+        Bucket { tokens: rate.burst, at: now }
+    }
+
+    /// Takes one token if there is one.
+    pub(crate) fn take(&mut self, rate: Rate, now: Instant) -> bool {
         let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
         self.tokens = (self.tokens + elapsed * rate.per_second).min(rate.burst);
         self.at = now;
@@ -36,7 +43,8 @@ impl Bucket {
         }
     }
 
-    fn full_at(&self, rate: Rate) -> Instant {
+    /// When the allowance is full again (an entry that holds nothing).
+    pub(crate) fn full_at(&self, rate: Rate) -> Instant {
         let missing = (rate.burst - self.tokens).max(0.0);
         self.at + Duration::from_secs_f64(missing / rate.per_second.max(1e-9))
     }

@@ -195,6 +195,8 @@ pub struct Shared {
     pub budget: Arc<provd_net::descriptors::Budget>,
     /// Devices whose new address the writer is still recording.
     pub pending: crate::pending::PendingAddresses,
+    /// Sources guessing device files, and those ignored for it.
+    pub scanners: crate::scanners::Scanners,
 }
 
 /// One I/O thread's view.
@@ -361,6 +363,15 @@ async fn resolve_counted(
     {
         shared.stats.unidentified.fetch_add(1, Ordering::Relaxed);
         return Resolution::NowhereToRoute;
+    }
+    // A file of a device that does not exist (a guessed MAC), from a source
+    // past its allowance: 404 at once, nothing written (see `scanners`).
+    if matches!(decision, Decision::Unknown | Decision::Write { device_id: None, .. })
+        && snapshot.plugins.iter().any(|p| p.family.is_sensitive(basename))
+        && shared.scanners.unknown_file(ip, Instant::now())
+    {
+        notes.sensitive = true;
+        return Resolution::NotFound;
     }
     if shared.fetches.active() {
         note_trigger_fetch(shared, &snapshot, &decision, &info, basename);
@@ -579,6 +590,25 @@ impl provd_net::metrics::WriteMetrics for Metrics {
             "counter",
             "HTTPS connections closed because their TLS handshake failed or did not finish in time.",
             load(&s.tls_handshake_failures),
+        );
+        let scanners = &shared.scanners;
+        out.single(
+            "provd_scanner_requests_ignored_total",
+            "counter",
+            "Requests for the files of devices that do not exist, answered 404 at once: their source asked for too many.",
+            load(&scanners.ignored_requests),
+        );
+        out.single(
+            "provd_scanner_sources_ignored_total",
+            "counter",
+            "Times a source was ignored for asking for too many files of devices that do not exist.",
+            load(&scanners.sources_ignored),
+        );
+        out.single(
+            "provd_scanner_sources_ignored",
+            "gauge",
+            "Sources ignored now for asking for too many files of devices that do not exist.",
+            scanners.ignoring() as f64,
         );
         out.single(
             "provd_https_certificate_refusals_total",

@@ -196,9 +196,11 @@ pub fn mac_of_subject(attrs: &[(&str, String)]) -> Option<Mac> {
     for field in ["CN", "ST"] {
         for (_, value) in attrs.iter().filter(|(n, _)| *n == field) {
             let hex: String = value.chars().filter(|c| !matches!(c, ':' | '-')).collect();
-            let tail = hex.get(hex.len().saturating_sub(12)..).unwrap_or("");
-            let prefix_ok =
-                hex.len() == 12 || hex.len() > 12 && hex[..hex.len() - 12].chars().all(|c| c.is_ascii_alphabetic());
+            // `get`, not slicing: the subject is the client's text, and a
+            // split inside a character must not panic the I/O thread.
+            let split = hex.len().saturating_sub(12);
+            let (Some(prefix), Some(tail)) = (hex.get(..split), hex.get(split..)) else { continue };
+            let prefix_ok = prefix.chars().all(|c| c.is_ascii_alphabetic());
             if tail.len() == 12
                 && prefix_ok
                 && tail.chars().all(|c| c.is_ascii_hexdigit())
@@ -246,6 +248,11 @@ mod tests {
         assert_eq!(mac(&[("CN", "805ec0d57d7211")]), None);
         assert_eq!(mac(&[("CN", "805ec0d57d7")]), None);
         assert_eq!(mac(&[("CN", "12805ec0d57d72")]), None);
+        // Any text, split anywhere, never panics.
+        assert_eq!(mac(&[("CN", "é805ec0d57d72")]), None);
+        assert_eq!(mac(&[("CN", "805ec0d57d7é")]), None);
+        assert_eq!(mac(&[("CN", "é05ec0d57d72")]), None, "a split inside a character");
+        assert_eq!(mac(&[("CN", "ééééééééééééé")]), None);
     }
 
     #[test]

@@ -32,8 +32,8 @@
 #    measured) started with the fleet in PostgreSQL: the time from its
 #    exec until it serves one of the fleet's devices the bytes A serves
 #    (curl every 50 ms; a connection the node accepted is waited for), when
-#    its "loaded N devices" and start-up compile lines appeared (seen by
-#    the same poll), and 50 sampled devices compared with A.
+#    its "loaded N devices" and start-up compile lines appeared (a watcher
+#    reads its log every 50 ms), and 50 sampled devices compared with A.
 # 5. Serving known phones (`serve`): the keep-alive wrk load of http.sh
 #    (wrk -t2 -c64, every request a real phone's User-Agent asking its own
 #    file, rotating over the fleet's Yealink and Aastra devices: those
@@ -45,8 +45,9 @@
 #    handed on and applied), the writers settled, and 100 sampled devices
 #    served the same bytes by all three. Each run: requests/s, latency
 #    p50/p99, the server's CPU per 100k requests (its cgroup), the store
-#    writes and records shipped during the run (steady state: none), and
-#    the CPU taken by everything else on the machine.
+#    writes and records shipped during the run (steady state: none),
+#    PostgreSQL's CPU, the CPU taken by everything else on the machine,
+#    and the virtual machine's steal.
 #
 # The fleet of parts 1, 2, 4 and 5 has NAT on (`provd-bench set-param`);
 # parts 1 and 2 do not depend on it.
@@ -66,8 +67,8 @@
 # on, as operators run it), WORK, BIN, BENCH_LOCK, SEED. Fleets are kept
 # in WORK between runs (same size, same seed); every run starts from fresh
 # copies and a fresh database. About four minutes with the defaults once
-# the fleets exist; some 15 at DEVICES=100000 (import and seeding
-# included).
+# the fleets exist; five and a half for PARTS="ready rest serve prop" at
+# DEVICES=100000 CHANGES=200 (import and seeding included).
 #
 # Exit status: 0 clean, 1 a call failed, a change did not reach B in time,
 # a queue did not drain, the node and PostgreSQL disagree, a new node did
@@ -133,15 +134,16 @@ pg_stop() {
 }
 psql_c() { psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d "${2:-postgres}" -At -v ON_ERROR_STOP=1 -c "$1"; }
 pg_url() { echo "postgresql://postgres@127.0.0.1:$PGPORT/$1?sslmode=disable"; }
-# CPU time (µs) of the postmaster and its children alive now (backends
-# live as long as provd's pooled connections).
+# CPU time (µs) of the postmaster, its children alive now, and those that
+# ended (the postmaster's cutime and cstime: a backend ends with its
+# connection, e.g. a stopped node's).
 pg_cpu_us() {
     local pm pids
     pm=$(head -1 "$PGDIR/data/postmaster.pid")
     pids="$pm $(ps --ppid "$pm" -o pid= | tr '\n' ' ')"
     # shellcheck disable=SC2086
     for p in $pids; do [[ -r /proc/$p/stat ]] && cat "/proc/$p/stat"; done |
-        awk -v hz="$(getconf CLK_TCK)" '{s += $14 + $15} END {printf "%d\n", s * 1000000 / hz}'
+        awk -v hz="$(getconf CLK_TCK)" -v pm="$pm" '{s += $14 + $15} $1 == pm {s += $16 + $17} END {printf "%d\n", s * 1000000 / hz}'
 }
 
 cleanup_all() {
@@ -525,17 +527,19 @@ EOF
         }
         # Busy CPU (µs) of the whole machine: all but idle and iowait.
         machine_us() { awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { printf "%d\n", ($2 + $3 + $4 + $7 + $8 + $9) * 1000000 / hz }' /proc/stat; }
+        # CPU time the hypervisor gave other guests (a virtual machine's steal).
+        steal_us() { awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { printf "%d\n", $9 * 1000000 / hz }' /proc/stat; }
         serve_run() { # SERVER ROUND
-            local s=$1 round=$2 hp api out c0 c1 pg0 pg1 m0 m1 w0 w1 sh0 sh1 requests rps p50 p99 errors non2xx gen
+            local s=$1 round=$2 hp api out c0 c1 pg0 pg1 m0 m1 st0 st1 w0 w1 sh0 sh1 requests rps p50 p99 errors non2xx gen
             eval "hp=\$HTTP_$s; api=\$API_$s"
             out=$RUN/serve-$s-$round.wrk
             w0=$(metric "$api" provd_store_writes_total); sh0=$(metric "$api" provd_cluster_shipped_total)
             exec 9>"$LOCK"; flock 9
-            c0=$(cpu_us "$s"); pg0=$(pg_cpu_us); m0=$(machine_us)
+            c0=$(cpu_us "$s"); pg0=$(pg_cpu_us); m0=$(machine_us); st0=$(steal_us)
             TIMEFORMAT='%3U %3S'
             { time "$WRK" -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$RUN/devices.lua" \
                 "http://$hp/" >"$out" 2>&1; } 2>"$out.time" || true
-            c1=$(cpu_us "$s"); pg1=$(pg_cpu_us); m1=$(machine_us)
+            c1=$(cpu_us "$s"); pg1=$(pg_cpu_us); m1=$(machine_us); st1=$(steal_us)
             flock -u 9; exec 9>&-
             w1=$(metric "$api" provd_store_writes_total); sh1=$(metric "$api" provd_cluster_shipped_total)
             requests=$(awk '/requests in/ { print $1 }' "$out")
@@ -551,7 +555,7 @@ EOF
             if [[ -n $w0 && -n $w1 && $w1 != "$w0" ]]; then echo "$s: $((w1 - w0)) store writes during serving round $round" >&2; rc=1; fi
             jq -nc --arg s "$s" --argjson round "$round" --argjson requests "${requests:-0}" --argjson rps "${rps:-0}" \
                 --argjson p50 "$p50" --argjson p99 "$p99" --argjson errors "${errors:-0}" --argjson non2xx "${non2xx:-0}" \
-                --argjson cpu "$((c1 - c0))" --argjson pg "$((pg1 - pg0))" --argjson machine "$((m1 - m0))" --argjson gen "$gen" \
+                --argjson cpu "$((c1 - c0))" --argjson pg "$((pg1 - pg0))" --argjson machine "$((m1 - m0))" --argjson gen "$gen" --argjson steal "$((st1 - st0))" \
                 --argjson writes "$( [[ -n $w0 && -n $w1 ]] && echo $((w1 - w0)) || echo null)" \
                 --argjson shipped "$( [[ -n $sh0 && -n $sh1 ]] && echo $((sh1 - sh0)) || echo null)" \
                 --argjson devices "$DEVICES" --argjson targets "$ntargets" --argjson duration "$DURATION" --argjson conns "$CONNS" \
@@ -559,9 +563,9 @@ EOF
                   requests: $requests, req_per_s: $rps, p50_ms: $p50, p99_ms: $p99, errors: $errors, non2xx: $non2xx,
                   server_cpu_s: ($cpu / 1e6), cpu_s_per_100k: (if $requests > 0 then $cpu / 1e6 / $requests * 100000 else null end),
                   pg_cpu_s: ($pg / 1e6), wrk_cpu_s: ($gen / 1e6),
-                  other_cpu_s: ([($machine - $cpu - $pg - $gen) / 1e6, 0] | max),
+                  other_cpu_s: ([($machine - $steal - $cpu - $pg - $gen) / 1e6, 0] | max), steal_s: ($steal / 1e6),
                   store_writes: $writes, shipped: $shipped}' | tee -a "$RESULTS" |
-                jq -r '"   round \(.round) \(.server): \(.req_per_s | floor) req/s, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, server CPU \(.server_cpu_s) s (\(.cpu_s_per_100k * 1000 | round / 1000) s / 100k req), PostgreSQL \(.pg_cpu_s) s, wrk \(.wrk_cpu_s) s, other \(.other_cpu_s * 100 | round / 100) s, store writes \(.store_writes)"' >&2
+                jq -r '"   round \(.round) \(.server): \(.req_per_s | floor) req/s, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, server CPU \(.server_cpu_s) s (\(.cpu_s_per_100k * 1000 | round / 1000) s / 100k req), PostgreSQL \(.pg_cpu_s) s, wrk \(.wrk_cpu_s) s, other \(.other_cpu_s * 100 | round / 100) s, steal \(.steal_s * 100 | round / 100) s, store writes \(.store_writes)"' >&2
         }
         log "serving: wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s over $ntargets devices, $ROUNDS rounds of ${SERVERS[*]}"
         for round in $(seq "$ROUNDS"); do
@@ -832,15 +836,15 @@ if serve:
     print(f"\nServing known phones: wrk -t2 -c{serve[0]['conns']} -d{serve[0]['duration_s']}s keep-alive over {serve[0]['targets']:,} devices "
           f"(Yealink and Aastra) of {serve[0]['devices']:,}; medians of {len(serve) // 3} rounds "
           f"(sampled devices differing between the three: {setup.get('sample_differing')}; settled before: {setup.get('settled')}):")
-    print("| server | req/s | vs single | server CPU s / 100k req | CPU vs single | p50 ms | p99 ms | store writes | records shipped | PostgreSQL CPU s | other CPU s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| server | req/s | vs single | server CPU s / 100k req | CPU vs single | p50 ms | p99 ms | store writes | records shipped | PostgreSQL CPU s | other CPU s | steal s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     g = lambda s, k: med([r[k] for r in serve if r["server"] == s])
     for s in ["single", "a", "b"]:
         rs = [r for r in serve if r["server"] == s]
         sh = [r["shipped"] for r in rs if r["shipped"] is not None]
         print(f"| {s} | {g(s, 'req_per_s'):,.0f} | {g(s, 'req_per_s') / g('single', 'req_per_s'):.3f}x | {g(s, 'cpu_s_per_100k'):.3f} | "
               f"{g(s, 'cpu_s_per_100k') / g('single', 'cpu_s_per_100k'):.3f}x | {g(s, 'p50_ms'):.2f} | {g(s, 'p99_ms'):.2f} | "
-              f"{sum(r['store_writes'] or 0 for r in rs)} | {sum(sh) if sh else '-'} | {g(s, 'pg_cpu_s'):.2f} | {g(s, 'other_cpu_s'):.2f} |")
+              f"{sum(r['store_writes'] or 0 for r in rs)} | {sum(sh) if sh else '-'} | {g(s, 'pg_cpu_s'):.2f} | {g(s, 'other_cpu_s'):.2f} | {g(s, 'steal_s'):.2f} |")
     print("every run in round order, req/s (CPU s / 100k req; other CPU s):")
     for s in ["single", "a", "b"]:
         print(f"  {s}: " + "; ".join(f"{r['req_per_s']:,.0f} ({r['cpu_s_per_100k']:.3f}; {r['other_cpu_s']:.2f})" for r in sorted(serve, key=lambda r: r["round"]) if r["server"] == s))

@@ -84,30 +84,7 @@ pub fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
 /// A CA of its own in `dir`, as a vendor's (`<name>-ca.pem`).
 pub fn vendor_ca(dir: &Path, name: &str) -> PathBuf {
     let (pem, key) = (format!("{name}-ca.pem"), format!("{name}-ca.key"));
-    let subject = format!("/O={name}/CN={name} device CA");
-    sh(
-        dir,
-        &[
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            &subject,
-            "-keyout",
-            &key,
-            "-out",
-            &pem,
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
-    );
+    make_ca(dir, &format!("/O={name}/CN={name} device CA"), &pem, &key);
     dir.join(pem)
 }
 

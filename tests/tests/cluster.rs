@@ -38,6 +38,12 @@ fn device(id: &str, config: &str) -> Value {
         "vendor": "Yealink", "model": "T46S"}})
 }
 
+/// Config `alice` and the Yealink device `d1` on it, through `rest`.
+fn alice_and_d1(rest: &provd_e2e::Rest) {
+    assert_eq!(rest.send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
+    assert_eq!(rest.send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+}
+
 /// Waits until `server` has device `id`. (Polling the phone's file instead
 /// would make the node create the phone itself before the device arrives.)
 fn wait_for_device(server: &Server, id: &str) {
@@ -60,8 +66,7 @@ fn writes_on_any_node_reach_every_node_and_its_phones() {
 
     // A config and a device written on A: A answers once it serves them,
     // B gets them from the database.
-    assert_eq!(ra.send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
-    assert_eq!(ra.send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    alice_and_d1(&ra);
     let (code, on_a) = phone_file(&a, UA, MAC_FILE);
     assert_eq!(code, 200);
     assert!(on_a.contains("account.1.display_name = Alice"), "{on_a}");
@@ -104,8 +109,7 @@ fn a_new_node_loads_the_cluster_and_a_returning_one_catches_up() {
     let dir = tempfile::tempdir().unwrap();
     let a = node(&pg, &dir, "a");
     let ra = a.rest();
-    assert_eq!(ra.send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
-    assert_eq!(ra.send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    alice_and_d1(&ra);
     let (_, on_a) = phone_file(&a, UA, MAC_FILE);
 
     // A node with an empty data directory: the cluster's records, served
@@ -140,8 +144,7 @@ fn nodes_keep_serving_while_the_database_is_away() {
     let dir = tempfile::tempdir().unwrap();
     let a = node(&pg, &dir, "a");
     let ra = a.rest();
-    assert_eq!(ra.send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
-    assert_eq!(ra.send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    alice_and_d1(&ra);
     let (_, known) = phone_file(&a, UA, MAC_FILE);
 
     pg.stop();
@@ -279,8 +282,7 @@ fn a_custom_template_handed_on_by_provd_compile_is_rendered_by_every_node() {
     let dir = tempfile::tempdir().unwrap();
     let a = node(&pg, &dir, "a");
     let b = node(&pg, &dir, "b");
-    assert_eq!(a.rest().send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
-    assert_eq!(a.rest().send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    alice_and_d1(&a.rest());
     let (_, original) = phone_file(&a, UA, MAC_FILE);
     wait_for_device(&b, "d1");
     soon("B serves d1", || phone_file(&b, UA, MAC_FILE).1 == original);
@@ -436,8 +438,7 @@ fn a_remote_node_follows_a_replica_and_writes_to_the_primary() {
         &["--postgres", &primary.url(), "--postgres-read", &replica.url(), "--cluster-node", "remote"],
     );
     // A's write reaches the remote node through the replica.
-    assert_eq!(a.rest().send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
-    assert_eq!(a.rest().send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    alice_and_d1(&a.rest());
     let (_, on_a) = phone_file(&a, UA, MAC_FILE);
     wait_for_device(&remote, "d1");
     soon("the remote node serves A's device", || phone_file(&remote, UA, MAC_FILE) == (200, on_a.clone()));
@@ -467,8 +468,7 @@ fn a_gap_in_the_change_log_is_said_and_a_snapshot_loaded() {
     let a = node(&pg, &dir, "a");
     let b = node(&pg, &dir, "b");
     let ra = a.rest();
-    assert_eq!(ra.send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
-    assert_eq!(ra.send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    alice_and_d1(&ra);
     wait_for_device(&b, "d1");
     let b_data = b.data.clone();
     drop(b);
@@ -502,8 +502,7 @@ fn an_administrators_device_replaces_the_one_a_phone_made_on_every_node() {
     soon("A has the phone's device", || ids(&a).len() == 1);
     // Then the administrator creates its device on A (as wazo-confd may,
     // by MAC): it replaces the phone's on both nodes.
-    assert_eq!(a.rest().send("POST", "/0.2/cfg_mgr/configs", &line_config("alice", "Alice")).status, 201);
-    assert_eq!(a.rest().send("POST", "/0.2/dev_mgr/devices", &device("d1", "alice")).status, 201);
+    alice_and_d1(&a.rest());
     soon("one device, the administrator's, on both nodes", || ids(&a) == ["d1"] && ids(&b) == ["d1"]);
     let (_, on_a) = phone_file(&a, UA, MAC_FILE);
     assert!(on_a.contains("account.1.display_name = Alice"), "{on_a}");

@@ -512,3 +512,25 @@ fn an_administrators_device_replaces_the_one_a_phone_made_on_every_node() {
         "1"
     );
 }
+
+#[test]
+fn a_single_node_install_moves_to_a_cluster_by_starting_it_with_postgres() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("a");
+    // A single-node install with a device, then stopped.
+    let single = Server::start(&data, &[]);
+    alice_and_d1(&single.rest());
+    let (_, before) = phone_file(&single, UA, MAC_FILE);
+    drop(single);
+    // Started once with --postgres: the empty database takes its records,
+    // its devices hold their MACs, and a new node serves the same bytes.
+    let a = Server::start(&data, &["--postgres", &pg.url(), "--cluster-node", "a"]);
+    assert!(a.log().contains("new; seeded with this node's"), "{}", a.log());
+    assert_eq!(
+        pg.psql("SELECT device_id || ' ' || auto FROM provd_auto_created WHERE mac = '80:5e:c0:d5:7d:72'"),
+        "d1 false"
+    );
+    let b = node(&pg, &dir, "b");
+    assert_eq!(phone_file(&b, UA, MAC_FILE), (200, before));
+}

@@ -87,7 +87,8 @@ fn compile_failed(e: compile::CompileError) -> ClusterError {
 /// Brings `w`'s store to the database: seeds an empty database with the
 /// store's records, loads a snapshot into a store that never followed
 /// this cluster, or applies the changes after the store's position.
-/// Returns the cluster id and the position reached, and what to render.
+/// Returns the cluster id and the position reached (the start-up compile
+/// renders what changed).
 pub(crate) fn synchronize(
     cluster: &Cluster,
     client: &mut postgres::Client,
@@ -112,6 +113,15 @@ fn synchronize_rendering(
         records.extend(local_templates(&cluster.data.plugins_dir())?);
         tx.execute("INSERT INTO provd_cluster (id) VALUES ($1)", &[&id])?;
         let seq = put_records(&mut tx, &cluster.config.node, &records)?;
+        // The seeded devices hold their MACs, as devices an administrator
+        // made: a phone another node meets later adopts them.
+        tx.execute(
+            "INSERT INTO provd_auto_created (mac, device_id, auto)
+             SELECT DISTINCT ON (doc->>'mac') doc->>'mac', id, false FROM provd_records
+             WHERE kind = 'device' AND coalesce(doc->>'mac', '') <> '' ORDER BY doc->>'mac', id
+             ON CONFLICT (mac) DO NOTHING",
+            &[],
+        )?;
         tx.commit()?;
         store.journal_clear_all(w)?;
         store.set_cluster_position(w, &id, seq)?;

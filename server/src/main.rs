@@ -98,7 +98,9 @@ struct Args {
     /// Cluster mode: PostgreSQL at this URL holds the devices, configs and
     /// parameters shared by every node (postgresql://user:pass@host/db;
     /// sslmode=require for TLS). Each node keeps its own store under --data.
-    #[arg(long, value_name = "URL")]
+    /// Prefer the environment variable PROVD_POSTGRES for a URL with a
+    /// password: every user sees command lines (ps).
+    #[arg(long, value_name = "URL", env = "PROVD_POSTGRES", hide_env_values = true)]
     postgres: Option<String>,
     /// A PEM bundle of the CAs the database's certificate must chain to
     /// (without it, the web's public roots).

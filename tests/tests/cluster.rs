@@ -525,8 +525,11 @@ fn a_single_node_install_moves_to_a_cluster_by_starting_it_with_postgres() {
     drop(single);
     // Started once with --postgres: the empty database takes its records,
     // its devices hold their MACs, and a new node serves the same bytes.
-    let a = Server::start(&data, &["--postgres", &pg.url(), "--cluster-node", "a"]);
+    // The URL from the environment: not on the command line others see.
+    let a = Server::start_with_env(&data, &["--cluster-node", "a"], &[("PROVD_POSTGRES", &pg.url())]);
     assert!(a.log().contains("new; seeded with this node's"), "{}", a.log());
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", a.pid())).unwrap();
+    assert!(!String::from_utf8_lossy(&cmdline).contains("postgresql://"));
     assert_eq!(
         pg.psql("SELECT device_id || ' ' || auto FROM provd_auto_created WHERE mac = '80:5e:c0:d5:7d:72'"),
         "d1 false"

@@ -148,17 +148,27 @@ pub fn write(plugins_dir: &Path, id: &str, content: Option<&[u8]>) -> Result<Opt
         Some(bytes) => {
             let dir = path.parent().unwrap_or(plugins_dir);
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            stays_inside(plugins_dir, &plugin, id, dir)?;
             let tmp = dir.join(format!(".{}.cluster", path.file_name().unwrap_or_default().to_string_lossy()));
             std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
             std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(Some(plugin))
         }
         None if current.is_some() => {
+            stays_inside(plugins_dir, &plugin, id, path.parent().unwrap_or(plugins_dir))?;
             std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(Some(plugin))
         }
         None => Ok(None),
     }
+}
+
+/// Checks that `dir` (existing) lies inside the plugin's `var/templates`:
+/// a directory link there must not carry a write or a removal elsewhere.
+fn stays_inside(plugins_dir: &Path, plugin: &str, id: &str, dir: &Path) -> Result<(), String> {
+    let root = plugins_dir.join(plugin).join("var").join("templates");
+    let inside = dir.canonicalize().ok().zip(root.canonicalize().ok()).is_some_and(|(d, r)| d.starts_with(r));
+    if inside { Ok(()) } else { Err(format!("template {id:?}: {} leads outside {}", dir.display(), root.display())) }
 }
 
 /// The cluster's templates (record id → document), in `client`'s view.
@@ -236,5 +246,13 @@ mod tests {
         assert_eq!(write(dir.path(), "p1/base.tpl", None).unwrap(), Some("p1".into()));
         assert!(!plugin.join("var/templates/base.tpl").exists());
         assert_eq!(write(dir.path(), "absent/x.tpl", Some(b"z")).unwrap(), None, "no such plugin here");
+        // A directory link does not carry a template outside var/templates.
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), plugin.join("var/templates/out")).unwrap();
+        assert!(write(dir.path(), "p1/out/x.tpl", Some(b"z")).unwrap_err().contains("leads outside"));
+        assert!(!outside.path().join("x.tpl").exists());
+        std::fs::write(outside.path().join("keep.tpl"), "k").unwrap();
+        assert!(write(dir.path(), "p1/out/keep.tpl", None).unwrap_err().contains("leads outside"));
+        assert!(outside.path().join("keep.tpl").exists(), "not removed through the link");
     }
 }

@@ -37,26 +37,13 @@ fn make_ca(dir: &Path, subject: &str, pem: &str, key: &str) {
     );
 }
 
-/// A CA, and a certificate it signed for 127.0.0.1: `(ca.pem, cert, key)`.
-pub fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    make_ca(dir, "/CN=provd test CA", "ca.pem", "ca.key");
-    sh(
-        dir,
-        &[
-            "openssl",
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-            "srv.key",
-            "-out",
-            "srv.csr",
-        ],
-    );
-    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n").unwrap();
+/// A certificate for `subject` with the extensions `ext`, signed by the CA
+/// `ca_pem`/`ca_key` of `dir`: `(<stem>.pem, <stem>.key)`.
+fn issue(dir: &Path, subject: &str, stem: &str, ca_pem: &str, ca_key: &str, ext: &str) -> (PathBuf, PathBuf) {
+    let (pem, key, csr, ext_file) =
+        (format!("{stem}.pem"), format!("{stem}.key"), format!("{stem}.csr"), format!("{stem}.ext"));
+    sh(dir, &["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", &key, "-out", &csr]);
+    std::fs::write(dir.join(&ext_file), ext).unwrap();
     sh(
         dir,
         &[
@@ -64,21 +51,29 @@ pub fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
             "x509",
             "-req",
             "-in",
-            "srv.csr",
+            &csr,
             "-CA",
-            "ca.pem",
+            ca_pem,
             "-CAkey",
-            "ca.key",
+            ca_key,
             "-CAcreateserial",
             "-days",
             "2",
             "-extfile",
-            "ext.cnf",
+            &ext_file,
             "-out",
-            "srv.pem",
+            &pem,
         ],
     );
-    (dir.join("ca.pem"), dir.join("srv.pem"), dir.join("srv.key"))
+    (dir.join(pem), dir.join(key))
+}
+
+/// A CA, and a certificate it signed for 127.0.0.1: `(ca.pem, cert, key)`.
+pub fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    make_ca(dir, "/CN=provd test CA", "ca.pem", "ca.key");
+    let ext = "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n";
+    let (cert, key) = issue(dir, "/CN=127.0.0.1", "srv", "ca.pem", "ca.key", ext);
+    (dir.join("ca.pem"), cert, key)
 }
 
 /// A CA of its own in `dir`, as a vendor's (`<name>-ca.pem`).
@@ -92,31 +87,6 @@ pub fn vendor_ca(dir: &Path, name: &str) -> PathBuf {
 /// Cisco-like `/OU=CP-8841-3PCC/L=FCH1/ST=805ec0d57d72`) signed by the CA
 /// `name` that [`vendor_ca`] made in `dir`: `(cert, key)` named `file`.
 pub fn phone_certificate(dir: &Path, name: &str, file: &str, subject: &str) -> (PathBuf, PathBuf) {
-    let (pem, key, csr, ext) =
-        (format!("{file}.pem"), format!("{file}.key"), format!("{file}.csr"), format!("{file}.ext"));
-    sh(dir, &["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", &key, "-out", &csr]);
-    std::fs::write(dir.join(&ext), "extendedKeyUsage=clientAuth\n").unwrap();
     let (ca, ca_key) = (format!("{name}-ca.pem"), format!("{name}-ca.key"));
-    sh(
-        dir,
-        &[
-            "openssl",
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            &ca,
-            "-CAkey",
-            &ca_key,
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            &ext,
-            "-out",
-            &pem,
-        ],
-    );
-    (dir.join(pem), dir.join(key))
+    issue(dir, subject, file, &ca, &ca_key, "extendedKeyUsage=clientAuth\n")
 }

@@ -287,27 +287,7 @@ if has fc; then
     if [[ ! -f $WORK/fc.stamp || $(cat "$WORK/fc.stamp") != "$fc_stamp" ]]; then
         rm -rf "$WORK/fc"; mkdir -p "$WORK/fc"
         log "first-contact fleet: $PHONES phones"
-        "$BIN/provd-loadgen" --seed "$SEED" --write-jsondb "$WORK/fc/known" --phones "$PHONES" \
-            --families all --jsondb-funckeys 12 >/dev/null
-        cat >"$WORK/fc/known/configs/defaultconfigdevice" <<'JSON'
-{"id": "defaultconfigdevice", "X_type": "device", "label": "Default config device", "deletable": false,
- "parent_ids": [], "raw_config": {"ntp_enabled": true, "ntp_ip": "127.0.0.1", "sip_dtmf_mode": "RTP-out-of-band",
- "admin_username": "admin", "admin_password": "bench0admin1"}}
-JSON
-        cp -a "$WORK/fc/known" "$WORK/fc/firstcontact"
-        python3 - "$WORK/fc/firstcontact/devices" <<'PY'
-import json, os, sys
-d = sys.argv[1]
-for name in os.listdir(d):
-    p = os.path.join(d, name)
-    dev = json.load(open(p))
-    a = dev["ip"].split(".")
-    assert a[0] == "127", dev["ip"]
-    dev["ip"] = ".".join(["127", str(int(a[1]) + 100)] + a[2:])
-    if dev.get("version"):
-        dev["version"] = "0." + dev["version"]
-    json.dump(dev, open(p, "w"))
-PY
+        firstcontact_jsondbs "$WORK/fc" "$PHONES"
         echo "$fc_stamp" >"$WORK/fc.stamp"
     fi
     # The bodies the phones must get: the known fleet's export.

@@ -37,33 +37,10 @@ stamp="$PHONES $SEED admin-fixed loopback"
 if [[ ! -f $WORK/fleet.stamp || $(cat "$WORK/fleet.stamp") != "$stamp" ]]; then
     rm -rf "$WORK"; mkdir -p "$WORK"
     log "fleet: $PHONES phones in $WORK"
-    "$BIN/provd-loadgen" --seed "$SEED" --write-jsondb "$WORK/jsondb" --phones "$PHONES" \
-        --families all --jsondb-funckeys 12 >/dev/null
-    # Both imports get the same defaultconfigdevice: a fresh data directory
-    # draws a random admin password, which Digium's file carries.
-    cat >"$WORK/jsondb/configs/defaultconfigdevice" <<'JSON'
-{"id": "defaultconfigdevice", "X_type": "device", "label": "Default config device", "deletable": false,
- "parent_ids": [], "raw_config": {"ntp_enabled": true, "ntp_ip": "127.0.0.1", "sip_dtmf_mode": "RTP-out-of-band",
- "admin_username": "admin", "admin_password": "bench0admin1"}}
-JSON
-    "$BIN/provd-compile" --data "$WORK/known" --import-wazo-jsondb "$WORK/jsondb" | tail -1 >&2
+    firstcontact_jsondbs "$WORK/jsondb" "$PHONES"
+    "$BIN/provd-compile" --data "$WORK/known" --import-wazo-jsondb "$WORK/jsondb/known" | tail -1 >&2
     "$BIN/provd-compile" --data "$WORK/known" --export "$WORK/export" >&2
-    python3 - "$WORK/jsondb/devices" <<'PY'
-import json, os, sys
-d = sys.argv[1]
-for name in os.listdir(d):
-    p = os.path.join(d, name)
-    dev = json.load(open(p))
-    a = dev["ip"].split(".")
-    assert a[0] == "127", dev["ip"]
-    # Another loopback address, never a phone's (theirs are 127.10+.x.y):
-    # nothing leaves the machine even if something synchronized them.
-    dev["ip"] = ".".join(["127", str(int(a[1]) + 100)] + a[2:])
-    if dev.get("version"):
-        dev["version"] = "0." + dev["version"]
-    json.dump(dev, open(p, "w"))
-PY
-    "$BIN/provd-compile" --data "$WORK/firstcontact" --import-wazo-jsondb "$WORK/jsondb" | tail -1 >&2
+    "$BIN/provd-compile" --data "$WORK/firstcontact" --import-wazo-jsondb "$WORK/jsondb/firstcontact" | tail -1 >&2
     rm -rf "$WORK/jsondb"
     echo "$stamp" >"$WORK/fleet.stamp"
 fi

@@ -85,6 +85,40 @@ fleet() {
     echo "$stamp" >"$dir/fleet.stamp"
 }
 
+# firstcontact_jsondbs DIR PHONES: the loadgen's PHONES phones (seed $SEED)
+# as wazo-provd jsondbs, DIR/known as the phones report themselves, and
+# DIR/firstcontact the same recorded with another IP and an older firmware
+# each, so that every phone's first request is a write. Both get one
+# defaultconfigdevice: a fresh data directory draws a random admin
+# password, which Digium's file carries.
+firstcontact_jsondbs() {
+    local dir=$1 phones=$2
+    mkdir -p "$dir"
+    "$BIN/provd-loadgen" --seed "$SEED" --write-jsondb "$dir/known" --phones "$phones" \
+        --families all --jsondb-funckeys 12 >/dev/null
+    cat >"$dir/known/configs/defaultconfigdevice" <<'JSON'
+{"id": "defaultconfigdevice", "X_type": "device", "label": "Default config device", "deletable": false,
+ "parent_ids": [], "raw_config": {"ntp_enabled": true, "ntp_ip": "127.0.0.1", "sip_dtmf_mode": "RTP-out-of-band",
+ "admin_username": "admin", "admin_password": "bench0admin1"}}
+JSON
+    cp -a "$dir/known" "$dir/firstcontact"
+    python3 - "$dir/firstcontact/devices" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+for name in os.listdir(d):
+    p = os.path.join(d, name)
+    dev = json.load(open(p))
+    a = dev["ip"].split(".")
+    assert a[0] == "127", dev["ip"]
+    # Another loopback address, never a phone's (theirs are 127.10+.x.y):
+    # nothing leaves the machine even if something synchronized them.
+    dev["ip"] = ".".join(["127", str(int(a[1]) + 100)] + a[2:])
+    if dev.get("version"):
+        dev["version"] = "0." + dev["version"]
+    json.dump(dev, open(p, "w"))
+PY
+}
+
 # CPU accounting that includes forked children (tftpd-hpa forks one per
 # transfer and its children's time does not reach the parent's cutime): a
 # transient cgroup per server. cgroup v1 cpuacct, else v2; else /proc.

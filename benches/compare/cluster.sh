@@ -431,31 +431,9 @@ if [[ -n $NODES ]]; then
     if has serve; then
         # --- 5. Serving known phones: wrk as http.sh, single vs A vs B ---
         SERVERS=(single a b)
-        # Every request a device's own, in turn; the threads start at evenly
-        # spaced points of the targets (http.sh's devices.lua).
-        cat >"$RUN/devices.lua" <<EOF
-local targets = "$TARGETS"
-local reqs, n, counter, threads = {}, 0, 0, 0
-
-function setup(thread)
-  thread:set("no", threads)
-  threads = threads + 1
-end
-
-function init(args)
-  for line in io.lines(targets) do
-    local ua, path = line:match("^([^\t]+)\t([^\t]+)")
-    n = n + 1
-    reqs[n] = wrk.format("GET", path, { ["User-Agent"] = ua, ["Host"] = "provd" })
-  end
-  counter = (tonumber(wrk.thread:get("no")) or 0) * math.floor(n / $WRK_THREADS)
-end
-
-function request()
-  counter = counter + 1
-  return reqs[(counter % n) + 1]
-end
-EOF
+        # Every request a device's own, in turn (http.sh's devices.lua).
+        export PROVD_WRK_TARGETS="$TARGETS" PROVD_WRK_THREADS="$WRK_THREADS"
+        cp "$REPO/benches/compare/devices.lua" "$RUN/devices.lua"
         ntargets=$(wc -l <"$TARGETS")
         # One pass through every target on each server (one curl, keep-alive):
         # a Yealink's first fetch records its trigger state.

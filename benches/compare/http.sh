@@ -171,31 +171,9 @@ if [[ $LG == 1 ]]; then
     flat_root export-lg root-lg
 fi
 
-# wrk: every request a device's own, in turn; the threads start at evenly
-# spaced points of the fleet. Requests are formatted once, in init().
-cat >devices.lua <<EOF
-local targets = "$WORK/targets.tsv"
-local reqs, n, counter, threads = {}, 0, 0, 0
-
-function setup(thread)
-  thread:set("no", threads)
-  threads = threads + 1
-end
-
-function init(args)
-  for line in io.lines(targets) do
-    local ua, path = line:match("^([^\t]+)\t([^\t]+)")
-    n = n + 1
-    reqs[n] = wrk.format("GET", path, { ["User-Agent"] = ua, ["Host"] = "provd" })
-  end
-  counter = (tonumber(wrk.thread:get("no")) or 0) * math.floor(n / $WRK_THREADS)
-end
-
-function request()
-  counter = counter + 1
-  return reqs[(counter % n) + 1]
-end
-EOF
+# wrk: every request a device's own, in turn (devices.lua).
+export PROVD_WRK_TARGETS="$WORK/targets.tsv" PROVD_WRK_THREADS="$WRK_THREADS"
+cp "$REPO/benches/compare/devices.lua" devices.lua
 
 # One nginx per fleet and configuration: with open_file_cache each worker
 # keeps a descriptor per cached file, and the machine's limit (20000 per

@@ -16,7 +16,7 @@ use provd_core::family::Request as IdentRequest;
 use crate::body::{Body, Response};
 use crate::pipeline::basename;
 use crate::runtime::{IoOptions, stopped};
-use crate::serve::{Access, Client, Resolution, Source, ThreadCtx, resolve};
+use crate::serve::{Access, Resolution, Source, ThreadCtx, resolve};
 use provd_net::descriptors::AcceptErrors;
 use provd_proto::http::{self as proto, DateCache, FileMeta, Method, Parsed, Reply, Status};
 
@@ -75,7 +75,7 @@ pub(crate) async fn run(
                     monoio::spawn(async move {
                         let _ = stream.set_nodelay(true);
                         match tls {
-                            None => connection(stream, peer, Client::Unchecked, &ctx, &opts).await,
+                            None => connection(stream, peer, None, &ctx, &opts).await,
                             Some(tls) => tls_connection(stream, peer, &tls, &ctx, &opts).await,
                         }
                         drop(slot);
@@ -125,12 +125,7 @@ async fn tls_connection(
     let (io, session) = stream.into_parts();
     let id = if checks { crate::tls::client_id(&session) } else { None };
     let stream = monoio_rustls::ServerTlsStream::new(io, session);
-    let client = match (&id, checks) {
-        (Some(id), _) => Client::Cert(id),
-        (None, true) => Client::Anonymous,
-        (None, false) => Client::Unchecked,
-    };
-    connection(stream, peer, client, ctx, opts).await
+    connection(stream, peer, id.as_ref(), ctx, opts).await
 }
 
 /// Sends `resp` whole (handling short writes) and gives it back reset;
@@ -159,7 +154,7 @@ async fn send<S: AsyncWriteRent>(
 async fn connection<S: AsyncReadRent + AsyncWriteRent>(
     mut stream: S,
     peer: SocketAddr,
-    client: Client<'_>,
+    client: Option<&crate::tls::ClientId>,
     ctx: &ThreadCtx,
     opts: &IoOptions,
 ) {
@@ -310,7 +305,7 @@ async fn respond(
     opts: &IoOptions,
     req: &proto::Request<'_>,
     peer: IpAddr,
-    client: Client<'_>,
+    client: Option<&crate::tls::ClientId>,
     reply: &Reply<'_>,
     head: &mut Vec<u8>,
     path_buf: &mut [u8; proto::MAX_PATH],
@@ -361,10 +356,7 @@ async fn respond(
     let name = basename(path.as_bytes());
     match resolve(ctx, ident, ip, path, name, Source::Proven, Access { key_tenant, client }).await.0 {
         Resolution::Forbidden => {
-            let subject = match client {
-                Client::Cert(id) => id.subject.as_str(),
-                _ => "",
-            };
+            let subject = client.map_or("", |id| id.subject.as_str());
             log::warn!(
                 "HTTPS {ip}: {path} refused to the certificate of {subject:?}: it names another device, or none"
             );

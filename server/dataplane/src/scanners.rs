@@ -78,7 +78,7 @@ impl Scanners {
     /// source is ignored, or this request took it past its allowance.
     pub(crate) fn unknown_file(&self, ip: IpAddr, now: Instant) -> bool {
         let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
-        let ignored = match t.ignored.get(&ip) {
+        let was_ignored = match t.ignored.get(&ip) {
             Some(until) if *until > now => true,
             Some(_) => {
                 t.ignored.remove(&ip);
@@ -86,35 +86,44 @@ impl Scanners {
             }
             None => false,
         };
-        let ignored = ignored || {
-            if t.buckets.len() >= self.limits.max_tracked && !t.buckets.contains_key(&ip) {
-                let rate = self.limits.rate;
-                t.buckets.retain(|_, b| b.full_at(rate) > now);
-                t.ignored.retain(|_, until| *until > now);
-            }
-            let rate = self.limits.rate;
-            let full = t.buckets.len() >= self.limits.max_tracked && !t.buckets.contains_key(&ip);
-            // Past the table's size, a new source is let through: the
-            // creation limits still bound what it can do.
-            let allowed = full || t.buckets.entry(ip).or_insert(Bucket::full(rate, now)).take(rate, now);
-            if !allowed {
-                t.ignored.insert(ip, now + self.limits.ignore);
-                self.sources_ignored.fetch_add(1, Ordering::Relaxed);
-                log::warn!(
-                    "{ip} asks for the files of devices that do not exist faster than {}/min after a burst of {}: \
-                     such requests from it are answered 404 at once for {} s (its known phones are still served)",
-                    (rate.per_second * 60.0).round(),
-                    rate.burst,
-                    self.limits.ignore.as_secs()
-                );
-            }
-            !allowed
-        };
+        let newly_ignored = !was_ignored && !self.allowance(&mut t, ip, now);
+        if newly_ignored {
+            t.ignored.insert(ip, now + self.limits.ignore);
+        }
         self.ignoring.store(t.ignored.len(), Ordering::Relaxed);
+        drop(t);
+        if newly_ignored {
+            self.sources_ignored.fetch_add(1, Ordering::Relaxed);
+            let rate = self.limits.rate;
+            log::warn!(
+                "{ip} asks for the files of devices that do not exist faster than {}/min after a burst of {}: \
+                 such requests from it are answered 404 at once for {} s (its known phones are still served)",
+                (rate.per_second * 60.0).round(),
+                rate.burst,
+                self.limits.ignore.as_secs()
+            );
+        }
+        let ignored = was_ignored || newly_ignored;
         if ignored {
             self.ignored_requests.fetch_add(1, Ordering::Relaxed);
         }
         ignored
+    }
+
+    /// Takes one from `ip`'s allowance; whether there was one. Past the
+    /// table's size a new source is let through: the creation limits still
+    /// bound what it can do.
+    fn allowance(&self, t: &mut Table, ip: IpAddr, now: Instant) -> bool {
+        let rate = self.limits.rate;
+        if t.buckets.len() >= self.limits.max_tracked && !t.buckets.contains_key(&ip) {
+            // Entries that refilled, or whose while is over, hold nothing.
+            t.buckets.retain(|_, b| b.full_at(rate) > now);
+            t.ignored.retain(|_, until| *until > now);
+            if t.buckets.len() >= self.limits.max_tracked {
+                return true;
+            }
+        }
+        t.buckets.entry(ip).or_insert(Bucket::full(rate, now)).take(rate, now)
     }
 
     /// Sources ignored now (as of the last request that looked).

@@ -227,26 +227,16 @@ pub(crate) struct Found {
     pub(crate) modified: i64,
 }
 
-/// What an HTTPS client's certificate says, when phones' certificates are
-/// checked (`--client-cert`).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Client<'a> {
-    /// Not checked: TFTP, plain HTTP, HTTPS without `--client-cert`.
-    Unchecked,
-    /// Checked, and none was shown (`--client-cert optional`).
-    Anonymous,
-    /// A verified certificate: device files only for its MAC.
-    Cert(&'a crate::tls::ClientId),
-}
-
 /// What a request may be given beyond what identifies it: the tenant of
 /// the URL key it came through, and its client certificate.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Access<'a> {
     /// With `--url-key`: the tenant whose key the path starts with.
     pub(crate) key_tenant: Option<&'a str>,
-    /// HTTPS: what its certificate says.
-    pub(crate) client: Client<'a>,
+    /// HTTPS with `--client-cert`: the verified certificate the phone
+    /// showed, if any: device files only for its MAC. None: nothing to
+    /// check (TFTP, plain HTTP, no certificate asked for or shown).
+    pub(crate) client: Option<&'a crate::tls::ClientId>,
 }
 
 /// What a request gets.
@@ -493,7 +483,7 @@ fn find(
     plugin: Option<&str>,
     path: &str,
     basename: &[u8],
-    client: Client<'_>,
+    client: Option<&crate::tls::ClientId>,
     notes: &mut SecurityNotes,
 ) -> Resolution {
     let shared = &ctx.shared;
@@ -513,7 +503,7 @@ fn find(
             }
         };
         // A device's file goes only to its device's certificate.
-        if let (Client::Cert(id), Some(provd_store::OwnerRef::Device(device))) = (client, route.owner())
+        if let (Some(id), Some(provd_store::OwnerRef::Device(device))) = (client, route.owner())
             && !certificate_names(shared, snapshot, device, id)
         {
             return Resolution::Forbidden;

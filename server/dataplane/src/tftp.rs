@@ -15,7 +15,7 @@ use provd_core::family::Request as IdentRequest;
 use crate::body::Body;
 use crate::pipeline::basename;
 use crate::runtime::{IoOptions, stopped};
-use crate::serve::{Access, Client, Resolution, SecurityNotes, Source, ThreadCtx, resolve};
+use crate::serve::{Access, Resolution, SecurityNotes, Source, ThreadCtx, resolve};
 use provd_net::descriptors::{AcceptErrors, Slot};
 use provd_proto::http;
 use provd_proto::tftp::{self as proto, ErrorCode, ErrorReply, Transfer, Transmit};
@@ -206,16 +206,8 @@ async fn transfer(
         None => filename,
     };
     let ident = IdentRequest::Tftp { filename };
-    let (resolution, notes) = resolve(
-        ctx,
-        ident,
-        peer.ip(),
-        path,
-        basename,
-        Source::Unproven,
-        Access { key_tenant, client: Client::Unchecked },
-    )
-    .await;
+    let (resolution, notes) =
+        resolve(ctx, ident, peer.ip(), path, basename, Source::Unproven, Access { key_tenant, client: None }).await;
     let stats = &ctx.shared.stats;
     // Security lines wait for the peer's first answer; a refusal gets none.
     let unproven = |notes: SecurityNotes| {

@@ -12,6 +12,7 @@ use provd_store::data::DataDir;
 use provd_store::{FileWriter, Index, Owner, OwnerRef, RoTxn, Route, RouteChange, Store, StoreError, WriteTxn};
 use rayon::prelude::*;
 
+use crate::render::seal::SealingSecret;
 use crate::render::{DeviceRender, Fingerprinted, RenderedFile, Renderer, Unconfigured};
 
 /// Which devices a compile renders.
@@ -210,6 +211,10 @@ pub enum CompileError {
     /// The plugins directory could not be listed: the server's fault.
     #[error("cannot read plugins: {0}")]
     Plugins(std::io::Error),
+    /// `config_encryption` is on without a usable secret: nothing is
+    /// rendered rather than served in clear.
+    #[error("cannot encrypt device files: {0}")]
+    Sealing(String),
 }
 
 /// Loads plugins and configs: what rendering needs. Plugins that fail to
@@ -221,9 +226,17 @@ pub enum CompileError {
 pub fn renderer(data: &DataDir, scope: &Scope) -> Result<(Renderer, Vec<String>), CompileError> {
     let (plugins, broken) = plugins::scan(&data.plugins_dir()).map_err(CompileError::Plugins)?;
     let store = data.store();
-    let configs = scope_configs(store, &*store.read_txn()?, scope)?;
+    let r = store.read_txn()?;
+    let configs = scope_configs(store, &r, scope)?;
+    let sealing = sealing(store, &r)?;
     let broken: Vec<String> = broken.iter().map(ToString::to_string).collect();
-    Ok(with_warnings(Renderer::new(plugins, configs), broken))
+    Ok(with_warnings(Renderer::new(plugins, configs).with_sealing(sealing), broken))
+}
+
+/// The secret device files are encrypted with, when the store's
+/// parameters turn encryption on (see [`crate::render::seal`]).
+pub(crate) fn sealing(store: &Store, r: &RoTxn<'_>) -> Result<Option<SealingSecret>, CompileError> {
+    SealingSecret::from_params(&store.params(r)?).map_err(CompileError::Sealing)
 }
 
 /// The configs a compile of `scope` renders with, as `r` sees them: see

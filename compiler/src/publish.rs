@@ -263,7 +263,8 @@ impl Publisher {
         };
         drop(loaded);
         let configs = compile::scope_configs(self.data.store(), txn, scope)?;
-        Ok(compile::with_warnings(Renderer::with_loaded(plugins, configs), broken))
+        let sealing = compile::sealing(self.data.store(), txn)?;
+        Ok(compile::with_warnings(Renderer::with_loaded(plugins, configs).with_sealing(sealing), broken))
     }
 
     /// Forgets the plugins kept between publishes: the next loads them.

@@ -359,7 +359,20 @@ fn parameters_persist_across_restarts_and_drive_the_data_plane() {
 
     let params = rest.get("/0.2/configure").json()["params"].as_array().unwrap().clone();
     let ids: Vec<&str> = params.iter().map(|p| p["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["plugin_server", "http_proxy", "ftp_proxy", "https_proxy", "locale", "NAT", "provisioning_key"]);
+    // wazo-provd's, in its order, then provd's own.
+    assert_eq!(
+        ids,
+        [
+            "plugin_server",
+            "http_proxy",
+            "ftp_proxy",
+            "https_proxy",
+            "locale",
+            "NAT",
+            "provisioning_key",
+            "config_encryption"
+        ]
+    );
     assert_eq!(params[5]["links"][0]["href"], "/0.2/configure/NAT");
 
     assert_eq!(rest.send("PUT", "/0.2/configure/NAT", &json!({"param": {"value": "1"}})).status, 204);

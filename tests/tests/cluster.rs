@@ -537,3 +537,29 @@ fn a_single_node_install_moves_to_a_cluster_by_starting_it_with_postgres() {
     let b = node(&pg, &dir, "b");
     assert_eq!(phone_file(&b, UA, MAC_FILE), (200, before));
 }
+
+#[test]
+fn encryption_turned_on_at_one_node_encrypts_every_nodes_files_with_the_same_keys() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(&pg, &dir, "a");
+    let b = node(&pg, &dir, "b");
+    let (ra, rb) = (a.rest(), b.rest());
+    alice_and_d1(&ra);
+    wait_for_device(&b, "d1");
+    let (_, plain) = phone_file(&b, UA, MAC_FILE);
+    assert!(plain.contains("account.1.password = secret"), "{plain}");
+
+    // On at A: B renders every device again, with the key A reports.
+    let on = json!({"param": {"value": "1"}});
+    assert_eq!(ra.send("PUT", "/0.2/configure/config_encryption", &on).status, 204);
+    let key = ra.get("/0.2/dev_mgr/devices/d1/encryption_key").json()["encryption_key"]["value"].clone();
+    assert!(key.is_string(), "{key}");
+    soon("B has the key", || {
+        let r = rb.get("/0.2/dev_mgr/devices/d1/encryption_key");
+        r.status == 200 && r.json()["encryption_key"]["value"] == key
+    });
+    let sealed = |s: &Server| curl(&["-s", "-A", UA, &s.url(MAC_FILE)]).stdout;
+    soon("B serves the encrypted copy", || !String::from_utf8_lossy(&sealed(&b)).contains("secret"));
+    assert_eq!(sealed(&a), sealed(&b), "the same bytes on both nodes");
+}

@@ -3,6 +3,7 @@
 //! run it for a phone seen for the first time.
 
 pub mod context;
+pub mod seal;
 pub mod templates;
 pub(crate) mod tree;
 
@@ -11,9 +12,11 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use provd_core::config::apply_defaults;
-use provd_core::family::{ConfigureError, FileSource};
+use provd_core::family::{ConfigureError, FileCipher, FileSource};
 use provd_core::{ConfigTree, Device, Map, Plugin, raw_config};
-use provd_store::route_key;
+use provd_store::{route_key, sealed_route_key};
+
+use self::seal::SealingSecret;
 
 use self::templates::Templates;
 
@@ -125,6 +128,10 @@ pub struct Prepared<'r> {
     pub context: Map,
     /// The files the family serves the device, with what each renders from.
     pub files: Vec<PreparedFile>,
+    /// With `config_encryption` on and a family whose phones decrypt
+    /// files: how, and the device's key (also `XX_config_key` in
+    /// `context`).
+    pub sealing: Option<(FileCipher, String)>,
 }
 
 /// One file of a [`Prepared`] device.
@@ -148,6 +155,8 @@ pub enum PreparedSource {
 pub struct Renderer {
     pub(crate) plugins: LoadedPlugins,
     configs: ConfigTree,
+    /// With `config_encryption` on: the secret device keys derive from.
+    sealing: Option<SealingSecret>,
 }
 
 /// Plugins with their template environments, by id: shared by the
@@ -168,7 +177,13 @@ impl Renderer {
 
     /// A renderer of plugins loaded already over `configs`.
     pub(crate) fn with_loaded(plugins: LoadedPlugins, configs: ConfigTree) -> Renderer {
-        Renderer { plugins, configs }
+        Renderer { plugins, configs, sealing: None }
+    }
+
+    /// The same renderer, encrypting device files with keys derived from
+    /// `secret` (none: encryption off). See [`seal`].
+    pub fn with_sealing(self, secret: Option<SealingSecret>) -> Renderer {
+        Renderer { sealing: secret, ..self }
     }
 
     /// The loaded plugin `id`, if any.
@@ -220,7 +235,7 @@ impl Renderer {
             Err(e) => return Err(done(DeviceRender::Failed(e.to_string()))),
         };
         if let Some(check) = fingerprint {
-            let fp = fingerprint_of(lp, &resolved.fingerprint(), device);
+            let fp = fingerprint_of(lp, &resolved.fingerprint(), device, self.sealing.as_ref());
             *check.out = Some(fp);
             if check.previous == Some(&fp) {
                 return Err(Early::Unchanged(fp));
@@ -275,7 +290,15 @@ impl Renderer {
             };
             prepared.push(PreparedFile { path: file.path, source });
         }
-        Ok(Prepared { plugin: lp, context: raw, files: prepared })
+        let sealing = match (&self.sealing, lp.plugin.family.file_cipher(), device.mac) {
+            (Some(secret), Some(cipher), Some(mac)) => {
+                let key = secret.device_key(cipher, mac);
+                raw.insert("XX_config_key".into(), key.clone().into());
+                Some((cipher, key))
+            }
+            _ => None,
+        };
+        Ok(Prepared { plugin: lp, context: raw, files: prepared, sealing })
     }
 
     /// A fingerprint of every input of [`render_device`](Self::render_device)
@@ -289,7 +312,7 @@ impl Renderer {
     pub fn input_fingerprint(&self, device: &Device) -> Option<[u8; 32]> {
         let lp = self.plugins.get(device.plugin.as_deref()?)?;
         let config = self.configs.fingerprint(device.config.as_deref()?).ok()??;
-        Some(fingerprint_of(lp, &config, device))
+        Some(fingerprint_of(lp, &config, device, self.sealing.as_ref()))
     }
 
     /// The device's files, or why it has none.
@@ -314,9 +337,11 @@ impl Renderer {
 
     fn render_prepared(&self, prepared: Prepared<'_>) -> DeviceRender {
         let plugin_id = prepared.plugin.plugin.id.as_str();
-        let markup = prepared.plugin.plugin.family.markup_keys();
+        let family = &prepared.plugin.plugin.family;
+        let markup = family.markup_keys();
         let ctx = crate::render::context::context_with_markup(prepared.context, markup);
         let mut out = Vec::with_capacity(prepared.files.len());
+        let mut sealed = Vec::new();
         for file in prepared.files {
             let bytes = match file.source {
                 PreparedSource::Bytes(b) => b,
@@ -325,8 +350,17 @@ impl Renderer {
                     Err(e) => return DeviceRender::Failed(format!("template {e}")),
                 },
             };
+            if let Some((cipher, key)) = &prepared.sealing {
+                let basename = file.path.rsplit('/').next().unwrap_or(&file.path);
+                if family.is_sensitive(basename.as_bytes()) {
+                    let bytes = seal::seal(*cipher, key, &bytes);
+                    let hash = *blake3::hash(&bytes).as_bytes();
+                    sealed.push(RenderedFile { key: sealed_route_key(plugin_id, &file.path), bytes, hash });
+                }
+            }
             out.push(RenderedFile::new(plugin_id, &file.path, bytes));
         }
+        out.extend(sealed);
         DeviceRender::Configured { plugin: plugin_id.to_owned(), files: out }
     }
 
@@ -407,9 +441,12 @@ struct FingerprintCheck<'a> {
     out: &'a mut Option<[u8; 32]>,
 }
 
-fn fingerprint_of(lp: &LoadedPlugin, config: &[u8; 32], device: &Device) -> [u8; 32] {
+fn fingerprint_of(lp: &LoadedPlugin, config: &[u8; 32], device: &Device, sealing: Option<&SealingSecret>) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
     h.update(CODE_ID.as_bytes()).update(lp.digest()).update(config);
+    if let Some(secret) = sealing {
+        h.update(&secret.fingerprint());
+    }
     hash_device(&mut h, device);
     *h.finalize().as_bytes()
 }

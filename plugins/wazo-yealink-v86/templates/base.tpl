@@ -13,6 +13,11 @@
 {% block provisioning -%}
 static.auto_provision.server.url = {{ XX_server_url }}/
 static.auto_provision.pnp_enable = 0
+{% if XX_config_key -%}
+## The key of this phone's encrypted files: this file reaches the phone
+## only over HTTPS with its own certificate.
+static.auto_provision.aes_key.mac = {{ XX_config_key }}
+{% endif -%}
 static.directory_setting.url = {{ XX_server_url }}/directory_setting.xml
 ## A check-sync NOTIFY makes the phone fetch this file again, not reboot.
 sip.notify_reboot_enable = 0

@@ -94,6 +94,8 @@ pub struct Stats {
     /// Device files refused to a client certificate naming another device
     /// (or none).
     pub(crate) certificate_refusals: AtomicU64,
+    /// Device files served as their encrypted copy (`config_encryption`).
+    pub(crate) sealed: AtomicU64,
     /// Addresses several phones share with NAT mode off, found by the
     /// writer; requests from them keep every device's address.
     pub(crate) shared_addresses: SharedAddresses,
@@ -503,11 +505,30 @@ fn find(
             }
         };
         // A device's file goes only to its device's certificate.
-        if let (Some(id), Some(provd_store::OwnerRef::Device(device))) = (client, route.owner())
-            && !certificate_names(shared, snapshot, device, id)
-        {
-            return Resolution::Forbidden;
+        let mut proven = false;
+        if let (Some(id), Some(provd_store::OwnerRef::Device(device))) = (client, route.owner()) {
+            if !certificate_names(shared, snapshot, device, id) {
+                return Resolution::Forbidden;
+            }
+            proven = true;
         }
+        // With encryption on, a device file that has an encrypted copy goes
+        // in clear only to the phone itself (it carries the key).
+        let route = if snapshot.sealing && !proven && matches!(route.owner(), Some(provd_store::OwnerRef::Device(_))) {
+            match shared.store.route(&snapshot.txn, &provd_store::sealed_route_key(&plugin.id, path)) {
+                Ok(Some(sealed)) => {
+                    shared.stats.sealed.fetch_add(1, Ordering::Relaxed);
+                    sealed
+                }
+                Ok(None) => route,
+                Err(e) => {
+                    log::error!("route {key} (encrypted copy): {e}");
+                    return Resolution::Unavailable;
+                }
+            }
+        } else {
+            route
+        };
         match shared.store.content(&snapshot.txn, &route) {
             Ok(bytes) => Resolution::File(Found {
                 // SAFETY: `bytes` were read in `snapshot.txn`, and the Body
@@ -605,6 +626,12 @@ impl provd_net::metrics::WriteMetrics for Metrics {
             "counter",
             "Device files refused (403) to an HTTPS client whose certificate names another device, or none.",
             load(&s.certificate_refusals),
+        );
+        out.single(
+            "provd_encrypted_files_served_total",
+            "counter",
+            "Device files served as their encrypted copy (config_encryption on, the request not proven to be the phone's).",
+            load(&s.sealed),
         );
         out.single(
             "provd_shared_addresses",

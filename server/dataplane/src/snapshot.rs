@@ -37,6 +37,9 @@ pub(crate) struct Snapshot {
     pub(crate) key_tenants: Vec<String>,
     /// provd's own tenant (devices without a `tenant_uuid` are in it).
     pub(crate) provd_tenant: String,
+    /// `config_encryption` is on: a device file with an encrypted copy is
+    /// served that copy unless the request proves it is the phone.
+    pub(crate) sealing: bool,
 }
 
 impl Snapshot {
@@ -55,7 +58,10 @@ impl Snapshot {
         }
         let (url_keys, key_tenants) = provd_core::tenant::provisioning_keys(&params).into_iter().unzip();
         let provd_tenant = params.get("tenant_uuid").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-        Ok(Snapshot { txn, plugins, generation, policy, url_keys, key_tenants, provd_tenant })
+        // The compiler refuses to render without a usable secret, so "on"
+        // here is what it saw too.
+        let sealing = provd_compiler::render::seal::enabled(&params);
+        Ok(Snapshot { txn, plugins, generation, policy, url_keys, key_tenants, provd_tenant, sealing })
     }
 }
 

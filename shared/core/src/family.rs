@@ -174,6 +174,17 @@ pub enum ConfigureError {
     },
 }
 
+/// How a family's phones decrypt a configuration file served encrypted
+/// (the server's `config_encryption` parameter; `docs/SECURITY.md`). The
+/// per-device key reaches the template as `XX_config_key`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileCipher {
+    /// Yealink: AES-128 in ECB mode, the key being 16 characters used as
+    /// its own bytes, the file padded with zero bytes to the block size.
+    /// The phone holds the key as `static.auto_provision.aes_key.mac`.
+    YealinkAes128Ecb,
+}
+
 /// One vendor's logic. Implementations are stateless unit structs; per
 /// plugin data comes from [`Plugin::info`].
 pub trait Family: Send + Sync + 'static {
@@ -230,6 +241,16 @@ pub trait Family: Send + Sync + 'static {
     /// The NOTIFY to send, or `None` when the family cannot be synchronized.
     fn sync_notify(&self, _device: &Device) -> Option<SyncNotify> {
         Some(SyncNotify::CHECK_SYNC)
+    }
+
+    /// How its phones decrypt their own files, when they can: with
+    /// `config_encryption` on, the device files [`is_sensitive`] names are
+    /// also stored encrypted, and served so unless the request proves it
+    /// is the phone itself.
+    ///
+    /// [`is_sensitive`]: Self::is_sensitive
+    fn file_cipher(&self) -> Option<FileCipher> {
+        None
     }
 }
 

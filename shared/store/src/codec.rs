@@ -223,6 +223,23 @@ pub fn route_key(plugin: &str, path: &str) -> String {
     k
 }
 
+/// Where a device file's encrypted copy is stored, before its path:
+/// `<plugin id>/\0sealed/<path>`. No request names it (the data plane
+/// never takes a NUL in a path); the data plane looks it up itself.
+pub const SEALED_DIR: &str = "\0sealed/";
+
+/// The store key of the encrypted copy of a device's file (see
+/// [`SEALED_DIR`]).
+pub fn sealed_route_key(plugin: &str, path: &str) -> String {
+    let path = path.trim_start_matches('/');
+    let mut k = String::with_capacity(plugin.len() + 1 + SEALED_DIR.len() + path.len());
+    k.push_str(plugin);
+    k.push('/');
+    k.push_str(SEALED_DIR);
+    k.push_str(path);
+    k
+}
+
 /// Blob id (8, BE), length (8, LE), modified (8, LE), content hash (32);
 /// the owner's stored form follows.
 const ROUTE_FIXED: usize = 8 + 8 + 8 + 32;

@@ -47,7 +47,7 @@ mod journal;
 mod schema;
 mod store;
 
-pub use codec::{CurrentRoute, Owner, OwnerRef, RenderRecord, Route, route_key};
+pub use codec::{CurrentRoute, Owner, OwnerRef, RenderRecord, Route, SEALED_DIR, route_key, sealed_route_key};
 pub use error::{Result, StoreError};
 pub use files::{FileWriter, RouteChange};
 pub use heed::Error as LmdbError;

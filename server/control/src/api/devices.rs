@@ -29,6 +29,7 @@ pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Res
         ("GET", ["devices"]) => get(req, || list(api, req)),
         ("POST", ["devices"]) => create(api, req),
         ("GET", ["devices", id]) => get(req, || show(api, req, id)),
+        ("GET", ["devices", id, "encryption_key"]) => get(req, || encryption_key(api, req, id)),
         ("PUT", ["devices", id]) => update(api, req, id),
         ("DELETE", ["devices", id]) => delete(api, req, id),
         ("POST", ["reconfigure"]) => reconfigure(api, req),
@@ -138,6 +139,32 @@ fn show(api: &Api, req: &Req<'_>, id: &str) -> Result<Value, Resp> {
         return Err(no_device(id));
     }
     Ok(serde_json::json!({"device": doc}))
+}
+
+/// provd's extension: the key the device's encrypted files are made with
+/// (`config_encryption`), and the phone setting that holds it, for phones
+/// staged by hand instead of over HTTPS with their certificate.
+fn encryption_key(api: &Api, req: &Req<'_>, id: &str) -> Result<Value, Resp> {
+    use provd_compiler::render::seal::SealingSecret;
+    use provd_core::family::FileCipher;
+    let device = visible_device(api, req, id)?;
+    let store = api.store();
+    let params = store.params(&*store.read_txn().map_err(internal)?).map_err(internal)?;
+    let secret = SealingSecret::from_params(&params)
+        .map_err(internal)?
+        .ok_or_else(|| Resp::not_found("encryption key: config_encryption is off"))?;
+    let plugin_id = device.plugin.as_deref().unwrap_or_default();
+    let plugins = api.publisher.plugins().get();
+    let cipher = plugins
+        .iter()
+        .find(|p| p.id == plugin_id)
+        .and_then(|p| p.family.file_cipher())
+        .ok_or_else(|| Resp::not_found(format!("encryption key: plugin {plugin_id:?} has no encrypted files")))?;
+    let mac = device.mac.ok_or_else(|| Resp::not_found("encryption key: the device has no MAC yet"))?;
+    let setting = match cipher {
+        FileCipher::YealinkAes128Ecb => "static.auto_provision.aes_key.mac",
+    };
+    Ok(serde_json::json!({"encryption_key": {"value": secret.device_key(cipher, mac), "setting": setting}}))
 }
 
 /// The tenant a stored device belongs to (provd's own when it has none).

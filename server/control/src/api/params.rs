@@ -5,6 +5,9 @@ use provd_core::Map;
 use provd_core::tenant::provisioning_keys;
 use serde_json::{Value, json};
 
+use provd_compiler::compile::Scope;
+use provd_compiler::render::seal;
+
 use super::http::{Req, Resp};
 use super::{Api, get, internal};
 
@@ -17,6 +20,10 @@ const PARAMS: &[(&str, &str)] = &[
     ("locale", "The current locale. Example: fr_FR"),
     ("NAT", "Set to 1 if all the devices are behind a NAT."),
     ("provisioning_key", "The provisioning key for the tenant. [a-zA-Z0-9-$~.]{8,256}"),
+    (
+        "config_encryption",
+        "provd: set to 1 to serve device files encrypted where the phones can decrypt them (plain only over HTTPS to the phone's own certificate).",
+    ),
 ];
 
 pub(crate) fn route(api: &Api, req: &Req<'_>, rest: &[&str]) -> Result<Resp, Resp> {
@@ -84,8 +91,21 @@ pub(crate) fn set(api: &Api, req: &Req<'_>, name: &str, value: Value) -> Result<
     api.write(move |stage| {
         let (store, w) = stage.parts();
         let mut params = store.params(w).map_err(internal)?;
+        let mut compile_all = false;
         if name == "provisioning_key" {
             set_provisioning_key(&mut params, &tenant, &provd_tenant, value)?;
+        } else if name == seal::ENABLED_PARAM {
+            compile_all = params.get(&name) != value.as_ref();
+            if value == Some(Value::from(1)) && !params.contains_key(seal::SECRET_PARAM) {
+                // Made once and kept: turning encryption off and on again
+                // gives the phones the keys they already have.
+                let secret = seal::SealingSecret::generate_hex().map_err(internal)?;
+                params.insert(seal::SECRET_PARAM.into(), Value::String(secret));
+            }
+            match value {
+                Some(v) => params.insert(name, v),
+                None => params.remove(&name),
+            };
         } else {
             match value {
                 Some(v) => params.insert(name, v),
@@ -94,6 +114,10 @@ pub(crate) fn set(api: &Api, req: &Req<'_>, name: &str, value: Value) -> Result<
         }
         store.set_params(w, &params).map_err(internal)?;
         stage.changed();
+        if compile_all {
+            // Every device file gains (or loses) its encrypted copy.
+            stage.publish(Scope::All).map_err(internal)?;
+        }
         Ok(())
     })
 }
@@ -165,7 +189,7 @@ fn validate(name: &str, value: Value) -> Result<Option<Value>, String> {
                 return Err(format!("{text:?} is not a locale like fr_FR"));
             }
         }
-        "NAT" => {
+        "NAT" | seal::ENABLED_PARAM => {
             return match text.as_str() {
                 "0" => Ok(Some(Value::from(0))),
                 "1" => Ok(Some(Value::from(1))),

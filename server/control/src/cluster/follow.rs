@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use postgres::fallible_iterator::FallibleIterator;
 use provd_compiler::compile::{self, Scope};
 use provd_compiler::group::{Committer, Stage, WriteError};
+use provd_compiler::render::seal;
 use provd_core::{Config, Device};
 use provd_store::{SourceKey, Store, WriteTxn};
 
@@ -415,7 +416,12 @@ fn apply(
             }
             (SourceKey::Params, Some(doc)) => {
                 let remote: provd_core::Map = serde_json::from_slice(&doc).map_err(|e| bad(e.to_string()))?;
-                if store.params(w)? != remote {
+                let local = store.params(w)?;
+                if local != remote {
+                    // Encryption turned on or off (or a new secret): every
+                    // device file gains or loses its encrypted copy.
+                    let sealing = |p: &provd_core::Map| (seal::enabled(p), p.get(seal::SECRET_PARAM).cloned());
+                    render.all |= sealing(&local) != sealing(&remote);
                     store.set_params(w, &remote)?;
                     wrote = true;
                     render.changed = true;

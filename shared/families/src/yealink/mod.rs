@@ -106,6 +106,10 @@ impl Family for Yealink {
         Ok(vec![DeviceFile::template(format!("{}.cfg", mac.lower_hex()))])
     }
 
+    fn file_cipher(&self) -> Option<FileCipher> {
+        Some(FileCipher::YealinkAes128Ecb)
+    }
+
     fn is_sensitive(&self, basename: &[u8]) -> bool {
         // `^[0-9a-f]{12}\.cfg`, unanchored at the end as in wazo.
         basename.len() >= 16

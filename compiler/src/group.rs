@@ -87,9 +87,36 @@ impl<'e> Stage<'_, 'e> {
     }
 }
 
+/// Why a group was not committed.
+#[derive(Clone, Copy)]
+pub enum Failure<'f> {
+    /// The store could not run or commit it.
+    Store(&'f dyn std::fmt::Display),
+    /// The group hook ([`GroupHook`]) could not do its part (the database
+    /// of cluster mode is away): nothing of the group's writes was kept.
+    Unavailable(&'f str),
+}
+
+impl std::fmt::Display for Failure<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Store(e) => e.fmt(f),
+            Failure::Unavailable(why) => f.write_str(why),
+        }
+    }
+}
+
 /// Told the outcome of the group's commit: `Ok` once it is durable, or
-/// the error that kept it from being (the unit may not have run then).
-pub type Finish = Box<dyn FnOnce(Result<(), &dyn std::fmt::Display>) + Send>;
+/// why it is not (the unit may not have run then).
+pub type Finish = Box<dyn for<'f> FnOnce(Result<(), Failure<'f>>) + Send>;
+
+/// Runs once per group, after its writes (units) and before the phones'
+/// records and the commit, in the group's transaction (cluster mode:
+/// every write's records reach the database in one transaction, so a group
+/// of N writes waits for one database commit, not N). An error aborts the
+/// group's writes, each told [`Failure::Unavailable`]; the phones' records
+/// are then committed without them.
+pub type GroupHook = Box<dyn for<'a, 'e> Fn(&mut Stage<'a, 'e>) -> Result<(), String> + Send + Sync>;
 
 /// The write of a unit: runs in its nested transaction and says whether
 /// its changes are kept (false: the nested transaction is aborted).
@@ -109,7 +136,7 @@ impl Unit {
 
     /// Tells the unit it will not run.
     pub fn fail(self, e: &dyn std::fmt::Display) {
-        (self.finish)(Err(e))
+        (self.finish)(Err(Failure::Store(e)))
     }
 }
 
@@ -131,7 +158,7 @@ pub fn run_units(
         let mut nested = match store.nested_txn(w) {
             Ok(n) => n,
             Err(e) => {
-                finish(Err(&e));
+                finish(Err(Failure::Store(&e)));
                 continue;
             }
         };
@@ -146,7 +173,7 @@ pub fn run_units(
                 let why = panic_message(&*panic);
                 log::error!("store: a write failed unexpectedly and was undone: {why}");
                 nested.abort();
-                finish(Err(&format!("the write failed unexpectedly: {why}")));
+                finish(Err(Failure::Store(&format!("the write failed unexpectedly: {why}"))));
                 continue;
             }
         };
@@ -164,7 +191,7 @@ pub fn run_units(
                 }
                 finishers.push(finish);
             }
-            Err(e) => finish(Err(&e)),
+            Err(e) => finish(Err(Failure::Store(&e))),
         }
     }
     (finishers, changed)
@@ -187,6 +214,9 @@ pub enum WriteError<E> {
     /// The write was done but the group's transaction could not be
     /// committed: nothing of it was kept.
     Store(String),
+    /// The write was done but the group hook failed (cluster mode: the
+    /// database is away): nothing of it was kept.
+    Unavailable(String),
     /// Nobody took the write, or its group was lost (the process is
     /// stopping, or the committing thread failed).
     Gone,
@@ -243,6 +273,7 @@ impl Committer {
             let result = done.lock().unwrap_or_else(|e| e.into_inner()).take();
             let result = match (result, committed) {
                 (Some(Err(e)), _) => Err(WriteError::Refused(e)),
+                (_, Err(Failure::Unavailable(why))) => Err(WriteError::Unavailable(why.to_owned())),
                 (_, Err(e)) => Err(WriteError::Store(e.to_string())),
                 (Some(Ok(v)), Ok(())) => Ok(v),
                 (None, Ok(())) => Err(WriteError::Store("the write did not run".into())),
@@ -285,7 +316,28 @@ pub fn commit_group(
         }
     };
     let mut render = BTreeSet::new();
-    let (finishers, units_changed) = run_units(publisher, &mut w, units, &mut render);
+    let (finishers, mut units_changed) = run_units(publisher, &mut w, units, &mut render);
+    if let (Some(hook), false) = (publisher.group_hook(), finishers.is_empty()) {
+        let mut stage = Stage { publisher, txn: &mut w, changed: false, later: Vec::new() };
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&mut stage)))
+            .unwrap_or_else(|panic| Err(format!("the group hook failed unexpectedly: {}", panic_message(&*panic))));
+        let (hook_changed, later) = (stage.changed, stage.later);
+        match ran {
+            Ok(()) => {
+                units_changed |= hook_changed;
+                render.extend(later);
+            }
+            Err(why) => {
+                // Nothing of the writes is kept; the phones' records are,
+                // in a transaction without them.
+                drop(w);
+                for f in finishers {
+                    f(Err(Failure::Unavailable(&why)));
+                }
+                return commit_group(publisher, Vec::new(), records, after_render);
+            }
+        }
+    }
     let mut writes = finishers.len() as u64;
     let outcome = (|| {
         let records_changed = records(store, &mut w, &mut render)?;
@@ -322,7 +374,7 @@ pub fn commit_group(
         Err(e) => {
             log::error!("store: a group of {} writes not committed: {e}", finishers.len());
             for f in finishers {
-                f(Err(e));
+                f(Err(Failure::Store(e)));
             }
         }
     }
@@ -454,6 +506,56 @@ mod tests {
         let params = store.params(&store.read_txn().unwrap()).unwrap();
         assert!(params.contains_key("kept") && params.contains_key("after"));
         assert!(!params.contains_key("half"), "the panicking write's change was undone");
+    }
+
+    /// The group hook runs once per group, after every write; when it
+    /// fails, no write of the group is kept (each is told why) and the
+    /// phones' records still are.
+    #[test]
+    fn the_group_hook_runs_once_and_its_failure_keeps_only_the_records() {
+        let (_dir, publisher) = publisher();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = calls.clone();
+        publisher.set_group_hook(Box::new(move |stage| {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            let (store, w) = stage.parts();
+            let params = store.params(w).map_err(|e| e.to_string())?;
+            if params.contains_key("fail") { Err(format!("database away (call {n})")) } else { Ok(()) }
+        }));
+        let _lock = publisher.lock();
+        let run_group = |keys: &[&'static str]| {
+            let (tx, rx) = mpsc::channel();
+            let units = keys
+                .iter()
+                .map(|key| {
+                    let tx = tx.clone();
+                    let write = set((*key).to_owned(), "v");
+                    Unit::new(
+                        Box::new(move |stage| write(stage).is_ok()),
+                        Box::new(move |committed| {
+                            tx.send(committed.map_err(|e| matches!(e, Failure::Unavailable(_)))).unwrap()
+                        }),
+                    )
+                })
+                .collect();
+            let records = |store: &Store, w: &mut WriteTxn<'_>, _: &mut BTreeSet<String>| {
+                let mut params = store.params(w)?;
+                params.insert(format!("record{}", keys.len()), "v".into());
+                store.set_params(w, &params)?;
+                Ok(true)
+            };
+            commit_group(&publisher, units, records, |_, _| Ok(())).unwrap();
+            drop(tx);
+            rx.iter().collect::<Vec<_>>()
+        };
+        assert_eq!(run_group(&["a", "b", "c"]), [Ok(()), Ok(()), Ok(())]);
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "three writes, one call");
+        assert_eq!(run_group(&["d", "fail"]), [Err(true), Err(true)], "told: unavailable");
+        let store = publisher.data().store();
+        let params = store.params(&store.read_txn().unwrap()).unwrap();
+        assert!(params.contains_key("a") && params.contains_key("record3"));
+        assert!(!params.contains_key("d") && !params.contains_key("fail"), "the failed group's writes are gone");
+        assert!(params.contains_key("record2"), "its phones' records are kept");
     }
 
     /// A group whose units change nothing the data plane reads publishes

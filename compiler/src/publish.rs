@@ -114,6 +114,9 @@ pub struct Publisher {
     /// The plugins as the last publish loaded them, kept while their files
     /// do not change (see [`FilesCheck`]).
     loaded: Mutex<Option<Loaded>>,
+    /// What every group commit runs after its writes, before it commits
+    /// (see [`crate::group::GroupHook`]).
+    group_hook: std::sync::OnceLock<crate::group::GroupHook>,
 }
 
 /// Plugins loaded with their template environments, the warnings of that
@@ -159,7 +162,19 @@ impl Publisher {
             hint: GenerationHint::default(),
             stats: CompileStats::default(),
             loaded: Mutex::new(None),
+            group_hook: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Sets what every group commit runs after its writes and before it
+    /// commits (cluster mode: hand the group's records to the database in
+    /// one transaction). Set once; a second call is ignored.
+    pub fn set_group_hook(&self, hook: crate::group::GroupHook) {
+        let _ = self.group_hook.set(hook);
+    }
+
+    pub(crate) fn group_hook(&self) -> Option<&crate::group::GroupHook> {
+        self.group_hook.get()
     }
 
     /// The data directory it publishes to.

@@ -237,19 +237,6 @@ pub(crate) fn compile_failure(e: CompileError) -> Resp {
     }
 }
 
-/// A write the cluster's database did not take: 503 when it is away.
-fn cluster_failure(e: crate::cluster::ClusterError) -> Resp {
-    if e.is_unavailable() {
-        log::warn!("REST API: write refused: {e}");
-        Resp::text(
-            503,
-            format!("{e}: the write was not made (this node keeps serving phones; retry when the database is back)"),
-        )
-    } else {
-        internal(format!("the write was not made: {e}"))
-    }
-}
-
 pub(crate) fn internal(e: impl std::fmt::Display) -> Resp {
     log::error!("REST API: {e}");
     Resp::text(500, format!("Internal error: {e}"))
@@ -272,26 +259,26 @@ impl Api {
     /// the write changes what the data plane reads (devices, parameters,
     /// a config some device uses).
     ///
-    /// In cluster mode the write's records reach PostgreSQL in the same
-    /// unit, before the store commits (503 when the database is away:
-    /// nothing is kept).
+    /// In cluster mode the group's records, this write's among them, reach
+    /// PostgreSQL in one transaction before the store commits (the group
+    /// hook the cluster sets; 503 when the database is away: nothing of the
+    /// write is kept).
     pub(crate) fn write<T: Send + 'static>(
         &self,
         f: impl for<'a, 'e> FnOnce(&mut Stage<'a, 'e>) -> Result<T, Resp> + Send + 'static,
     ) -> Result<T, Resp> {
-        let cluster = self.cluster.clone();
-        let f = move |stage: &mut Stage<'_, '_>| {
-            let Some(cluster) = cluster else { return f(stage) };
-            // The phones' records queued before this write first: the
-            // journal then holds room for this one's.
-            cluster.ship(stage).map_err(cluster_failure)?;
-            let v = f(stage)?;
-            cluster.ship(stage).map_err(cluster_failure)?;
-            Ok(v)
-        };
         self.committer.write(f).map_err(|e| match e {
             WriteError::Refused(resp) => resp,
             WriteError::Store(why) => internal(format!("the write was not committed: {why}")),
+            WriteError::Unavailable(why) => {
+                log::warn!("REST API: write refused: {why}");
+                Resp::text(
+                    503,
+                    format!(
+                        "{why}: the write was not made (this node keeps serving phones; retry when the database is back)"
+                    ),
+                )
+            }
             WriteError::Gone => {
                 Resp::text(503, "the store's writer is not available (stopping, or failed: see the log)")
             }

@@ -575,6 +575,11 @@ pub fn spawn(
     committer: Committer,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<()> {
+    // Every group's records reach the database in one transaction, before
+    // the group commits: a group of N REST writes waits for one database
+    // commit, not N. The REST writes rely on it (they do not ship).
+    let shipper = cluster.clone();
+    publisher.set_group_hook(Box::new(move |stage| shipper.ship(stage).map(drop).map_err(|e| e.to_string())));
     let _ = cluster.publisher.set(publisher);
     std::thread::Builder::new().name("provd-cluster".into()).spawn(move || {
         let mut first = true;
@@ -706,6 +711,7 @@ fn in_unit<T: Send + 'static>(
     committer.write(f).map_err(|e| match e {
         WriteError::Refused(e) => e,
         WriteError::Store(why) => ClusterError::Schema(format!("the node's store did not commit: {why}")),
+        WriteError::Unavailable(why) => ClusterError::Unavailable(why),
         WriteError::Gone => ClusterError::Schema("the node's writer is gone (stopping)".into()),
     })
 }

@@ -6,6 +6,7 @@
 
 pub mod aastra;
 pub mod cisco_sccp;
+pub mod cisco_sip;
 pub mod cisco_spa;
 pub mod digium;
 pub mod helpers;
@@ -71,6 +72,7 @@ registry![
     polycom::Polycom,
     snom::Snom,
     yealink::Yealink,
+    cisco_sip::CiscoSip,
 ];
 
 /// Every family compiled into provd, in a fixed order (ties in the
@@ -91,10 +93,17 @@ mod prefilter_tests {
     //! on every identification vector, mutations of them and random bytes.
 
     fn prefilters() -> Vec<super::RegexRule> {
-        [cisco_spa::prefilters(), polycom::prefilters(), snom::prefilters(), yealink::prefilters()].concat()
+        [
+            cisco_spa::prefilters(),
+            polycom::prefilters(),
+            snom::prefilters(),
+            yealink::prefilters(),
+            cisco_sip::prefilters(),
+        ]
+        .concat()
     }
 
-    use super::{aastra, cisco_spa, polycom, snom, yealink};
+    use super::{aastra, cisco_sip, cisco_spa, polycom, snom, yealink};
     use provd_core::rng::Rng;
 
     /// Every input of the identification vectors, as User-Agent and path.
@@ -121,6 +130,8 @@ mod prefilter_tests {
             b"Cisco/SPA508G-7.4.9a (0018B9FFFFFF)(CBT1234567)",
             b"00085D237429.cfg",
             b"00085d237429.cfg",
+            b"Cisco-CP-8851-3PCC/11.3.1 (00562b0a0b0c)",
+            b"/Cisco/CP-7841-3PCC/00562b0a0b0c.cfg",
         ] {
             out.push(extra.to_vec());
         }

@@ -89,3 +89,8 @@ fn cisco_sip_rows() {
 fn rows_telling_nothing() {
     check_rows(|r| r.vendor.is_empty() && r.model.is_empty() && r.version.is_empty() && r.mac.is_empty());
 }
+
+#[test]
+fn avaya_rows() {
+    check_vendor_rows("Avaya");
+}

@@ -5,6 +5,7 @@
 //! place a new family touches.
 
 pub mod aastra;
+pub mod avaya;
 pub mod cisco_sccp;
 pub mod cisco_sip;
 pub mod cisco_spa;
@@ -73,6 +74,7 @@ registry![
     snom::Snom,
     yealink::Yealink,
     cisco_sip::CiscoSip,
+    avaya::Avaya,
 ];
 
 /// Every family compiled into provd, in a fixed order (ties in the
@@ -99,11 +101,12 @@ mod prefilter_tests {
             snom::prefilters(),
             yealink::prefilters(),
             cisco_sip::prefilters(),
+            avaya::prefilters(),
         ]
         .concat()
     }
 
-    use super::{aastra, cisco_sip, cisco_spa, polycom, snom, yealink};
+    use super::{aastra, avaya, cisco_sip, cisco_spa, polycom, snom, yealink};
     use provd_core::rng::Rng;
 
     /// Every input of the identification vectors, as User-Agent and path.
@@ -132,6 +135,8 @@ mod prefilter_tests {
             b"00085d237429.cfg",
             b"Cisco-CP-8851-3PCC/11.3.1 (00562b0a0b0c)",
             b"/Cisco/CP-7841-3PCC/00562b0a0b0c.cfg",
+            b"AVAYA/SIP12x0\x17/04.00.04.00",
+            b"Mozilla/4.0 (compatible; MSIE 6.0) AVAYA/J179-4.1.3.0.6 (MAC:c81fea83e85a)",
         ] {
             out.push(extra.to_vec());
         }

@@ -179,6 +179,9 @@ fn text(f: &RenderedFile) -> String {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Format {
     Lines,
+    /// Lines whose setting is the first word (`NAME value`, `SET NAME
+    /// value`): the value runs to the end of the line, spaces and all.
+    Words,
     Xml,
 }
 
@@ -189,6 +192,21 @@ fn line_keys(text: &str) -> Vec<String> {
         .map(|l| match l.find(['=', ':']) {
             Some(i) if !l.starts_with('#') => l[..i].trim().to_owned(),
             _ => l.trim().to_owned(),
+        })
+        .collect()
+}
+
+/// The settings of a `NAME value` file, in order: each line's first word
+/// (two after a `SET`); comments whole.
+fn word_keys(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| {
+            let l = l.trim();
+            if l.starts_with('#') {
+                return l.to_owned();
+            }
+            let (set, rest) = l.strip_prefix("SET ").map_or(("", l), |r| ("SET ", r));
+            format!("{set}{}", rest.split(' ').next().unwrap_or_default())
         })
         .collect()
 }
@@ -234,8 +252,9 @@ fn names(text: &str) -> BTreeSet<String> {
 /// that changes what the family writes, e.g. an unknown locale).
 fn check(format: Format, what: &str, benign: &str, hostile: &str, exact: bool) {
     match format {
-        Format::Lines => {
-            let (b, h) = (line_keys(benign), line_keys(hostile));
+        Format::Lines | Format::Words => {
+            let keys = if format == Format::Lines { line_keys } else { word_keys };
+            let (b, h) = (keys(benign), keys(hostile));
             if exact {
                 assert_eq!(h, b, "{what}: the settings differ\n{hostile}");
             } else {
@@ -335,9 +354,23 @@ fn snom() {
     family("snom", Format::Xml);
 }
 
+#[test]
+fn cisco_sip() {
+    family("cisco_sip", Format::Xml);
+}
+
+#[test]
+fn avaya() {
+    family("avaya", Format::Words);
+}
+
 /// The format a family's files are checked in: the syntax it renders
 /// (from the family registry, so a new family is checked as it writes).
 fn format_of(family: &str) -> Format {
+    // Avaya's lines are `NAME value`, no `=` or `:` between.
+    if family == "avaya" {
+        return Format::Words;
+    }
     match provd_families::by_id(family).expect("a registered family").syntax() {
         provd_core::family::Syntax::Lines => Format::Lines,
         provd_core::family::Syntax::Xml => Format::Xml,

@@ -756,3 +756,159 @@ fn unknown_models_of_known_vendors_get_an_answer() {
     let (status, body) = get(&server, b"Digium D99 2.8.1", "/Digium/000fd3aabb99.cfg");
     assert_answered(status, &body, &server);
 }
+
+// --- Cisco multiplatform (cisco_sip) ------------------------------------------
+
+#[test]
+fn cisco_8851_3pcc_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    // DHCP: the model; the newest plugin that has it.
+    assert_eq!(dhcp_commit(&rest, "00:56:2b:aa:bb:cc", b"CP-8851-3PCC"), 204);
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Cisco")),
+            ("model", Some("8851")),
+            ("mac", Some("00:56:2b:aa:bb:cc")),
+            ("plugin", Some("wazo-cisco-sip-12.0.7")),
+        ],
+    );
+    // TFTP: the per-MAC file of the factory rule is not one provd makes,
+    // but it names the same phone; the model's profile points at HTTP.
+    let missing = tftp(&server, "/Cisco/CP-8851-3PCC/00562baabbcc.cfg").unwrap_err();
+    assert!(missing.contains("not found") || missing.contains("File not found"), "{missing}");
+    let profile = atftp(&server, "8851-3PCC.xml").unwrap();
+    assert!(profile.contains("<Profile_Rule_C ua=\"na\">http://127.0.0.1:8667/$MA.xml</Profile_Rule_C>"), "{profile}");
+    assert_eq!(the_device(&rest)["id"], device["id"]);
+
+    // HTTP with its User-Agent (model, firmware, MAC).
+    let ua = "Cisco-CP-8851-3PCC/12.0.7 (00562baabbcc)";
+    assert!(fetch(&server, ua, "/cp-phone.xml").contains("<Line_Enable_1_ ua=\"na\">No</Line_Enable_1_>"));
+    let xml = fetch(&server, ua, "/00562baabbcc.xml");
+    assert!(xml.contains("<Display_Name_1_ ua=\"na\">Autoprov</Display_Name_1_>"), "{xml}");
+    assert!(
+        xml.contains("<Upgrade_Rule ua=\"na\">http://127.0.0.1:8667/sip88xx.12-0-7MPP0201-66.loads</Upgrade_Rule>")
+    );
+    assign_line(&rest, &device, "ivan", "Ivan 8851");
+    let xml = fetch(&server, ua, "/00562baabbcc.xml");
+    assert!(xml.contains("<User_ID_1_ ua=\"na\">ivan</User_ID_1_>"), "{xml}");
+    assert!(xml.contains("<Display_Name_1_ ua=\"na\">Ivan 8851</Display_Name_1_>"), "{xml}");
+    let device = remote_state_becomes(&rest, "ivan");
+    assert_fields(&device, &[("version", Some("12.0.7")), ("plugin", Some("wazo-cisco-sip-12.0.7"))]);
+    assert_eq!(device["configured"], true, "{device}");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("00562baabbcc.xml")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+}
+
+#[test]
+fn cisco_ata191_mpp_boot_found_by_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+    // No DHCP integration: the ATA's User-Agent tells model, firmware and
+    // serial number, not its MAC.
+    let ua = "Cisco/ATA191-MPP-11-1-0-MSR4 (FCH2443D9R4)";
+    let common = fetch(&server, ua, "/ata191.cfg");
+    assert!(common.contains("http://127.0.0.1:8667/spa-ata.xml?mac=$MA</Profile_Rule_B>"), "{common}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Cisco")),
+            ("model", Some("ATA191")),
+            ("version", Some("11-1-0-MSR4")),
+            ("sn", Some("FCH2443D9R4")),
+            ("mac", None),
+            ("plugin", Some("wazo-cisco-sip-11.1.0")),
+        ],
+    );
+    assert_eq!(device["configured"], false, "{device}");
+    // The defaults' request carries the MAC as an argument.
+    assert!(fetch(&server, ua, "/spa-ata.xml?mac=006bf1112233").contains("<flat-profile>"));
+    let device = the_device(&rest);
+    assert_fields(&device, &[("mac", Some("00:6b:f1:11:22:33"))]);
+    assert_eq!(device["configured"], true, "{device}");
+    let xml = fetch(&server, ua, "/006bf1112233.xml");
+    assert!(xml.contains("Autoprov"), "{xml}");
+    assign_line(&rest, &device, "jane", "Jane ATA");
+    assert!(fetch(&server, ua, "/006bf1112233.xml").contains("<User_ID_1_ ua=\"na\">jane</User_ID_1_>"));
+    remote_state_becomes(&rest, "jane");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("006bf1112233.xml")]);
+}
+
+// --- Avaya --------------------------------------------------------------------
+
+#[test]
+fn avaya_j179_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    // Its User-Agent tells model, firmware and MAC from the first request.
+    let ua = "Mozilla/4.0 (compatible; MSIE 6.0) AVAYA/J179-4.1.3.0.6 (MAC:c81feaaabbcc)";
+    let upgrade = fetch(&server, ua, "/J100Supgrade.txt");
+    assert!(upgrade.contains("SET APPNAME firmware/FW_S_J179_R4_1_3_0_6.bin"), "{upgrade}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Avaya")),
+            ("model", Some("J179")),
+            ("version", Some("4.1.3.0.6")),
+            ("mac", Some("c8:1f:ea:aa:bb:cc")),
+            ("plugin", Some("wazo-avaya-4.1.3")),
+        ],
+    );
+    assert_eq!(device["configured"], true, "{device}");
+    let cfg = fetch(&server, ua, "/c81feaaabbcc.cfg");
+    assert!(cfg.contains("SET HTTPSRVR 127.0.0.1\nSET HTTPPORT 8667\n"), "{cfg}");
+    assign_line(&rest, &device, "kate", "Kate J179");
+    let cfg = fetch(&server, ua, "/c81feaaabbcc.cfg");
+    assert!(cfg.contains("SET SIP_USER_ACCOUNT kate@10.0.0.1\n"), "{cfg}");
+    assert!(cfg.contains("SET DISPLAY_NAME Kate J179\n"), "{cfg}");
+    assert!(cfg.contains("SET FORCE_SIP_PASSWORD secret\n"), "{cfg}");
+    let device = remote_state_becomes(&rest, "kate");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("c81feaaabbcc.cfg")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+}
+
+#[test]
+fn avaya_1230_boot_from_unistim_found_by_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+    // The UNIStim-to-SIP upgrade file over TFTP: vendor and model.
+    let upgrade = tftp(&server, "1230.cfg").unwrap();
+    assert!(upgrade.contains("FILENAME firmware/SIP12x004.01.13.00.bin"), "{upgrade}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[("vendor", Some("Avaya")), ("model", Some("1230IP")), ("mac", None), ("plugin", Some("wazo-avaya-4.1.13"))],
+    );
+    // On SIP firmware, over HTTP: a raw byte after the model in its
+    // User-Agent (0xff on 04.01.13), the MAC in the name of its own file.
+    // Older loads put a control byte there (0x14, 0x16, 0x17), which the
+    // HTTP parser refuses in a header: a 400, not a dropped connection.
+    let (status, _) = get(&server, b"AVAYA/SIP12x0\x17/04.00.04.00", "/1230SIP.cfg");
+    assert_eq!(status, 400);
+    let ua = b"AVAYA/SIP12x0\xff/04.01.13.00";
+    let (status, body) = get(&server, ua, "/1230SIP.cfg");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = get(&server, ua, "/SIP001B4FAABBCC.cfg");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("# provd: Avaya 12x0 IP settings"), "{body}");
+    let device = the_device(&rest);
+    assert_fields(&device, &[("mac", Some("00:1b:4f:aa:bb:cc")), ("version", Some("04.01.13.00"))]);
+    assert_eq!(device["configured"], true, "{device}");
+    assign_line(&rest, &device, "lena", "Lena 1230");
+    let (_, body) = get(&server, ua, "/SIP001B4FAABBCC.cfg");
+    assert!(body.contains("AUTOLOGIN_ID_KEY01 lena@10.0.0.1\n"), "{body}");
+    remote_state_becomes(&rest, "lena");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("SIP001B4FAABBCC.cfg")]);
+}

@@ -2,16 +2,14 @@
 
 use provd_e2e::{ident_vectors, run, stderr, stdout};
 
-/// Cisco rows of families provd does not have (Cisco's multiplatform
-/// firmware, wazo-provd's cisco-sip plugins): not part of cisco_sccp or
-/// cisco_spa.
-const OTHER_FAMILIES: &[&str] = &["CISCO ATA191-MPP", "CISCO ATA192-MPP", "CP-7841-3PCC"];
-
 fn check_vendor_rows(vendor: &str) {
-    let rows: Vec<_> = ident_vectors()
-        .into_iter()
-        .filter(|r| r.vendor == vendor && !OTHER_FAMILIES.iter().any(|o| r.input.contains(o)))
-        .collect();
+    check_rows(|r| r.vendor == vendor);
+}
+
+/// `provd identify` on the rows `keep` picks gives what each row expects (a
+/// row whose fields are all empty: no family claims the request).
+fn check_rows(keep: impl Fn(&provd_e2e::IdentVector) -> bool) {
+    let rows: Vec<_> = ident_vectors().into_iter().filter(|r| keep(r)).collect();
     assert!(!rows.is_empty());
     let mut failures = Vec::new();
     for row in &rows {
@@ -75,4 +73,24 @@ fn escapes_and_bad_input() {
     assert!(stderr(&out).contains("bad \\x escape at byte 4"), "{}", stderr(&out));
     let out = run("provd", &["identify", "--ua", "nothing we know"]);
     assert_eq!(stdout(&out).trim(), r#"{"vendor":null,"model":null,"version":null,"mac":null}"#);
+}
+
+/// Cisco multiplatform (cisco_sip) rows: the 3PCC phones' and the MPP ATAs'.
+#[test]
+fn cisco_sip_rows() {
+    check_rows(|r| {
+        r.vendor == "Cisco" && (r.input.contains("3PCC") || r.input.contains("-MPP") || r.input.ends_with(".xml"))
+    });
+}
+
+/// Look-alike requests (a MAC a digit short, a 5-digit model, the wrong
+/// extension): nobody claims them.
+#[test]
+fn rows_telling_nothing() {
+    check_rows(|r| r.vendor.is_empty() && r.model.is_empty() && r.version.is_empty() && r.mac.is_empty());
+}
+
+#[test]
+fn avaya_rows() {
+    check_vendor_rows("Avaya");
 }

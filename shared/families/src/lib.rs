@@ -5,7 +5,9 @@
 //! place a new family touches.
 
 pub mod aastra;
+pub mod avaya;
 pub mod cisco_sccp;
+pub mod cisco_sip;
 pub mod cisco_spa;
 pub mod digium;
 pub mod helpers;
@@ -71,6 +73,8 @@ registry![
     polycom::Polycom,
     snom::Snom,
     yealink::Yealink,
+    cisco_sip::CiscoSip,
+    avaya::Avaya,
 ];
 
 /// Every family compiled into provd, in a fixed order (ties in the
@@ -91,10 +95,18 @@ mod prefilter_tests {
     //! on every identification vector, mutations of them and random bytes.
 
     fn prefilters() -> Vec<super::RegexRule> {
-        [cisco_spa::prefilters(), polycom::prefilters(), snom::prefilters(), yealink::prefilters()].concat()
+        [
+            cisco_spa::prefilters(),
+            polycom::prefilters(),
+            snom::prefilters(),
+            yealink::prefilters(),
+            cisco_sip::prefilters(),
+            avaya::prefilters(),
+        ]
+        .concat()
     }
 
-    use super::{aastra, cisco_spa, polycom, snom, yealink};
+    use super::{aastra, avaya, cisco_sip, cisco_spa, polycom, snom, yealink};
     use provd_core::rng::Rng;
 
     /// Every input of the identification vectors, as User-Agent and path.
@@ -121,6 +133,10 @@ mod prefilter_tests {
             b"Cisco/SPA508G-7.4.9a (0018B9FFFFFF)(CBT1234567)",
             b"00085D237429.cfg",
             b"00085d237429.cfg",
+            b"Cisco-CP-8851-3PCC/11.3.1 (00562b0a0b0c)",
+            b"/Cisco/CP-7841-3PCC/00562b0a0b0c.cfg",
+            b"AVAYA/SIP12x0\x17/04.00.04.00",
+            b"Mozilla/4.0 (compatible; MSIE 6.0) AVAYA/J179-4.1.3.0.6 (MAC:c81fea83e85a)",
         ] {
             out.push(extra.to_vec());
         }

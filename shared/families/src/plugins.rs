@@ -32,6 +32,9 @@ pub const WAZO_PLUGINS: &[(&str, &str)] = &[
     ("xivo-snom-", "snom"),
     ("wazo-yealink-", "yealink"),
     ("xivo-yealink-", "yealink"),
+    ("wazo-cisco-sip-", "cisco_sip"),
+    ("wazo-avaya-", "avaya"),
+    ("xivo-avaya-", "avaya"),
 ];
 
 /// The family serving the Wazo plugin named `id`, if provd has it.
@@ -134,6 +137,9 @@ mod tests {
             ("wazo-cisco-spa8000-6.1.11", "cisco_spa"),
             ("wazo-cisco-ata190-1.2.2", "cisco_spa"),
             ("wazo-cisco-pap2t-5.1.6", "cisco_spa"),
+            ("wazo-cisco-sip-12.0.7", "cisco_sip"),
+            ("wazo-cisco-sip-11.1.0", "cisco_sip"),
+            ("wazo-avaya-4.1.13", "avaya"),
         ] {
             assert_eq!(wazo_family(id), Some(family), "{id}");
             assert!(crate::by_id(family).is_some(), "{family} is a family of the registry");

@@ -94,11 +94,11 @@ pub(super) fn function_keys(model: &ModelInfo, funckeys: Option<&Value>) -> Opti
 }
 
 /// A zone's elements and its Cisco zone name.
-pub(super) static TIMEZONE: tz::PerZone<(String, &'static str)> =
+pub(crate) static TIMEZONE: tz::PerZone<(String, &'static str)> =
     tz::PerZone::new(|tz| (format_timezone(tz), crate::cisco_sccp::cisco_zone_name(tz)));
 
 /// `<Time_Zone>GMT±hh:mm</Time_Zone>` and the DST elements.
-pub(super) fn format_timezone(tz: &TimezoneInfo) -> String {
+pub(crate) fn format_timezone(tz: &TimezoneInfo) -> String {
     let offset = tz.utc_offset.clamp(-12 * 3600, 14 * 3600);
     let sign = if offset < 0 { '-' } else { '+' };
     let (h, m) = (offset.unsigned_abs() / 3600, offset.unsigned_abs() % 3600 / 60);
@@ -160,7 +160,7 @@ pub(super) fn dtmf_method(mode: Option<&str>) -> &'static str {
 /// has, in number order, each completed with `XX_proxy` (and its
 /// `XX_proxy_ip`, `XX_proxy_port`), `XX_dtmf`,
 /// `XX_srtp`, `XX_transport`, `XX_voicemail` and `XX_outbound_proxy`.
-pub(super) fn add_lines(model: Option<&ModelInfo>, raw: &mut Map) {
+pub(crate) fn add_lines(model: Option<&ModelInfo>, raw: &mut Map) {
     let global = |k: &str| raw.get(k).filter(|v| truthy(v)).and_then(helpers::non_empty_text);
     let (proxy_ip, proxy_port) = (global("sip_proxy_ip"), global("sip_proxy_port"));
     let (backup_ip, backup_port) = (global("sip_backup_proxy_ip"), global("sip_backup_proxy_port"));
@@ -234,7 +234,7 @@ pub(super) fn add_lines(model: Option<&ModelInfo>, raw: &mut Map) {
 /// `XX_language` (known locales only), `XX_locale` (`en-US` by default) and
 /// `XX_directory_name`, by language: plugin-info `directory_names`
 /// (`{"fr": ..., "en": ...}`, `en` being the fallback) over the family's.
-pub(super) fn add_locale(plugin: &Plugin, raw: &mut Map) {
+pub(crate) fn add_locale(plugin: &Plugin, raw: &mut Map) {
     let locale = raw.get("locale").and_then(Value::as_str);
     let found = LOCALES.iter().find(|(l, _)| Some(*l) == locale).map(|(_, v)| v);
     let lang = locale.and_then(|l| l.split('_').next()).unwrap_or("en");

@@ -99,13 +99,19 @@ pub(super) fn extract_ua<'a>(ua: &'a [u8], path: &[u8]) -> Option<DeviceInfo<'a>
             ..Default::default()
         })?
     } else if ua.starts_with(b"Cisco/") {
-        captures(CISCO_UA, ua, |g| DeviceInfo {
+        let info = captures(CISCO_UA, ua, |g| DeviceInfo {
             model: g(1).and_then(helpers::utf8).map(Cow::Borrowed),
             version: g(2).and_then(helpers::utf8).map(Cow::Borrowed),
             mac: g(3).and_then(|m| Mac::parse_bytes(m).ok()),
             sn: g(4).and_then(helpers::utf8).map(Cow::Borrowed),
             ..Default::default()
-        })?
+        })?;
+        // `Cisco/ATA191-MPP-<version> (<SN>)`: multiplatform firmware, the
+        // cisco_sip family's; answering too would outvote its version.
+        if info.version.as_deref().is_some_and(|v| v.starts_with("MPP-")) {
+            return None;
+        }
+        info
     } else {
         return None;
     };

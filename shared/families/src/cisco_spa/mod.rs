@@ -41,6 +41,7 @@ mod configure;
 mod identify;
 mod phones;
 use configure::*;
+pub(crate) use configure::{TIMEZONE, add_lines, add_locale};
 pub use identify::dhcp_abbreviation_of;
 #[cfg(test)]
 pub(crate) use identify::prefilters;

@@ -50,6 +50,7 @@ const NOT_OURS: &str = "\
     dhcp-vendor\tCISCO ATA191-MPP\n\
     dhcp-vendor\tCISCO ATA192-MPP\n\
     dhcp-vendor\tCP-7841-3PCC\n\
+    http-ua\tCisco/ATA191-MPP-11-1-0-MSR4 (FCH2443D9R4)\n\
     dhcp-vendor\tCisco Systems, Inc. IP Phone CP-7940\\x00\n\
     dhcp-vendor\tCisco Systems, Inc. IP Phone SPA509G\n\
     dhcp-vendor\tCisco Systems, Inc. IP Phone SPA525G";

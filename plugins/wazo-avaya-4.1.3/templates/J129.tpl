@@ -1,0 +1,3 @@
+{#- Avaya J129 (J100 series). Copy this file to var/templates/ to change what
+    this model gets; base.tpl says which blocks there are. -#}
+{% extends 'base.tpl' %}

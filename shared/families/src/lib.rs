@@ -16,6 +16,8 @@ pub mod polycom;
 pub mod snom;
 pub mod yealink;
 
+pub mod grandstream;
+
 use provd_core::family::Family;
 #[cfg(test)]
 use provd_core::family::Request;
@@ -71,6 +73,7 @@ registry![
     polycom::Polycom,
     snom::Snom,
     yealink::Yealink,
+    grandstream::Grandstream,
 ];
 
 /// Every family compiled into provd, in a fixed order (ties in the
@@ -91,9 +94,17 @@ mod prefilter_tests {
     //! on every identification vector, mutations of them and random bytes.
 
     fn prefilters() -> Vec<super::RegexRule> {
-        [cisco_spa::prefilters(), polycom::prefilters(), snom::prefilters(), yealink::prefilters()].concat()
+        [
+            cisco_spa::prefilters(),
+            polycom::prefilters(),
+            snom::prefilters(),
+            yealink::prefilters(),
+            grandstream::prefilters(),
+        ]
+        .concat()
     }
 
+    use super::grandstream;
     use super::{aastra, cisco_spa, polycom, snom, yealink};
     use provd_core::rng::Rng;
 

@@ -32,6 +32,8 @@ pub const WAZO_PLUGINS: &[(&str, &str)] = &[
     ("xivo-snom-", "snom"),
     ("wazo-yealink-", "yealink"),
     ("xivo-yealink-", "yealink"),
+    ("wazo-grandstream-", "grandstream"),
+    ("xivo-grandstream-", "grandstream"),
 ];
 
 /// The family serving the Wazo plugin named `id`, if provd has it.
@@ -134,11 +136,12 @@ mod tests {
             ("wazo-cisco-spa8000-6.1.11", "cisco_spa"),
             ("wazo-cisco-ata190-1.2.2", "cisco_spa"),
             ("wazo-cisco-pap2t-5.1.6", "cisco_spa"),
+            ("wazo-grandstream-1.0.8.6", "grandstream"),
         ] {
             assert_eq!(wazo_family(id), Some(family), "{id}");
             assert!(crate::by_id(family).is_some(), "{family} is a family of the registry");
         }
-        for id in ["wazo-grandstream-1.0.8.6", "wazo-fanvil-serie-x", "wazo-gigaset-02.2.0", "yealink"] {
+        for id in ["wazo-acme-1.0.8.6", "wazo-fanvil-serie-x", "wazo-gigaset-02.2.0", "yealink"] {
             assert_eq!(wazo_family(id), None, "{id}");
         }
     }
@@ -166,7 +169,7 @@ mod tests {
         assert_eq!((t46s.get_u64("lines"), t46s.get_u64("function_keys")), (Some(16), Some(27)));
         assert_eq!(plugin.info.models["T31G"].get_u64("lines"), Some(2));
 
-        let p = dir.path().join("wazo-grandstream-1.0.8.6");
+        let p = dir.path().join("wazo-acme-1.0.8.6");
         std::fs::create_dir_all(&p).unwrap();
         std::fs::write(p.join("plugin-info"), info.to_string()).unwrap();
         let e = load(&p).unwrap_err().to_string();

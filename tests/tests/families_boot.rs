@@ -835,3 +835,47 @@ fn grandstream_ata_v2_phone_and_unknown_model() {
     assert_eq!(status, 404, "{body}");
     assert_fields(&the_device(&server.rest()), &[("model", Some("GXP1760")), ("plugin", None)]);
 }
+
+// --- Patton -------------------------------------------------------------------
+
+/// A SmartNode SN4112 gateway: identified by its User-Agent (its serial
+/// number is its MAC), served the CLI script `<mac>.cfg`, synchronized
+/// with `check-sync`, which its script accepts.
+#[test]
+fn patton_sn4112_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    let ua = "SmartNode (Model:SN4112/JS/EUI; Serial:00A0BAAABBCC; Software Version:R6.11 2019-07-02 H323 SIP FXS FXO; \
+              Hardware Version:4.4)";
+
+    let script = fetch(&server, ua, "/00a0baaabbcc.cfg");
+    assert!(script.starts_with("cli version 3.20\n"), "{script}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Patton")),
+            ("model", Some("SN4112")),
+            ("version", Some("6.11")),
+            ("mac", Some("00:a0:ba:aa:bb:cc")),
+            ("plugin", Some("wazo-patton-6.11")),
+        ],
+    );
+    assert!(script.contains("location 1 $(dhcp.66)/sn4110/bw"), "{script}");
+    let autoprov = rest.get("/0.2/cfg_mgr/configs/autoprov").json()["config"]["raw_config"]["sip_lines"]["1"].clone();
+    let ap = autoprov["username"].as_str().unwrap();
+    assert!(script.contains(&format!("subscriber-number {ap}\n")), "{script}");
+    remote_state_becomes(&rest, ap);
+
+    assign_line(&rest, &device, "erin", "Erin Fax");
+    let script = fetch(&server, ua, "/00a0baaabbcc.cfg");
+    assert!(script.contains("route sip:erin@.% dest-interface IF_FXS0\n"), "{script}");
+    assert!(script.contains("username erin password secret\n"), "{script}");
+    assert!(script.contains("remote 10.0.0.1 5060\n"), "{script}");
+    let device = remote_state_becomes(&rest, "erin");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("00a0baaabbcc.cfg")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+}

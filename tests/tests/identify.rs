@@ -108,3 +108,9 @@ fn grandstream_rows() {
     check_vendor_rows("Grandstream");
     check_unclaimed_rows("randstream");
 }
+
+#[test]
+fn patton_rows() {
+    check_vendor_rows("Patton");
+    check_unclaimed_rows("SmartNode");
+}

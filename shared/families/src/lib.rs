@@ -17,6 +17,7 @@ pub mod snom;
 pub mod yealink;
 
 pub mod grandstream;
+pub mod patton;
 
 use provd_core::family::Family;
 #[cfg(test)]
@@ -74,6 +75,7 @@ registry![
     snom::Snom,
     yealink::Yealink,
     grandstream::Grandstream,
+    patton::Patton,
 ];
 
 /// Every family compiled into provd, in a fixed order (ties in the
@@ -100,12 +102,13 @@ mod prefilter_tests {
             snom::prefilters(),
             yealink::prefilters(),
             grandstream::prefilters(),
+            patton::prefilters(),
         ]
         .concat()
     }
 
-    use super::grandstream;
     use super::{aastra, cisco_spa, polycom, snom, yealink};
+    use super::{grandstream, patton};
     use provd_core::rng::Rng;
 
     /// Every input of the identification vectors, as User-Agent and path.

@@ -34,6 +34,8 @@ pub const WAZO_PLUGINS: &[(&str, &str)] = &[
     ("xivo-yealink-", "yealink"),
     ("wazo-grandstream-", "grandstream"),
     ("xivo-grandstream-", "grandstream"),
+    ("wazo-patton-", "patton"),
+    ("xivo-patton-", "patton"),
 ];
 
 /// The family serving the Wazo plugin named `id`, if provd has it.
@@ -137,6 +139,7 @@ mod tests {
             ("wazo-cisco-ata190-1.2.2", "cisco_spa"),
             ("wazo-cisco-pap2t-5.1.6", "cisco_spa"),
             ("wazo-grandstream-1.0.8.6", "grandstream"),
+            ("wazo-patton-6.11", "patton"),
         ] {
             assert_eq!(wazo_family(id), Some(family), "{id}");
             assert!(crate::by_id(family).is_some(), "{family} is a family of the registry");

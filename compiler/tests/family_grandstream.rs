@@ -13,9 +13,10 @@ use serde_json::{Value, json};
 const PHONES_V1: &str = "wazo-grandstream-1.0.7.81";
 const PHONES_V2: &str = "wazo-grandstream-1.0.11.85";
 const ATAS: &str = "wazo-grandstream-1.0.63.3";
+const GRP: &str = "wazo-grandstream-1.0.5.48";
 
 /// (plugin, model, the config version its file is in).
-const MODELS: [(&str, &str, &str); 15] = [
+const MODELS: [(&str, &str, &str); 20] = [
     (PHONES_V1, "GXP1610", "1"),
     (PHONES_V1, "GXP1615", "1"),
     (PHONES_V1, "GXP1620", "1"),
@@ -31,6 +32,11 @@ const MODELS: [(&str, &str, &str); 15] = [
     (ATAS, "HT802", "1"),
     (ATAS, "HT801V2", "1"),
     (ATAS, "HT802V2", "1"),
+    (GRP, "GRP2612", "2"),
+    (GRP, "GRP2613", "2"),
+    (GRP, "GRP2614", "2"),
+    (GRP, "GRP2615", "2"),
+    (GRP, "GRP2616", "2"),
 ];
 
 struct Fixture {
@@ -70,7 +76,7 @@ impl Fixture {
     fn new() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let (data, boot) = DataDir::open(dir.path()).unwrap();
-        for plugin in [PHONES_V1, PHONES_V2, ATAS] {
+        for plugin in [PHONES_V1, PHONES_V2, ATAS, GRP] {
             assert!(boot.plugins_installed.iter().any(|p| p == plugin), "{plugin} is bundled");
         }
         let f = Fixture { _dir: dir, data };
@@ -178,17 +184,26 @@ fn every_model_renders_its_layout() {
             assert_eq!(get("account.1.dtmf.sendInAudio"), Some("Yes"));
             assert_eq!(get("account.2.sip.server.1.address"), Some("10.0.0.9"));
             assert_eq!(get("account.2.sip.userid"), Some("bob"));
-            if model == "GXP2135" {
-                // 32 virtual keys; 1 and 2 are the lines'.
-                assert_eq!(get("pks.vpk.1.keyMode"), None);
-                assert_eq!(get("pks.vpk.3.keyMode"), Some("BLF"));
+            if model == "GXP2130" {
+                assert!(!s.keys().any(|k| k.starts_with("pks.")), "{model}: no key counts, no keys");
+            } else {
+                // Virtual keys 1 and 2 are the lines'.
+                assert_eq!(get("pks.vpk.1.keyMode"), None, "{model}");
+                assert_eq!(get("pks.vpk.3.keyMode"), Some("BLF"), "{model}");
                 assert_eq!(get("pks.vpk.3.description"), Some("Carol <3"));
                 assert_eq!(get("pks.vpk.3.value"), Some("1003"));
                 assert_eq!(get("pks.vpk.4.keyMode"), Some("SpeedDial"));
-                assert_eq!(get("pks.vpk.32.keyMode"), Some("None"));
-                assert_eq!(get("pks.vpk.33.keyMode"), None);
-            } else {
-                assert!(!s.keys().any(|k| k.starts_with("pks.")), "{model}: no key counts, no keys");
+                let (vpk, mpk) = match model {
+                    "GXP2135" => (32, 0),
+                    "GRP2612" => (16, 0),
+                    "GRP2613" => (24, 0),
+                    "GRP2615" => (40, 0),
+                    _ => (16, 24),
+                };
+                assert_eq!(get(&format!("pks.vpk.{vpk}.keyMode")), Some("None"), "{model}");
+                assert_eq!(get(&format!("pks.vpk.{}.keyMode", vpk + 1)), None, "{model}");
+                assert_eq!(get(&format!("pks.mpk.{mpk}.account")), (mpk > 0).then_some("Account1"), "{model}");
+                assert_eq!(get(&format!("pks.mpk.{}.keyMode", mpk + 1)), None, "{model}");
             }
             continue;
         }

@@ -8,6 +8,7 @@ use super::{Grandstream, VENDOR};
 const GXP16: &str = "wazo-grandstream-1.0.7.81";
 const GXP21: &str = "wazo-grandstream-1.0.11.85";
 const HT: &str = "wazo-grandstream-1.0.63.3";
+const GRP: &str = "wazo-grandstream-1.0.5.48";
 static MODELS: &[Model] = &[
     m(GXP16, "GXP1610", "1.0.7.81"),
     m(GXP16, "GXP1620", "1.0.7.81"),
@@ -20,6 +21,8 @@ static MODELS: &[Model] = &[
     m(HT, "HT801", "1.0.63.3"),
     m(HT, "HT802", "1.0.63.3"),
     m(HT, "HT802V2", "1.0.5.10"),
+    m(GRP, "GRP2614", "1.0.5.48"),
+    m(GRP, "GRP2616", "1.0.5.48"),
 ];
 
 /// Whether `model` is an ATA (its file is at the root, not under `Grandstream/`).

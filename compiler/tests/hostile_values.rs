@@ -183,6 +183,41 @@ enum Format {
     /// value`): the value runs to the end of the line, spaces and all.
     Words,
     Xml,
+    /// Lines that are CLI commands (Patton): each a command and its
+    /// arguments, a double-quoted one counting as one.
+    Cli,
+}
+
+/// The shape of a CLI script: per line, its indentation, its first word
+/// and how many arguments follow (a double-quoted argument is one).
+fn cli_shape(text: &str) -> Vec<(usize, String, usize)> {
+    text.lines()
+        .map(|l| {
+            let indent = l.len() - l.trim_start().len();
+            let (mut args, mut in_quotes, mut in_arg) = (Vec::<String>::new(), false, false);
+            for c in l.trim_start().chars() {
+                match c {
+                    '"' => {
+                        if !in_arg {
+                            args.push(String::new());
+                        }
+                        in_quotes = !in_quotes;
+                        in_arg = true;
+                    }
+                    ' ' if !in_quotes => in_arg = false,
+                    c => {
+                        if !in_arg {
+                            args.push(String::new());
+                            in_arg = true;
+                        }
+                        args.last_mut().unwrap().push(c);
+                    }
+                }
+            }
+            let first = args.first().cloned().unwrap_or_default();
+            (indent, first, args.len().saturating_sub(1))
+        })
+        .collect()
 }
 
 /// The settings of a line file, in order: each line up to its first `=` or
@@ -261,6 +296,16 @@ fn check(format: Format, what: &str, benign: &str, hostile: &str, exact: bool) {
                 let known: BTreeSet<&String> = b.iter().collect();
                 let extra: Vec<&String> = h.iter().filter(|k| !known.contains(k)).collect();
                 assert!(extra.is_empty(), "{what}: new settings {extra:?}\n{hostile}");
+            }
+        }
+        Format::Cli => {
+            let (b, h) = (cli_shape(benign), cli_shape(hostile));
+            if exact {
+                assert_eq!(h, b, "{what}: the commands differ\n{hostile}");
+            } else {
+                let known: BTreeSet<&String> = b.iter().map(|(_, c, _)| c).collect();
+                let extra: Vec<&String> = h.iter().map(|(_, c, _)| c).filter(|c| !known.contains(c)).collect();
+                assert!(extra.is_empty(), "{what}: new commands {extra:?}\n{hostile}");
             }
         }
         Format::Xml => {
@@ -364,12 +409,27 @@ fn avaya() {
     family("avaya", Format::Words);
 }
 
+#[test]
+fn grandstream() {
+    family("grandstream", Format::Xml);
+}
+
+#[test]
+fn patton() {
+    family("patton", Format::Cli);
+}
+
 /// The format a family's files are checked in: the syntax it renders
 /// (from the family registry, so a new family is checked as it writes).
 fn format_of(family: &str) -> Format {
     // Avaya's lines are `NAME value`, no `=` or `:` between.
     if family == "avaya" {
         return Format::Words;
+    }
+    // Patton's lines are CLI commands: a value there is an argument, which
+    // the family quotes, not the rest of a `key = value` line.
+    if family == "patton" {
+        return Format::Cli;
     }
     match provd_families::by_id(family).expect("a registered family").syntax() {
         provd_core::family::Syntax::Lines => Format::Lines,

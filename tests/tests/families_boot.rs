@@ -912,3 +912,126 @@ fn avaya_1230_boot_from_unistim_found_by_address() {
     remote_state_becomes(&rest, "lena");
     assert_security_log(&server, &[created_line(&device), sensitive_line("SIP001B4FAABBCC.cfg")]);
 }
+
+// --- Grandstream --------------------------------------------------------------
+
+/// A GXP1628 on the firmware its plugin ships: identified by its
+/// User-Agent alone (model, firmware and MAC), served
+/// `Grandstream/cfg<mac>.xml`, synchronized with `check-sync`.
+#[test]
+fn grandstream_gxp1628_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    let ua = "Grandstream Model HW GXP1628 SW 1.0.7.81 DevId c074adaabbcc";
+
+    let cfg = fetch(&server, ua, "/Grandstream/cfgc074adaabbcc.xml");
+    assert!(cfg.contains("<config version=\"1\">"), "{cfg}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Grandstream")),
+            ("model", Some("GXP1628")),
+            ("version", Some("1.0.7.81")),
+            ("mac", Some("c0:74:ad:aa:bb:cc")),
+            ("plugin", Some("wazo-grandstream-1.0.7.81")),
+        ],
+    );
+    assert_eq!(device["configured"], true, "{device}");
+    // The autoprov line, its password not written.
+    let autoprov = rest.get("/0.2/cfg_mgr/configs/autoprov").json()["config"]["raw_config"]["sip_lines"]["1"].clone();
+    let ap = autoprov["username"].as_str().unwrap();
+    assert!(cfg.contains(&format!("<P35>{ap}</P35>")) && cfg.contains("<P34></P34>"), "{cfg}");
+    remote_state_becomes(&rest, ap);
+    // The binary form older firmware asks first is not generated.
+    assert_eq!(get(&server, ua.as_bytes(), "/Grandstream/cfgc074adaabbcc").0, 404);
+
+    assign_line(&rest, &device, "gina", "Gina & Co");
+    let cfg = fetch(&server, ua, "/Grandstream/cfgc074adaabbcc.xml");
+    assert!(cfg.contains("<P35>gina</P35>") && cfg.contains("<P34>secret</P34>"), "{cfg}");
+    assert!(cfg.contains("<P3>Gina &amp; Co</P3>") && cfg.contains("<P47>10.0.0.1</P47>"), "{cfg}");
+    let device = remote_state_becomes(&rest, "gina");
+    assert_fields(&device, &[("ip", Some("127.0.0.1"))]);
+    assert_security_log(&server, &[created_line(&device), sensitive_line("cfgc074adaabbcc.xml")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+}
+
+/// An HT802 ATA is served `cfg<mac>.xml` at the root by the ATAs' plugin;
+/// a GXP2135 gets the config version 2 layout; a Grandstream model no
+/// plugin lists gets no plugin (wazo's UNKNOWN), so nothing is served.
+#[test]
+fn grandstream_ata_v2_phone_and_unknown_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+    let ata = "Grandstream Model HW HT802 V1.1A SW 1.0.63.3 DevId c074ad000802";
+    let cfg = fetch(&server, ata, "/cfgc074ad000802.xml");
+    assert!(cfg.contains("<P6767>1</P6767>"), "{cfg}");
+    assert_fields(&the_device(&rest), &[("model", Some("HT802")), ("plugin", Some("wazo-grandstream-1.0.63.3"))]);
+    // The phones' folder is not the ATAs'.
+    assert_eq!(get(&server, ata.as_bytes(), "/Grandstream/cfgc074ad000802.xml").0, 404);
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let phone = "Grandstream Model HW GXP2135 V1.0A SW 1.0.11.85 DevId c074ad002135";
+    let cfg = fetch(&server, phone, "/Grandstream/cfgc074ad002135.xml");
+    assert!(
+        cfg.contains("<config version=\"2\">") && cfg.contains("<item name=\"pks.vpk.32.keyMode\">None</item>"),
+        "{cfg}"
+    );
+    assert_fields(&the_device(&server.rest()), &[("plugin", Some("wazo-grandstream-1.0.11.85"))]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let unknown = "Grandstream Model HW GXP1760 SW 1.0.1.8 DevId c074ad001760";
+    let (status, body) = get(&server, unknown.as_bytes(), "/Grandstream/cfgc074ad001760.xml");
+    assert_eq!(status, 404, "{body}");
+    assert_fields(&the_device(&server.rest()), &[("model", Some("GXP1760")), ("plugin", None)]);
+}
+
+// --- Patton -------------------------------------------------------------------
+
+/// A SmartNode SN4112 gateway: identified by its User-Agent (its serial
+/// number is its MAC), served the CLI script `<mac>.cfg`, synchronized
+/// with `check-sync`, which its script accepts.
+#[test]
+fn patton_sn4112_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    let ua = "SmartNode (Model:SN4112/JS/EUI; Serial:00A0BAAABBCC; Software Version:R6.11 2019-07-02 H323 SIP FXS FXO; \
+              Hardware Version:4.4)";
+
+    let script = fetch(&server, ua, "/00a0baaabbcc.cfg");
+    assert!(script.starts_with("cli version 3.20\n"), "{script}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Patton")),
+            ("model", Some("SN4112")),
+            ("version", Some("6.11")),
+            ("mac", Some("00:a0:ba:aa:bb:cc")),
+            ("plugin", Some("wazo-patton-6.11")),
+        ],
+    );
+    assert!(script.contains("location 1 $(dhcp.66)/sn4110/bw"), "{script}");
+    let autoprov = rest.get("/0.2/cfg_mgr/configs/autoprov").json()["config"]["raw_config"]["sip_lines"]["1"].clone();
+    let ap = autoprov["username"].as_str().unwrap();
+    assert!(script.contains(&format!("subscriber-number {ap}\n")), "{script}");
+    remote_state_becomes(&rest, ap);
+
+    assign_line(&rest, &device, "erin", "Erin Fax");
+    let script = fetch(&server, ua, "/00a0baaabbcc.cfg");
+    assert!(script.contains("route sip:erin@.% dest-interface IF_FXS0\n"), "{script}");
+    assert!(script.contains("username erin password secret\n"), "{script}");
+    assert!(script.contains("remote 10.0.0.1 5060\n"), "{script}");
+    let device = remote_state_becomes(&rest, "erin");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("00a0baaabbcc.cfg")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+}

@@ -94,3 +94,41 @@ fn rows_telling_nothing() {
 fn avaya_rows() {
     check_vendor_rows("Avaya");
 }
+
+/// Rows that must tell nothing (`vendor` empty) whose input holds
+/// `marker`: look-alikes of a family's requests.
+fn check_unclaimed_rows(marker: &str) {
+    let rows: Vec<_> =
+        ident_vectors().into_iter().filter(|r| r.vendor.is_empty() && r.input.contains(marker)).collect();
+    assert!(!rows.is_empty(), "no unclaimed {marker} rows");
+    for row in &rows {
+        let flag = match row.protocol.as_str() {
+            "http-ua" => "--ua",
+            "http-path" => "--http-path",
+            "tftp-path" => "--tftp-path",
+            "dhcp-vendor" => "--dhcp-vendor",
+            other => panic!("unknown protocol {other}"),
+        };
+        let out = run("provd", &["identify", flag, &row.input]);
+        assert!(out.status.success(), "{}: {}", row.input, stderr(&out));
+        assert_eq!(
+            stdout(&out).trim(),
+            r#"{"vendor":null,"model":null,"version":null,"mac":null}"#,
+            "{} {:?} is claimed",
+            row.protocol,
+            row.input
+        );
+    }
+}
+
+#[test]
+fn grandstream_rows() {
+    check_vendor_rows("Grandstream");
+    check_unclaimed_rows("randstream");
+}
+
+#[test]
+fn patton_rows() {
+    check_vendor_rows("Patton");
+    check_unclaimed_rows("SmartNode");
+}

@@ -18,6 +18,9 @@ pub mod polycom;
 pub mod snom;
 pub mod yealink;
 
+pub mod grandstream;
+pub mod patton;
+
 use provd_core::family::Family;
 #[cfg(test)]
 use provd_core::family::Request;
@@ -75,6 +78,8 @@ registry![
     yealink::Yealink,
     cisco_sip::CiscoSip,
     avaya::Avaya,
+    grandstream::Grandstream,
+    patton::Patton,
 ];
 
 /// Every family compiled into provd, in a fixed order (ties in the
@@ -102,11 +107,15 @@ mod prefilter_tests {
             yealink::prefilters(),
             cisco_sip::prefilters(),
             avaya::prefilters(),
+            grandstream::prefilters(),
+            patton::prefilters(),
         ]
         .concat()
     }
 
     use super::{aastra, avaya, cisco_sip, cisco_spa, polycom, snom, yealink};
+    use super::{aastra, cisco_spa, polycom, snom, yealink};
+    use super::{grandstream, patton};
     use provd_core::rng::Rng;
 
     /// Every input of the identification vectors, as User-Agent and path.

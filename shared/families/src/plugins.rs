@@ -35,6 +35,10 @@ pub const WAZO_PLUGINS: &[(&str, &str)] = &[
     ("wazo-cisco-sip-", "cisco_sip"),
     ("wazo-avaya-", "avaya"),
     ("xivo-avaya-", "avaya"),
+    ("wazo-grandstream-", "grandstream"),
+    ("xivo-grandstream-", "grandstream"),
+    ("wazo-patton-", "patton"),
+    ("xivo-patton-", "patton"),
 ];
 
 /// The family serving the Wazo plugin named `id`, if provd has it.
@@ -140,11 +144,13 @@ mod tests {
             ("wazo-cisco-sip-12.0.7", "cisco_sip"),
             ("wazo-cisco-sip-11.1.0", "cisco_sip"),
             ("wazo-avaya-4.1.13", "avaya"),
+            ("wazo-grandstream-1.0.8.6", "grandstream"),
+            ("wazo-patton-6.11", "patton"),
         ] {
             assert_eq!(wazo_family(id), Some(family), "{id}");
             assert!(crate::by_id(family).is_some(), "{family} is a family of the registry");
         }
-        for id in ["wazo-grandstream-1.0.8.6", "wazo-fanvil-serie-x", "wazo-gigaset-02.2.0", "yealink"] {
+        for id in ["wazo-acme-1.0.8.6", "wazo-fanvil-serie-x", "wazo-gigaset-02.2.0", "yealink"] {
             assert_eq!(wazo_family(id), None, "{id}");
         }
     }
@@ -172,7 +178,7 @@ mod tests {
         assert_eq!((t46s.get_u64("lines"), t46s.get_u64("function_keys")), (Some(16), Some(27)));
         assert_eq!(plugin.info.models["T31G"].get_u64("lines"), Some(2));
 
-        let p = dir.path().join("wazo-grandstream-1.0.8.6");
+        let p = dir.path().join("wazo-acme-1.0.8.6");
         std::fs::create_dir_all(&p).unwrap();
         std::fs::write(p.join("plugin-info"), info.to_string()).unwrap();
         let e = load(&p).unwrap_err().to_string();

@@ -1,0 +1,1 @@
+{% extends 'base_v2.tpl' %}

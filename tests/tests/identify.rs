@@ -76,3 +76,18 @@ fn escapes_and_bad_input() {
     let out = run("provd", &["identify", "--ua", "nothing we know"]);
     assert_eq!(stdout(&out).trim(), r#"{"vendor":null,"model":null,"version":null,"mac":null}"#);
 }
+
+#[test]
+fn fanvil_rows() {
+    check_vendor_rows("Fanvil");
+    // The rows that tell no vendor: a bare `<mac>.cfg`, and look-alikes
+    // that must tell nothing.
+    for row in ident_vectors().into_iter().filter(|r| r.vendor.is_empty() && r.input.contains("anvil")) {
+        let flag = if row.protocol == "http-ua" { "--ua" } else { "--http-path" };
+        let out = run("provd", &["identify", flag, &row.input]);
+        assert!(out.status.success(), "{}: {}", row.input, stderr(&out));
+        let got: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(got["vendor"], serde_json::Value::Null, "{}", row.input);
+        assert_eq!(got["mac"].as_str().unwrap_or(""), row.mac, "{}", row.input);
+    }
+}

@@ -8,6 +8,7 @@ pub mod aastra;
 pub mod cisco_sccp;
 pub mod cisco_spa;
 pub mod digium;
+pub mod fanvil;
 pub mod helpers;
 pub mod identify;
 pub mod phones;
@@ -71,6 +72,7 @@ registry![
     polycom::Polycom,
     snom::Snom,
     yealink::Yealink,
+    fanvil::Fanvil,
 ];
 
 /// Every family compiled into provd, in a fixed order (ties in the
@@ -91,9 +93,17 @@ mod prefilter_tests {
     //! on every identification vector, mutations of them and random bytes.
 
     fn prefilters() -> Vec<super::RegexRule> {
-        [cisco_spa::prefilters(), polycom::prefilters(), snom::prefilters(), yealink::prefilters()].concat()
+        [
+            cisco_spa::prefilters(),
+            polycom::prefilters(),
+            snom::prefilters(),
+            yealink::prefilters(),
+            fanvil::prefilters(),
+        ]
+        .concat()
     }
 
+    use super::fanvil;
     use super::{aastra, cisco_spa, polycom, snom, yealink};
     use provd_core::rng::Rng;
 

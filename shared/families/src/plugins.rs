@@ -32,6 +32,8 @@ pub const WAZO_PLUGINS: &[(&str, &str)] = &[
     ("xivo-snom-", "snom"),
     ("wazo-yealink-", "yealink"),
     ("xivo-yealink-", "yealink"),
+    ("wazo-fanvil-", "fanvil"),
+    ("xivo-fanvil-", "fanvil"),
 ];
 
 /// The family serving the Wazo plugin named `id`, if provd has it.
@@ -134,11 +136,12 @@ mod tests {
             ("wazo-cisco-spa8000-6.1.11", "cisco_spa"),
             ("wazo-cisco-ata190-1.2.2", "cisco_spa"),
             ("wazo-cisco-pap2t-5.1.6", "cisco_spa"),
+            ("wazo-fanvil-serie-x", "fanvil"),
         ] {
             assert_eq!(wazo_family(id), Some(family), "{id}");
             assert!(crate::by_id(family).is_some(), "{family} is a family of the registry");
         }
-        for id in ["wazo-grandstream-1.0.8.6", "wazo-fanvil-serie-x", "wazo-gigaset-02.2.0", "yealink"] {
+        for id in ["wazo-grandstream-1.0.8.6", "wazo-gigaset-02.2.0", "yealink"] {
             assert_eq!(wazo_family(id), None, "{id}");
         }
     }

@@ -340,6 +340,11 @@ fn fanvil() {
     family("fanvil", Format::Xml);
 }
 
+#[test]
+fn htek() {
+    family("htek", Format::Xml);
+}
+
 /// The format a family's files are checked in: the syntax it renders
 /// (from the family registry, so a new family is checked as it writes).
 fn format_of(family: &str) -> Format {

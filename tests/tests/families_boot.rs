@@ -836,3 +836,44 @@ fn fanvil_unlisted_model_gets_no_plugin() {
     let device = the_device(&server.rest());
     assert_fields(&device, &[("vendor", Some("Fanvil")), ("model", Some("i10SV")), ("plugin", None)]);
 }
+
+// --- Htek -------------------------------------------------------------------
+
+/// An Htek UC926: its model's common file, then its own file, a line and a
+/// synchronize received by SIPp.
+#[test]
+fn htek_uc926_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    let ua = "Htek UC926 2.0.4.6.41 00:1f:c1:aa:bb:cc";
+
+    let common = fetch(&server, ua, "/cfg0010.xml");
+    assert!(common.contains("para=\"FirmwareUpGrade_FirmwareServerPath\">http://127.0.0.1:"), "{common}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Htek")),
+            ("model", Some("UC926")),
+            ("version", Some("2.0.4.6.41")),
+            ("mac", Some("00:1f:c1:aa:bb:cc")),
+            ("plugin", Some("wazo-htek-2.0.4.6.41")),
+        ],
+    );
+    let cfg = fetch(&server, ua, "/cfg001fc1aabbcc.xml");
+    assert!(cfg.contains("<hl_provision version=\"1\">"), "{cfg}");
+    assign_line(&rest, &device, "hugo", "Hugo <Htek>");
+    let cfg = fetch(&server, ua, "/cfg001fc1aabbcc.xml");
+    assert!(cfg.contains("<P35 para=\"Account1_SipUserId\">hugo</P35>"), "{cfg}");
+    assert!(cfg.contains("<P3 para=\"Account1_DispalyName\">Hugo &lt;Htek&gt;</P3>"), "{cfg}");
+    assert!(cfg.contains("<P47 para=\"Profile1_Sipserver\">10.0.0.1:5060</P47>"), "{cfg}");
+    let device = remote_state_becomes(&rest, "hugo");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("cfg001fc1aabbcc.xml")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+    // Another phone's file, which no device has: not found.
+    let (status, _) = get(&server, ua.as_bytes(), "/cfg001fc1aabbdd.xml");
+    assert_eq!(status, 404);
+}

@@ -91,3 +91,15 @@ fn fanvil_rows() {
         assert_eq!(got["mac"].as_str().unwrap_or(""), row.mac, "{}", row.input);
     }
 }
+
+#[test]
+fn htek_rows() {
+    check_vendor_rows("Htek");
+    // Look-alikes that must tell nothing (the phones are known by their
+    // User-Agent only).
+    for row in ident_vectors().into_iter().filter(|r| r.vendor.is_empty() && r.input.to_lowercase().contains("htek")) {
+        let out = run("provd", &["identify", "--ua", &row.input]);
+        assert!(out.status.success(), "{}: {}", row.input, stderr(&out));
+        assert_eq!(stdout(&out).trim(), r#"{"vendor":null,"model":null,"version":null,"mac":null}"#, "{}", row.input);
+    }
+}

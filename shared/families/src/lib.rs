@@ -10,6 +10,7 @@ pub mod cisco_spa;
 pub mod digium;
 pub mod fanvil;
 pub mod helpers;
+pub mod htek;
 pub mod identify;
 pub mod phones;
 pub mod plugins;
@@ -73,6 +74,7 @@ registry![
     snom::Snom,
     yealink::Yealink,
     fanvil::Fanvil,
+    htek::Htek,
 ];
 
 /// Every family compiled into provd, in a fixed order (ties in the
@@ -99,12 +101,13 @@ mod prefilter_tests {
             snom::prefilters(),
             yealink::prefilters(),
             fanvil::prefilters(),
+            htek::prefilters(),
         ]
         .concat()
     }
 
-    use super::fanvil;
     use super::{aastra, cisco_spa, polycom, snom, yealink};
+    use super::{fanvil, htek};
     use provd_core::rng::Rng;
 
     /// Every input of the identification vectors, as User-Agent and path.

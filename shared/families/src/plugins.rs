@@ -34,6 +34,7 @@ pub const WAZO_PLUGINS: &[(&str, &str)] = &[
     ("xivo-yealink-", "yealink"),
     ("wazo-fanvil-", "fanvil"),
     ("xivo-fanvil-", "fanvil"),
+    ("wazo-htek-", "htek"),
 ];
 
 /// The family serving the Wazo plugin named `id`, if provd has it.
@@ -137,6 +138,7 @@ mod tests {
             ("wazo-cisco-ata190-1.2.2", "cisco_spa"),
             ("wazo-cisco-pap2t-5.1.6", "cisco_spa"),
             ("wazo-fanvil-serie-x", "fanvil"),
+            ("wazo-htek-2.0.4.6.41", "htek"),
         ] {
             assert_eq!(wazo_family(id), Some(family), "{id}");
             assert!(crate::by_id(family).is_some(), "{family} is a family of the registry");

@@ -1035,3 +1035,124 @@ fn patton_sn4112_boot() {
     assert_synchronized(&rest, &device);
     assert_events(sipp, &["check-sync"]);
 }
+
+// --- Fanvil -------------------------------------------------------------------
+
+/// A Fanvil V62: its model's common file first (which points it at the
+/// firmware notes), then its own file, then a line and a synchronize.
+#[test]
+fn fanvil_v62_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    let ua = "Fanvil V62 2.12.16.17 0c383eaabbcc";
+
+    let common = fetch(&server, ua, "/Fanvil/F0V0V6200000.cfg");
+    assert!(common.contains("<UpgradeServer1>http://127.0.0.1:"), "{common}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Fanvil")),
+            ("model", Some("V62")),
+            ("version", Some("2.12.16.17")),
+            ("mac", Some("0c:38:3e:aa:bb:cc")),
+            ("plugin", Some("wazo-fanvil-serie-v")),
+        ],
+    );
+    let note = fetch(&server, ua, "/Fanvil/fanvil_v62_hwv1_0.txt");
+    assert!(note.starts_with("Version=2.12.16.17\nFirmware=http://127.0.0.1:"), "{note}");
+    assert!(note.contains("/Fanvil/firmware/v62-fanvil-release-ff01-5944-2.12.16.17-"), "{note}");
+
+    let cfg = fetch(&server, ua, "/Fanvil/0c383eaabbcc.cfg");
+    assert!(cfg.contains("<sysConf>") && cfg.contains("<RegisterUser>ap"), "{cfg}");
+    assign_line(&rest, &device, "fanny", "Fanny & Co");
+    let cfg = fetch(&server, ua, "/Fanvil/0c383eaabbcc.cfg");
+    assert!(cfg.contains("<RegisterUser>fanny</RegisterUser>"), "{cfg}");
+    assert!(cfg.contains("<DisplayName>Fanny &amp; Co</DisplayName>"), "{cfg}");
+    assert!(cfg.contains("<ProxyAddr>10.0.0.1</ProxyAddr>"), "{cfg}");
+    let device = remote_state_becomes(&rest, "fanny");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("0c383eaabbcc.cfg")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+}
+
+/// The X series in both formats: an X4 (VOIP_CONFIG_FILE) by its common
+/// file, an X6U Pro (sysConf, announced with a space) by its own file.
+#[test]
+fn fanvil_x_series_both_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+    let x4 = "Fanvil X4 2.14.0.7386 0c383eaabb01";
+    let common = fetch(&server, x4, "/Fanvil/f0X4hw1.100.cfg");
+    assert!(common.contains("<Config_File_Name>Fanvil/$mac.cfg</Config_File_Name>"), "{common}");
+    assert!(common.contains("/Fanvil/firmware/x42.14.0.7386T20210730173312.z</Auto_Image_URL>"), "{common}");
+    let cfg = fetch(&server, x4, "/Fanvil/0c383eaabb01.cfg");
+    assert!(cfg.contains("<VOIP_CONFIG_FILE>") && cfg.contains("<SIP_Line_List_Entry>"), "{cfg}");
+
+    let x6u = "Fanvil X6U Pro 2.12.16.17 0c383eaabb02";
+    let (status, _) = get(&server, x6u.as_bytes(), "/Fanvil/0c383eaabb02.cfg");
+    assert!(matches!(status, 200 | 404), "{status}");
+    let cfg = fetch(&server, x6u, "/Fanvil/0c383eaabb02.cfg");
+    assert!(cfg.contains("<sysConf>") && cfg.contains("x6upro-fanvil-release"), "{cfg}");
+    let all = devices(&rest);
+    let pro = all.iter().find(|d| d["mac"] == "0c:38:3e:aa:bb:02").expect("the X6U Pro");
+    assert_fields(pro, &[("model", Some("X6U-Pro")), ("plugin", Some("wazo-fanvil-serie-x"))]);
+    let legacy = all.iter().find(|d| d["mac"] == "0c:38:3e:aa:bb:01").expect("the X4");
+    assert_fields(legacy, &[("model", Some("X4")), ("plugin", Some("wazo-fanvil-serie-x"))]);
+}
+
+/// A Fanvil no bundled plugin lists (i series): recognised, given no
+/// plugin (wazo's association says UNKNOWN), answered 404.
+#[test]
+fn fanvil_unlisted_model_gets_no_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let (status, body) = get(&server, b"Fanvil i10SV 2.12.10.1 0c383eaabb03", "/Fanvil/0c383eaabb03.cfg");
+    assert_eq!(status, 404, "{body}");
+    let device = the_device(&server.rest());
+    assert_fields(&device, &[("vendor", Some("Fanvil")), ("model", Some("i10SV")), ("plugin", None)]);
+}
+
+// --- Htek -------------------------------------------------------------------
+
+/// An Htek UC926: its model's common file, then its own file, a line and a
+/// synchronize received by SIPp.
+#[test]
+fn htek_uc926_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    let ua = "Htek UC926 2.0.4.6.41 00:1f:c1:aa:bb:cc";
+
+    let common = fetch(&server, ua, "/cfg0010.xml");
+    assert!(common.contains("para=\"FirmwareUpGrade_FirmwareServerPath\">http://127.0.0.1:"), "{common}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Htek")),
+            ("model", Some("UC926")),
+            ("version", Some("2.0.4.6.41")),
+            ("mac", Some("00:1f:c1:aa:bb:cc")),
+            ("plugin", Some("wazo-htek-2.0.4.6.41")),
+        ],
+    );
+    let cfg = fetch(&server, ua, "/cfg001fc1aabbcc.xml");
+    assert!(cfg.contains("<hl_provision version=\"1\">"), "{cfg}");
+    assign_line(&rest, &device, "hugo", "Hugo <Htek>");
+    let cfg = fetch(&server, ua, "/cfg001fc1aabbcc.xml");
+    assert!(cfg.contains("<P35 para=\"Account1_SipUserId\">hugo</P35>"), "{cfg}");
+    assert!(cfg.contains("<P3 para=\"Account1_DispalyName\">Hugo &lt;Htek&gt;</P3>"), "{cfg}");
+    assert!(cfg.contains("<P47 para=\"Profile1_Sipserver\">10.0.0.1:5060</P47>"), "{cfg}");
+    let device = remote_state_becomes(&rest, "hugo");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("cfg001fc1aabbcc.xml")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+    // Another phone's file, which no device has: not found.
+    let (status, _) = get(&server, ua.as_bytes(), "/cfg001fc1aabbdd.xml");
+    assert_eq!(status, 404);
+}

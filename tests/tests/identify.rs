@@ -122,6 +122,21 @@ fn check_unclaimed_rows(marker: &str) {
 }
 
 #[test]
+fn fanvil_rows() {
+    check_vendor_rows("Fanvil");
+    // The rows that tell no vendor: a bare `<mac>.cfg`, and look-alikes
+    // that must tell nothing.
+    for row in ident_vectors().into_iter().filter(|r| r.vendor.is_empty() && r.input.contains("anvil")) {
+        let flag = if row.protocol == "http-ua" { "--ua" } else { "--http-path" };
+        let out = run("provd", &["identify", flag, &row.input]);
+        assert!(out.status.success(), "{}: {}", row.input, stderr(&out));
+        let got: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(got["vendor"], serde_json::Value::Null, "{}", row.input);
+        assert_eq!(got["mac"].as_str().unwrap_or(""), row.mac, "{}", row.input);
+    }
+}
+
+#[test]
 fn grandstream_rows() {
     check_vendor_rows("Grandstream");
     check_unclaimed_rows("randstream");
@@ -131,4 +146,16 @@ fn grandstream_rows() {
 fn patton_rows() {
     check_vendor_rows("Patton");
     check_unclaimed_rows("SmartNode");
+}
+
+#[test]
+fn htek_rows() {
+    check_vendor_rows("Htek");
+    // Look-alikes that must tell nothing (the phones are known by their
+    // User-Agent only).
+    for row in ident_vectors().into_iter().filter(|r| r.vendor.is_empty() && r.input.to_lowercase().contains("htek")) {
+        let out = run("provd", &["identify", "--ua", &row.input]);
+        assert!(out.status.success(), "{}: {}", row.input, stderr(&out));
+        assert_eq!(stdout(&out).trim(), r#"{"vendor":null,"model":null,"version":null,"mac":null}"#, "{}", row.input);
+    }
 }

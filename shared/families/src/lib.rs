@@ -10,7 +10,9 @@ pub mod cisco_sccp;
 pub mod cisco_sip;
 pub mod cisco_spa;
 pub mod digium;
+pub mod fanvil;
 pub mod helpers;
+pub mod htek;
 pub mod identify;
 pub mod phones;
 pub mod plugins;
@@ -80,6 +82,8 @@ registry![
     avaya::Avaya,
     grandstream::Grandstream,
     patton::Patton,
+    fanvil::Fanvil,
+    htek::Htek,
 ];
 
 /// Every family compiled into provd, in a fixed order (ties in the
@@ -109,6 +113,8 @@ mod prefilter_tests {
             avaya::prefilters(),
             grandstream::prefilters(),
             patton::prefilters(),
+            fanvil::prefilters(),
+            htek::prefilters(),
         ]
         .concat()
     }
@@ -116,6 +122,7 @@ mod prefilter_tests {
     use super::{aastra, avaya, cisco_sip, cisco_spa, polycom, snom, yealink};
     use super::{aastra, cisco_spa, polycom, snom, yealink};
     use super::{grandstream, patton};
+    use super::{fanvil, htek};
     use provd_core::rng::Rng;
 
     /// Every input of the identification vectors, as User-Agent and path.

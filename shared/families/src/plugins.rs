@@ -39,6 +39,9 @@ pub const WAZO_PLUGINS: &[(&str, &str)] = &[
     ("xivo-grandstream-", "grandstream"),
     ("wazo-patton-", "patton"),
     ("xivo-patton-", "patton"),
+    ("wazo-fanvil-", "fanvil"),
+    ("xivo-fanvil-", "fanvil"),
+    ("wazo-htek-", "htek"),
 ];
 
 /// The family serving the Wazo plugin named `id`, if provd has it.
@@ -146,11 +149,13 @@ mod tests {
             ("wazo-avaya-4.1.13", "avaya"),
             ("wazo-grandstream-1.0.8.6", "grandstream"),
             ("wazo-patton-6.11", "patton"),
+            ("wazo-fanvil-serie-x", "fanvil"),
+            ("wazo-htek-2.0.4.6.41", "htek"),
         ] {
             assert_eq!(wazo_family(id), Some(family), "{id}");
             assert!(crate::by_id(family).is_some(), "{family} is a family of the registry");
         }
-        for id in ["wazo-acme-1.0.8.6", "wazo-fanvil-serie-x", "wazo-gigaset-02.2.0", "yealink"] {
+        for id in ["wazo-acme-1.0.8.6", "wazo-gigaset-02.2.0", "yealink"] {
             assert_eq!(wazo_family(id), None, "{id}");
         }
     }

@@ -76,3 +76,15 @@ fn escapes_and_bad_input() {
     let out = run("provd", &["identify", "--ua", "nothing we know"]);
     assert_eq!(stdout(&out).trim(), r#"{"vendor":null,"model":null,"version":null,"mac":null}"#);
 }
+
+#[test]
+fn gigaset_rows() {
+    check_vendor_rows("Gigaset");
+}
+
+/// Rows with nothing expected (look-alikes of a vendor's requests, forms a
+/// vendor's pattern refuses): no family may claim them.
+#[test]
+fn unclaimed_rows() {
+    check_vendor_rows("");
+}

@@ -8,6 +8,7 @@ pub mod aastra;
 pub mod cisco_sccp;
 pub mod cisco_spa;
 pub mod digium;
+pub mod gigaset;
 pub mod helpers;
 pub mod identify;
 pub mod phones;
@@ -71,6 +72,7 @@ registry![
     polycom::Polycom,
     snom::Snom,
     yealink::Yealink,
+    gigaset::Gigaset,
 ];
 
 /// Every family compiled into provd, in a fixed order (ties in the
@@ -91,10 +93,17 @@ mod prefilter_tests {
     //! on every identification vector, mutations of them and random bytes.
 
     fn prefilters() -> Vec<super::RegexRule> {
-        [cisco_spa::prefilters(), polycom::prefilters(), snom::prefilters(), yealink::prefilters()].concat()
+        [
+            cisco_spa::prefilters(),
+            polycom::prefilters(),
+            snom::prefilters(),
+            yealink::prefilters(),
+            gigaset::prefilters(),
+        ]
+        .concat()
     }
 
-    use super::{aastra, cisco_spa, polycom, snom, yealink};
+    use super::{aastra, cisco_spa, gigaset, polycom, snom, yealink};
     use provd_core::rng::Rng;
 
     /// Every input of the identification vectors, as User-Agent and path.

@@ -719,6 +719,58 @@ fn gigaset_n870_boot() {
     assert_events(sipp, &["check-sync"]);
 }
 
+// --- Alcatel-Lucent ------------------------------------------------------------
+
+/// A Myriad M3: its model's shared file first (with `?mac=`), then its own.
+#[test]
+fn alcatel_myriad_m3_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    let ua = "ALE M3-CE 2.13.02.1702 3c28a6aabbcc";
+    let shared = fetch(&server, ua, "/config.M3.xml?mac=3c28a6aabbcc");
+    assert!(shared.contains("<setting id=\"DeviceProvisionFileSecond\" value=\"config.$mac.xml\"/>"), "{shared}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Alcatel-Lucent")),
+            ("model", Some("M3")),
+            ("version", Some("2.13.02.1702")),
+            ("mac", Some("3c:28:a6:aa:bb:cc")),
+            ("plugin", Some("wazo-alcatel-2.13.02")),
+        ],
+    );
+    let own = fetch(&server, ua, "/config.3c28a6aabbcc.xml?mac=3c28a6aabbcc");
+    assert!(own.contains("<setting id=\"Account1UserName\" value=\"ap"), "{own}");
+    assign_line(&rest, &device, "gina", "Gina M3");
+    let own = fetch(&server, ua, "/config.3c28a6aabbcc.xml?mac=3c28a6aabbcc");
+    assert!(own.contains("<setting id=\"Account1UserName\" value=\"gina\"/>"), "{own}");
+    assert!(own.contains("<setting id=\"Account1DisplayName\" value=\"Gina M3\"/>"), "{own}");
+    let device = remote_state_becomes(&rest, "gina");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("config.3c28a6aabbcc.xml")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+}
+
+/// An 8028s gets the 1.51 plugin; a `mac=` argument under another vendor's
+/// User-Agent makes no Alcatel-Lucent device.
+#[test]
+fn alcatel_8028s_boot() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+    let ua = "ALE 8028s-GE 1.51.52.2204 487a55aabbdd";
+    assert!(fetch(&server, ua, "/config.8028s-GE.xml").contains("DeviceProvisionServerUrl"));
+    let own = fetch(&server, ua, "/config.487a55aabbdd.xml");
+    assert!(own.contains("<setting id=\"DeviceSecuritySshEnable\" value=\"false\"/>"), "{own}");
+    assert_fields(
+        &the_device(&rest),
+        &[("model", Some("8028s-GE")), ("mac", Some("48:7a:55:aa:bb:dd")), ("plugin", Some("wazo-alcatel-1.51.52"))],
+    );
+}
+
 // --- Bad input ----------------------------------------------------------------
 
 /// Any answer but a 500 or a dropped connection.

@@ -82,6 +82,11 @@ fn gigaset_rows() {
     check_vendor_rows("Gigaset");
 }
 
+#[test]
+fn alcatel_rows() {
+    check_vendor_rows("Alcatel-Lucent");
+}
+
 /// Rows with nothing expected (look-alikes of a vendor's requests, forms a
 /// vendor's pattern refuses): no family may claim them.
 #[test]

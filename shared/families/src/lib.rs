@@ -5,6 +5,7 @@
 //! place a new family touches.
 
 pub mod aastra;
+pub mod alcatel;
 pub mod cisco_sccp;
 pub mod cisco_spa;
 pub mod digium;
@@ -73,6 +74,7 @@ registry![
     snom::Snom,
     yealink::Yealink,
     gigaset::Gigaset,
+    alcatel::Alcatel,
 ];
 
 /// Every family compiled into provd, in a fixed order (ties in the
@@ -99,11 +101,12 @@ mod prefilter_tests {
             snom::prefilters(),
             yealink::prefilters(),
             gigaset::prefilters(),
+            alcatel::prefilters(),
         ]
         .concat()
     }
 
-    use super::{aastra, cisco_spa, gigaset, polycom, snom, yealink};
+    use super::{aastra, alcatel, cisco_spa, gigaset, polycom, snom, yealink};
     use provd_core::rng::Rng;
 
     /// Every input of the identification vectors, as User-Agent and path.

@@ -429,6 +429,16 @@ fn htek() {
     family("htek", Format::Xml);
 }
 
+#[test]
+fn gigaset() {
+    family("gigaset", Format::Xml);
+}
+
+#[test]
+fn alcatel() {
+    family("alcatel", Format::Xml);
+}
+
 /// The format a family's files are checked in: the syntax it renders
 /// (from the family registry, so a new family is checked as it writes).
 fn format_of(family: &str) -> Format {

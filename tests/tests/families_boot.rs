@@ -645,6 +645,132 @@ fn digium_d40_boot() {
     assert_events(sipp, &["check-sync"]);
 }
 
+// --- Gigaset ------------------------------------------------------------------
+
+/// An N510 (first generation): DHCP tells the model, its User-Agent the
+/// firmware and MAC; it fetches `<MAC>.xml`.
+#[test]
+fn gigaset_n510_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    assert_eq!(dhcp_commit(&rest, "7c:2f:80:aa:bb:cc", b"N510_IP_PRO"), 204);
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Gigaset")),
+            ("model", Some("N510 IP PRO")),
+            ("version", None),
+            ("plugin", Some("wazo-gigaset-70.117")),
+        ],
+    );
+    let ua = "N510 IP PRO/42.262.00.000.000;7C2F80AABBCC";
+    let xml = fetch(&server, ua, "/7C2F80AABBCC.xml");
+    assert!(xml.contains("<MAC_ADDRESS value=\"7C2F80AABBCC\"/>"), "{xml}");
+    assert!(xml.contains("BS_IP_Data1.aucS_SIP_USER_ID\" class=\"symb_item\" value='\"ap"), "{xml}");
+    let device = the_device(&rest);
+    assert_fields(&device, &[("version", Some("42.262")), ("mac", Some("7c:2f:80:aa:bb:cc"))]);
+    // The lower-case name is the Nx70 generation's: not this base's file.
+    assert_eq!(get(&server, ua.as_bytes(), "/7c2f80aabbcc.xml").0, 404);
+    assign_line(&rest, &device, "erin", "Erin N510");
+    let xml = fetch(&server, ua, "/7C2F80AABBCC.xml");
+    assert!(xml.contains("BS_IP_Data1.aucS_SIP_USER_ID\" class=\"symb_item\" value='\"erin\"'"), "{xml}");
+    assert!(xml.contains("value='\"Erin N510\"'"), "{xml}");
+    let device = remote_state_becomes(&rest, "erin");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("7C2F80AABBCC.xml")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+}
+
+/// An N870 (Nx70 generation): no DHCP form, the User-Agent tells all; it
+/// fetches `<mac>.xml`, which offers the firmware the plugin lists.
+#[test]
+fn gigaset_n870_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    let ua = "Gigaset N870 IP PRO/83.V2.65.0+build.8504c90;7C2F80AABBDD";
+    let xml = fetch(&server, ua, "/7c2f80aabbdd.xml");
+    assert!(xml.contains("<provisioning version=\"1.1\""), "{xml}");
+    assert!(xml.contains("/Gigaset-Nx70-V2.65.0-build.8504c90.bin\""), "{xml}");
+    assert!(xml.contains("<param name=\"hs.00001.DECT_AC\" value=\"0000\"/>"), "{xml}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Gigaset")),
+            ("model", Some("N870 IP PRO")),
+            ("version", Some("83.V2.65.0")),
+            ("mac", Some("7c:2f:80:aa:bb:dd")),
+            ("plugin", Some("wazo-gigaset-83.v2.65.0")),
+        ],
+    );
+    assign_line(&rest, &device, "frank", "Frank N870");
+    let xml = fetch(&server, ua, "/7c2f80aabbdd.xml");
+    assert!(xml.contains("<param name=\"SipAccount.00001.UserName\" value=\"frank\"/>"), "{xml}");
+    assert!(xml.contains("<param name=\"hs.00001.DECT_AC\" value=\"1001\"/>"), "{xml}");
+    assert!(xml.contains("<param name=\"SipProvider.0.ProxyServerAddress\" value=\"10.0.0.1\"/>"), "{xml}");
+    let device = remote_state_becomes(&rest, "frank");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("7c2f80aabbdd.xml")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+}
+
+// --- Alcatel-Lucent ------------------------------------------------------------
+
+/// A Myriad M3: its model's shared file first (with `?mac=`), then its own.
+#[test]
+fn alcatel_myriad_m3_boot() {
+    let sipp = Sipp::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, Some(&sipp));
+    let rest = server.rest();
+    let ua = "ALE M3-CE 2.13.02.1702 3c28a6aabbcc";
+    let shared = fetch(&server, ua, "/config.M3.xml?mac=3c28a6aabbcc");
+    assert!(shared.contains("<setting id=\"DeviceProvisionFileSecond\" value=\"config.$mac.xml\"/>"), "{shared}");
+    let device = the_device(&rest);
+    assert_fields(
+        &device,
+        &[
+            ("vendor", Some("Alcatel-Lucent")),
+            ("model", Some("M3")),
+            ("version", Some("2.13.02.1702")),
+            ("mac", Some("3c:28:a6:aa:bb:cc")),
+            ("plugin", Some("wazo-alcatel-2.13.02")),
+        ],
+    );
+    let own = fetch(&server, ua, "/config.3c28a6aabbcc.xml?mac=3c28a6aabbcc");
+    assert!(own.contains("<setting id=\"Account1UserName\" value=\"ap"), "{own}");
+    assign_line(&rest, &device, "gina", "Gina M3");
+    let own = fetch(&server, ua, "/config.3c28a6aabbcc.xml?mac=3c28a6aabbcc");
+    assert!(own.contains("<setting id=\"Account1UserName\" value=\"gina\"/>"), "{own}");
+    assert!(own.contains("<setting id=\"Account1DisplayName\" value=\"Gina M3\"/>"), "{own}");
+    let device = remote_state_becomes(&rest, "gina");
+    assert_security_log(&server, &[created_line(&device), sensitive_line("config.3c28a6aabbcc.xml")]);
+    assert_synchronized(&rest, &device);
+    assert_events(sipp, &["check-sync"]);
+}
+
+/// An 8028s gets the 1.51 plugin; a `mac=` argument under another vendor's
+/// User-Agent makes no Alcatel-Lucent device.
+#[test]
+fn alcatel_8028s_boot() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let rest = server.rest();
+    let ua = "ALE 8028s-GE 1.51.52.2204 487a55aabbdd";
+    assert!(fetch(&server, ua, "/config.8028s-GE.xml").contains("DeviceProvisionServerUrl"));
+    let own = fetch(&server, ua, "/config.487a55aabbdd.xml");
+    assert!(own.contains("<setting id=\"DeviceSecuritySshEnable\" value=\"false\"/>"), "{own}");
+    assert_fields(
+        &the_device(&rest),
+        &[("model", Some("8028s-GE")), ("mac", Some("48:7a:55:aa:bb:dd")), ("plugin", Some("wazo-alcatel-1.51.52"))],
+    );
+}
+
 // --- Bad input ----------------------------------------------------------------
 
 /// Any answer but a 500 or a dropped connection.

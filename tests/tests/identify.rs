@@ -159,3 +159,20 @@ fn htek_rows() {
         assert_eq!(stdout(&out).trim(), r#"{"vendor":null,"model":null,"version":null,"mac":null}"#, "{}", row.input);
     }
 }
+
+#[test]
+fn gigaset_rows() {
+    check_vendor_rows("Gigaset");
+}
+
+#[test]
+fn alcatel_rows() {
+    check_vendor_rows("Alcatel-Lucent");
+}
+
+/// Rows with nothing expected (look-alikes of a vendor's requests, forms a
+/// vendor's pattern refuses): no family may claim them.
+#[test]
+fn unclaimed_rows() {
+    check_vendor_rows("");
+}

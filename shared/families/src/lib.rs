@@ -6,11 +6,13 @@
 
 pub mod aastra;
 pub mod avaya;
+pub mod alcatel;
 pub mod cisco_sccp;
 pub mod cisco_sip;
 pub mod cisco_spa;
 pub mod digium;
 pub mod fanvil;
+pub mod gigaset;
 pub mod helpers;
 pub mod htek;
 pub mod identify;
@@ -84,6 +86,8 @@ registry![
     patton::Patton,
     fanvil::Fanvil,
     htek::Htek,
+    gigaset::Gigaset,
+    alcatel::Alcatel,
 ];
 
 /// Every family compiled into provd, in a fixed order (ties in the
@@ -115,14 +119,13 @@ mod prefilter_tests {
             patton::prefilters(),
             fanvil::prefilters(),
             htek::prefilters(),
+            gigaset::prefilters(),
+            alcatel::prefilters(),
         ]
         .concat()
     }
 
-    use super::{aastra, avaya, cisco_sip, cisco_spa, polycom, snom, yealink};
-    use super::{aastra, cisco_spa, polycom, snom, yealink};
-    use super::{grandstream, patton};
-    use super::{fanvil, htek};
+    use super::{aastra, alcatel, avaya, cisco_sip, cisco_spa, fanvil, gigaset, grandstream, htek, patton, polycom, snom, yealink};
     use provd_core::rng::Rng;
 
     /// Every input of the identification vectors, as User-Agent and path.

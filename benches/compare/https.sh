@@ -34,8 +34,9 @@
 # and plain HTTP keep-alive on the same two processes (the "unchanged" check).
 # For every run the server's CPU (utime and stime apart, all threads; nginx:
 # master and workers) is read from /proc/<pid>/stat before and after: CPU
-# seconds per 100k requests. The load average (/proc/loadavg) is recorded
-# before and after every run. Rounds are interleaved, server order and load
+# seconds per 100k requests; from /proc/<pid>/task/*/schedstat, the time its
+# threads were runnable but waited for a CPU. The load average (/proc/loadavg)
+# is recorded before and after every run, and the CPU time of everything else. Rounds are interleaved, server order and load
 # order rotated each round; each measured run (and each check that loads
 # the machine) holds LOCK (flock).
 #
@@ -364,6 +365,14 @@ ticks() { # server
     done
     echo "$u $k"
 }
+# Scheduler time of a server's threads (/proc/<pid>/task/*/schedstat), in ns:
+# "on a CPU" and "runnable, waiting for a CPU" (the other jobs on the machine).
+sched() { # server
+    local p pids=("${PID[$1]}")
+    [[ $1 == nginx ]] && pids+=($(pgrep -P "${PID[$1]}" || true))
+    for p in "${pids[@]}"; do cat /proc/"$p"/task/*/schedstat 2>/dev/null || true; done |
+        awk '{ run += $1; wait += $2 } END { printf "%.0f %.0f\n", run, wait }'
+}
 machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 to_ms() { # 1.23ms | 456.00us | 1.02s
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
@@ -377,9 +386,10 @@ declare -A LOAD_LABEL=(
     [http]="plain HTTP, keep-alive"
 )
 # One measured run; sets RUN_RPS RUN_USER RUN_SYS (server CPU s) RUN_CPU (s per 100k)
-# RUN_P50 RUN_P99 (ms) RUN_GEN (wrk CPU s) RUN_OTHER (CPU s of everything else) RUN_LOAD.
+# RUN_P50 RUN_P99 (ms) RUN_GEN (wrk CPU s) RUN_OTHER (CPU s of everything else) RUN_LOAD
+# RUN_WAIT (s the server's threads were runnable but waited for a CPU, summed).
 measure() { # load server output
-    local load=$1 s=$2 out=$3 url conf=/dev/null pre= args=() before after mb machine requests errors non2xx la
+    local load=$1 s=$2 out=$3 url conf=/dev/null pre= args=() before after sched_before sched_after mb machine requests errors non2xx la
     url="https://127.0.0.1:${HTTPS_PORT[$s]}/"
     [[ $load == http ]] && url="http://127.0.0.1:${HTTP_PORT[$s]}/"
     [[ $load == *12 ]] && conf=$WORK/tls12.cnf
@@ -388,11 +398,13 @@ measure() { # load server output
     lock
     la=$(loadavg)
     read -r -a before < <(ticks "$s")
+    read -r -a sched_before < <(sched "$s")
     mb=$(machine_ticks)
     TIMEFORMAT='%3U %3S'
     { time LD_PRELOAD=$pre OPENSSL_CONF=$conf "$WRK" -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s devices.lua \
         "${args[@]}" "$url" >"$out" 2>&1; } 2>"$out.time"
     read -r -a after < <(ticks "$s")
+    read -r -a sched_after < <(sched "$s")
     machine=$(($(machine_ticks) - mb))
     RUN_LOAD="${la%% *} -> $(loadavg | cut -d' ' -f1)"
     unlock
@@ -410,12 +422,13 @@ measure() { # load server output
     RUN_SYS=$(awk -v t=$ds -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
     RUN_CPU=$(awk -v t=$((du + ds)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.3f", t / hz / n * 100000 }')
     RUN_GEN=$(awk '{ printf "%.2f", $1 + $2 }' "$out.time")
+    RUN_WAIT=$(awk -v a="${sched_after[1]}" -v b="${sched_before[1]}" 'BEGIN { printf "%.2f", (a - b) / 1e9 }')
     RUN_OTHER=$(awk -v m="$machine" -v srv=$((du + ds)) -v g="$RUN_GEN" -v hz="$CLK_TCK" \
         'BEGIN { o = (m - srv) / hz - g; printf "%.2f", o < 0 ? 0 : o }')
 }
 
-declare -A RPS CPU USR SYS P50 P99 GEN OTHER LOADS_SEEN RATIO
-printf 'round\tload\tserver\treq_per_s\tuser_s\tsys_s\tcpu_s_per_100k\tp50_ms\tp99_ms\twrk_cpu_s\tother_cpu_s\tloadavg\n' >runs.tsv
+declare -A RPS CPU USR SYS P50 P99 GEN OTHER LOADS_SEEN RATIO WAIT
+printf 'round\tload\tserver\treq_per_s\tuser_s\tsys_s\tcpu_s_per_100k\tp50_ms\tp99_ms\twrk_cpu_s\tother_cpu_s\tloadavg\tserver_runqueue_wait_s\n' >runs.tsv
 echo "== rounds from $(date -u +%H:%M:%S) UTC, load average $(loadavg)" >&2
 LOAD_START="$(date -u +%H:%M) UTC, load average $(loadavg)"
 for ((round = 1; round <= ROUNDS; round++)); do
@@ -427,13 +440,13 @@ for ((round = 1; round <= ROUNDS; round++)); do
             measure "$load" "$s" "run-$round-$load-$s.out"
             k=$load/$s
             RPS[$k]+="$RUN_RPS " CPU[$k]+="$RUN_CPU " USR[$k]+="$RUN_USER " SYS[$k]+="$RUN_SYS "
-            P50[$k]+="$RUN_P50 " P99[$k]+="$RUN_P99 " GEN[$k]+="$RUN_GEN " OTHER[$k]+="$RUN_OTHER "
+            P50[$k]+="$RUN_P50 " P99[$k]+="$RUN_P99 " GEN[$k]+="$RUN_GEN " OTHER[$k]+="$RUN_OTHER " WAIT[$k]+="$RUN_WAIT "
             LOADS_SEEN[$k]+="$RUN_LOAD; "
-            printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$load" "$s" "$RUN_RPS" "$RUN_USER" \
-                "$RUN_SYS" "$RUN_CPU" "$RUN_P50" "$RUN_P99" "$RUN_GEN" "$RUN_OTHER" "$RUN_LOAD" >>runs.tsv
-            printf 'round %d %-5s %-5s %9.0f req/s  CPU user %5.2f s sys %5.2f s (%s s/100k)  p50 %s ms p99 %s ms  wrk CPU %s s  other %s s  load %s\n' \
+            printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$load" "$s" "$RUN_RPS" "$RUN_USER" \
+                "$RUN_SYS" "$RUN_CPU" "$RUN_P50" "$RUN_P99" "$RUN_GEN" "$RUN_OTHER" "$RUN_LOAD" "$RUN_WAIT" >>runs.tsv
+            printf 'round %d %-5s %-5s %9.0f req/s  CPU user %5.2f s sys %5.2f s (%s s/100k)  p50 %s ms p99 %s ms  wrk CPU %s s  other %s s  server waited for a CPU %s s  load %s\n' \
                 "$round" "$load" "$s" "$RUN_RPS" "$RUN_USER" "$RUN_SYS" "$RUN_CPU" "$RUN_P50" "$RUN_P99" \
-                "$RUN_GEN" "$RUN_OTHER" "$RUN_LOAD" >&2
+                "$RUN_GEN" "$RUN_OTHER" "$RUN_WAIT" "$RUN_LOAD" >&2
         done
         # This round's provd/nginx ratio, the two runs back to back.
         RATIO[$load]+="$(awk -v a="$(echo "${RPS[$load/provd]}" | awk '{ print $NF }')" \
@@ -475,12 +488,25 @@ for load in "${LOADS[@]}"; do
     printf '| %s | %.3f (%s) | %.3f (%s) | **%s** |\n' "${LOAD_LABEL[$load]}" "$p" "$(split "$load" provd)" "$n" "$(split "$load" nginx)" "$(ratio "$p" "$n")"
 done
 echo
-echo "Every run, in round order: req/s; server CPU s / 100k; user s; sys s; wrk CPU s; other CPU s; load average before -> after"
+echo "| load | provd CPU s in the run | its threads waiting for a CPU, s | nginx CPU s in the run | its workers waiting for a CPU, s | wrk CPU s (provd / nginx) | other CPU s (provd / nginx) |"
+echo "|---|---|---|---|---|---|---|"
+for load in "${LOADS[@]}"; do
+    printf '| %s | %.2f | %.2f | %.2f | %.2f | %.2f / %.2f | %.2f / %.2f |\n' "${LOAD_LABEL[$load]}" \
+        "$(awk -v u="$(med "${USR[$load/provd]}")" -v s="$(med "${SYS[$load/provd]}")" 'BEGIN { print u + s }')" \
+        "$(med "${WAIT[$load/provd]}")" \
+        "$(awk -v u="$(med "${USR[$load/nginx]}")" -v s="$(med "${SYS[$load/nginx]}")" 'BEGIN { print u + s }')" \
+        "$(med "${WAIT[$load/nginx]}")" "$(med "${GEN[$load/provd]}")" "$(med "${GEN[$load/nginx]}")" \
+        "$(med "${OTHER[$load/provd]}")" "$(med "${OTHER[$load/nginx]}")"
+done
+echo
+echo "(medians; a ${DURATION} s run on $(nproc) cores has $((DURATION * $(nproc))) CPU seconds in all)"
+echo
+echo "Every run, in round order: req/s; server CPU s / 100k; user s; sys s; server waiting for a CPU s; wrk CPU s; other CPU s; load average before -> after"
 echo
 for load in "${LOADS[@]}"; do
     for s in "${SERVERS[@]}"; do
         k=$load/$s
-        echo "* $load $s: [${RPS[$k]% }]; [${CPU[$k]% }]; user [${USR[$k]% }]; sys [${SYS[$k]% }]; wrk [${GEN[$k]% }]; other [${OTHER[$k]% }]; load [${LOADS_SEEN[$k]%; }]"
+        echo "* $load $s: [${RPS[$k]% }]; [${CPU[$k]% }]; user [${USR[$k]% }]; sys [${SYS[$k]% }]; waiting [${WAIT[$k]% }]; wrk [${GEN[$k]% }]; other [${OTHER[$k]% }]; load [${LOADS_SEEN[$k]%; }]"
     done
 done
 echo

@@ -10,9 +10,10 @@
 #   threads, sendfile on (nginx cannot sendfile into TLS without kernel TLS:
 #   it reads the file), access_log off, keep-alive as provd's (75 s idle,
 #   1000 requests a connection). `ssl_session_cache off` (SESSION_CACHE):
-#   the phones of a mass boot do not resume sessions, and wrk never offers
-#   a session either, so every handshake is a full one on both servers
-#   (provd's rustls keeps its default: an in-memory cache of 256 sessions).
+#   the phones of a mass boot do not resume sessions; nginx's session
+#   tickets stay on (its default), and provd's rustls keeps its default (an
+#   in-memory cache of 256 sessions): both resume a session offered. Whether
+#   one is offered is the client's choice (the full and res loads below).
 # * The TLS version is chosen by the client, the same way for both servers:
 #   wrk cannot choose one, but it reads OpenSSL's configuration, and with
 #   OPENSSL_CONF pointing at a file whose system_default says
@@ -36,9 +37,10 @@
 # master and workers) is read from /proc/<pid>/stat before and after: CPU
 # seconds per 100k requests; from /proc/<pid>/task/*/schedstat, the time its
 # threads were runnable but waited for a CPU. The load average (/proc/loadavg)
-# is recorded before and after every run, and the CPU time of everything else. Rounds are interleaved, server order and load
-# order rotated each round; each measured run (and each check that loads
-# the machine) holds LOCK (flock).
+# is recorded before and after every run, and the CPU time of everything
+# else. Rounds are interleaved, server order and load order rotated each
+# round; each measured run (and each check that loads the machine) holds
+# LOCK (flock).
 #
 # Before measuring, every device's body is fetched once from each server
 # over HTTPS (curl --cacert, TLS 1.3) and over plain HTTP and compared with

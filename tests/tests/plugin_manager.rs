@@ -465,7 +465,7 @@ fn wazo_plugin_tarballs_install_by_their_family() {
         std::fs::write(p.join("entry.py"), format!("open({:?}, 'w').write('ran')\n", ran.to_str().unwrap())).unwrap();
     };
     repo.yealink("wazo-yealink-v86w", "1.0", "wazo-yealink-v86w-1.0.tar.gz", wazo_style);
-    repo.yealink("wazo-grandstream-1.0", "1.0", "wazo-grandstream-1.0.tar.gz", wazo_style);
+    repo.yealink("wazo-panasonic-1.0", "1.0", "wazo-panasonic-1.0.tar.gz", wazo_style);
 
     let server = Server::start(&dir.path().join("data"), &[]);
     let rest = server.rest();
@@ -490,9 +490,9 @@ fn wazo_plugin_tarballs_install_by_their_family() {
     assert!(body.contains("account.1.display_name = Alice"), "{body}");
 
     // A family provd does not have: refused, saying so.
-    let done = run_operation(&rest, "/0.2/pg_mgr/install/install", json!({"id": "wazo-grandstream-1.0"}));
+    let done = run_operation(&rest, "/0.2/pg_mgr/install/install", json!({"id": "wazo-panasonic-1.0"}));
     assert!(done["status"].as_str().unwrap().starts_with("install|fail"), "{done}");
     let why = done["error"].as_str().unwrap();
     assert!(why.contains("a Wazo plugin of a family provd does not serve"), "{why}");
-    assert_eq!(rest.get("/0.2/pg_mgr/plugins/wazo-grandstream-1.0").status, 404, "nothing installed");
+    assert_eq!(rest.get("/0.2/pg_mgr/plugins/wazo-panasonic-1.0").status, 404, "nothing installed");
 }

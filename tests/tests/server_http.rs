@@ -159,6 +159,13 @@ fn the_public_identification_vectors_through_the_running_server() {
                     .arg(server.url(path))
                     .output()
                     .expect("curl");
+                // A control byte in a header (old Avaya 12x0 firmware puts
+                // one in its User-Agent) is refused as bad HTTP: 400, no
+                // device (`provd identify` still reads it: tests/identify.rs).
+                if ua.iter().any(|&b| b < 0x20 && b != b'\t') {
+                    assert_eq!(stdout(&out), "400", "{}", row.input);
+                    continue;
+                }
                 // The file does not exist; the phone is still identified and recorded.
                 assert_eq!(stdout(&out), "404", "{}", row.input);
             }

@@ -5,8 +5,8 @@
 //! place a new family touches.
 
 pub mod aastra;
-pub mod avaya;
 pub mod alcatel;
+pub mod avaya;
 pub mod cisco_sccp;
 pub mod cisco_sip;
 pub mod cisco_spa;
@@ -125,7 +125,10 @@ mod prefilter_tests {
         .concat()
     }
 
-    use super::{aastra, alcatel, avaya, cisco_sip, cisco_spa, fanvil, gigaset, grandstream, htek, patton, polycom, snom, yealink};
+    use super::{
+        aastra, alcatel, avaya, cisco_sip, cisco_spa, fanvil, gigaset, grandstream, htek, patton, polycom, snom,
+        yealink,
+    };
     use provd_core::rng::Rng;
 
     /// Every input of the identification vectors, as User-Agent and path.

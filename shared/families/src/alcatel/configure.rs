@@ -96,7 +96,7 @@ pub(super) fn function_keys(funckeys: Option<&Value>, max: u64) -> Vec<Value> {
     let mut keys: Vec<(u64, &Map)> = funckeys
         .iter()
         .filter_map(|(no, key)| Some((helpers::key_number(no)?, key.as_object()?)))
-        .filter(|(no, _)| no + 1 <= max)
+        .filter(|(no, _)| *no < max)
         .collect();
     keys.sort_by_key(|(no, _)| *no);
     keys.into_iter()

@@ -77,7 +77,8 @@ pub(super) fn extract_ua(ua: &[u8]) -> Option<DeviceInfo<'_>> {
 
 /// A known common file's name (the path's last part) tells vendor and
 /// model; otherwise a path ending `<mac>.cfg` (`\b[0-9a-f]{12}\.cfg$`, not
-/// twelve zeros) tells the MAC alone, whoever asks. The query string is no
+/// twelve zeros) tells the MAC alone (kept only when no other vendor's
+/// User-Agent came with it: see `extract`). The query string is no
 /// part of the path.
 pub(super) fn extract_path(path: &[u8]) -> Option<DeviceInfo<'static>> {
     let path = path.split(|&b| b == b'?').next().unwrap_or(path);

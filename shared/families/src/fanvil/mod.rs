@@ -66,8 +66,13 @@ impl Family for Fanvil {
             return None;
         };
         let mut info = extract_path(path).unwrap_or_default();
-        if let Some(ua) = user_agent.and_then(extract_ua) {
-            info = DeviceInfo { mac: ua.mac.or(info.mac), ..ua };
+        match user_agent.map(extract_ua) {
+            Some(Some(ua)) => info = DeviceInfo { mac: ua.mac.or(info.mac), ..ua },
+            // Another vendor's phone asking for a `<mac>.cfg`: the name is
+            // that vendor's to read (a Yealink's file asked for by a Snom
+            // must not lend the Snom the Yealink's MAC).
+            Some(None) if info.vendor.is_none() => return None,
+            _ => {}
         }
         (!info.is_empty()).then_some(info)
     }

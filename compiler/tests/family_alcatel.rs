@@ -3,10 +3,12 @@
 //! shared file parsed as XML and their key settings checked; the set
 //! published and served from the store.
 
-use provd_compiler::compile::{self, Options, Scope};
-use provd_compiler::render::{DeviceRender, RenderedFile, Renderer};
-use provd_core::{Config, Device, Mac};
-use provd_store::data::DataDir;
+mod common;
+
+use common::rendered;
+
+use provd_compiler::compile::{self, Options};
+use provd_core::{Device, Mac};
 use serde_json::{Value, json};
 
 const MODELS: [(&str, &str); 4] = [
@@ -15,11 +17,6 @@ const MODELS: [(&str, &str); 4] = [
     ("wazo-alcatel-2.13.02", "M5"),
     ("wazo-alcatel-2.13.02", "M7"),
 ];
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    data: DataDir,
-}
 
 fn full_config() -> Value {
     json!({
@@ -48,55 +45,27 @@ fn full_config() -> Value {
     })
 }
 
-impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let (data, boot) = DataDir::open(dir.path()).unwrap();
-        for (plugin, _) in MODELS {
-            assert!(boot.plugins_installed.iter().any(|p| p == plugin), "{plugin} is bundled");
-        }
-        let f = Fixture { _dir: dir, data };
-        let c = Config {
-            id: "full".into(),
-            parent_ids: vec!["base".into(), "defaultconfigdevice".into()],
-            raw_config: full_config().as_object().unwrap().clone(),
-            ..Default::default()
-        };
-        let s = f.data.store();
-        let mut w = s.write_txn().unwrap();
-        s.put_config(&mut w, &c).unwrap();
-        w.commit().unwrap();
-        f
-    }
-
-    fn devices(&self, config: &str) -> Vec<Device> {
-        MODELS
-            .iter()
-            .enumerate()
-            .map(|(n, (plugin, model))| Device {
-                id: format!("d{n}"),
-                mac: Some(Mac([0x3c, 0x28, 0xa6, 0, 0, n as u8])),
-                vendor: Some("Alcatel-Lucent".into()),
-                model: Some((*model).into()),
-                plugin: Some((*plugin).into()),
-                config: Some(config.into()),
-                ..Default::default()
-            })
-            .collect()
-    }
-
-    fn renderer(&self) -> Renderer {
-        let (renderer, warnings) = compile::renderer(&self.data, &Scope::All).unwrap();
-        assert!(warnings.is_empty(), "{warnings:?}");
-        renderer
-    }
+/// A data directory with the bundled plugins and config `full`.
+fn fixture() -> common::Fixture {
+    let f = common::Fixture::new();
+    common::put_config(&f.data, "full", &["base", "defaultconfigdevice"], full_config());
+    f
 }
 
-fn rendered(renderer: &Renderer, d: &Device) -> Vec<RenderedFile> {
-    match renderer.render_device(d) {
-        DeviceRender::Configured { files, .. } => files,
-        other => panic!("{} {:?}: {other:?}", d.id, d.model),
-    }
+fn devices(config: &str) -> Vec<Device> {
+    MODELS
+        .iter()
+        .enumerate()
+        .map(|(n, (plugin, model))| Device {
+            id: format!("d{n}"),
+            mac: Some(Mac([0x3c, 0x28, 0xa6, 0, 0, n as u8])),
+            vendor: Some("Alcatel-Lucent".into()),
+            model: Some((*model).into()),
+            plugin: Some((*plugin).into()),
+            config: Some(config.into()),
+            ..Default::default()
+        })
+        .collect()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -112,9 +81,9 @@ fn setting<'a>(doc: &'a roxmltree::Document<'a>, id: &str) -> Option<&'a str> {
 
 #[test]
 fn every_model_renders_its_settings() {
-    let f = Fixture::new();
+    let f = fixture();
     let renderer = f.renderer();
-    for d in f.devices("full") {
+    for d in devices("full") {
         let model = d.model.as_deref().unwrap();
         let plugin = d.plugin.as_deref().unwrap();
         let mac = d.mac.unwrap().lower_hex();
@@ -169,8 +138,8 @@ fn every_model_renders_its_settings() {
 
 #[test]
 fn published_and_served_from_the_store() {
-    let f = Fixture::new();
-    let devices = f.devices("full");
+    let f = fixture();
+    let devices = devices("full");
     let s = f.data.store();
     let mut w = s.write_txn().unwrap();
     for d in &devices {

@@ -6,8 +6,10 @@
 
 mod common;
 
+use common::{rendered, text};
+
 use provd_compiler::compile::{self, Options};
-use provd_compiler::render::{DeviceRender, RenderedFile, Renderer};
+use provd_compiler::render::Renderer;
 use provd_core::{Device, Mac};
 use serde_json::{Value, json};
 
@@ -93,17 +95,6 @@ impl Fixture {
         }
         out
     }
-}
-
-fn rendered(renderer: &Renderer, d: &Device) -> Vec<RenderedFile> {
-    match renderer.render_device(d) {
-        DeviceRender::Configured { files, .. } => files,
-        other => panic!("{} {:?}: {other:?}", d.id, d.model),
-    }
-}
-
-fn text(file: &RenderedFile) -> String {
-    String::from_utf8(file.bytes.clone()).unwrap()
 }
 
 /// The text of the first element `path` names (`a/b/c`), below `node`.

@@ -3,10 +3,12 @@
 //! as XML and its key settings checked; the set published and served from
 //! the store.
 
-use provd_compiler::compile::{self, Options, Scope};
-use provd_compiler::render::{DeviceRender, RenderedFile, Renderer};
-use provd_core::{Config, Device, Mac};
-use provd_store::data::DataDir;
+mod common;
+
+use common::{rendered, text};
+
+use provd_compiler::compile::{self, Options};
+use provd_core::{Device, Mac};
 use serde_json::{Value, json};
 
 const FIRST: &str = "wazo-gigaset-70.117";
@@ -21,11 +23,6 @@ const MODELS: [(&str, &str); 8] = [
     (NX70, "N870 IP PRO"),
     (NX70, "N870E IP PRO"),
 ];
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    data: DataDir,
-}
 
 fn full_config() -> Value {
     json!({
@@ -51,59 +48,27 @@ fn full_config() -> Value {
     })
 }
 
-impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let (data, boot) = DataDir::open(dir.path()).unwrap();
-        for plugin in [FIRST, NX70] {
-            assert!(boot.plugins_installed.iter().any(|p| p == plugin), "{plugin} is bundled");
-        }
-        let f = Fixture { _dir: dir, data };
-        let c = Config {
-            id: "full".into(),
-            parent_ids: vec!["base".into(), "defaultconfigdevice".into()],
-            raw_config: full_config().as_object().unwrap().clone(),
+/// A data directory with the bundled plugins and config `full`.
+fn fixture() -> common::Fixture {
+    let f = common::Fixture::new();
+    common::put_config(&f.data, "full", &["base", "defaultconfigdevice"], full_config());
+    f
+}
+
+fn devices(config: &str) -> Vec<Device> {
+    MODELS
+        .iter()
+        .enumerate()
+        .map(|(n, (plugin, model))| Device {
+            id: format!("d{n}"),
+            mac: Some(Mac([0x7c, 0x2f, 0x80, 0, 0, n as u8])),
+            vendor: Some("Gigaset".into()),
+            model: Some((*model).into()),
+            plugin: Some((*plugin).into()),
+            config: Some(config.into()),
             ..Default::default()
-        };
-        let s = f.data.store();
-        let mut w = s.write_txn().unwrap();
-        s.put_config(&mut w, &c).unwrap();
-        w.commit().unwrap();
-        f
-    }
-
-    fn devices(&self, config: &str) -> Vec<Device> {
-        MODELS
-            .iter()
-            .enumerate()
-            .map(|(n, (plugin, model))| Device {
-                id: format!("d{n}"),
-                mac: Some(Mac([0x7c, 0x2f, 0x80, 0, 0, n as u8])),
-                vendor: Some("Gigaset".into()),
-                model: Some((*model).into()),
-                plugin: Some((*plugin).into()),
-                config: Some(config.into()),
-                ..Default::default()
-            })
-            .collect()
-    }
-
-    fn renderer(&self) -> Renderer {
-        let (renderer, warnings) = compile::renderer(&self.data, &Scope::All).unwrap();
-        assert!(warnings.is_empty(), "{warnings:?}");
-        renderer
-    }
-}
-
-fn rendered(renderer: &Renderer, d: &Device) -> Vec<RenderedFile> {
-    match renderer.render_device(d) {
-        DeviceRender::Configured { files, .. } => files,
-        other => panic!("{} {:?}: {other:?}", d.id, d.model),
-    }
-}
-
-fn text(file: &RenderedFile) -> String {
-    String::from_utf8(file.bytes.clone()).unwrap()
+        })
+        .collect()
 }
 
 /// The first generation's `SYMB_ITEM` values by ID.
@@ -122,9 +87,9 @@ fn param<'a>(doc: &'a roxmltree::Document<'a>, name: &str) -> Option<&'a str> {
 
 #[test]
 fn first_generation_profiles() {
-    let f = Fixture::new();
+    let f = fixture();
     let renderer = f.renderer();
-    for d in f.devices("full").iter().filter(|d| d.plugin.as_deref() == Some(FIRST)) {
+    for d in devices("full").iter().filter(|d| d.plugin.as_deref() == Some(FIRST)) {
         let model = d.model.as_deref().unwrap();
         let mac = d.mac.unwrap().upper_hex();
         let files = rendered(&renderer, d);
@@ -176,9 +141,9 @@ fn first_generation_profiles() {
 
 #[test]
 fn nx70_profiles() {
-    let f = Fixture::new();
+    let f = fixture();
     let renderer = f.renderer();
-    for d in f.devices("full").iter().filter(|d| d.plugin.as_deref() == Some(NX70)) {
+    for d in devices("full").iter().filter(|d| d.plugin.as_deref() == Some(NX70)) {
         let model = d.model.as_deref().unwrap();
         let mac = d.mac.unwrap().lower_hex();
         let files = rendered(&renderer, d);
@@ -232,9 +197,9 @@ fn nx70_profiles() {
 
 #[test]
 fn autoprov_bases_render_too() {
-    let f = Fixture::new();
+    let f = fixture();
     let renderer = f.renderer();
-    for d in f.devices("autoprov") {
+    for d in devices("autoprov") {
         let xml = text(&rendered(&renderer, &d)[0]);
         let doc = roxmltree::Document::parse(&xml).unwrap();
         if d.plugin.as_deref() == Some(FIRST) {
@@ -253,8 +218,8 @@ fn autoprov_bases_render_too() {
 
 #[test]
 fn published_and_served_from_the_store() {
-    let f = Fixture::new();
-    let devices = f.devices("full");
+    let f = fixture();
+    let devices = devices("full");
     let s = f.data.store();
     let mut w = s.write_txn().unwrap();
     for d in &devices {

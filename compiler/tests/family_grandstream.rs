@@ -4,10 +4,12 @@
 //! (config version 1 `<Pnnn>` elements, or version 2 named items); the
 //! whole set published and served from the store.
 
-use provd_compiler::compile::{self, Options, Scope};
-use provd_compiler::render::{DeviceRender, RenderedFile, Renderer};
-use provd_core::{Config, Device, Mac};
-use provd_store::data::DataDir;
+mod common;
+
+use common::{rendered, text};
+
+use provd_compiler::compile::{self, Options};
+use provd_core::{Device, Mac};
 use serde_json::{Value, json};
 
 const PHONES_V1: &str = "wazo-grandstream-1.0.7.81";
@@ -39,11 +41,6 @@ const MODELS: [(&str, &str, &str); 20] = [
     (GRP, "GRP2616", "2"),
 ];
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    data: DataDir,
-}
-
 fn full_config() -> Value {
     json!({
         "sip_proxy_ip": "10.0.0.1",
@@ -72,59 +69,27 @@ fn full_config() -> Value {
     })
 }
 
-impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let (data, boot) = DataDir::open(dir.path()).unwrap();
-        for plugin in [PHONES_V1, PHONES_V2, ATAS, GRP] {
-            assert!(boot.plugins_installed.iter().any(|p| p == plugin), "{plugin} is bundled");
-        }
-        let f = Fixture { _dir: dir, data };
-        let c = Config {
-            id: "full".into(),
-            parent_ids: vec!["base".into(), "defaultconfigdevice".into()],
-            raw_config: full_config().as_object().unwrap().clone(),
+/// A data directory with the bundled plugins and config `full`.
+fn fixture() -> common::Fixture {
+    let f = common::Fixture::new();
+    common::put_config(&f.data, "full", &["base", "defaultconfigdevice"], full_config());
+    f
+}
+
+fn devices(config: &str) -> Vec<Device> {
+    MODELS
+        .iter()
+        .enumerate()
+        .map(|(n, (plugin, model, _))| Device {
+            id: format!("d{n}"),
+            mac: Some(Mac([0xc0, 0x74, 0xad, 0, 0, n as u8])),
+            vendor: Some("Grandstream".into()),
+            model: Some((*model).into()),
+            plugin: Some((*plugin).into()),
+            config: Some(config.into()),
             ..Default::default()
-        };
-        let s = f.data.store();
-        let mut w = s.write_txn().unwrap();
-        s.put_config(&mut w, &c).unwrap();
-        w.commit().unwrap();
-        f
-    }
-
-    fn devices(&self, config: &str) -> Vec<Device> {
-        MODELS
-            .iter()
-            .enumerate()
-            .map(|(n, (plugin, model, _))| Device {
-                id: format!("d{n}"),
-                mac: Some(Mac([0xc0, 0x74, 0xad, 0, 0, n as u8])),
-                vendor: Some("Grandstream".into()),
-                model: Some((*model).into()),
-                plugin: Some((*plugin).into()),
-                config: Some(config.into()),
-                ..Default::default()
-            })
-            .collect()
-    }
-
-    fn renderer(&self) -> Renderer {
-        let (renderer, warnings) = compile::renderer(&self.data, &Scope::All).unwrap();
-        assert!(warnings.is_empty(), "{warnings:?}");
-        renderer
-    }
-}
-
-fn rendered(renderer: &Renderer, d: &Device) -> Vec<RenderedFile> {
-    match renderer.render_device(d) {
-        DeviceRender::Configured { files, .. } => files,
-        other => panic!("{} {:?}: {other:?}", d.id, d.model),
-    }
-}
-
-fn text(file: &RenderedFile) -> String {
-    String::from_utf8(file.bytes.clone()).unwrap()
+        })
+        .collect()
 }
 
 /// The settings of a file: `<Pnnn>` elements by number, or version 2
@@ -150,9 +115,9 @@ fn key(plugin: &str, mac: &str) -> String {
 
 #[test]
 fn every_model_renders_its_layout() {
-    let f = Fixture::new();
+    let f = fixture();
     let renderer = f.renderer();
-    for (d, (plugin, model, version)) in f.devices("full").iter().zip(MODELS) {
+    for (d, (plugin, model, version)) in devices("full").iter().zip(MODELS) {
         let mac = d.mac.unwrap().lower_hex();
         let files = rendered(&renderer, d);
         let keys: Vec<&str> = files.iter().map(|f| f.key.as_str()).collect();
@@ -252,9 +217,9 @@ fn every_model_renders_its_layout() {
 
 #[test]
 fn autoprov_devices_render_too() {
-    let f = Fixture::new();
+    let f = fixture();
     let renderer = f.renderer();
-    for (d, (plugin, model, version)) in f.devices("autoprov").iter().zip(MODELS) {
+    for (d, (plugin, model, version)) in devices("autoprov").iter().zip(MODELS) {
         let cfg = text(&rendered(&renderer, d)[0]);
         let doc = roxmltree::Document::parse(&cfg).unwrap_or_else(|e| panic!("{model}: {e}\n{cfg}"));
         let s = settings(&doc);
@@ -273,8 +238,8 @@ fn autoprov_devices_render_too() {
 /// over the model's.
 #[test]
 fn custom_device_template_wins() {
-    let f = Fixture::new();
-    let d = &f.devices("full")[4];
+    let f = fixture();
+    let d = &devices("full")[4];
     let mac = d.mac.unwrap().lower_hex();
     std::fs::write(
         f.data.plugins_dir().join(PHONES_V1).join(format!("var/templates/cfg{mac}.xml.tpl")),
@@ -291,8 +256,8 @@ fn custom_device_template_wins() {
 
 #[test]
 fn published_and_served_from_the_store() {
-    let f = Fixture::new();
-    let devices = f.devices("full");
+    let f = fixture();
+    let devices = devices("full");
     let s = f.data.store();
     let mut w = s.write_txn().unwrap();
     for d in &devices {

@@ -5,10 +5,12 @@
 
 mod common;
 
+use common::rendered;
+
 use std::collections::BTreeMap;
 
 use provd_compiler::compile::{self, Options};
-use provd_compiler::render::{DeviceRender, RenderedFile, Renderer};
+use provd_compiler::render::{RenderedFile, Renderer};
 use provd_core::{Device, Mac};
 use serde_json::{Value, json};
 
@@ -61,13 +63,6 @@ impl Fixture {
                 ..Default::default()
             })
             .collect()
-    }
-}
-
-fn rendered(renderer: &Renderer, d: &Device) -> Vec<RenderedFile> {
-    match renderer.render_device(d) {
-        DeviceRender::Configured { files, .. } => files,
-        other => panic!("{} {:?}: {other:?}", d.id, d.model),
     }
 }
 

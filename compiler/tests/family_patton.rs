@@ -3,19 +3,17 @@
 //! by command (FXS ports, SIP servers, registrations, provisioning
 //! profiles); the whole set published and served from the store.
 
-use provd_compiler::compile::{self, Options, Scope};
-use provd_compiler::render::{DeviceRender, RenderedFile, Renderer};
+mod common;
+
+use common::{rendered, text};
+
+use provd_compiler::compile::{self, Options};
+use provd_compiler::render::DeviceRender;
 use provd_core::{Config, Device, Mac};
-use provd_store::data::DataDir;
 use serde_json::{Value, json};
 
 const PLUGIN: &str = "wazo-patton-6.11";
 const MODELS: [&str; 8] = ["SN4112", "SN4112S", "SN4114", "SN4116", "SN4118", "SN4316", "SN4324", "SN4332"];
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    data: DataDir,
-}
 
 fn full_config() -> Value {
     json!({
@@ -36,57 +34,27 @@ fn full_config() -> Value {
     })
 }
 
-impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let (data, boot) = DataDir::open(dir.path()).unwrap();
-        assert!(boot.plugins_installed.iter().any(|p| p == PLUGIN), "{PLUGIN} is bundled");
-        let f = Fixture { _dir: dir, data };
-        let c = Config {
-            id: "full".into(),
-            parent_ids: vec!["base".into(), "defaultconfigdevice".into()],
-            raw_config: full_config().as_object().unwrap().clone(),
+/// A data directory with the bundled plugins and config `full`.
+fn fixture() -> common::Fixture {
+    let f = common::Fixture::new();
+    common::put_config(&f.data, "full", &["base", "defaultconfigdevice"], full_config());
+    f
+}
+
+fn devices(config: &str) -> Vec<Device> {
+    MODELS
+        .iter()
+        .enumerate()
+        .map(|(n, model)| Device {
+            id: format!("d{n}"),
+            mac: Some(Mac([0x00, 0xa0, 0xba, 0, 0, n as u8])),
+            vendor: Some("Patton".into()),
+            model: Some((*model).into()),
+            plugin: Some(PLUGIN.into()),
+            config: Some(config.into()),
             ..Default::default()
-        };
-        let s = f.data.store();
-        let mut w = s.write_txn().unwrap();
-        s.put_config(&mut w, &c).unwrap();
-        w.commit().unwrap();
-        f
-    }
-
-    fn devices(&self, config: &str) -> Vec<Device> {
-        MODELS
-            .iter()
-            .enumerate()
-            .map(|(n, model)| Device {
-                id: format!("d{n}"),
-                mac: Some(Mac([0x00, 0xa0, 0xba, 0, 0, n as u8])),
-                vendor: Some("Patton".into()),
-                model: Some((*model).into()),
-                plugin: Some(PLUGIN.into()),
-                config: Some(config.into()),
-                ..Default::default()
-            })
-            .collect()
-    }
-
-    fn renderer(&self) -> Renderer {
-        let (renderer, warnings) = compile::renderer(&self.data, &Scope::All).unwrap();
-        assert!(warnings.is_empty(), "{warnings:?}");
-        renderer
-    }
-}
-
-fn rendered(renderer: &Renderer, d: &Device) -> Vec<RenderedFile> {
-    match renderer.render_device(d) {
-        DeviceRender::Configured { files, .. } => files,
-        other => panic!("{} {:?}: {other:?}", d.id, d.model),
-    }
-}
-
-fn text(file: &RenderedFile) -> String {
-    String::from_utf8(file.bytes.clone()).unwrap()
+        })
+        .collect()
 }
 
 /// The script's commands, trimmed, blank lines left out.
@@ -106,9 +74,9 @@ fn block<'a>(script: &'a str, head: &str) -> Vec<&'a str> {
 
 #[test]
 fn every_model_renders_its_script() {
-    let f = Fixture::new();
+    let f = fixture();
     let renderer = f.renderer();
-    for d in f.devices("full") {
+    for d in devices("full") {
         let model = d.model.as_deref().unwrap();
         let mac = d.mac.unwrap().lower_hex();
         let files = rendered(&renderer, &d);
@@ -164,9 +132,9 @@ fn every_model_renders_its_script() {
 
 #[test]
 fn autoprov_devices_render_too() {
-    let f = Fixture::new();
+    let f = fixture();
     let renderer = f.renderer();
-    for d in f.devices("autoprov") {
+    for d in devices("autoprov") {
         let script = text(&rendered(&renderer, &d)[0]);
         let all = commands(&script);
         assert!(all.iter().any(|l| l.starts_with("route sip:ap")), "{script}");
@@ -178,7 +146,7 @@ fn autoprov_devices_render_too() {
 
 #[test]
 fn a_config_that_cannot_be_written_is_refused_naming_the_line() {
-    let f = Fixture::new();
+    let f = fixture();
     let s = f.data.store();
     let mut w = s.write_txn().unwrap();
     let c = Config {
@@ -193,7 +161,7 @@ fn a_config_that_cannot_be_written_is_refused_naming_the_line() {
     s.put_config(&mut w, &c).unwrap();
     w.commit().unwrap();
     let renderer = f.renderer();
-    match renderer.render_device(&f.devices("twice")[0]) {
+    match renderer.render_device(&devices("twice")[0]) {
         DeviceRender::Failed(e) => assert!(e.contains("sip_lines.2.username"), "{e}"),
         other => panic!("{other:?}"),
     }
@@ -201,8 +169,8 @@ fn a_config_that_cannot_be_written_is_refused_naming_the_line() {
 
 #[test]
 fn published_and_served_from_the_store() {
-    let f = Fixture::new();
-    let devices = f.devices("full");
+    let f = fixture();
+    let devices = devices("full");
     let s = f.data.store();
     let mut w = s.write_txn().unwrap();
     for d in &devices {

@@ -1,5 +1,6 @@
 //! What the compiler's test crates share: the Python side of the Jinja2
-//! parity tests and a store fixture. Each crate uses part of it.
+//! parity tests, a store fixture and the render helpers of the family
+//! tests. Each crate uses part of it.
 #![allow(dead_code)]
 
 use std::io::Write;
@@ -65,4 +66,20 @@ impl Fixture {
         assert!(warnings.is_empty(), "{warnings:?}");
         renderer
     }
+}
+
+/// The files `d` renders to; panics with why when it has none.
+pub(crate) fn rendered(
+    renderer: &provd_compiler::render::Renderer,
+    d: &provd_core::Device,
+) -> Vec<provd_compiler::render::RenderedFile> {
+    match renderer.render_device(d) {
+        provd_compiler::render::DeviceRender::Configured { files, .. } => files,
+        other => panic!("{} {:?}: {other:?}", d.id, d.model),
+    }
+}
+
+/// A rendered file as text.
+pub(crate) fn text(file: &provd_compiler::render::RenderedFile) -> String {
+    String::from_utf8(file.bytes.clone()).unwrap()
 }

@@ -185,6 +185,15 @@ pub enum FileCipher {
     YealinkAes128Ecb,
 }
 
+impl FileCipher {
+    /// The phone's setting that holds its key.
+    pub fn key_setting(self) -> &'static str {
+        match self {
+            FileCipher::YealinkAes128Ecb => "static.auto_provision.aes_key.mac",
+        }
+    }
+}
+
 /// One vendor's logic. Implementations are stateless unit structs; per
 /// plugin data comes from [`Plugin::info`].
 pub trait Family: Send + Sync + 'static {

@@ -146,7 +146,6 @@ fn show(api: &Api, req: &Req<'_>, id: &str) -> Result<Value, Resp> {
 /// staged by hand instead of over HTTPS with their certificate.
 fn encryption_key(api: &Api, req: &Req<'_>, id: &str) -> Result<Value, Resp> {
     use provd_compiler::render::seal::SealingSecret;
-    use provd_core::family::FileCipher;
     let device = visible_device(api, req, id)?;
     let store = api.store();
     let params = store.params(&*store.read_txn().map_err(internal)?).map_err(internal)?;
@@ -161,10 +160,7 @@ fn encryption_key(api: &Api, req: &Req<'_>, id: &str) -> Result<Value, Resp> {
         .and_then(|p| p.family.file_cipher())
         .ok_or_else(|| Resp::not_found(format!("encryption key: plugin {plugin_id:?} has no encrypted files")))?;
     let mac = device.mac.ok_or_else(|| Resp::not_found("encryption key: the device has no MAC yet"))?;
-    let setting = match cipher {
-        FileCipher::YealinkAes128Ecb => "static.auto_provision.aes_key.mac",
-    };
-    Ok(serde_json::json!({"encryption_key": {"value": secret.device_key(cipher, mac), "setting": setting}}))
+    Ok(serde_json::json!({"encryption_key": {"value": secret.device_key(cipher, mac), "setting": cipher.key_setting()}}))
 }
 
 /// The tenant a stored device belongs to (provd's own when it has none).

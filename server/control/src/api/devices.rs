@@ -160,7 +160,9 @@ fn encryption_key(api: &Api, req: &Req<'_>, id: &str) -> Result<Value, Resp> {
         .and_then(|p| p.family.file_cipher())
         .ok_or_else(|| Resp::not_found(format!("encryption key: plugin {plugin_id:?} has no encrypted files")))?;
     let mac = device.mac.ok_or_else(|| Resp::not_found("encryption key: the device has no MAC yet"))?;
-    Ok(serde_json::json!({"encryption_key": {"value": secret.device_key(cipher, mac), "setting": cipher.key_setting()}}))
+    Ok(
+        serde_json::json!({"encryption_key": {"value": secret.device_key(cipher, mac), "setting": cipher.key_setting()}}),
+    )
 }
 
 /// The tenant a stored device belongs to (provd's own when it has none).
